@@ -1,0 +1,47 @@
+# Two commands on a fresh machine with Python 3.11 and make: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+UV_VERSION := 0.13.8
+export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
+export GX_ANALYTICS_ENABLED ?= False
+DEMO_HOME ?= data
+
+.PHONY: install test lint demo bench samples clean
+
+install: $(VENV)/.installed
+
+# The lock file pins every package; uv installs it in seconds (pip is the fallback).
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@if $(BIN)/python -m pip install -q --disable-pip-version-check uv==$(UV_VERSION); then \
+		$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock && \
+		$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e . ; \
+	else \
+		$(BIN)/python -m pip install -q -r requirements.lock && \
+		$(BIN)/python -m pip install -q --no-deps -e . ; \
+	fi
+	@touch $@
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: install lint
+	$(BIN)/pytest
+
+# The standing office's month, end to end on the committed sample reports.
+demo: install
+	@PCMBN_HOME=$(DEMO_HOME) bash scripts/demo.sh
+
+bench: install
+	$(BIN)/python -m bench.run
+
+# Regenerate the committed sample set (deterministic: same seed, same bytes).
+samples: install
+	rm -rf sample_reports/NA-276-KH-UBND-2021 sample_reports/ST-KH-30-7-2024
+	$(BIN)/pcmbn samples --out sample_reports --plan NA-276-KH-UBND-2021 --start 2021-05 --end 2021-11
+	$(BIN)/pcmbn samples --out sample_reports --plan ST-KH-30-7-2024 --start 2024-07 --end 2024-09
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Prefect flows: each one reads like the standing office's business process."""

@@ -1,0 +1,40 @@
+"""Flow: before each reporting month closes, prepare every expected unit's blank workbook.
+
+The standing office sends these out so that units fill the right version, with their code,
+the plan and the period already written: most reading errors never happen.
+"""
+
+from __future__ import annotations
+
+from prefect import flow
+from prefect.artifacts import create_markdown_artifact
+
+from pcmbn.catalog import load_catalog
+from pcmbn.clock import today_in_vietnam
+from pcmbn.periods import open_month, parse_period
+from pcmbn.settings import home_dir
+from tasks.templates import write_unit_templates
+
+
+@flow(name="prepare-templates")
+def prepare_templates(plan: str, period: str | None = None, out: str | None = None) -> list[str]:
+    """Write templates for `plan` and `period` (default: the month units are reporting on now)."""
+    catalog = load_catalog()
+    the_plan = catalog.plan(plan)
+    the_period = (
+        parse_period(period)
+        if period
+        else open_month(today_in_vietnam(), the_plan.reporting.cutoff)
+    )
+    out_dir = out or str(home_dir() / "outbox" / the_plan.id / the_period.code)
+    paths = write_unit_templates(the_plan.id, the_period.code, out_dir)
+    create_markdown_artifact(
+        key="bieu-mau",
+        markdown=(
+            f"## Biểu mẫu {the_plan.id} · {the_period.label_vi}\n\n"
+            f"Đã tạo {len(paths) - 1 if len(paths) > 1 else len(paths)} biểu mẫu trong "
+            f"`{out_dir}`.\n\n" + "\n".join(f"- `{p}`" for p in paths)
+        ),
+        description="Biểu mẫu báo cáo gửi các đơn vị",
+    )
+    return paths

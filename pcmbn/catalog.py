@@ -1,0 +1,295 @@
+"""Load the domain catalog under `schemas/` (or `$PCMBN_SCHEMAS`) into typed models.
+
+The catalog is the single source of truth: the template, the validation rules and the reports are
+generated from it, so adding an indicator or a unit is an edit to a CSV file. Because those files
+are edited by hand (often in Excel), loading is strict and every failure names the file and the
+entry, in Vietnamese, so a province's data officer can fix it without reading code.
+"""
+
+from __future__ import annotations
+
+import csv
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from pcmbn.domain import (
+    ALL_KINDS,
+    Indicator,
+    Plan,
+    Rule,
+    TemplateSpec,
+    Unit,
+    UnitKind,
+)
+from pcmbn.errors import CatalogError, PcmbnError
+from pcmbn.periods import Period, PeriodError
+from pcmbn.settings import schemas_dir
+
+INDICATORS_FILE = "indicators.csv"
+UNITS_DIR = "units"
+PLANS_FILE = "plans.yaml"
+RULES_FILE = "rules.yaml"
+KINDS_FILE = "unit_kinds.yaml"
+TEMPLATE_FILE = "template.yaml"
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class UnitRegistry:
+    """The reporting units of one province, as one CSV file; codes are unique inside it only."""
+
+    name: str
+    path: Path
+    units: dict[str, Unit]
+
+    def get(self, code: str) -> Unit | None:
+        return self.units.get(code)
+
+    def expected(self, plan: Plan, period: Period) -> list[Unit]:
+        """Units that owe a report for `period` under `plan`'s cut-off rule (validity dates)."""
+        return [u for u in self.units.values() if u.active_in(period, plan.reporting.cutoff)]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Everything the pipeline knows about the domain, loaded once per schemas folder."""
+
+    root: Path
+    indicators: dict[str, Indicator]
+    kinds: dict[str, UnitKind]
+    registries: dict[str, UnitRegistry]
+    plans: dict[str, Plan]
+    rules: dict[str, Rule]
+    template: TemplateSpec
+    _children: dict[str, list[str]] = field(default_factory=dict, repr=False)
+
+    def plan(self, plan_id: str) -> Plan:
+        """The plan with this id, or a message listing the plans that exist."""
+        try:
+            return self.plans[plan_id.strip()]
+        except KeyError:
+            known = ", ".join(sorted(self.plans)) or "(không có)"
+            raise PcmbnError(
+                f'Không có kế hoạch "{plan_id}" trong danh mục {self.root / PLANS_FILE}. '
+                f"Các kế hoạch hiện có: {known}."
+            ) from None
+
+    def registry(self, plan: Plan) -> UnitRegistry:
+        return self.registries[plan.registry_name]
+
+    def expected_units(self, plan: Plan, period: Period) -> list[Unit]:
+        return self.registry(plan).expected(plan, period)
+
+    def indicators_for(self, kind: str) -> list[Indicator]:
+        return [ind for ind in self.indicators.values() if ind.applies(kind)]
+
+    def children(self, code: str) -> list[str]:
+        """Codes of the "Trong đó" rows under `code` (e.g. NN02, NN03 under NN01)."""
+        return self._children.get(code, [])
+
+    def rule(self, rule_id: str) -> Rule:
+        try:
+            return self.rules[rule_id]
+        except KeyError:
+            raise CatalogError(
+                f'Danh mục sai — {self.root / RULES_FILE}: thiếu quy tắc kiểm tra "{rule_id}".'
+            ) from None
+
+
+def load_catalog(root: Path | None = None) -> Catalog:
+    """Load and cross-check the catalog; cached per folder so flows can call it freely."""
+    return _load_cached((root or schemas_dir()).resolve())
+
+
+@lru_cache(maxsize=8)
+def _load_cached(root: Path) -> Catalog:
+    if not root.is_dir():
+        raise CatalogError(f"Không tìm thấy thư mục danh mục {root} (biến PCMBN_SCHEMAS).")
+    kinds = _load_kinds(root / KINDS_FILE)
+    indicators = _load_indicators(root / INDICATORS_FILE, kinds)
+    registries = _load_registries(root / UNITS_DIR, kinds)
+    plans = _load_plans(root / PLANS_FILE, kinds, registries)
+    rules = _load_rules(root / RULES_FILE)
+    template = _model(TemplateSpec, _read_yaml(root / TEMPLATE_FILE), root / TEMPLATE_FILE, "")
+    children: dict[str, list[str]] = {}
+    for ind in indicators.values():
+        if ind.parent:
+            children.setdefault(ind.parent, []).append(ind.code)
+    return Catalog(root, indicators, kinds, registries, plans, rules, template, children)
+
+
+# --- file readers -------------------------------------------------------------------------------
+
+
+def _nfc(value: str) -> str:
+    """Hand-edited files arrive in NFD from some editors; compare and store text in NFC."""
+    return unicodedata.normalize("NFC", value).strip()
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    if not path.is_file():
+        raise CatalogError(f"Danh mục sai — thiếu tệp {path}.")
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            return [
+                {_nfc(k): _nfc(v or "") for k, v in row.items() if k is not None}
+                for row in csv.DictReader(handle)
+            ]
+    except UnicodeDecodeError as exc:
+        raise CatalogError(
+            f"Danh mục sai — {path}: tệp phải được lưu với mã UTF-8 ({exc})."
+        ) from None
+
+
+def _read_yaml(path: Path) -> Any:
+    if not path.is_file():
+        raise CatalogError(f"Danh mục sai — thiếu tệp {path}.")
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f", dòng {where.line + 1}" if where is not None else ""
+        raise CatalogError(f"Danh mục sai — {path}{line}: YAML không hợp lệ.") from None
+
+
+def _model(model: type[M], data: Any, path: Path, entry: str) -> M:
+    """Build a model, turning pydantic's error into one line naming file, entry and field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field_name = ".".join(str(part) for part in first["loc"]) or "?"
+        bad = first.get("input")
+        shown = f' = "{bad}"' if isinstance(bad, str | int | float) else ""
+        where = f", {entry}" if entry else ""
+        raise CatalogError(
+            f'Danh mục sai — {path}{where}: trường "{field_name}"{shown} không hợp lệ '
+            f"({first['msg']})."
+        ) from None
+    except PeriodError as exc:
+        raise CatalogError(f"Danh mục sai — {path}, {entry}: {exc}") from None
+
+
+def _split_kinds(raw: str) -> frozenset[str]:
+    return frozenset(part.strip() for part in raw.replace(";", ",").split(",") if part.strip())
+
+
+def _check_kinds(kinds: frozenset[str], known: dict[str, UnitKind], path: Path, entry: str) -> None:
+    unknown = sorted(kinds - set(known) - {ALL_KINDS})
+    if unknown:
+        raise CatalogError(
+            f"Danh mục sai — {path}, {entry}: loại đơn vị {', '.join(unknown)} không có trong "
+            f"{KINDS_FILE}."
+        )
+
+
+def _load_kinds(path: Path) -> dict[str, UnitKind]:
+    data = _read_yaml(path) or {}
+    if not isinstance(data, dict):
+        raise CatalogError(f"Danh mục sai — {path}: cần một bảng mã loại đơn vị → tên, nhóm.")
+    return {
+        code: _model(UnitKind, {"code": code, **(spec or {})}, path, f"mục {code}")
+        for code, spec in data.items()
+    }
+
+
+def _load_indicators(path: Path, kinds: dict[str, UnitKind]) -> dict[str, Indicator]:
+    indicators: dict[str, Indicator] = {}
+    for line, row in enumerate(_read_csv(path), start=2):
+        entry = f"dòng {line} ({row.get('code') or '?'})"
+        data = {k: (v or None) for k, v in row.items()}
+        data["applies_to"] = _split_kinds(row.get("applies_to", ""))
+        ind = _model(Indicator, data, path, entry)
+        if ind.code in indicators:
+            raise CatalogError(f"Danh mục sai — {path}, {entry}: mã chỉ tiêu bị trùng.")
+        if not ind.applies_to:
+            raise CatalogError(f"Danh mục sai — {path}, {entry}: cột applies_to đang trống.")
+        _check_kinds(ind.applies_to, kinds, path, entry)
+        indicators[ind.code] = ind
+    for line, ind in enumerate(indicators.values(), start=2):
+        parent = indicators.get(ind.parent) if ind.parent else None
+        if ind.parent and parent is None:
+            raise CatalogError(
+                f'Danh mục sai — {path}, dòng {line} ({ind.code}): chỉ tiêu cha "{ind.parent}" '
+                "không có trong danh mục."
+            )
+        if parent is not None and parent.aggregation != ind.aggregation:
+            raise CatalogError(
+                f"Danh mục sai — {path}, dòng {line} ({ind.code}): cách tổng hợp phải giống chỉ "
+                f"tiêu cha {parent.code}."
+            )
+    if not indicators:
+        raise CatalogError(f"Danh mục sai — {path}: không có chỉ tiêu nào.")
+    return indicators
+
+
+_UNIT_FIELDS = {"code", "name", "kind", "level", "valid_from", "valid_to", "email", "contact"}
+
+
+def _load_registries(folder: Path, kinds: dict[str, UnitKind]) -> dict[str, UnitRegistry]:
+    if not folder.is_dir():
+        raise CatalogError(f"Danh mục sai — thiếu thư mục danh sách đơn vị {folder}.")
+    registries: dict[str, UnitRegistry] = {}
+    for path in sorted(folder.glob("*.csv")):
+        units: dict[str, Unit] = {}
+        for line, row in enumerate(_read_csv(path), start=2):
+            entry = f"dòng {line} ({row.get('code') or '?'})"
+            data: dict[str, Any] = {k: v or None for k, v in row.items() if k in _UNIT_FIELDS}
+            data["extra"] = {k: v for k, v in row.items() if k not in _UNIT_FIELDS and v}
+            unit = _model(Unit, data, path, entry)
+            if unit.code in units:
+                raise CatalogError(f"Danh mục sai — {path}, {entry}: mã đơn vị bị trùng.")
+            _check_kinds(frozenset({unit.kind}), kinds, path, entry)
+            units[unit.code] = unit
+        registries[path.stem] = UnitRegistry(path.stem, path, units)
+    return registries
+
+
+def _load_plans(
+    path: Path, kinds: dict[str, UnitKind], registries: dict[str, UnitRegistry]
+) -> dict[str, Plan]:
+    data = _read_yaml(path) or []
+    if not isinstance(data, list):
+        raise CatalogError(f"Danh mục sai — {path}: cần một danh sách kế hoạch.")
+    plans: dict[str, Plan] = {}
+    for index, raw in enumerate(data, start=1):
+        entry = f"kế hoạch thứ {index} ({raw.get('id', '?') if isinstance(raw, dict) else '?'})"
+        if isinstance(raw, dict):
+            for task in raw.get("tasks") or []:
+                if isinstance(task, dict):
+                    task["code"] = str(task.get("code", ""))
+        plan = _model(Plan, raw, path, entry)
+        if plan.id in plans:
+            raise CatalogError(f"Danh mục sai — {path}, {entry}: mã kế hoạch bị trùng.")
+        if plan.registry_name not in registries:
+            raise CatalogError(
+                f'Danh mục sai — {path}, {entry}: không có danh sách đơn vị "{plan.units}" trong '
+                f"thư mục {UNITS_DIR}/."
+            )
+        for task in plan.tasks:
+            _check_kinds(task.assigned, kinds, path, f"{entry}, nhiệm vụ {task.code}")
+        for milestone in plan.milestones:
+            if not plan.covers(milestone.period.last_month):
+                raise CatalogError(
+                    f"Danh mục sai — {path}, {entry}: mốc {milestone.name} ({milestone.period}) "
+                    "nằm ngoài thời gian thực hiện kế hoạch."
+                )
+        plans[plan.id] = plan
+    return plans
+
+
+def _load_rules(path: Path) -> dict[str, Rule]:
+    data = _read_yaml(path) or {}
+    if not isinstance(data, dict):
+        raise CatalogError(f"Danh mục sai — {path}: cần một bảng mã quy tắc → mức độ, thông báo.")
+    return {
+        rule_id: _model(Rule, {"id": rule_id, **(spec or {})}, path, f"quy tắc {rule_id}")
+        for rule_id, spec in data.items()
+    }

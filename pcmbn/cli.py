@@ -1,0 +1,199 @@
+"""`pcmbn`: the data officer's single entry point (Vietnamese help, one-line errors).
+
+Commands are thin: they parse arguments, call the pure functions of the package and print a
+short result. Expected failures (`PcmbnError`) become one red line; anything else is logged with
+its traceback to the log file and the user sees one line saying where that file is.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pcmbn.errors import PcmbnError, UsageError
+from pcmbn.settings import log_file, quiet_third_parties
+
+log = logging.getLogger("pcmbn")
+console = Console()
+err_console = Console(stderr=True)
+
+app = typer.Typer(
+    name="pcmbn",
+    help=(
+        "Công cụ tổng hợp báo cáo phòng, chống mua bán người (PCMBN) của Cơ quan Thường trực "
+        "Ban Chỉ đạo 138: tạo biểu mẫu, tạo báo cáo mẫu, kiểm tra danh mục."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode="rich",
+)
+
+PlanOption = Annotated[
+    str, typer.Option("--plan", "-p", help="Mã kế hoạch, ví dụ NA-276-KH-UBND-2021.")
+]
+PeriodOption = Annotated[
+    str,
+    typer.Option("--period", help='Kỳ báo cáo, ví dụ 2024-07, "Tháng 7/2024", 2024-Q3, 2024-H1.'),
+]
+
+
+@app.command("template")
+def template_command(
+    plan: PlanOption,
+    period: PeriodOption,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Thư mục ghi biểu mẫu.")],
+    unit: Annotated[
+        str | None, typer.Option("--unit", "-u", help="Mã đơn vị, ví dụ CA_TINH.")
+    ] = None,
+    all_units: Annotated[
+        bool,
+        typer.Option(
+            "--all-units", help="Tạo biểu mẫu cho mọi đơn vị phải báo cáo trong kỳ, kèm tệp nén."
+        ),
+    ] = False,
+) -> None:
+    """Tạo biểu mẫu báo cáo (.xlsx) đã ghi sẵn đơn vị, kế hoạch và kỳ báo cáo."""
+    from pcmbn.catalog import load_catalog
+    from pcmbn.periods import parse_period
+    from pcmbn.template_writer import write_templates
+
+    if bool(unit) == all_units:
+        raise UsageError("Cần chọn đúng một trong hai: --unit MÃ_ĐƠN_VỊ hoặc --all-units.")
+    catalog = load_catalog()
+    the_plan = catalog.plan(plan)
+    the_period = parse_period(period)
+    if not the_plan.covers(the_period):
+        raise PcmbnError(
+            f"Kỳ {the_period.label_vi} nằm ngoài thời gian thực hiện kế hoạch {the_plan.id} "
+            f"({the_plan.span.start.label_vi} – {the_plan.span.end.label_vi})."
+        )
+    registry = catalog.registry(the_plan)
+    if unit:
+        found = registry.get(unit.strip().upper())
+        if found is None:
+            raise PcmbnError(f'Không có đơn vị "{unit}" trong danh sách {registry.path.name}.')
+        units = [found]
+    else:
+        units = registry.expected(the_plan, the_period)
+    paths = write_templates(catalog, the_plan, the_period, units, out)
+    table = Table(title=f"Biểu mẫu {the_plan.id} · {the_period.label_vi}")
+    table.add_column("Tệp")
+    for path in paths:
+        table.add_row(str(path))
+    console.print(table)
+    console.print(f"Đã tạo {len(units)} biểu mẫu trong thư mục [bold]{out}[/bold].")
+
+
+@app.command("samples")
+def samples_command(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Thư mục ghi báo cáo mẫu.")],
+    plan: Annotated[
+        str | None,
+        typer.Option("--plan", "-p", help="Chỉ tạo cho một kế hoạch (mặc định: tất cả)."),
+    ] = None,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Hạt giống ngẫu nhiên; cùng hạt giống cho cùng tệp.")
+    ] = 2024,
+    start: Annotated[
+        str | None, typer.Option("--start", help="Kỳ đầu (mặc định: đầu kế hoạch).")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--end", help="Kỳ cuối (mặc định: cuối kế hoạch).")
+    ] = None,
+) -> None:
+    """Tạo bộ báo cáo mẫu như thật (có đơn vị gửi muộn, không gửi, gửi bản sửa, tệp lỗi)."""
+    from pcmbn.catalog import load_catalog
+    from pcmbn.periods import parse_period
+    from pcmbn.samples import generate_samples
+
+    catalog = load_catalog()
+    plans = [catalog.plan(plan).id] if plan else None
+    with console.status("Đang tạo báo cáo mẫu…"):
+        result = generate_samples(
+            catalog,
+            out,
+            plan_ids=plans,
+            seed=seed,
+            start=parse_period(start) if start else None,
+            end=parse_period(end) if end else None,
+        )
+    late = sum(f.late for f in result.files)
+    console.print(
+        f"Đã tạo {len(result.files)} tệp báo cáo mẫu trong [bold]{out}[/bold] "
+        f"({late} gửi muộn, {len(result.missing)} lượt đơn vị không gửi). "
+        f"Xem {out / 'README.md'}."
+    )
+
+
+@app.command("catalog")
+def catalog_command() -> None:
+    """Kiểm tra và tóm tắt danh mục (chỉ tiêu, đơn vị, kế hoạch, quy tắc kiểm tra)."""
+    from pcmbn.catalog import load_catalog
+
+    catalog = load_catalog()
+    console.print(f"Danh mục: [bold]{catalog.root}[/bold] — hợp lệ.")
+    table = Table("Kế hoạch", "Tỉnh", "Thời gian", "Đơn vị", "Nhiệm vụ", "Mốc hội nghị")
+    for plan in catalog.plans.values():
+        registry = catalog.registry(plan)
+        milestones = "; ".join(f"{m.kind.value} {m.period.label_vi}" for m in plan.milestones)
+        table.add_row(
+            plan.id,
+            plan.province,
+            f"{plan.span.start.label_vi} – {plan.span.end.label_vi}",
+            f"{len(registry.units)} ({registry.path.name})",
+            str(len(plan.tasks)),
+            milestones,
+        )
+    console.print(table)
+    console.print(
+        f"{len(catalog.indicators)} chỉ tiêu, {len(catalog.kinds)} loại đơn vị, "
+        f"{len(catalog.rules)} quy tắc kiểm tra, biểu mẫu phiên bản {catalog.template.version}."
+    )
+
+
+def _configure_logging() -> None:
+    """Engineers' log to a file; the terminal stays for the data officer."""
+    path = log_file()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(logging.INFO)
+
+
+def main() -> None:
+    """Console entry point: run the app, turning every failure into one readable line."""
+    quiet_third_parties()
+    _configure_logging()
+    try:
+        app()
+    except PcmbnError as exc:
+        log.info("expected failure: %s", exc)
+        err_console.print(f"[bold red]Lỗi:[/bold red] {exc}", highlight=False)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err_console.print("Đã dừng theo yêu cầu.")
+        sys.exit(130)
+    except Exception:
+        log.exception("unexpected failure")
+        err_console.print(
+            "[bold red]Lỗi không mong đợi.[/bold red] Chi tiết kỹ thuật đã ghi vào "
+            f"{log_file()}; hãy gửi tệp này cho bộ phận kỹ thuật.",
+            highlight=False,
+        )
+        sys.exit(3)
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,44 @@
+"""Where things live, read from the environment at call time (never at import).
+
+Defaults work with zero set-up: the project's own `schemas/` folder and `./data` for the archive,
+history store and outputs. `PCMBN_SCHEMAS` points the whole program at a province's own catalog;
+`PCMBN_HOME` moves the working data.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: Environment every entry point sets before Prefect or Great Expectations is imported: this
+#: network reaches nothing, so usage analytics would only log failures and wait on time-outs.
+QUIET_ENVIRONMENT: dict[str, str] = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "GX_ANALYTICS_ENABLED": "False",
+    "PREFECT_UI_ENABLED": "true",
+    "TQDM_DISABLE": "1",
+}
+
+
+def quiet_third_parties() -> None:
+    """Turn off Prefect's and GE's analytics unless the user set these variables explicitly."""
+    for key, value in QUIET_ENVIRONMENT.items():
+        os.environ.setdefault(key, value)
+
+
+def schemas_dir() -> Path:
+    """The catalog folder: `$PCMBN_SCHEMAS` if set, else the project's `schemas/`."""
+    configured = os.environ.get("PCMBN_SCHEMAS")
+    return Path(configured).expanduser().resolve() if configured else PROJECT_ROOT / "schemas"
+
+
+def home_dir() -> Path:
+    """Working data (archive, history store, outputs, logs): `$PCMBN_HOME`, default `./data`."""
+    return Path(os.environ.get("PCMBN_HOME", "data")).expanduser().resolve()
+
+
+def log_file() -> Path:
+    """Engineers' log: tracebacks and third-party chatter go here, never to the terminal."""
+    return home_dir() / "logs" / "pcmbn.log"

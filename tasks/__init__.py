@@ -1,0 +1,1 @@
+"""Prefect tasks: thin wrappers that call the pure functions of `pcmbn` and add retries on I/O."""

@@ -1,0 +1,21 @@
+"""Task: write blank report templates for the units expected in a period."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import task
+
+from pcmbn.catalog import load_catalog
+from pcmbn.periods import parse_period
+from pcmbn.template_writer import write_templates
+
+
+@task(name="write-templates", retries=2, retry_delay_seconds=5)
+def write_unit_templates(plan_id: str, period_code: str, out_dir: str) -> list[str]:
+    """Write one workbook per expected unit plus a zip; retried because it only does I/O."""
+    catalog = load_catalog()
+    plan = catalog.plan(plan_id)
+    period = parse_period(period_code)
+    units = catalog.expected_units(plan, period)
+    return [str(path) for path in write_templates(catalog, plan, period, units, Path(out_dir))]

@@ -1,0 +1,39 @@
+"""Shared fixtures. Tests write only under `tmp_path`; nothing touches the real `data/` folder."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pcmbn.settings import PROJECT_ROOT, quiet_third_parties
+
+quiet_third_parties()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test gets its own PCMBN_HOME and the project's own schemas."""
+    monkeypatch.setenv("PCMBN_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("PCMBN_SCHEMAS", raising=False)
+
+
+@pytest.fixture
+def schemas_copy(tmp_path: Path) -> Path:
+    """A writable copy of `schemas/` for tests that edit the catalog."""
+    target = tmp_path / "schemas"
+    shutil.copytree(PROJECT_ROOT / "schemas", target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """One temporary Prefect API for every flow test of the session (it takes seconds to start)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
