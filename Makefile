@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 UV_VERSION := 0.13.8
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export GX_ANALYTICS_ENABLED ?= False
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 300
 DEMO_HOME ?= data
 
 .PHONY: install test lint demo bench samples clean

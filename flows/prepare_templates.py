@@ -6,6 +6,8 @@ the plan and the period already written: most reading errors never happen.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
@@ -38,3 +40,12 @@ def prepare_templates(plan: str, period: str | None = None, out: str | None = No
         description="Biểu mẫu báo cáo gửi các đơn vị",
     )
     return paths
+
+
+if __name__ == "__main__":
+    import sys
+
+    from pcmbn.console import run_guarded
+
+    written = run_guarded(lambda: prepare_templates(*sys.argv[1:3]))
+    print(f"Đã tạo {len(written)} tệp trong thư mục {Path(written[0]).parent}.")

@@ -7,8 +7,6 @@ its traceback to the log file and the user sees one line saying where that file 
 
 from __future__ import annotations
 
-import logging
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -16,12 +14,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from pcmbn.console import run_guarded
 from pcmbn.errors import PcmbnError, UsageError
-from pcmbn.settings import log_file, quiet_third_parties
 
-log = logging.getLogger("pcmbn")
 console = Console()
-err_console = Console(stderr=True)
 
 app = typer.Typer(
     name="pcmbn",
@@ -137,63 +133,31 @@ def samples_command(
 def catalog_command() -> None:
     """Kiểm tra và tóm tắt danh mục (chỉ tiêu, đơn vị, kế hoạch, quy tắc kiểm tra)."""
     from pcmbn.catalog import load_catalog
+    from pcmbn.domain import MILESTONE_LABELS
 
     catalog = load_catalog()
     console.print(f"Danh mục: [bold]{catalog.root}[/bold] — hợp lệ.")
-    table = Table("Kế hoạch", "Tỉnh", "Thời gian", "Đơn vị", "Nhiệm vụ", "Mốc hội nghị")
+    plans = Table("Kế hoạch", "Tỉnh", "Thời gian", "Đơn vị", "Nhiệm vụ", title="Kế hoạch")
+    milestones = Table("Kế hoạch", "Mốc", "Kỳ", "Nội dung", title="Mốc hội nghị")
     for plan in catalog.plans.values():
         registry = catalog.registry(plan)
-        milestones = "; ".join(f"{m.kind.value} {m.period.label_vi}" for m in plan.milestones)
-        table.add_row(
+        plans.add_row(
             plan.id,
             plan.province,
             f"{plan.span.start.label_vi} – {plan.span.end.label_vi}",
             f"{len(registry.units)} ({registry.path.name})",
             str(len(plan.tasks)),
-            milestones,
         )
-    console.print(table)
+        for m in plan.milestones:
+            milestones.add_row(plan.id, MILESTONE_LABELS[m.kind], m.period.label_vi, m.name)
+    console.print(plans)
+    console.print(milestones)
     console.print(
         f"{len(catalog.indicators)} chỉ tiêu, {len(catalog.kinds)} loại đơn vị, "
         f"{len(catalog.rules)} quy tắc kiểm tra, biểu mẫu phiên bản {catalog.template.version}."
     )
 
 
-def _configure_logging() -> None:
-    """Engineers' log to a file; the terminal stays for the data officer."""
-    path = log_file()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
-    except OSError:
-        handler = logging.NullHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers = [handler]
-    root.setLevel(logging.INFO)
-
-
 def main() -> None:
     """Console entry point: run the app, turning every failure into one readable line."""
-    quiet_third_parties()
-    _configure_logging()
-    try:
-        app()
-    except PcmbnError as exc:
-        log.info("expected failure: %s", exc)
-        err_console.print(f"[bold red]Lỗi:[/bold red] {exc}", highlight=False)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        err_console.print("Đã dừng theo yêu cầu.")
-        sys.exit(130)
-    except Exception:
-        log.exception("unexpected failure")
-        err_console.print(
-            "[bold red]Lỗi không mong đợi.[/bold red] Chi tiết kỹ thuật đã ghi vào "
-            f"{log_file()}; hãy gửi tệp này cho bộ phận kỹ thuật.",
-            highlight=False,
-        )
-        sys.exit(3)
-
-
-__all__ = ["app", "main"]
+    run_guarded(app)

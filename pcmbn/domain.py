@@ -108,6 +108,14 @@ class MilestoneKind(StrEnum):
     TONG_KET = "tong_ket"
 
 
+MILESTONE_LABELS = {
+    MilestoneKind.KHAO_SAT: "Khảo sát",
+    MilestoneKind.TRIEN_KHAI: "Triển khai",
+    MilestoneKind.SO_KET: "Sơ kết",
+    MilestoneKind.TONG_KET: "Tổng kết",
+}
+
+
 class Milestone(_Model):
     kind: MilestoneKind
     period: PeriodField

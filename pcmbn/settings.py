@@ -17,8 +17,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 QUIET_ENVIRONMENT: dict[str, str] = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "GX_ANALYTICS_ENABLED": "False",
-    "PREFECT_UI_ENABLED": "true",
     "TQDM_DISABLE": "1",
+    # The ephemeral server migrates a new SQLite database on first use (~30 s on 2 cores).
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "300",
 }
 
 

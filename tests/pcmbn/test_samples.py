@@ -211,3 +211,21 @@ def test_manifest_lists_every_file_and_missing_unit(two_months: SampleSet) -> No
     by_file = {r["file"]: r for r in files}
     rejected = [f for f in two_months.files if f.expected == "rejected"]
     assert rejected and all(by_file[f.relpath]["expected"] == "rejected" for f in rejected)
+
+
+def test_committed_samples_are_what_the_command_makes(tmp_path: Path) -> None:
+    """`sample_reports/` is generated, never hand-edited: regenerating gives the same bytes."""
+    from pcmbn.settings import PROJECT_ROOT
+
+    committed = PROJECT_ROOT / "sample_reports"
+    generate_samples(
+        load_catalog(),
+        tmp_path,
+        plan_ids=[ST],
+        seed=2024,
+        start=parse_period("2024-07"),
+        end=parse_period("2024-09"),
+    )
+    fresh = {k: v for k, v in _digests(tmp_path).items() if k.startswith(ST)}
+    kept = {k: v for k, v in _digests(committed).items() if k.startswith(ST)}
+    assert fresh == kept

@@ -1,0 +1,73 @@
+"""One benchmark phase per process, so each reports its own wall time and peak RSS.
+
+Usage: python -m bench.phases PHASE OUT_DIR [N]; prints one JSON line.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+from pcmbn.settings import quiet_third_parties
+
+
+def _samples(out: Path, _n: int) -> int:
+    from pcmbn.catalog import load_catalog
+    from pcmbn.samples import generate_samples
+
+    result = generate_samples(load_catalog(), out, seed=2024)
+    return len(result.files)
+
+
+def _templates(out: Path, n: int) -> int:
+    from pcmbn.catalog import load_catalog
+    from pcmbn.periods import months_between
+    from pcmbn.template_writer import write_templates
+
+    catalog = load_catalog()
+    written = 0
+    for plan in catalog.plans.values():
+        for month in months_between(plan.span.start, plan.span.end):
+            if written >= n:
+                return written
+            units = catalog.expected_units(plan, month)[: n - written]
+            write_templates(catalog, plan, month, units, out / plan.id / month.code)
+            written += len(units)
+    return written
+
+
+def _floor(out: Path, _n: int) -> int:
+    """Read every sheet of every workbook with python-calamine and nothing else."""
+    from python_calamine import CalamineWorkbook
+
+    count = 0
+    for path in sorted(out.rglob("BaoCao_*")):
+        try:
+            wb = CalamineWorkbook.from_path(str(path))
+            for name in wb.sheet_names:
+                wb.get_sheet_by_name(name).to_python()
+            count += 1
+        except Exception:  # noqa: BLE001 - damaged samples are part of the set; skip them here
+            continue
+    return count
+
+
+PHASES = {"samples": _samples, "templates": _templates, "floor": _floor}
+
+
+def main() -> None:
+    quiet_third_parties()
+    phase, out = sys.argv[1], Path(sys.argv[2])
+    n = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+    start = time.perf_counter()
+    files = PHASES[phase](out, n)
+    wall = time.perf_counter() - start
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"phase": phase, "files": files, "wall_s": wall, "peak_rss_mb": rss_mb}))
+
+
+if __name__ == "__main__":
+    main()

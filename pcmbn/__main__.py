@@ -1,0 +1,5 @@
+"""`python -m pcmbn` is the same as the `pcmbn` command."""
+
+from pcmbn.cli import main
+
+main()

@@ -1,0 +1,56 @@
+"""What a data officer sees when something goes wrong: one line, never a traceback.
+
+Expected failures (`PcmbnError`) print their Vietnamese message; anything else is a bug: its
+traceback goes to the log file and the user is told where that file is.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from rich.console import Console
+
+from pcmbn.errors import PcmbnError
+from pcmbn.settings import log_file, quiet_third_parties
+
+log = logging.getLogger("pcmbn")
+err_console = Console(stderr=True, highlight=False)
+
+
+def configure_logging() -> None:
+    """Engineers' log to a file; the terminal stays for the data officer."""
+    path = log_file()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(logging.INFO)
+
+
+def run_guarded(entry: Callable[[], Any]) -> Any:
+    """Run an entry point (CLI, `python -m flows...`) turning failures into one clear line."""
+    quiet_third_parties()
+    configure_logging()
+    try:
+        return entry()
+    except PcmbnError as exc:
+        log.info("expected failure: %s", exc)
+        err_console.print(f"[bold red]Lỗi:[/bold red] {exc}")
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err_console.print("Đã dừng theo yêu cầu.")
+        sys.exit(130)
+    except Exception:
+        log.exception("unexpected failure")
+        err_console.print(
+            "[bold red]Lỗi không mong đợi.[/bold red] Chi tiết kỹ thuật đã ghi vào "
+            f"{log_file()}; hãy gửi tệp này cho bộ phận kỹ thuật."
+        )
+        sys.exit(3)
