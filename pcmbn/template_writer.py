@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
@@ -72,8 +73,6 @@ def build_workbook(
     _task_sheet(wb.create_sheet(spec.sheets.tasks), catalog, plan, unit, content)
     _narrative_sheet(wb.create_sheet(spec.sheets.narrative), catalog, content)
     _instructions_sheet(wb.create_sheet(spec.sheets.instructions), catalog, plan, period)
-    for ws in wb.worksheets:
-        _as_text_if_formula_like(ws)
     wb.properties.creator = "PCMBN"
     wb.properties.title = f"Báo cáo PCMBN {unit.code} {period.label_vi}"
     wb.properties.created = FIXED_TIMESTAMP
@@ -157,7 +156,7 @@ def _info_sheet(
         label = ws.cell(row=row, column=1, value=info.label)
         label.font = BOLD
         label.border = BOX
-        value = ws.cell(row=row, column=2, value=_cell_value(prefilled.get(info.key)))
+        value = _put(ws, row, 2, prefilled.get(info.key))
         value.font = NORMAL
         value.border = BOX
         value.alignment = Alignment(horizontal="left", vertical="center")
@@ -261,7 +260,7 @@ def _indicator_row(
     ]
     fmt = INTEGER_FORMAT if ind.value_type is ValueType.INTEGER else DECIMAL_FORMAT
     for col, value in enumerate(cells, start=1):
-        cell = ws.cell(row=row, column=col, value=_cell_value(value))
+        cell = _put(ws, row, col, value)
         cell.font = ITALIC if (ind.parent and col == 3) else NORMAL
         cell.border = BOX
         if col == 3:
@@ -307,7 +306,7 @@ def _task_sheet(ws: Worksheet, catalog: Catalog, plan: Plan, unit: Unit, c: Repo
             entry and entry.difficulty,
         ]
         for col, value in enumerate(values, start=1):
-            cell = ws.cell(row=row, column=col, value=_cell_value(value))
+            cell = _put(ws, row, col, value)
             cell.font = NORMAL
             cell.border = BOX
             cell.alignment = WRAP
@@ -334,7 +333,7 @@ def _narrative_sheet(ws: Worksheet, catalog: Catalog, c: ReportContent) -> None:
     row = 3
     for block in catalog.template.narrative_blocks:
         ws.cell(row=row, column=1, value=block.label).font = BOLD
-        text = ws.cell(row=row + 1, column=1, value=_cell_value(texts.get(block.key)))
+        text = _put(ws, row + 1, 1, texts.get(block.key))
         text.font = NORMAL
         text.alignment = WRAP
         text.protection = UNLOCKED
@@ -441,20 +440,17 @@ def _roman(number: int) -> str:
     return out
 
 
-def _cell_value(value: Any) -> Any:
-    """Dates and numbers as themselves, anything else as text (a `Formula` stays a formula)."""
-    if value is None or isinstance(value, date | datetime | int | float | Formula):
-        return value
-    return str(value)
+def _put(ws: Worksheet, row: int, col: int, value: Any) -> Cell:
+    """Write a value; text from data that starts with "=" stays text, never a formula.
 
-
-def _as_text_if_formula_like(ws: Worksheet) -> None:
-    """Store text that starts with "=" as text: data from units must never become a formula."""
-    for row in ws.iter_rows():
-        for cell in row:
-            value = cell.value
-            if cell.data_type == "f" and not isinstance(value, Formula):
-                cell.data_type = "s"
+    Only a `Formula` (used by samples to imitate a clerk's formula) is written as a formula.
+    """
+    if value is not None and not isinstance(value, date | datetime | int | float):
+        value = str(value) if not isinstance(value, Formula) else value
+    cell = ws.cell(row=row, column=col, value=value)
+    if cell.data_type == "f" and not isinstance(value, Formula):
+        cell.data_type = "s"
+    return cell
 
 
 def _validate(ws: Worksheet, ref: str, dv: DataValidation) -> None:
