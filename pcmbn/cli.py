@@ -7,8 +7,11 @@ its traceback to the log file and the user sees one line saying where that file 
 
 from __future__ import annotations
 
+import json
+import sys
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -23,7 +26,7 @@ app = typer.Typer(
     name="pcmbn",
     help=(
         "Công cụ tổng hợp báo cáo phòng, chống mua bán người (PCMBN) của Cơ quan Thường trực "
-        "Ban Chỉ đạo 138: tạo biểu mẫu, tạo báo cáo mẫu, kiểm tra danh mục."
+        "Ban Chỉ đạo 138: tạo biểu mẫu, kiểm tra báo cáo, tạo báo cáo mẫu, kiểm tra danh mục."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -156,6 +159,116 @@ def catalog_command() -> None:
         f"{len(catalog.indicators)} chỉ tiêu, {len(catalog.kinds)} loại đơn vị, "
         f"{len(catalog.rules)} quy tắc kiểm tra, biểu mẫu phiên bản {catalog.template.version}."
     )
+
+
+class OutputFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+SEVERITY_STYLE = {"error": "[red]Lỗi[/red]", "warning": "[yellow]Cảnh báo[/yellow]"}
+
+
+def _expand(paths: list[Path]) -> list[Path]:
+    """Files as given; a folder stands for every file under it (sorted, hidden ones skipped)."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and not any(part.startswith(".") for part in p.parts)
+                and p.suffix.lower() not in (".csv", ".md", ".txt")
+            )
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise UsageError(f"Không tìm thấy tệp hoặc thư mục: {path}")
+    if not files:
+        raise UsageError("Không có tệp nào để kiểm tra.")
+    return files
+
+
+@app.command("check")
+def check_command(
+    files: Annotated[
+        list[Path], typer.Argument(help="Tệp báo cáo (.xlsx, .xlsm, .xls, .ods) hoặc thư mục.")
+    ],
+    output: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="text: bảng dễ đọc; json: cho máy.")
+    ] = OutputFormat.TEXT,
+    feedback: Annotated[
+        Path | None,
+        typer.Option("--feedback", help="Thư mục ghi tệp góp ý (mặc định: $PCMBN_HOME/feedback)."),
+    ] = None,
+    no_feedback: Annotated[
+        bool, typer.Option("--no-feedback", help="Không ghi tệp góp ý.")
+    ] = False,
+    data_docs: Annotated[
+        Path | None,
+        typer.Option("--data-docs", help="Ghi báo cáo kiểm tra HTML (Data Docs) vào thư mục này."),
+    ] = None,
+) -> None:
+    """Kiểm tra báo cáo trước khi gửi: chỉ rõ trang, ô cần sửa (mã thoát 0: đạt, 1: bị từ chối)."""
+    from pcmbn.catalog import load_catalog
+    from pcmbn.settings import home_dir
+    from pcmbn.validation.checker import check_files
+    from pcmbn.validation.feedback import write_feedback
+
+    paths = _expand(files)
+    catalog = load_catalog()
+    if output is OutputFormat.TEXT:
+        with console.status(f"Đang kiểm tra {len(paths)} tệp…"):
+            result = check_files(paths, catalog, data_docs_dir=data_docs)
+    else:
+        result = check_files(paths, catalog, data_docs_dir=data_docs)
+    feedback_dir = feedback or home_dir() / "feedback"
+    written = {}
+    if not no_feedback:
+        for report in result.reports:
+            path = write_feedback(report, feedback_dir)
+            if path is not None:
+                written[report.submission.index] = path
+    if output is OutputFormat.JSON:
+        document = result.to_json()
+        for report, item in zip(result.reports, document["files"], strict=True):
+            path = written.get(report.submission.index)
+            item["feedback"] = str(path) if path else None
+        sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+    else:
+        _print_check(result, written, data_docs)
+    if not result.all_accepted:
+        raise typer.Exit(1)
+
+
+def _print_check(result: Any, written: dict[int, Path], data_docs: Path | None) -> None:
+    for report in result.reports:
+        sub = report.submission
+        status = "[green]ĐẠT[/green]" if report.status == "accepted" else "[red]BỊ TỪ CHỐI[/red]"
+        who = " · ".join(
+            x for x in (sub.unit_code, sub.period.label_vi if sub.period else None) if x
+        )
+        console.print(
+            f"\n[bold]{sub.path.name}[/bold] {f'({who}) ' if who else ''}— {status}",
+            highlight=False,
+        )
+        if report.problems:
+            table = Table("Mức độ", "Ô", "Mã quy tắc", "Nội dung", show_lines=False)
+            for p in report.problems:
+                where = f"{p.sheet}!{p.cell}" if p.cell else (p.sheet or "—")
+                table.add_row(SEVERITY_STYLE[p.severity], where, p.rule, p.message)
+            console.print(table)
+        if sub.index in written:
+            console.print(f"Tệp góp ý: {written[sub.index]}", highlight=False)
+    accepted = sum(r.status == "accepted" for r in result.reports)
+    console.print(
+        f"\nĐã kiểm tra {len(result.reports)} tệp: {accepted} đạt, "
+        f"{len(result.reports) - accepted} bị từ chối.",
+        highlight=False,
+    )
+    if data_docs is not None:
+        console.print(f"Báo cáo kiểm tra (Data Docs): {data_docs / 'index.html'}", highlight=False)
 
 
 def main() -> None:

@@ -17,12 +17,12 @@ from __future__ import annotations
 import calendar
 import numbers
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from pcmbn.errors import PcmbnError
+from pcmbn.text import fold as _fold
 
 __all__ = [
     "CutoffRule",
@@ -175,19 +175,6 @@ class Period:
 
     def __str__(self) -> str:
         return self.code
-
-
-def _fold(text: str) -> str:
-    """NFC, drop diacritics (đ→d), casefold, unify dashes and collapse whitespace.
-
-    Units type with and without Telex/VNI, paste NFD text from PDFs, and use en dashes; folding
-    first lets each pattern below be written once, in plain ASCII.
-    """
-    decomposed = unicodedata.normalize("NFD", unicodedata.normalize("NFC", text))
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    folded = stripped.replace("Đ", "d").replace("đ", "d").casefold()
-    folded = re.sub(r"[\u2010-\u2015\u2212]", "-", folded)
-    return " ".join(folded.split())
 
 
 _SEP = r"(?:\s*[/.-]\s*|\s*,?\s*nam\s+|\s+)"  # "/", "-", " năm ", or a space before the year

@@ -1,0 +1,1 @@
+"""Reading what units send: guard, numbers, workbook reader."""

@@ -1,0 +1,363 @@
+"""Deciding, before any workbook library opens a file, whether it is a workbook we read.
+
+Units send what their machines produce: PDFs renamed .xlsx, HTML exports named .xls, encrypted
+workbooks, half-uploaded files and, now and then, something hostile. Workbook libraries meet
+those with exceptions of every kind, long hangs or gigabytes of memory. This module looks at the
+bytes first, cheaply and with bounded memory: magic numbers, a zip's central directory (sizes and
+counts, without inflating), then one streaming pass that verifies every entry, an OLE2 directory.
+`inspect_file` never raises: each problem becomes a `Refused` naming a rule of
+`schemas/rules.yaml`, so one bad file never stops the others.
+"""
+
+from __future__ import annotations
+
+import stat
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import BinaryIO
+from xml.etree.ElementTree import Element
+
+import olefile
+from defusedxml import ElementTree
+
+ACCEPTED_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
+
+_MIB = 1024 * 1024
+_CHUNK = 64 * 1024
+_RATIO_FLOOR = _MIB  # small entries compress absurdly well (empty sheets); only big ones count
+_CD_BYTES_PER_ENTRY = 1024  # generous central-directory budget per allowed entry
+_CONTROL_PARTS = ("[Content_Types].xml", "mimetype", "META-INF/manifest.xml")
+_DTD_MARKERS = tuple(
+    word.encode(codec) for word in ("<!doctype", "<!entity") for codec in ("ascii", "utf-16-le")
+) + tuple(word.encode("utf-16-be") for word in ("<!doctype", "<!entity"))
+_DTD_TAIL = max(len(marker) for marker in _DTD_MARKERS) - 1
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_BIFF_BOF = {0x0009, 0x0209, 0x0409, 0x0809}
+_BIFF_FILEPASS, _BIFF_EOF = 0x002F, 0x000A
+_ODS_MIMETYPES = {
+    "application/vnd.oasis.opendocument.spreadsheet",
+    "application/vnd.oasis.opendocument.spreadsheet-template",
+}
+_MANIFEST_ENCRYPTION = "{urn:oasis:names:tc:opendocument:xmlns:manifest:1.0}encryption-data"
+_ZIP_NOT_WORKBOOK = "tệp nén ZIP không phải bảng tính"
+
+
+class WorkbookFormat(StrEnum):
+    XLSX = "xlsx"
+    XLSM = "xlsm"
+    XLS = "xls"
+    ODS = "ods"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Ceilings for one file; generous for real reports, fatal for bombs."""
+
+    max_bytes: int = 20 * _MIB  # size cap checked with stat() before opening
+    max_zip_entries: int = 1_000
+    max_uncompressed_bytes: int = 100 * _MIB
+    max_ratio: float = 100.0  # per entry, only for entries over 1 MiB uncompressed
+
+
+@dataclass(frozen=True)
+class Admitted:
+    format: WorkbookFormat  # detected from the content (magic bytes), not the extension
+
+
+@dataclass(frozen=True)
+class Refused:
+    rule: str  # an id of schemas/rules.yaml
+    params: dict[str, str]  # placeholders of that rule's Vietnamese message
+    detail: str  # English, for the engineers' log
+
+
+class _Stop(Exception):
+    """Carries a refusal out of nested checks; never leaves this module."""
+
+    def __init__(self, rule: str, log: str, **params: str) -> None:
+        super().__init__(log)
+        self.refused = Refused(rule, params, log)
+
+
+def inspect_file(path: Path, limits: Limits = Limits()) -> Admitted | Refused:
+    """Admit a workbook with its real format, or refuse it with a rule id; never raises."""
+    try:
+        return _inspect(Path(path), limits)
+    except _Stop as stop:
+        return stop.refused
+    except Exception as exc:  # any library failure on hostile bytes is a damaged file
+        return Refused(
+            "file.corrupt", {"detail": "không đọc được tệp"}, f"{type(exc).__name__}: {exc}"
+        )
+
+
+def _inspect(path: Path, limits: Limits) -> Admitted:
+    extension = path.suffix.lower()
+    if extension not in ACCEPTED_EXTENSIONS:
+        shown = extension or "(không có phần mở rộng)"
+        raise _Stop("file.unsupported_format", f"extension {extension!r}", extension=shown)
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
+        raise _corrupt("không phải tệp thông thường", "not a regular file")
+    if info.st_size == 0:
+        raise _Stop("file.empty", "0 bytes")
+    if info.st_size > limits.max_bytes:
+        raise _Stop(
+            "file.too_large",
+            f"{info.st_size} bytes > {limits.max_bytes}",
+            size=_size(info.st_size),
+            limit=_size(limits.max_bytes),
+        )
+    with path.open("rb") as fp:
+        head = fp.read(8192)
+        if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+            return _inspect_zip(fp, limits)
+        if head.startswith(_OLE_MAGIC):
+            return _inspect_ole(fp)
+    detected = _sniff(head)
+    raise _Stop("file.not_workbook", f"content looks like {detected}", detected=detected)
+
+
+def _corrupt(detail: str, log: str) -> _Stop:
+    return _Stop("file.corrupt", log, detail=detail)
+
+
+def _bomb(detail: str, log: str) -> _Stop:
+    return _Stop("file.zip_bomb", log, detail=detail)
+
+
+def _inspect_zip(fp: BinaryIO, limits: Limits) -> Admitted:
+    """Refuse on the central directory alone when it can, then verify every entry by streaming.
+
+    The end record is read first (the very record ZipFile trusts): zipfile builds an object per
+    directory entry, and 400 000 tiny entries fit in 20 MB, so counts are checked before parsing.
+    """
+    try:
+        endrec = zipfile._EndRecData(fp)
+        if endrec is None:
+            raise _corrupt("tệp nén bị cắt cụt", "no end of central directory record")
+        if endrec[zipfile._ECD_ENTRIES_TOTAL] > limits.max_zip_entries:
+            raise _too_many(endrec[zipfile._ECD_ENTRIES_TOTAL], limits)
+        if endrec[zipfile._ECD_SIZE] > limits.max_zip_entries * _CD_BYTES_PER_ENTRY:
+            raise _bomb("danh mục tệp nén quá lớn", f"central dir {endrec[zipfile._ECD_SIZE]} B")
+        with zipfile.ZipFile(fp) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError, struct.error) as exc:
+        raise _corrupt("cấu trúc tệp nén không hợp lệ", f"{type(exc).__name__}: {exc}") from exc
+    if len(entries) > limits.max_zip_entries:
+        raise _too_many(len(entries), limits)
+    total = sum(entry.file_size for entry in entries)
+    if total > limits.max_uncompressed_bytes:
+        limit = _size(limits.max_uncompressed_bytes)
+        detail = f"tổng dung lượng giải nén {_size(total)} vượt giới hạn {limit}"
+        raise _bomb(detail, f"declared total {total} bytes")
+    for entry in entries:
+        ratio = entry.file_size / max(entry.compress_size, 1)
+        if entry.file_size > _RATIO_FLOOR and ratio > limits.max_ratio:
+            detail = f"tỉ lệ nén {_number(ratio)}:1 vượt giới hạn {_number(limits.max_ratio)}:1"
+            raise _bomb(detail, f"{entry.filename}: ratio {ratio:.0f}")
+    if not {entry.filename for entry in entries} & {"[Content_Types].xml", "mimetype"}:
+        raise _Stop("file.not_workbook", "zip, no OOXML/ODF marker", detected=_ZIP_NOT_WORKBOOK)
+    parts: dict[str, bytes] = {}
+    inflated = 0
+    for entry in entries:
+        try:
+            inflated += _stream_entry(fp, entry, limits.max_uncompressed_bytes - inflated, parts)
+        except (OSError, ValueError, struct.error) as exc:  # offsets past the end, negative seeks
+            raise _corrupt("cấu trúc tệp nén không hợp lệ", f"{entry.filename}: {exc}") from exc
+    return _zip_format(parts)
+
+
+def _stream_entry(
+    fp: BinaryIO, entry: zipfile.ZipInfo, budget: int, parts: dict[str, bytes]
+) -> int:
+    """Inflate one entry chunk by chunk: honest size, total budget, no DTD in XML, CRC.
+
+    zipfile's own reader quietly stops at the declared size, so a lying size would pass it;
+    inflating the raw stream here sees every byte the compressed data really holds.
+    """
+    name = entry.filename
+    if entry.flag_bits & 0x1:
+        raise _Stop("file.encrypted", f"{name}: zip entry encrypted")
+    fp.seek(entry.header_offset)
+    header = fp.read(30)
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        raise _corrupt("cấu trúc tệp nén không hợp lệ", f"{name}: bad local header")
+    fp.seek(entry.header_offset + 30 + sum(struct.unpack("<HH", header[26:30])))
+    if entry.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise _corrupt("kiểu nén không được hỗ trợ", f"{name}: method {entry.compress_type}")
+    inflater = zlib.decompressobj(-15) if entry.compress_type == zipfile.ZIP_DEFLATED else None
+    scan = name.lower().endswith((".xml", ".rels"))
+    crc, produced, tail, kept = 0, 0, b"", bytearray()
+    remaining = entry.compress_size
+    while remaining > 0 and not (inflater and inflater.eof):
+        raw = fp.read(min(_CHUNK, remaining))
+        if not raw:
+            raise _corrupt("tệp nén bị cắt cụt", f"{name}: data cut short")
+        remaining -= len(raw)
+        while raw or inflater:
+            try:
+                out = inflater.decompress(raw, _CHUNK) if inflater else raw
+            except zlib.error as exc:
+                raise _corrupt("dữ liệu nén bị hỏng", f"{name}: {exc}") from exc
+            raw = inflater.unconsumed_tail if inflater else b""
+            if not out:
+                break
+            produced += len(out)
+            if produced > entry.file_size:
+                detail = "dữ liệu giải nén dài hơn kích thước khai báo"
+                raise _bomb(detail, f"{name}: inflates beyond declared {entry.file_size}")
+            if produced > budget:
+                raise _bomb("dung lượng giải nén vượt giới hạn", f"{name}: over total budget")
+            crc = zlib.crc32(out, crc)
+            if scan:
+                window = tail + out
+                if _declares_dtd(window):
+                    raise _bomb("phần XML khai báo DOCTYPE/ENTITY", f"{name}: DTD in XML part")
+                tail = window[-_DTD_TAIL:]
+            if name in _CONTROL_PARTS and len(kept) < _MIB:
+                kept += out
+    if (inflater and not inflater.eof and entry.compress_size) or produced != entry.file_size:
+        raise _corrupt("tệp nén bị cắt cụt", f"{name}: {produced} of {entry.file_size} bytes")
+    if crc != entry.CRC:
+        raise _corrupt("sai mã kiểm tra CRC", f"{name}: bad CRC")
+    if name in _CONTROL_PARTS:
+        parts[name] = bytes(kept)
+    return produced
+
+
+def _declares_dtd(window: bytes) -> bool:
+    """`<!DOCTYPE`/`<!ENTITY` in any case, UTF-8 or UTF-16; `!` first (memchr-fast)."""
+    if b"!" not in window or (b"<!" not in window and b"<\x00!" not in window):
+        return False
+    lowered = window.lower()
+    return any(marker in lowered for marker in _DTD_MARKERS)
+
+
+def _zip_format(parts: dict[str, bytes]) -> Admitted:
+    """Tell xlsx from xlsm by the main part's content type, ODS by its mimetype entry."""
+    if "[Content_Types].xml" in parts:
+        types = " ".join(
+            (node.get("ContentType") or "").lower()
+            for node in _parse_xml(parts["[Content_Types].xml"], "[Content_Types].xml").iter()
+        )
+        if "ms-excel.sheet.binary.macroenabled.main" in types:
+            raise _Stop("file.unsupported_format", "xlsb content", extension=".xlsb")
+        if "ms-excel.sheet.macroenabled.main" in types or "ms-excel.template.macroenabled" in types:
+            return Admitted(WorkbookFormat.XLSM)
+        if "spreadsheetml.sheet.main" in types or "spreadsheetml.template.main" in types:
+            return Admitted(WorkbookFormat.XLSX)
+        if "wordprocessingml.document.main" in types:
+            raise _Stop("file.not_workbook", "docx", detected="tệp Word")
+    mimetype = parts.get("mimetype", b"").decode("ascii", "replace").strip()
+    if mimetype not in _ODS_MIMETYPES:
+        raise _Stop("file.not_workbook", f"zip, mimetype {mimetype!r}", detected=_ZIP_NOT_WORKBOOK)
+    manifest = parts.get("META-INF/manifest.xml")
+    if manifest is not None:
+        root = _parse_xml(manifest, "META-INF/manifest.xml")
+        if any(node.tag == _MANIFEST_ENCRYPTION for node in root.iter()):
+            raise _Stop("file.encrypted", "ODF manifest declares encryption-data")
+    return Admitted(WorkbookFormat.ODS)
+
+
+def _parse_xml(data: bytes, name: str) -> Element:
+    try:
+        return ElementTree.fromstring(data)
+    except Exception as exc:  # ParseError and defusedxml's refusals alike
+        raise _corrupt(f"{name} không hợp lệ", f"{name}: {exc}") from exc
+
+
+def _inspect_ole(fp: BinaryIO) -> Admitted:
+    """An OLE2 container is a legacy workbook, an encrypted OOXML package, or something else."""
+    try:
+        ole = olefile.OleFileIO(fp)
+    except Exception as exc:
+        raise _corrupt("cấu trúc OLE không hợp lệ", f"olefile: {exc}") from exc
+    with ole:
+        streams = {"/".join(parts) for parts in ole.listdir(streams=True, storages=False)}
+        if {"EncryptionInfo", "EncryptedPackage"} <= streams:
+            raise _Stop("file.encrypted", "OLE-wrapped encrypted OOXML package")
+        name = next((name for name in ("Workbook", "Book") if name in streams), None)
+        if name is None:
+            if "WordDocument" in streams:
+                raise _Stop("file.not_workbook", "OLE Word document", detected="tệp Word")
+            detail = "tệp OLE không chứa dữ liệu bảng tính"
+            raise _corrupt(detail, f"OLE streams {sorted(streams)[:10]}")
+        try:  # olefile holds a stream whole; the file itself is already under max_bytes
+            data = ole.openstream(name).read()
+        except Exception as exc:
+            raise _corrupt("cấu trúc OLE không hợp lệ", f"olefile: {exc}") from exc
+    _check_biff(data)
+    return Admitted(WorkbookFormat.XLS)
+
+
+def _check_biff(data: bytes) -> None:
+    """The workbook stream must open with BOF; FILEPASS among the first records means a password."""
+    position = 0
+    for index in range(64):
+        if position + 4 > len(data):
+            break
+        kind, length = struct.unpack_from("<HH", data, position)
+        if index == 0 and kind not in _BIFF_BOF:
+            raise _corrupt("dữ liệu Workbook không hợp lệ", f"first BIFF record {kind:#06x}")
+        if kind == _BIFF_FILEPASS:
+            raise _Stop("file.encrypted", "BIFF FILEPASS record")
+        if kind == _BIFF_EOF:
+            break
+        position += 4 + length
+    if position == 0:
+        raise _corrupt("dữ liệu Workbook không hợp lệ", "empty workbook stream")
+
+
+def _sniff(head: bytes) -> str:
+    """What a non-workbook really is, in words a clerk recognises."""
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if b"%PDF-" in head[:1024]:
+        return "tệp PDF"
+    if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"II*\x00", b"MM\x00*")) or (
+        head[:4] == b"RIFF" and head[8:12] == b"WEBP"
+    ):
+        return "ảnh"
+    if head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"avif"):
+        return "ảnh"
+    if text.startswith((b"<!doctype html", b"<html", b"mime-version:")) or any(
+        tag in text[:2048] for tag in (b"<html", b"<table")
+    ):
+        return "trang HTML"
+    if head.startswith(b"{\\rtf"):
+        return "tệp Word"
+    if text.startswith(b"<?xml"):
+        return "tệp XML"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "văn bản thuần"
+    controls = sum(
+        1 for byte in head if byte < 0x20 and byte not in b"\t\n\r\f\x1a" or byte == 0x7F
+    )
+    if b"\x00" not in head and controls <= len(head) // 100:
+        return "văn bản thuần"
+    return "không xác định"
+
+
+def _too_many(count: int, limits: Limits) -> _Stop:
+    detail = f"{_number(count)} mục nén vượt giới hạn {_number(limits.max_zip_entries)}"
+    return _bomb(detail, f"{count} entries")
+
+
+def _number(value: float) -> str:
+    """1234567 -> "1.234.567" (Vietnamese thousands separator)."""
+    return f"{round(value):,}".replace(",", ".")
+
+
+def _size(n: int) -> str:
+    """Human sizes with the Vietnamese decimal comma: "25,3 MB", "1.024 MB", "512 KB"."""
+    for unit, scale in (("MB", _MIB), ("KB", 1024)):
+        if n >= scale:
+            value = n / scale
+            if value >= 100 or value == int(value):
+                return f"{_number(value)} {unit}"
+            return f"{value:.1f} {unit}".replace(".", ",")
+    return f"{n} byte"

@@ -1,0 +1,312 @@
+"""Read a report workbook into canonical records, every value keeping its sheet and cell.
+
+Layout is found, never assumed: sheets by folded name, the indicator and task tables by their
+header row (wherever it is, whatever its case, spacing or diacritics, in whatever column order),
+identification fields by their labels. Rows may be shuffled, hidden or preceded by title rows;
+extra columns are ignored. python-calamine reads every format (.xlsx, .xlsm, .xls, .ods) and
+gives the cached value of formulas; a formula with nothing cached comes back as its text.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any
+
+from python_calamine import CalamineWorkbook
+
+from pcmbn.domain import Column, TemplateSpec
+from pcmbn.text import clean, fold, fold_key
+
+#: How far down a sheet the header row is searched for (title rows above it are tolerated).
+HEADER_SEARCH_ROWS = 40
+_CODE = re.compile(r"^[A-Z]{2}\d{2}$")
+
+
+@dataclass(frozen=True)
+class CellValue:
+    """A raw cell value with its provenance (actual sheet name in the file, A1 address)."""
+
+    raw: Any
+    sheet: str
+    cell: str | None
+
+    @property
+    def blank(self) -> bool:
+        return self.raw is None or (isinstance(self.raw, str) and not self.raw.strip())
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    code: str  # as written, cleaned and upper-cased
+    row: int  # 1-based row in the sheet
+    period: CellValue
+    cumulative: CellValue
+    code_cell: str = ""  # A1 address of the code itself (for unknown or duplicate codes)
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    code: str
+    status: CellValue
+    result: str | None
+    difficulty: str | None
+
+
+@dataclass(frozen=True)
+class ReadProblem:
+    """A structural problem found while reading (missing sheet or column)."""
+
+    rule: str
+    sheet: str | None
+    cell: str | None
+    params: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class WorkbookRecords:
+    info: dict[str, CellValue] = field(default_factory=dict)
+    indicators: list[IndicatorRow] = field(default_factory=list)
+    tasks: list[TaskRow] = field(default_factory=list)
+    narratives: dict[str, CellValue] = field(default_factory=dict)
+    problems: list[ReadProblem] = field(default_factory=list)
+    indicator_sheet: str | None = None
+    #: (sheet, A1) of formulas saved without a computed value (calamine reads them as empty)
+    uncached_formulas: set[tuple[str, str]] = field(default_factory=set)
+
+
+def cell_address(row: int, col: int) -> str:
+    """1-based row and column to A1 form (no `$`)."""
+    letters = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{row}"
+
+
+def read_workbook(data: bytes, spec: TemplateSpec) -> WorkbookRecords:
+    """Read all four sheets; raises the library's own error for unreadable content.
+
+    The caller (the checker) has already passed the bytes through the guard and turns any
+    exception from here into a `file.corrupt` rejection.
+    """
+    wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    records = WorkbookRecords(uncached_formulas=uncached_formulas(data))
+    sheets = {fold_key(name): name for name in wb.sheet_names}
+    grids: dict[str, tuple[str, list[list[Any]]]] = {}
+    for key in ("info", "indicators", "tasks", "narrative"):
+        wanted = getattr(spec.sheets, key)
+        actual = sheets.get(fold_key(wanted))
+        if actual is None:
+            records.problems.append(
+                ReadProblem(
+                    "sheet.missing", None, None, {"sheet": wanted, "version": str(spec.version)}
+                )
+            )
+            continue
+        grids[key] = (actual, wb.get_sheet_by_name(actual).to_python(skip_empty_area=False))
+    if "info" in grids:
+        records.info = _read_info(*grids["info"], spec)
+    if "indicators" in grids:
+        records.indicator_sheet = grids["indicators"][0]
+        _read_indicators(*grids["indicators"], spec, records)
+    if "tasks" in grids:
+        _read_tasks(*grids["tasks"], spec, records)
+    if "narrative" in grids:
+        records.narratives = _read_narratives(*grids["narrative"], spec)
+    return records
+
+
+_CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.DOTALL)
+_REF = re.compile(rb'\br="([A-Z]+[0-9]+)"')
+_VALUE = re.compile(rb"<v>[^<]+</v>|<is>")
+_SHEET = re.compile(rb'<sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"')
+_REL = re.compile(rb'<Relationship\b[^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"')
+_REL_ALT = re.compile(rb'<Relationship\b[^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"')
+
+
+def uncached_formulas(data: bytes) -> set[tuple[str, str]]:
+    """Cells of an .xlsx/.xlsm holding a formula but no cached value.
+
+    Excel and LibreOffice always save the computed value; a file written by a script (or an
+    export that skipped recalculation) may not, and calamine then reports the cell as empty,
+    which would read as missing data instead of the formula the clerk actually typed. The guard
+    has already refused any DTD, so a plain scan of the sheet XML is safe.
+    """
+    if not data.startswith(b"PK"):
+        return set()
+    found: set[tuple[str, str]] = set()
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = set(zf.namelist())
+            if "xl/workbook.xml" not in names:
+                return set()
+            rels_xml = zf.read("xl/_rels/workbook.xml.rels")
+            targets = {rid: target for rid, target in _REL.findall(rels_xml)}
+            targets.update({rid: target for target, rid in _REL_ALT.findall(rels_xml)})
+            for name, rid in _SHEET.findall(zf.read("xl/workbook.xml")):
+                target = targets.get(rid, b"").decode()
+                part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+                if part not in names:
+                    continue
+                sheet = html.unescape(name.decode("utf-8"))
+                for attrs, body in _CELL.findall(zf.read(part)):
+                    if body and b"<f" in body and not _VALUE.search(body):
+                        ref = _REF.search(attrs)
+                        if ref:
+                            found.add((sheet, ref.group(1).decode()))
+    except (zipfile.BadZipFile, KeyError, OSError, UnicodeDecodeError):
+        return set()
+    return found
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = clean(str(value))
+    return text or None
+
+
+def _read_info(sheet: str, rows: list[list[Any]], spec: TemplateSpec) -> dict[str, CellValue]:
+    """Find each label anywhere in the sheet; its value is the next non-empty cell to the right."""
+    labels = {fold(f.label): f.key for f in spec.info_fields}
+    found: dict[str, CellValue] = {}
+    for r, row in enumerate(rows, start=1):
+        for c, value in enumerate(row, start=1):
+            key = labels.get(fold(value)) if isinstance(value, str) else None
+            if key is None or key in found:
+                continue
+            target = next(
+                (cc for cc in range(c + 1, len(row) + 1) if _text(row[cc - 1]) is not None),
+                c + 1,
+            )
+            raw = row[target - 1] if target <= len(row) else None
+            found[key] = CellValue(raw, sheet, cell_address(r, target))
+    return found
+
+
+def _header(
+    rows: list[list[Any]], columns: tuple[Column, ...]
+) -> tuple[int, dict[str, int]] | None:
+    """The first row naming every required column; returns its index and key -> column index."""
+    names = {fold(name): col.key for col in columns for name in (col.label, *col.aliases)}
+    required = {col.key for col in columns if col.required}
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        positions: dict[str, int] = {}
+        for c, value in enumerate(row):
+            key = names.get(fold(value)) if isinstance(value, str) else None
+            if key is not None and key not in positions:
+                positions[key] = c
+        if required <= set(positions):
+            return index, positions
+    return None
+
+
+def _missing_columns(
+    rows: list[list[Any]], columns: tuple[Column, ...], sheet: str, records: WorkbookRecords
+) -> None:
+    """Name the required columns absent from the best candidate header row."""
+    names = {fold(name): col.key for col in columns for name in (col.label, *col.aliases)}
+    best: set[str] = set()
+    for row in rows[:HEADER_SEARCH_ROWS]:
+        keys = {names[fold(v)] for v in row if isinstance(v, str) and fold(v) in names}
+        if len(keys) > len(best):
+            best = keys
+    for col in columns:
+        if col.required and col.key not in best:
+            records.problems.append(
+                ReadProblem("column.missing", sheet, None, {"sheet": sheet, "column": col.label})
+            )
+
+
+def _read_indicators(
+    sheet: str, rows: list[list[Any]], spec: TemplateSpec, records: WorkbookRecords
+) -> None:
+    found = _header(rows, spec.indicator_columns)
+    if found is None:
+        _missing_columns(rows, spec.indicator_columns, sheet, records)
+        return
+    header, pos = found
+    for r in range(header + 1, len(rows)):
+        row = rows[r]
+        code = _text(row[pos["code"]]) if pos["code"] < len(row) else None
+        if code is None:
+            continue
+        code = code.upper().replace(" ", "")
+        if not _CODE.match(code):
+            continue  # group headings ("I", "Tuyên truyền"), totals, notes below the table
+        records.indicators.append(
+            IndicatorRow(
+                code=code,
+                row=r + 1,
+                period=_cell(rows, r, pos["period_value"], sheet),
+                cumulative=_cell(rows, r, pos["cumulative"], sheet),
+                code_cell=cell_address(r + 1, pos["code"] + 1),
+            )
+        )
+
+
+def _cell(rows: list[list[Any]], r: int, c: int, sheet: str) -> CellValue:
+    row = rows[r]
+    raw = row[c] if c < len(row) else None
+    return CellValue(raw, sheet, cell_address(r + 1, c + 1))
+
+
+def _read_tasks(
+    sheet: str, rows: list[list[Any]], spec: TemplateSpec, records: WorkbookRecords
+) -> None:
+    found = _header(rows, spec.task_columns)
+    if found is None:
+        _missing_columns(rows, spec.task_columns, sheet, records)
+        return
+    header, pos = found
+    for r in range(header + 1, len(rows)):
+        row = rows[r]
+        code = _text(row[pos["code"]]) if pos["code"] < len(row) else None
+        if code is None:
+            continue
+
+        def optional(key: str, row: list[Any] = row) -> str | None:
+            return _text(row[pos[key]]) if key in pos and pos[key] < len(row) else None
+
+        records.tasks.append(
+            TaskRow(
+                code=code,
+                status=_cell(rows, r, pos["status"], sheet),
+                result=optional("result"),
+                difficulty=optional("difficulty"),
+            )
+        )
+
+
+def _read_narratives(sheet: str, rows: list[list[Any]], spec: TemplateSpec) -> dict[str, CellValue]:
+    """Each block's text is the first non-empty cell below its label (or beside it)."""
+    labels = {fold(block.label): block.key for block in spec.narrative_blocks}
+    positions: list[tuple[int, int, str]] = []
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            key = labels.get(fold(value)) if isinstance(value, str) else None
+            if key is not None and all(k != key for _, _, k in positions):
+                positions.append((r, c, key))
+    found: dict[str, CellValue] = {}
+    for index, (r, c, key) in enumerate(positions):
+        stop = positions[index + 1][0] if index + 1 < len(positions) else len(rows)
+        beside = [(r, cc) for cc in range(c + 1, len(rows[r]))]
+        below = [(rr, cc) for rr in range(r + 1, stop) for cc in range(len(rows[rr]))]
+        texts = [
+            (rr, cc, t)
+            for rr, cc in beside + below
+            if (t := _text(rows[rr][cc])) is not None and fold(t) not in labels
+        ]
+        if texts:
+            rr, cc, _ = texts[0]
+            joined = "\n".join(t for _, _, t in texts)
+            found[key] = CellValue(joined, sheet, cell_address(rr + 1, cc + 1))
+        else:
+            found[key] = CellValue(None, sheet, cell_address(r + 2, c + 1))
+    return found

@@ -1,0 +1,30 @@
+"""Text normalisation shared by every reader: what a clerk typed, compared as they meant it."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_DASHES = re.compile(r"[\u2010-\u2015\u2212]")
+
+
+def clean(text: str) -> str:
+    """NFC, single spaces, no leading/trailing space: how text is stored and shown."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def fold(text: str) -> str:
+    """NFC, drop diacritics (đ→d), casefold, unify dashes and collapse whitespace.
+
+    Units type with and without Telex/VNI, paste NFD text from PDFs, use en dashes and stray
+    spaces; folding first lets labels, headers and patterns be compared once, in plain ASCII.
+    """
+    decomposed = unicodedata.normalize("NFD", unicodedata.normalize("NFC", text))
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    folded = stripped.replace("Đ", "d").replace("đ", "d").casefold()
+    return " ".join(_DASHES.sub("-", folded).split())
+
+
+def fold_key(text: str) -> str:
+    """`fold` without any spaces or punctuation: "Chỉ tiêu" and "ChiTieu" meet here."""
+    return re.sub(r"[^0-9a-z]", "", fold(text))

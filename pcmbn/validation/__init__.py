@@ -1,0 +1,1 @@
+"""Validation of received reports with Great Expectations, generated from the catalog."""

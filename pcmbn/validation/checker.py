@@ -1,0 +1,166 @@
+"""Check a batch of files: the unit's self-check (`pcmbn check`) and the flows' validation.
+
+guard → read → one Great Expectations run over every row → problems mapped to file, sheet and
+cell, each with a stable rule id, a severity from the catalog and a Vietnamese message.
+A file with any error is rejected; warnings alone do not reject it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pcmbn.catalog import Catalog
+from pcmbn.domain import Severity
+from pcmbn.errors import CatalogError
+from pcmbn.reading.guard import Limits
+from pcmbn.validation.engine import run_expectations
+from pcmbn.validation.frame import RowContext, build_frame
+from pcmbn.validation.submission import Submission, load_submission
+from pcmbn.validation.suite import SUITE_RULES
+
+log = logging.getLogger(__name__)
+
+ACCEPTED = "accepted"
+REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class Problem:
+    severity: str
+    sheet: str | None
+    cell: str | None
+    rule: str
+    message: str
+    order: tuple[int, int] = (0, 0)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "severity": self.severity,
+            "sheet": self.sheet,
+            "cell": self.cell,
+            "rule": self.rule,
+            "message": self.message,
+        }
+
+
+@dataclass
+class FileReport:
+    """The outcome for one file: the JSON contract of `pcmbn check` plus the parsed submission."""
+
+    submission: Submission
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return REJECTED if any(p.severity == Severity.ERROR for p in self.problems) else ACCEPTED
+
+    @property
+    def hostile(self) -> bool:
+        """Unreadable as a workbook: feedback is a text note, not an annotated copy."""
+        return self.submission.refusal is not None
+
+    def values(self) -> dict[str, dict[str, float | int | None]]:
+        return {
+            code: {"period": period.number.value, "cumulative": cumulative.number.value}
+            for code, (period, cumulative) in self.submission.values.items()
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        sub = self.submission
+        return {
+            "path": str(sub.path),
+            "sha256": sub.sha256,
+            "status": self.status,
+            "unit_code": sub.unit_code,
+            "plan_id": sub.plan.id if sub.plan else sub.plan_text,
+            "period": sub.period.code if sub.period else None,
+            "values": self.values(),
+            "problems": [p.to_json() for p in self.problems],
+        }
+
+
+@dataclass
+class CheckResult:
+    reports: list[FileReport]
+    data_docs: Path | None = None
+
+    @property
+    def all_accepted(self) -> bool:
+        return all(r.status == ACCEPTED for r in self.reports)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"files": [r.to_json() for r in self.reports]}
+
+
+def ensure_rules(catalog: Catalog) -> None:
+    """Fail early, naming rules.yaml, if a province's catalog lacks a rule the checker uses."""
+    for rule in (
+        *SUITE_RULES,
+        "file.too_large",
+        "file.unsupported_format",
+        "file.not_workbook",
+        "file.encrypted",
+        "file.corrupt",
+        "file.zip_bomb",
+        "file.empty",
+    ):
+        catalog.rule(rule)
+
+
+def check_files(
+    paths: Iterable[Path],
+    catalog: Catalog,
+    *,
+    limits: Limits | None = None,
+    data_docs_dir: Path | None = None,
+) -> CheckResult:
+    """Check every file; one GE run for all of them."""
+    ensure_rules(catalog)
+    limits = limits or Limits()
+    subs = [load_submission(i, Path(p), catalog, limits) for i, p in enumerate(paths)]
+    return check_submissions(subs, catalog, data_docs_dir=data_docs_dir)
+
+
+def check_submissions(
+    subs: list[Submission], catalog: Catalog, *, data_docs_dir: Path | None = None
+) -> CheckResult:
+    """Validate already loaded submissions (the flows load them in parallel chunks)."""
+    reports = [FileReport(sub) for sub in subs]
+    for report in reports:
+        refusal = report.submission.refusal
+        if refusal is not None:
+            rule = catalog.rule(refusal.rule)
+            report.problems.append(
+                Problem(rule.severity.value, None, None, rule.id, rule.render(**refusal.params))
+            )
+    frame, contexts = build_frame(subs, catalog)
+    result = run_expectations(frame, catalog, data_docs_dir)
+    by_index = {sub.index: report for sub, report in zip(subs, reports, strict=True)}
+    seen: set[tuple[int, str, str | None, str | None]] = set()
+    for failure in result.failures:
+        context: RowContext = contexts[failure.row_id]
+        key = (context.file_index, failure.rule, context.sheet, context.cell)
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            rule = catalog.rule(failure.rule)
+        except CatalogError:
+            raise
+        by_index[context.file_index].problems.append(
+            Problem(
+                rule.severity.value,
+                context.sheet,
+                context.cell,
+                rule.id,
+                rule.render(**context.params),
+                context.order,
+            )
+        )
+    for report in reports:
+        report.problems.sort(key=lambda p: (p.severity != Severity.ERROR, p.sheet or "", p.order))
+    return CheckResult(reports, result.data_docs)

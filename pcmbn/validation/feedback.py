@@ -1,0 +1,137 @@
+"""Feedback the unit can fix in place: its own workbook with every problem cell marked.
+
+For each rejected or warned file: a copy of the unit's workbook (an .xlsx rendition for .xls
+and .ods, which openpyxl cannot edit) with each problem cell filled red (error) or yellow
+(warning) and carrying a comment with the message, plus a sheet `LoiKiemTra` listing every
+problem. A file that is not a readable workbook gets a short text note instead: opening a
+hostile file with openpyxl is exactly what the guard exists to avoid.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from pathlib import Path
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from python_calamine import CalamineWorkbook
+
+from pcmbn.validation.checker import FileReport, Problem
+
+log = logging.getLogger(__name__)
+
+ERROR_FILL = PatternFill("solid", fgColor="FF9999")
+WARNING_FILL = PatternFill("solid", fgColor="FFE699")
+PROBLEM_SHEET = "LoiKiemTra"
+SEVERITY_VI = {"error": "Lỗi", "warning": "Cảnh báo"}
+STATUS_VI = {"accepted": "được chấp nhận", "rejected": "bị từ chối"}
+
+
+def feedback_name(report: FileReport) -> str:
+    """`BaoCao_CA_TINH_2024-07_KiemTra.xlsx` beside the original name (never overwriting it)."""
+    stem = report.submission.path.stem
+    suffix = ".txt" if report.hostile else ".xlsx"
+    return f"{stem}_KiemTra{suffix}"
+
+
+def write_feedback(report: FileReport, out_dir: Path) -> Path | None:
+    """Write the unit's feedback file, or None when the file has no problem at all."""
+    if not report.problems:
+        return None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / feedback_name(report)
+    if report.hostile:
+        return _write_atomic(target, _note(report).encode("utf-8"))
+    try:
+        wb = _editable_copy(report.submission.path)
+    except Exception as exc:  # noqa: BLE001 - a file calamine read but openpyxl cannot
+        log.info("cannot annotate %s (%r); writing a note", report.submission.path, exc)
+        target = target.with_suffix(".txt")
+        return _write_atomic(target, _note(report).encode("utf-8"))
+    _annotate(wb, report.problems)
+    _problem_sheet(wb, report)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return _write_atomic(target, buffer.getvalue())
+
+
+def _write_atomic(target: Path, data: bytes) -> Path:
+    tmp = target.with_name(f".{target.name}.part")
+    tmp.write_bytes(data)
+    tmp.replace(target)
+    return target
+
+
+def _editable_copy(path: Path) -> Workbook:
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        wb = load_workbook(path, keep_vba=False, keep_links=False, rich_text=False)
+        for ws in wb.worksheets:
+            ws.protection.sheet = False  # the clerk must be able to fix any flagged cell
+        return wb
+    calamine = CalamineWorkbook.from_path(str(path))
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name in calamine.sheet_names:
+        ws = wb.create_sheet(name)
+        for row in calamine.get_sheet_by_name(name).to_python(skip_empty_area=False):
+            ws.append([None if value == "" else value for value in row])
+    return wb
+
+
+def _annotate(wb: Workbook, problems: list[Problem]) -> None:
+    by_cell: dict[tuple[str, str], list[Problem]] = {}
+    for problem in problems:
+        if problem.sheet and problem.cell and problem.sheet in wb.sheetnames:
+            by_cell.setdefault((problem.sheet, problem.cell), []).append(problem)
+    for (sheet, address), cell_problems in by_cell.items():
+        cell = wb[sheet][address]
+        worst = "error" if any(p.severity == "error" for p in cell_problems) else "warning"
+        cell.fill = ERROR_FILL if worst == "error" else WARNING_FILL
+        text = "\n".join(f"[{p.rule}] {p.message}" for p in cell_problems)
+        comment = Comment(text, "PCMBN")
+        comment.width, comment.height = 320, 120
+        cell.comment = comment
+
+
+def _problem_sheet(wb: Workbook, report: FileReport) -> None:
+    if PROBLEM_SHEET in wb.sheetnames:
+        del wb[PROBLEM_SHEET]
+    ws = wb.create_sheet(PROBLEM_SHEET, 0)
+    ws.append([f"KẾT QUẢ KIỂM TRA: tệp {report.submission.path.name} {STATUS_VI[report.status]}"])
+    ws["A1"].font = Font(bold=True, size=13)
+    ws.append([])
+    ws.append(["STT", "Mức độ", "Trang", "Ô", "Mã quy tắc", "Nội dung cần sửa"])
+    for cell in ws[3]:
+        cell.font = Font(bold=True)
+    for number, problem in enumerate(report.problems, start=1):
+        ws.append(
+            [
+                number,
+                SEVERITY_VI[problem.severity],
+                problem.sheet or "",
+                problem.cell or "",
+                problem.rule,
+                problem.message,
+            ]
+        )
+        fill = ERROR_FILL if problem.severity == "error" else WARNING_FILL
+        ws.cell(row=ws.max_row, column=2).fill = fill
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str) and cell.value[:1] in "=+-@":
+                cell.data_type = "s"
+    for letter, width in zip("ABCDEF", (6, 10, 12, 8, 26, 90), strict=True):
+        ws.column_dimensions[letter].width = width
+    for row in ws.iter_rows(min_row=4):
+        row[5].alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _note(report: FileReport) -> str:
+    lines = [
+        f"KẾT QUẢ KIỂM TRA TỆP {report.submission.path.name}",
+        f"Tình trạng: {STATUS_VI[report.status]}.",
+        "",
+    ]
+    lines += [f"- [{p.rule}] {p.message}" for p in report.problems]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,166 @@
+"""One received file, from bytes to parsed records: guard, read, identify, parse numbers.
+
+Every file ends here either with records to validate or with the reason it cannot be read
+(a guard refusal or a library error turned into `file.corrupt`); nothing raises out of
+`load_submission`, so one bad file never stops the others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pcmbn.catalog import Catalog
+from pcmbn.domain import Indicator, Plan, Unit, ValueType
+from pcmbn.periods import Period, PeriodError, parse_period
+from pcmbn.reading.guard import Limits, Refused, inspect_file
+from pcmbn.reading.numbers import ParsedNumber, parse_number
+from pcmbn.reading.workbook import CellValue, WorkbookRecords, read_workbook
+from pcmbn.text import clean
+
+log = logging.getLogger(__name__)
+
+FORMULA_NO_CACHE = "value.formula_no_cache"
+
+
+@dataclass(frozen=True)
+class ParsedCell:
+    cell: CellValue
+    number: ParsedNumber
+
+
+@dataclass
+class Submission:
+    """A file and what could be read from it; `refusal` set when it could not be read."""
+
+    index: int
+    path: Path
+    sha256: str
+    refusal: Refused | None = None
+    records: WorkbookRecords | None = None
+    unit_code: str | None = None
+    plan: Plan | None = None
+    plan_text: str | None = None
+    unit: Unit | None = None
+    period: Period | None = None
+    period_error: str | None = None
+    template_version: str | None = None
+    #: code -> (Kỳ này, Lũy kế) for indicator rows present in the sheet (first occurrence)
+    values: dict[str, tuple[ParsedCell, ParsedCell]] = field(default_factory=dict)
+
+    @property
+    def readable(self) -> bool:
+        return self.refusal is None and self.records is not None
+
+    def applicable(self, indicator: Indicator) -> bool | None:
+        """Whether the unit must report it; None when the unit is unknown."""
+        return indicator.applies(self.unit.kind) if self.unit else None
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def load_submission(index: int, path: Path, catalog: Catalog, limits: Limits) -> Submission:
+    """Guard, read and identify one file; never raises."""
+    try:
+        sha = sha256_of(path)
+    except OSError as exc:
+        log.warning("cannot read %s: %s", path, exc)
+        return Submission(
+            index,
+            path,
+            "",
+            refusal=Refused("file.corrupt", {"detail": "không mở được tệp"}, str(exc)),
+        )
+    sub = Submission(index, path, sha)
+    verdict = inspect_file(path, limits)
+    if isinstance(verdict, Refused):
+        sub.refusal = verdict
+        log.info("refused %s: %s (%s)", path, verdict.rule, verdict.detail)
+        return sub
+    try:
+        sub.records = read_workbook(path.read_bytes(), catalog.template)
+    except Exception as exc:  # noqa: BLE001 - any library error on a malformed file is a refusal
+        log.info("unreadable %s: %r", path, exc)
+        sub.refusal = Refused("file.corrupt", {"detail": _library_detail(exc)}, repr(exc))
+        return sub
+    _identify(sub, catalog)
+    _parse_values(sub, catalog)
+    return sub
+
+
+def _library_detail(exc: Exception) -> str:
+    text = str(exc).lower()
+    if "password" in text or "encrypt" in text:
+        return "tệp được đặt mật khẩu"
+    if "cell" in text and ("limit" in text or "too many" in text):
+        return "số ô vượt giới hạn"
+    return "cấu trúc bảng tính không hợp lệ"
+
+
+def _text(cell: CellValue | None) -> str | None:
+    if cell is None or cell.blank:
+        return None
+    raw = cell.raw
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    return clean(str(raw)) or None
+
+
+def _identify(sub: Submission, catalog: Catalog) -> None:
+    """Unit, plan, period and template version from ThongTin, as far as they can be known."""
+    info = sub.records.info if sub.records else {}
+    sub.plan_text = _text(info.get("plan_id"))
+    sub.plan = catalog.plans.get(sub.plan_text) if sub.plan_text else None
+    code = _text(info.get("unit_code"))
+    sub.unit_code = code.upper().replace(" ", "") if code else None
+    if sub.plan and sub.unit_code:
+        sub.unit = catalog.registry(sub.plan).get(sub.unit_code)
+    period_cell = info.get("period")
+    if period_cell is not None and not period_cell.blank:
+        try:
+            sub.period = parse_period(period_cell.raw)
+        except PeriodError as exc:
+            sub.period_error = str(exc)
+    sub.template_version = _text(info.get("template_version"))
+
+
+def _parse_values(sub: Submission, catalog: Catalog) -> None:
+    assert sub.records is not None
+    for row in sub.records.indicators:
+        if row.code in sub.values:
+            continue  # a duplicate: the first occurrence counts, validation flags the rest
+        indicator = catalog.indicators.get(row.code)
+        value_type = indicator.value_type if indicator else ValueType.DECIMAL
+        formulas = sub.records.uncached_formulas
+        sub.values[row.code] = (
+            ParsedCell(
+                row.period,
+                parse_cell(
+                    row.period.raw, value_type, (row.period.sheet, row.period.cell) in formulas
+                ),
+            ),
+            ParsedCell(
+                row.cumulative,
+                parse_cell(
+                    row.cumulative.raw,
+                    value_type,
+                    (row.cumulative.sheet, row.cumulative.cell) in formulas,
+                ),
+            ),
+        )
+
+
+def parse_cell(raw: Any, value_type: ValueType, uncached_formula: bool = False) -> ParsedNumber:
+    """A number as the clerk meant it; a formula with no cached value is its own error."""
+    if uncached_formula or (isinstance(raw, str) and raw.lstrip().startswith("=")):
+        return ParsedNumber(value=None, blank=False, error=FORMULA_NO_CACHE)
+    return parse_number(raw, value_type)
