@@ -15,7 +15,6 @@ from typing import Any
 
 from pcmbn.catalog import Catalog
 from pcmbn.domain import Severity
-from pcmbn.errors import CatalogError
 from pcmbn.reading.guard import Limits
 from pcmbn.validation.engine import run_expectations
 from pcmbn.validation.frame import RowContext, build_frame
@@ -140,24 +139,22 @@ def check_submissions(
     frame, contexts = build_frame(subs, catalog)
     result = run_expectations(frame, catalog, data_docs_dir)
     by_index = {sub.index: report for sub, report in zip(subs, reports, strict=True)}
-    seen: set[tuple[int, str, str | None, str | None]] = set()
+    seen: set[tuple[int, str, str | None, str | None, str]] = set()
     for failure in result.failures:
         context: RowContext = contexts[failure.row_id]
-        key = (context.file_index, failure.rule, context.sheet, context.cell)
+        rule = catalog.rule(failure.rule)
+        message = rule.render(**context.params)
+        key = (context.file_index, failure.rule, context.sheet, context.cell, message)
         if key in seen:
-            continue
+            continue  # two expectations of one rule (e.g. both validity bounds) on one cell
         seen.add(key)
-        try:
-            rule = catalog.rule(failure.rule)
-        except CatalogError:
-            raise
         by_index[context.file_index].problems.append(
             Problem(
                 rule.severity.value,
                 context.sheet,
                 context.cell,
                 rule.id,
-                rule.render(**context.params),
+                message,
                 context.order,
             )
         )

@@ -56,7 +56,8 @@ def build_frame(subs: list[Submission], catalog: Catalog) -> tuple[pd.DataFrame,
         if not sub.readable:
             continue
         _structure_rows(b, sub, catalog)
-        _info_rows(b, sub, catalog)
+        if sub.records.info or not _sheet_missing(sub, catalog.template.sheets.info):
+            _info_rows(b, sub, catalog)
         _value_rows(b, sub, catalog)
         _task_rows(b, sub, catalog)
     frame = pd.DataFrame(b.rows, columns=_COLUMNS)
@@ -115,6 +116,13 @@ _COLUMNS = [
     "status_key",
     *_ORDINALS,
 ]
+
+
+def _sheet_missing(sub: Submission, sheet: str) -> bool:
+    assert sub.records is not None
+    return any(
+        p.rule == "sheet.missing" and p.params.get("sheet") == sheet for p in sub.records.problems
+    )
 
 
 def _structure_rows(b: _Builder, sub: Submission, catalog: Catalog) -> None:
@@ -268,8 +276,12 @@ def _value_rows(b: _Builder, sub: Submission, catalog: Catalog) -> None:
                 row.row,
                 sheet=sheet,
             )
-    if sub.unit is None:
-        return
+    if (
+        sub.unit is None
+        or sub.records.indicator_sheet is None
+        or any(p.rule == "column.missing" and p.sheet == sheet for p in sub.records.problems)
+    ):
+        return  # without a readable table, "missing row" would only repeat that problem
     for code, indicator in catalog.indicators.items():
         if code in seen or not indicator.applies(sub.unit.kind):
             continue

@@ -40,13 +40,10 @@ SUITE_RULES = (
 )
 
 
-def _when(condition: str) -> dict[str, str]:
-    return {"row_condition": condition, "condition_parser": "pandas"}
-
-
 def build_expectations(catalog: Catalog) -> list[Any]:
     """The expectations of one run, in the order their problems should read."""
     import great_expectations as gx
+    from great_expectations.expectations.row_conditions import Column as C
 
     e = gx.expectations
     plan_ids = sorted(catalog.plans)
@@ -59,148 +56,87 @@ def build_expectations(catalog: Catalog) -> list[Any]:
         f"{plan.id}|{t.code}" for plan in catalog.plans.values() for t in plan.tasks
     )
     statuses = sorted(fold(s.label) for s in catalog.template.task_statuses)
-    info = 'kind=="info"'
-    value = 'kind=="value"'
 
-    def meta(rule: str) -> dict[str, Any]:
-        return {"meta": {"rule": rule}}
+    def kind(name: str) -> Any:
+        return C("kind") == name
+
+    def key(name: str) -> Any:
+        return C("key") == name
+
+    def flag(name: str, value: bool) -> Any:
+        return C(name) == value
+
+    info, value, task = kind("info"), kind("value"), kind("task")
+
+    def rule(rule_id: str, condition: Any) -> dict[str, Any]:
+        return {"row_condition": condition, "meta": {"rule": rule_id}}
+
+    def pair(a: str, b: str, rule_id: str, condition: Any) -> Any:
+        """a ≥ b where both are known (missing values are other rules' business)."""
+        return e.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A=a,
+            column_B=b,
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            **rule(rule_id, condition),
+        )
+
+    def in_set(column: str, values: list[Any], rule_id: str, condition: Any) -> Any:
+        return e.ExpectColumnValuesToBeInSet(
+            column=column, value_set=values, **rule(rule_id, condition)
+        )
 
     return [
-        e.ExpectColumnValuesToBeInSet(
-            column="present",
-            value_set=[True],
-            **_when('kind=="structure" and key=="sheet"'),
-            **meta("sheet.missing"),
+        in_set("present", [True], "sheet.missing", kind("structure") & key("sheet")),
+        in_set("present", [True], "column.missing", kind("structure") & key("column")),
+        in_set("blank", [False], "info.missing", info & flag("required", True)),
+        in_set("text", plan_ids, "plan.unknown", info & key("plan_id") & flag("blank", False)),
+        in_set(
+            "plan_unit",
+            plan_units,
+            "unit.unknown",
+            info & key("unit_code") & flag("blank", False) & flag("plan_known", True),
         ),
-        e.ExpectColumnValuesToBeInSet(
-            column="present",
-            value_set=[True],
-            **_when('kind=="structure" and key=="column"'),
-            **meta("column.missing"),
-        ),
-        e.ExpectColumnValuesToBeInSet(
-            column="blank",
-            value_set=[False],
-            **_when(f"{info} and required==True"),
-            **meta("info.missing"),
-        ),
-        e.ExpectColumnValuesToBeInSet(
-            column="text",
-            value_set=plan_ids,
-            **_when(f'{info} and key=="plan_id" and blank==False'),
-            **meta("plan.unknown"),
-        ),
-        e.ExpectColumnValuesToBeInSet(
-            column="plan_unit",
-            value_set=plan_units,
-            **_when(f'{info} and key=="unit_code" and blank==False and plan_known==True'),
-            **meta("unit.unknown"),
-        ),
-        e.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="window_end",
-            column_B="unit_from",
-            or_equal=True,
-            ignore_row_if="either_value_is_missing",
-            **_when(f'{info} and key=="unit_code"'),
-            **meta("unit.inactive"),
-        ),
-        e.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="unit_to",
-            column_B="window_start",
-            or_equal=True,
-            ignore_row_if="either_value_is_missing",
-            **_when(f'{info} and key=="unit_code"'),
-            **meta("unit.inactive"),
-        ),
+        pair("window_end", "unit_from", "unit.inactive", info & key("unit_code")),
+        pair("unit_to", "window_start", "unit.inactive", info & key("unit_code")),
         e.ExpectColumnValuesToBeNull(
-            column="period_error", **_when(f'{info} and key=="period"'), **meta("period.invalid")
+            column="period_error", **rule("period.invalid", info & key("period"))
         ),
-        e.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="period_first",
-            column_B="plan_start",
-            or_equal=True,
-            ignore_row_if="either_value_is_missing",
-            **_when(f'{info} and key=="period"'),
-            **meta("period.outside_plan"),
+        pair("period_first", "plan_start", "period.outside_plan", info & key("period")),
+        pair("plan_end", "period_last", "period.outside_plan", info & key("period")),
+        in_set(
+            "text",
+            [str(catalog.template.version)],
+            "template.version",
+            info & key("template_version") & flag("blank", False),
         ),
-        e.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="plan_end",
-            column_B="period_last",
-            or_equal=True,
-            ignore_row_if="either_value_is_missing",
-            **_when(f'{info} and key=="period"'),
-            **meta("period.outside_plan"),
-        ),
-        e.ExpectColumnValuesToBeInSet(
-            column="text",
-            value_set=[str(catalog.template.version)],
-            **_when(f'{info} and key=="template_version" and blank==False'),
-            **meta("template.version"),
-        ),
-        e.ExpectColumnValuesToBeInSet(
-            column="code",
-            value_set=sorted(catalog.indicators),
-            **_when('kind=="indicator"'),
-            **meta("indicator.unknown"),
-        ),
+        in_set("code", sorted(catalog.indicators), "indicator.unknown", kind("indicator")),
         e.ExpectCompoundColumnsToBeUnique(
-            column_list=["file_idx", "code"],
-            **_when('kind=="indicator"'),
-            **meta("indicator.duplicate"),
+            column_list=["file_idx", "code"], **rule("indicator.duplicate", kind("indicator"))
         ),
-        e.ExpectColumnValuesToBeInSet(
-            column="blank",
-            value_set=[False],
-            **_when(f"{value} and applicable==True"),
-            **meta("value.missing"),
-        ),
-        e.ExpectColumnValuesToBeInSet(
-            column="nonzero",
-            value_set=[False],
-            **_when(f"{value} and applicable==False"),
-            **meta("value.not_applicable"),
-        ),
+        in_set("blank", [False], "value.missing", value & flag("applicable", True)),
+        in_set("nonzero", [False], "value.not_applicable", value & flag("applicable", False)),
         *(
             e.ExpectColumnValuesToNotBeInSet(
-                column="parse_error", value_set=[rule], **_when(value), **meta(rule)
+                column="parse_error", value_set=[rule_id], **rule(rule_id, value)
             )
-            for rule in ("value.formula_no_cache", "value.not_number", "value.not_integer")
+            for rule_id in ("value.formula_no_cache", "value.not_number", "value.not_integer")
         ),
         e.ExpectColumnValuesToBeBetween(
-            column="value", min_value=0, **_when(value), **meta("value.negative")
+            column="value", min_value=0, **rule("value.negative", value)
         ),
         e.ExpectColumnValuesToNotBeInSet(
             column="parse_warning",
             value_set=["value.ambiguous_decimal"],
-            **_when(value),
-            **meta("value.ambiguous_decimal"),
+            **rule("value.ambiguous_decimal", value),
         ),
-        e.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="parent_value",
-            column_B="value",
-            or_equal=True,
-            ignore_row_if="either_value_is_missing",
-            **_when(value),
-            **meta("value.child_exceeds_parent"),
+        pair("parent_value", "value", "value.child_exceeds_parent", value),
+        pair(
+            "value",
+            "period_value",
+            "value.cumulative_below_period",
+            value & (C("col") == "cumulative"),
         ),
-        e.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="value",
-            column_B="period_value",
-            or_equal=True,
-            ignore_row_if="either_value_is_missing",
-            **_when(f'{value} and col=="cumulative"'),
-            **meta("value.cumulative_below_period"),
-        ),
-        e.ExpectColumnValuesToBeInSet(
-            column="plan_task",
-            value_set=plan_tasks,
-            **_when('kind=="task" and plan_known==True'),
-            **meta("task.unknown"),
-        ),
-        e.ExpectColumnValuesToBeInSet(
-            column="status_key",
-            value_set=statuses,
-            **_when('kind=="task" and blank==False'),
-            **meta("task.status_invalid"),
-        ),
+        in_set("plan_task", plan_tasks, "task.unknown", task & flag("plan_known", True)),
+        in_set("status_key", statuses, "task.status_invalid", task & flag("blank", False)),
     ]
