@@ -55,7 +55,37 @@ def _floor(out: Path, _n: int) -> int:
     return count
 
 
-PHASES = {"samples": _samples, "templates": _templates, "floor": _floor}
+def _workbooks(out: Path, n: int) -> list[Path]:
+    files = sorted(p for p in out.rglob("BaoCao_*") if p.suffix in (".xlsx", ".xls", ".ods"))
+    return files[:n] if n else files
+
+
+def _check(out: Path, n: int) -> int:
+    """`pcmbn check` over n workbooks in this fresh process (start-up and imports included)."""
+    from pcmbn.catalog import load_catalog
+    from pcmbn.validation.checker import check_files
+
+    files = _workbooks(out, n)
+    check_files(files, load_catalog())
+    return len(files)
+
+
+def _bomb(out: Path, _n: int) -> int:
+    """Refuse a zip bomb declaring 1 GB; only the guard is imported in this process."""
+    from pcmbn.reading.guard import Refused, inspect_file
+
+    verdict = inspect_file(out / "bomb.xlsx")
+    assert isinstance(verdict, Refused) and verdict.rule == "file.zip_bomb", verdict
+    return 1
+
+
+PHASES = {
+    "samples": _samples,
+    "templates": _templates,
+    "floor": _floor,
+    "check": _check,
+    "bomb": _bomb,
+}
 
 
 def main() -> None:
@@ -64,7 +94,7 @@ def main() -> None:
     n = int(sys.argv[3]) if len(sys.argv) > 3 else 0
     start = time.perf_counter()
     files = PHASES[phase](out, n)
-    wall = time.perf_counter() - start
+    wall = time.perf_counter() - start  # in-process; run.py also times the whole process
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"phase": phase, "files": files, "wall_s": wall, "peak_rss_mb": rss_mb}))
 

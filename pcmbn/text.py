@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _DASHES = re.compile(r"[\u2010-\u2015\u2212]")
 
@@ -13,6 +14,7 @@ def clean(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).split())
 
 
+@lru_cache(maxsize=8192)
 def fold(text: str) -> str:
     """NFC, drop diacritics (đ→d), casefold, unify dashes and collapse whitespace.
 

@@ -94,7 +94,7 @@ def read_workbook(data: bytes, spec: TemplateSpec) -> WorkbookRecords:
     exception from here into a `file.corrupt` rejection.
     """
     wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    records = WorkbookRecords(uncached_formulas=uncached_formulas(data))
+    records = WorkbookRecords()
     sheets = {fold_key(name): name for name in wb.sheet_names}
     grids: dict[str, tuple[str, list[list[Any]]]] = {}
     for key in ("info", "indicators", "tasks", "narrative"):
@@ -117,6 +117,10 @@ def read_workbook(data: bytes, spec: TemplateSpec) -> WorkbookRecords:
         _read_tasks(*grids["tasks"], spec, records)
     if "narrative" in grids:
         records.narratives = _read_narratives(*grids["narrative"], spec)
+    if any(c.blank for row in records.indicators for c in (row.period, row.cumulative)):
+        # Only a blank value cell can hide a formula saved without its value; most files
+        # have none, so the sheet XML is scanned only when it could matter.
+        records.uncached_formulas = uncached_formulas(data)
     return records
 
 
@@ -152,8 +156,11 @@ def uncached_formulas(data: bytes) -> set[tuple[str, str]]:
                 part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
                 if part not in names:
                     continue
+                xml = zf.read(part)
+                if b"<f" not in xml:
+                    continue
                 sheet = html.unescape(name.decode("utf-8"))
-                for attrs, body in _CELL.findall(zf.read(part)):
+                for attrs, body in _CELL.findall(xml):
                     if body and b"<f" in body and not _VALUE.search(body):
                         ref = _REF.search(attrs)
                         if ref:

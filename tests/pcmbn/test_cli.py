@@ -32,11 +32,12 @@ def _assert_one_line_error(
         assert word in text, text
 
 
-@pytest.mark.parametrize("command", ["template", "samples", "catalog"])
+@pytest.mark.parametrize("command", ["template", "samples", "catalog", "check"])
 def test_every_command_has_vietnamese_help(command: str) -> None:
     result = _pcmbn(command, "--help")
     assert result.returncode == 0
     assert any(word in result.stdout for word in ("Tạo", "Kiểm tra"))
+    assert "Usage" in result.stdout or "Cách dùng" in result.stdout
 
 
 def test_template_needs_exactly_one_of_unit_or_all_units(tmp_path: Path) -> None:

@@ -1,0 +1,87 @@
+"""`pcmbn check` as a clerk or a script runs it: clean JSON, exit codes, readable text."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from report_fixtures import Fixture, set_value, write_fixture
+
+from pcmbn.catalog import load_catalog
+
+
+def _check(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pcmbn", "check", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("cli")
+    catalog = load_catalog()
+    return {
+        fx.name: write_fixture(fx, folder, catalog)
+        for fx in (
+            Fixture("good"),
+            Fixture("bad", edit=set_value("DT01", -2)),
+            Fixture("hostile", raw=b"%PDF-1.4\n"),
+        )
+    }
+
+
+def test_json_is_the_contract_and_clean(files: dict[str, Path], tmp_path: Path) -> None:
+    result = _check(
+        str(files["good"]),
+        str(files["bad"]),
+        str(files["hostile"]),
+        "--format",
+        "json",
+        "--feedback",
+        str(tmp_path / "fb"),
+    )
+    assert result.returncode == 1
+    document = json.loads(result.stdout)  # the whole of stdout is one JSON document
+    by_name = {Path(f["path"]).name: f for f in document["files"]}
+    assert by_name["good.xlsx"]["status"] == "accepted"
+    assert by_name["good.xlsx"]["values"]["DT01"] == {"period": 4, "cumulative": 12}
+    assert by_name["good.xlsx"]["period"] == "2024-07"
+    bad = by_name["bad.xlsx"]
+    assert bad["status"] == "rejected"
+    assert [(p["rule"], p["sheet"], p["cell"], p["severity"]) for p in bad["problems"]] == [
+        ("value.negative", "ChiTieu", "E19", "error")
+    ]
+    assert Path(bad["feedback"]).is_file()
+    hostile = by_name["hostile.xlsx"]
+    assert hostile["problems"][0]["sheet"] is None and hostile["problems"][0]["cell"] is None
+    assert "Calculating Metrics" not in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_exit_zero_when_all_accepted_and_data_docs(files: dict[str, Path], tmp_path: Path) -> None:
+    result = _check(str(files["good"]), "--no-feedback", "--data-docs", str(tmp_path / "docs"))
+    assert result.returncode == 0, result.stderr
+    assert "ĐẠT" in result.stdout
+    assert (tmp_path / "docs" / "index.html").is_file()
+
+
+def test_text_names_the_cell_and_the_feedback(files: dict[str, Path], tmp_path: Path) -> None:
+    result = _check(str(files["bad"]), "--feedback", str(tmp_path))
+    assert result.returncode == 1
+    assert "ChiTieu!E19" in result.stdout and "value.negative" in result.stdout
+    assert "bad_KiemTra.xlsx" in result.stdout
+    assert (tmp_path / "bad_KiemTra.xlsx").is_file()
+
+
+def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:
+    result = _check(str(tmp_path / "khong-co.xlsx"))
+    assert result.returncode == 2
+    assert "khong-co.xlsx" in result.stderr and "Traceback" not in result.stderr
