@@ -18,6 +18,7 @@ from pcmbn.domain import Severity
 from pcmbn.reading.guard import Limits
 from pcmbn.validation.engine import run_expectations
 from pcmbn.validation.frame import RowContext, build_frame
+from pcmbn.validation.history import HistoryContext
 from pcmbn.validation.submission import Submission, load_submission
 from pcmbn.validation.suite import SUITE_RULES
 
@@ -116,16 +117,21 @@ def check_files(
     *,
     limits: Limits | None = None,
     data_docs_dir: Path | None = None,
+    history: HistoryContext | None = None,
 ) -> CheckResult:
     """Check every file; one GE run for all of them."""
     ensure_rules(catalog)
     limits = limits or Limits()
     subs = [load_submission(i, Path(p), catalog, limits) for i, p in enumerate(paths)]
-    return check_submissions(subs, catalog, data_docs_dir=data_docs_dir)
+    return check_submissions(subs, catalog, data_docs_dir=data_docs_dir, history=history)
 
 
 def check_submissions(
-    subs: list[Submission], catalog: Catalog, *, data_docs_dir: Path | None = None
+    subs: list[Submission],
+    catalog: Catalog,
+    *,
+    data_docs_dir: Path | None = None,
+    history: HistoryContext | None = None,
 ) -> CheckResult:
     """Validate already loaded submissions (the flows load them in parallel chunks)."""
     reports = [FileReport(sub) for sub in subs]
@@ -136,7 +142,7 @@ def check_submissions(
             report.problems.append(
                 Problem(rule.severity.value, None, None, rule.id, rule.render(**refusal.params))
             )
-    frame, contexts = build_frame(subs, catalog)
+    frame, contexts = build_frame(subs, catalog, history)
     result = run_expectations(frame, catalog, data_docs_dir)
     by_index = {sub.index: report for sub, report in zip(subs, reports, strict=True)}
     seen: set[tuple[int, str, str | None, str | None, str]] = set()

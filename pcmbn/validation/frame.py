@@ -18,6 +18,7 @@ from pcmbn.catalog import Catalog
 from pcmbn.periods import data_window
 from pcmbn.reading.numbers import format_number_vi
 from pcmbn.text import fold
+from pcmbn.validation.history import HistoryContext
 from pcmbn.validation.submission import ParsedCell, Submission, parse_cell
 
 COLUMN_LABELS = {"period": "Kỳ này", "cumulative": "Lũy kế từ đầu năm"}
@@ -35,6 +36,7 @@ class RowContext:
 
 @dataclass
 class _Builder:
+    history: HistoryContext
     rows: list[dict[str, Any]] = field(default_factory=list)
     contexts: list[RowContext] = field(default_factory=list)
 
@@ -49,9 +51,11 @@ def _month_ordinal(year: int, month: int) -> int:
     return year * 12 + month
 
 
-def build_frame(subs: list[Submission], catalog: Catalog) -> tuple[pd.DataFrame, list[RowContext]]:
+def build_frame(
+    subs: list[Submission], catalog: Catalog, history: HistoryContext | None = None
+) -> tuple[pd.DataFrame, list[RowContext]]:
     """One DataFrame over every readable submission; row_id indexes the contexts."""
-    b = _Builder()
+    b = _Builder(history=history or HistoryContext())
     for sub in subs:
         if not sub.readable:
             continue
@@ -61,7 +65,7 @@ def build_frame(subs: list[Submission], catalog: Catalog) -> tuple[pd.DataFrame,
         _value_rows(b, sub, catalog)
         _task_rows(b, sub, catalog)
     frame = pd.DataFrame(b.rows, columns=_COLUMNS)
-    for name in ("value", "parent_value", "period_value"):
+    for name in ("value", "parent_value", "period_value", "expected_cumulative", "outlier_high"):
         frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
     for name in _ORDINALS:
         frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
@@ -107,6 +111,8 @@ _COLUMNS = [
     "parse_warning",
     "parent_value",
     "period_value",
+    "expected_cumulative",
+    "outlier_high",
     "plan_known",
     "unit_known",
     "period_ok",
@@ -345,6 +351,20 @@ def _value_row(
         period_cell = sub.values[code][0]
         period_value = period_cell.number.value
         params["period_value"] = _shown(period_cell)
+    expected_cumulative = outlier_high = None
+    key = (sub.unit_code or "", code)
+    if col == "cumulative" and key in b.history.previous_cumulative and period_value is not None:
+        previous = b.history.previous_cumulative[key]
+        expected_cumulative = round(previous + period_value, 6)
+        difference = (number.value or 0) - expected_cumulative
+        params.update(
+            previous=format_number_vi(previous),
+            expected=format_number_vi(expected_cumulative),
+            difference=format_number_vi(difference),
+        )
+    if col == "period" and key in b.history.bounds:
+        low, outlier_high = b.history.bounds[key]
+        params.update(low=format_number_vi(low), high=format_number_vi(outlier_high))
     column_index = 5 if col == "period" else 6
     b.add(
         RowContext(sub.index, sheet, current.cell.cell, params, (row_number, column_index)),
@@ -360,6 +380,8 @@ def _value_row(
         parse_warning=number.warning,
         parent_value=parent_value,
         period_value=period_value,
+        expected_cumulative=expected_cumulative,
+        outlier_high=outlier_high,
     )
 
 

@@ -35,6 +35,8 @@ SUITE_RULES = (
     "value.ambiguous_decimal",
     "value.child_exceeds_parent",
     "value.cumulative_below_period",
+    "value.cumulative_discontinuity",
+    "value.outlier",
     "task.unknown",
     "task.status_invalid",
 )
@@ -137,6 +139,13 @@ def build_expectations(catalog: Catalog) -> list[Any]:
             "value.cumulative_below_period",
             value & (C("col") == "cumulative"),
         ),
+        e.ExpectColumnPairValuesToBeEqual(
+            column_A="value",
+            column_B="expected_cumulative",
+            ignore_row_if="either_value_is_missing",
+            **rule("value.cumulative_discontinuity", value & (C("col") == "cumulative")),
+        ),
+        pair("outlier_high", "value", "value.outlier", value & (C("col") == "period")),
         in_set("plan_task", plan_tasks, "task.unknown", task & flag("plan_known", True)),
         in_set("status_key", statuses, "task.status_invalid", task & flag("blank", False)),
     ]

@@ -389,7 +389,28 @@ def test_every_suite_rule_has_a_failing_case() -> None:
 
     covered = {rule for cases in RULE_CASES.values() for rule, _, _ in cases}
     covered |= {"value.ambiguous_decimal"}
-    assert covered == set(SUITE_RULES) - {"unit.inactive"}  # unit.inactive: own test below
+    own_tests = {"unit.inactive", "value.cumulative_discontinuity", "value.outlier"}
+    assert covered == set(SUITE_RULES) - own_tests  # those have their own tests below
+
+
+def test_history_rules_continuity_and_outlier(tmp_path: Path) -> None:
+    from pcmbn.validation.history import HistoryContext
+
+    history = HistoryContext(
+        previous_cumulative={("CA_TINH", "DT01"): 10.0, ("CA_TINH", "TT01"): 8.0},
+        bounds={("CA_TINH", "DT02"): (0.0, 3.0), ("CA_TINH", "DT03"): (0.0, 9.0)},
+    )
+    # valid_content gives every count 4 this month and 12 cumulative
+    batch = run_batch([Fixture("with_history")], tmp_path, load_catalog(), history=history)
+    problems = batch.problems("with_history")
+    assert problems == {
+        ("value.cumulative_discontinuity", "ChiTieu", "F19"),  # DT01: 10 + 4 = 14, not 12
+        ("value.outlier", "ChiTieu", "E20"),  # DT02 = 4, above its usual 0–3
+    }  # TT01: 8 + 4 = 12 as reported; DT03 = 4 within 0–9
+    report = batch.report("with_history")
+    assert report.status == "accepted"  # both are warnings
+    message = next(p.message for p in report.problems if p.cell == "F19")
+    assert "10" in message and "14" in message and "-2" in message
 
 
 def test_unit_inactive_in_period(schemas_copy: Path, tmp_path: Path) -> None:

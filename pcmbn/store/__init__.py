@@ -1,0 +1,1 @@
+"""The history store (DuckDB): submissions, values, problems, tasks, narratives, runs."""

@@ -1,0 +1,78 @@
+"""The history store's schema, created and migrated by the project (DuckDB by default).
+
+Migrations are numbered SQL scripts applied in order inside one transaction each; the applied
+version is recorded in `schema_version`. Add a migration by appending to `MIGRATIONS`; never edit
+one that has shipped.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the first schema
+    """
+    CREATE TABLE runs (
+        run_id VARCHAR PRIMARY KEY,         -- deterministic: plan, period, units and input hashes
+        plan_id VARCHAR NOT NULL,
+        period VARCHAR NOT NULL,
+        units VARCHAR,                      -- comma-separated filter of a rerun, NULL for all
+        started_at TIMESTAMPTZ NOT NULL,
+        files INTEGER NOT NULL
+    );
+    CREATE TABLE archive (                  -- the archive manifest: one row per distinct file
+        sha256 VARCHAR PRIMARY KEY,
+        archive_path VARCHAR NOT NULL,
+        size BIGINT NOT NULL,
+        original_name VARCHAR NOT NULL,
+        received_at TIMESTAMPTZ NOT NULL,
+        result VARCHAR NOT NULL             -- accepted | rejected | other_period | ignored
+    );
+    CREATE TABLE submissions (
+        sha256 VARCHAR PRIMARY KEY,
+        run_id VARCHAR NOT NULL,
+        plan_id VARCHAR,
+        period VARCHAR,
+        unit_code VARCHAR,
+        received_at TIMESTAMPTZ NOT NULL,
+        original_name VARCHAR NOT NULL,
+        status VARCHAR NOT NULL,            -- accepted | rejected | other_period
+        superseded_by VARCHAR               -- sha256 of the newer accepted submission
+    );
+    CREATE TABLE submission_values (
+        sha256 VARCHAR NOT NULL,
+        indicator VARCHAR NOT NULL,
+        period_value DOUBLE,
+        cumulative DOUBLE,
+        sheet VARCHAR,
+        period_cell VARCHAR,
+        cumulative_cell VARCHAR,
+        PRIMARY KEY (sha256, indicator)
+    );
+    CREATE TABLE problems (
+        sha256 VARCHAR NOT NULL,
+        seq INTEGER NOT NULL,
+        severity VARCHAR NOT NULL,
+        rule VARCHAR NOT NULL,
+        sheet VARCHAR,
+        cell VARCHAR,
+        message VARCHAR NOT NULL,
+        PRIMARY KEY (sha256, seq)
+    );
+    CREATE TABLE task_statuses (
+        sha256 VARCHAR NOT NULL,
+        task_code VARCHAR NOT NULL,
+        status VARCHAR,
+        result VARCHAR,
+        difficulty VARCHAR,
+        cell VARCHAR,
+        PRIMARY KEY (sha256, task_code)
+    );
+    CREATE TABLE narratives (
+        sha256 VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,              -- difficulties | proposals
+        text VARCHAR,
+        sheet VARCHAR,
+        cell VARCHAR,
+        PRIMARY KEY (sha256, kind)
+    );
+    """,
+)

@@ -1,0 +1,87 @@
+"""What the unit reported before: the basis of the rules that need history.
+
+Cumulative continuity (this cumulative = previous accepted cumulative + this period's value,
+within a calendar year) and outliers against the unit's own history (DHIS2-style min–max bounds
+from the interquartile range) run in the same Great Expectations pass as every other rule; this
+module only prepares the numbers they compare.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from pcmbn.catalog import Catalog
+from pcmbn.domain import Aggregation, Plan
+from pcmbn.periods import Period, months_between
+
+#: Months of a unit's own history needed before its values are judged for outliers.
+MIN_HISTORY = 6
+HISTORY_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class HistoryContext:
+    #: (unit, indicator) -> cumulative of the previous month's current submission (same year)
+    previous_cumulative: dict[tuple[str, str], float] = field(default_factory=dict)
+    #: (unit, indicator) -> (low, high) bounds of ordinary period values
+    bounds: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
+
+
+def outlier_bounds(values: list[float]) -> tuple[float, float] | None:
+    """Ordinary range from the unit's own history: [min, q3 + 3·max(IQR, 1)].
+
+    Counts here are small and mostly zero, so a pure z-score would flag every first case; the
+    floor of 1 on the IQR keeps "usually 0, now 2" quiet and "usually 0, now 40" loud.
+    """
+    if len(values) < MIN_HISTORY:
+        return None
+    series = pd.Series(values, dtype="float64")
+    q1, q3 = series.quantile(0.25), series.quantile(0.75)
+    high = q3 + 3 * max(q3 - q1, 1.0)
+    return float(series.min()), float(high)
+
+
+def history_context(
+    history: pd.DataFrame, catalog: Catalog, plan: Plan, period: Period
+) -> HistoryContext:
+    """Build the context from current values of earlier months (see `HistoryStore`).
+
+    `history` has columns unit_code, period, indicator, period_value, cumulative.
+    """
+    if history.empty or period.kind != "month":
+        return HistoryContext()
+    previous = period.previous()
+    prev_rows = (
+        history[history["period"] == previous.code]
+        if previous.year == period.year
+        else history.iloc[0:0]
+    )
+    sums = {code for code, ind in catalog.indicators.items() if ind.aggregation is Aggregation.SUM}
+    previous_cumulative = {
+        (row.unit_code, row.indicator): float(row.cumulative)
+        for row in prev_rows.itertuples()
+        if row.indicator in sums and pd.notna(row.cumulative)
+    }
+    earlier = {p.code for p in _history_months(plan, period)}
+    bounds: dict[tuple[str, str], tuple[float, float]] = {}
+    window = history[history["period"].isin(earlier) & history["period_value"].notna()]
+    for (unit, indicator), group in window.groupby(["unit_code", "indicator"]):
+        found = outlier_bounds(group["period_value"].tolist())
+        if found is not None:
+            bounds[(str(unit), str(indicator))] = found
+    return HistoryContext(previous_cumulative, bounds)
+
+
+def _history_months(plan: Plan, period: Period) -> list[Period]:
+    months = months_between(Period.month(period.year - 1, period.index), period.previous())
+    return months[-HISTORY_MONTHS:]
+
+
+def months_for_history(period: Period) -> list[str]:
+    """Period codes the store must return for `history_context`."""
+    return [
+        m.code
+        for m in months_between(Period.month(period.year - 1, period.index), period.previous())
+    ][-HISTORY_MONTHS:]
