@@ -271,6 +271,122 @@ def _print_check(result: Any, written: dict[int, Path], data_docs: Path | None) 
         console.print(f"Báo cáo kiểm tra (Data Docs): {data_docs / 'index.html'}", highlight=False)
 
 
+STATUS_STYLE = {
+    "on_time": "[green]Đúng hạn[/green]",
+    "late": "[yellow]Muộn[/yellow]",
+    "missing": "[red]Chưa gửi[/red]",
+    "rejected": "[red]Bị từ chối[/red]",
+}
+
+
+@app.command("run")
+def run_command(
+    plan: PlanOption,
+    period: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--period",
+            help="Kỳ báo cáo (mặc định: tháng vừa chốt số liệu); ghi nhiều lần để chạy lần lượt.",
+        ),
+    ] = None,
+    inbox: Annotated[
+        str | None,
+        typer.Option("--inbox", help="Thư mục nhận báo cáo (mặc định: $PCMBN_HOME/inbox/KH/KỲ)."),
+    ] = None,
+    units: Annotated[
+        str | None,
+        typer.Option("--units", help="Chỉ chạy lại cho các đơn vị này, ví dụ CA_TINH,BP_TINH."),
+    ] = None,
+    output: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="text: bảng dễ đọc; json: cho máy.")
+    ] = OutputFormat.TEXT,
+) -> None:
+    """Tổng hợp báo cáo tháng: lưu trữ, kiểm tra, tổng hợp toàn tỉnh, theo dõi đơn vị gửi."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from flows.monthly_aggregation import monthly_aggregation
+    from pcmbn.console import route_logs_to_file
+
+    route_logs_to_file()
+    unit_list = [u for u in (units or "").split(",") if u.strip()] or None
+    if output is OutputFormat.JSON:
+        document = monthly_aggregation(plan, period, inbox, unit_list)
+        sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n")
+        return
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        progress.add_task("Đang lưu trữ, đọc, kiểm tra và tổng hợp báo cáo…", total=None)
+        document = monthly_aggregation(plan, period, inbox, unit_list)
+    _print_run(document)
+
+
+def _print_run(document: dict[str, Any]) -> None:
+    files = document["files"]
+    console.print(
+        f"[bold]{document['plan_id']} · kỳ {document['period']}[/bold]: "
+        f"{files['accepted']} tệp được nhận, {files['rejected']} bị từ chối, "
+        f"{files['superseded']} được thay thế bằng bản sửa, {files['other_period']} thuộc kỳ khác.",
+        highlight=False,
+    )
+    statuses = list(document["completeness"].values())
+    table = Table("Tình trạng", "Số đơn vị", title="Tình hình gửi báo cáo")
+    for key, label in STATUS_STYLE.items():
+        table.add_row(label, str(statuses.count(key)))
+    console.print(table)
+    outputs = document["outputs"]
+    console.print(f"Báo cáo tổng hợp: {outputs['summary']}", highlight=False)
+    console.print(f"Tệp góp ý cho đơn vị: {outputs['feedback_dir']}", highlight=False)
+    console.print(f"Kết quả kiểm tra (Data Docs): {outputs['data_docs']}", highlight=False)
+    console.print(f"Bảng số liệu CSV/Parquet: {outputs['exports_dir']}", highlight=False)
+
+
+@app.command("status")
+def status_command(plan: PlanOption, period: PeriodOption) -> None:
+    """Xem đơn vị nào đã gửi đúng hạn, muộn, chưa gửi hoặc bị từ chối trong kỳ."""
+    from pcmbn.catalog import load_catalog
+    from pcmbn.monthly import completeness
+    from pcmbn.periods import due_date, format_date_vi, parse_period
+    from pcmbn.settings import store_path
+    from pcmbn.store.history import HistoryStore
+
+    catalog = load_catalog()
+    the_plan = catalog.plan(plan)
+    the_period = parse_period(period)
+    store = HistoryStore(store_path())
+    table_data = completeness(
+        catalog.expected_units(the_plan, the_period),
+        store.submissions(the_plan.id, the_period.code),
+        the_plan,
+        the_period,
+    )
+    due = due_date(the_period, the_plan.reporting.cutoff, the_plan.reporting.due_days_after_cutoff)
+    table = Table(
+        "Mã đơn vị",
+        "Tên đơn vị",
+        "Tình trạng",
+        "Thời điểm nhận",
+        "Tệp",
+        title=f"{the_plan.id} · {the_period.label_vi} · hạn gửi {format_date_vi(due)}",
+    )
+    for row in table_data.itertuples():
+        received = (
+            row.received_at.astimezone(due.tzinfo).strftime("%d/%m/%Y %H:%M")
+            if row.received_at is not None and not (isinstance(row.received_at, float))
+            else "—"
+        )
+        table.add_row(
+            row.unit_code, row.unit_name, STATUS_STYLE[row.status], received, row.file_name or "—"
+        )
+    console.print(table)
+    counts = table_data["status"].value_counts()
+    console.print(", ".join(f"{STATUS_STYLE[k]}: {int(counts.get(k, 0))}" for k in STATUS_STYLE))
+
+
 def main() -> None:
     """Console entry point: run the app, turning every failure into one readable line."""
     run_guarded(app)

@@ -34,6 +34,25 @@ def configure_logging() -> None:
     root.setLevel(logging.INFO)
 
 
+def route_logs_to_file() -> None:
+    """After Prefect configured logging (at import), send its console output to our log file.
+
+    The data officer's terminal shows the progress and the result; Prefect's own log lines go
+    to the log file and, with a Prefect server, to its UI.
+    """
+    configure_logging()
+    file_handlers = logging.getLogger().handlers
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "fastapi", "prefect"):
+        logger = logging.getLogger(name)
+        logger.handlers = [
+            h
+            for h in logger.handlers
+            if not isinstance(h, logging.StreamHandler) or isinstance(h, logging.FileHandler)
+        ]
+        if not logger.propagate:
+            logger.handlers += file_handlers
+
+
 def run_guarded(entry: Callable[[], Any]) -> Any:
     """Run an entry point (CLI, `python -m flows...`) turning failures into one clear line."""
     quiet_third_parties()

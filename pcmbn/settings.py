@@ -20,6 +20,9 @@ QUIET_ENVIRONMENT: dict[str, str] = {
     "TQDM_DISABLE": "1",
     # The ephemeral server migrates a new SQLite database on first use (~30 s on 2 cores).
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "300",
+    # Prefect's own console lines would break the progress display; they go to the log file.
+    "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "CRITICAL",
+    "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
 }
 
 
@@ -43,3 +46,27 @@ def home_dir() -> Path:
 def log_file() -> Path:
     """Engineers' log: tracebacks and third-party chatter go here, never to the terminal."""
     return home_dir() / "logs" / "pcmbn.log"
+
+
+def archive_root() -> str:
+    """Where originals are kept (`$PCMBN_ARCHIVE`: a folder or any fsspec URL)."""
+    return os.environ.get("PCMBN_ARCHIVE") or str(home_dir() / "archive")
+
+
+def store_path() -> Path:
+    """The history store (`$PCMBN_STORE`, default `$PCMBN_HOME/history.duckdb`)."""
+    configured = os.environ.get("PCMBN_STORE")
+    return Path(configured).expanduser().resolve() if configured else home_dir() / "history.duckdb"
+
+
+def outputs_dir(plan_id: str, period_code: str) -> Path:
+    """Summary, exports, feedback and Data Docs of one plan and period."""
+    root = os.environ.get("PCMBN_OUTPUTS")
+    base = Path(root).expanduser().resolve() if root else home_dir() / "outputs"
+    return base / plan_id / period_code
+
+
+def default_inbox(plan_id: str, period_code: str) -> str:
+    """`$PCMBN_INBOX/<plan>/<period>` (default `$PCMBN_HOME/inbox/...`)."""
+    root = os.environ.get("PCMBN_INBOX") or str(home_dir() / "inbox")
+    return f"{root.rstrip('/')}/{plan_id}/{period_code}"

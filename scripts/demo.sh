@@ -1,30 +1,36 @@
 #!/usr/bin/env bash
-# `make demo`: what exists of the standing office's month, end to end on the sample reports.
+# `make demo`: the standing office's month, end to end on the committed sample reports.
 # Grows with every capability; each step prints where its results are.
 set -euo pipefail
 BIN=.venv/bin
 HOME_DIR="${PCMBN_HOME:-data}"
 export PCMBN_HOME="$HOME_DIR"
-export PREFECT_LOGGING_LEVEL="${PREFECT_LOGGING_LEVEL:-WARNING}"
 NA=NA-276-KH-UBND-2021
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$1"; }
 
 step "1. Danh mục (schemas/)"
-"$BIN/pcmbn" catalog
+"$BIN/pcmbn" catalog | tail -n 1
 
 step "2. Biểu mẫu tháng 11/2021 gửi các đơn vị (kế hoạch $NA)"
 "$BIN/pcmbn" template --plan "$NA" --period "Tháng 11/2021" --all-units \
   --out "$HOME_DIR/demo/bieu-mau" | tail -n 1
 
-step "3. Luồng Prefect prepare-templates (máy chủ Prefect tạm thời, mất khoảng 30 giây)"
-"$BIN/python" -m flows.prepare_templates "$NA" 2021-12
+step "3. Một đơn vị tự kiểm tra báo cáo trước khi gửi"
+"$BIN/pcmbn" check "sample_reports/$NA/2021-08/BaoCao_UBND_H_TUONG_DUONG_2021-08.xlsx" \
+  --feedback "$HOME_DIR/demo/tu-kiem-tra" || true
 
-step "4. Báo cáo mẫu của các đơn vị"
-count=$(find sample_reports -name 'BaoCao_*' -type f | wc -l)
-echo "sample_reports/ có $count tệp báo cáo; mô tả từng tệp: sample_reports/README.md"
+step "4. Tổng hợp hằng tháng 05/2021 – 11/2021 trên sample_reports/ (Prefect, máy chủ tạm thời)"
+periods=()
+for p in 2021-05 2021-06 2021-07 2021-08 2021-09 2021-10 2021-11; do periods+=(--period "$p"); done
+"$BIN/pcmbn" run --plan "$NA" --inbox "sample_reports/$NA" "${periods[@]}"
+
+step "5. Tình hình gửi báo cáo tháng 11/2021"
+"$BIN/pcmbn" status --plan "$NA" --period 2021-11
 
 step "Kết quả"
-echo "Biểu mẫu:        $HOME_DIR/demo/bieu-mau/"
-echo "Biểu mẫu (flow): $HOME_DIR/outbox/$NA/2021-12/"
-echo "Nhật ký:         $HOME_DIR/logs/pcmbn.log"
+echo "Báo cáo tổng hợp:  $HOME_DIR/outputs/$NA/<kỳ>/TongHop_$NA_<kỳ>.xlsx"
+echo "Góp ý cho đơn vị:  $HOME_DIR/outputs/$NA/<kỳ>/feedback/"
+echo "Lưu trữ bản gốc:   $HOME_DIR/archive/   Lịch sử: $HOME_DIR/history.duckdb"
+echo "Biểu mẫu:          $HOME_DIR/demo/bieu-mau/"
+echo "Nhật ký kỹ thuật:  $HOME_DIR/logs/pcmbn.log"

@@ -31,7 +31,7 @@ STATUS_VI = {"accepted": "được chấp nhận", "rejected": "bị từ chối
 
 def feedback_name(report: FileReport) -> str:
     """`BaoCao_CA_TINH_2024-07_KiemTra.xlsx` beside the original name (never overwriting it)."""
-    stem = report.submission.path.stem
+    stem = Path(report.submission.name).stem
     suffix = ".txt" if report.hostile else ".xlsx"
     return f"{stem}_KiemTra{suffix}"
 
@@ -99,7 +99,7 @@ def _problem_sheet(wb: Workbook, report: FileReport) -> None:
     if PROBLEM_SHEET in wb.sheetnames:
         del wb[PROBLEM_SHEET]
     ws = wb.create_sheet(PROBLEM_SHEET, 0)
-    ws.append([f"KẾT QUẢ KIỂM TRA: tệp {report.submission.path.name} {STATUS_VI[report.status]}"])
+    ws.append([f"KẾT QUẢ KIỂM TRA: tệp {report.submission.name} {STATUS_VI[report.status]}"])
     ws["A1"].font = Font(bold=True, size=13)
     ws.append([])
     ws.append(["STT", "Mức độ", "Trang", "Ô", "Mã quy tắc", "Nội dung cần sửa"])
@@ -129,7 +129,7 @@ def _problem_sheet(wb: Workbook, report: FileReport) -> None:
 
 def _note(report: FileReport) -> str:
     lines = [
-        f"KẾT QUẢ KIỂM TRA TỆP {report.submission.path.name}",
+        f"KẾT QUẢ KIỂM TRA TỆP {report.submission.name}",
         f"Tình trạng: {STATUS_VI[report.status]}.",
         "",
     ]

@@ -50,6 +50,12 @@ class Submission:
     template_version: str | None = None
     #: code -> (Kỳ này, Lũy kế) for indicator rows present in the sheet (first occurrence)
     values: dict[str, tuple[ParsedCell, ParsedCell]] = field(default_factory=dict)
+    #: the name the unit gave the file (the archive names copies by content)
+    original_name: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.original_name or self.path.name
 
     @property
     def readable(self) -> bool:
@@ -68,7 +74,9 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def load_submission(index: int, path: Path, catalog: Catalog, limits: Limits) -> Submission:
+def load_submission(
+    index: int, path: Path, catalog: Catalog, limits: Limits, original_name: str | None = None
+) -> Submission:
     """Guard, read and identify one file; never raises."""
     try:
         sha = sha256_of(path)
@@ -80,7 +88,7 @@ def load_submission(index: int, path: Path, catalog: Catalog, limits: Limits) ->
             "",
             refusal=Refused("file.corrupt", {"detail": "không mở được tệp"}, str(exc)),
         )
-    sub = Submission(index, path, sha)
+    sub = Submission(index, path, sha, original_name=original_name)
     verdict = inspect_file(path, limits)
     if isinstance(verdict, Refused):
         sub.refusal = verdict

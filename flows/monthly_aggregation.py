@@ -1,0 +1,203 @@
+"""Flow: the standing office's month, from the inbox to the provincial summary.
+
+collect → archive every original → read in parallel chunks → validate everything in one Great
+Expectations run (with the rules that need history) → record the run in one transaction →
+aggregate, completeness, summary workbook, exports, feedback → Prefect artifacts.
+Rerunning over the same inputs changes nothing; a unit's correction supersedes its earlier
+submission, both kept.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from filelock import FileLock, Timeout
+from prefect import flow, get_run_logger, unmapped
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+from pcmbn.catalog import load_catalog
+from pcmbn.clock import today_in_vietnam
+from pcmbn.errors import PcmbnError
+from pcmbn.intake import collect_inbox, resolve_inbox
+from pcmbn.monthly import (
+    OTHER_PERIOD,
+    applicable_values,
+    classify,
+    completeness,
+    provincial_totals,
+    run_id_for,
+    submission_record,
+)
+from pcmbn.periods import last_closed_month, parse_period
+from pcmbn.settings import archive_root, default_inbox, home_dir, outputs_dir, store_path
+from pcmbn.store.history import HistoryStore, RunRecord
+from tasks.intake import archive_chunk, read_chunk
+from tasks.outputs import write_feedback_files, write_outputs
+from tasks.record import load_history, record_run
+from tasks.validation import validate_all
+
+CHUNK = 64
+STATUS_VI = {"on_time": "Đúng hạn", "late": "Muộn", "missing": "Chưa gửi", "rejected": "Bị từ chối"}
+
+
+def _chunks(items: list[Any], size: int = CHUNK) -> list[list[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)] or []
+
+
+@flow(name="monthly-aggregation")
+def monthly_aggregation(
+    plan: str,
+    period: str | None = None,
+    inbox: str | None = None,
+    units: list[str] | None = None,
+) -> dict[str, Any]:
+    """Aggregate one plan's period; returns the JSON contract of `pcmbn run`."""
+    logger = get_run_logger()
+    catalog = load_catalog()
+    the_plan = catalog.plan(plan)
+    the_period = (
+        parse_period(period)
+        if period
+        else last_closed_month(
+            today_in_vietnam(), the_plan.reporting.cutoff, the_plan.reporting.due_days_after_cutoff
+        )
+    )
+    unit_filter = sorted({u.strip().upper() for u in units or [] if u.strip()}) or None
+    lock_path = home_dir() / "locks" / f"{the_plan.id}_{the_period.code}.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with FileLock(str(lock_path), timeout=0):
+            return _run(catalog, the_plan, the_period, inbox, unit_filter, logger)
+    except Timeout:
+        raise PcmbnError(
+            f"Đang có một lượt tổng hợp khác cho kế hoạch {the_plan.id}, kỳ "
+            f"{the_period.label_vi}. Hãy đợi lượt đó xong rồi chạy lại."
+        ) from None
+
+
+def _run(
+    catalog: Any, plan: Any, period: Any, inbox: str | None, units: list[str] | None, logger: Any
+) -> dict[str, Any]:
+    started = datetime.now(tz=UTC)
+    out = outputs_dir(plan.id, period.code)
+    store = str(store_path())
+    where = (
+        resolve_inbox(inbox, plan.id, period.code) if inbox else default_inbox(plan.id, period.code)
+    )
+    items = collect_inbox(where)
+    logger.info("%d files in the inbox", len(items))
+
+    archived = [
+        r
+        for chunk in archive_chunk.map(
+            _chunks(items), unmapped(archive_root()), unmapped(str(home_dir() / "tmp"))
+        ).result()
+        for r in chunk
+    ]
+    numbered = list(enumerate(archived))
+    subs = [s for chunk in read_chunk.map(_chunks(numbered)).result() for s in chunk]
+    history = load_history(store, plan.id, period.code)
+    result = validate_all(subs, history, str(out / "data_docs"))
+
+    records = []
+    counts = {"accepted": 0, "rejected": 0, "superseded": 0, "other_period": 0}
+    for received, report in zip(archived, result.reports, strict=True):
+        status = classify(report, plan, period)
+        sub = report.submission
+        if units and status != OTHER_PERIOD and (sub.unit_code or received.sender) not in units:
+            continue  # a rerun for some units leaves the others as they are
+        records.append(submission_record(received, report, status, plan, period))
+    run_id = run_id_for(plan, period, units, [r.sha256 for r in records])
+    record_run(
+        store,
+        RunRecord(run_id, plan.id, period.code, ",".join(units or []) or None, started, records),
+    )
+
+    history_store = HistoryStore(store_path())
+    submissions = history_store.submissions(plan.id, period.code)
+    mine = submissions[submissions["sha256"].isin([r.sha256 for r in records])]
+    for row in mine.itertuples():
+        if (
+            row.status == "accepted"
+            and row.superseded_by is not None
+            and str(row.superseded_by) != "nan"
+        ):
+            counts["superseded"] += 1
+        else:
+            counts[row.status] = counts.get(row.status, 0) + 1
+    counts["other_period"] = sum(1 for r in records if r.status == OTHER_PERIOD)
+    expected = catalog.expected_units(plan, period)
+    table = completeness(expected, submissions, plan, period)
+    values = history_store.current_values(plan.id, [period.code])
+    totals = provincial_totals(
+        applicable_values(values, catalog, catalog.registry(plan).units), catalog
+    )
+    outputs = write_outputs(store, plan.id, period.code, table, str(out), started)
+    feedback_dir = out / "feedback"
+    flagged = [
+        r
+        for r, rec in zip(result.reports, archived, strict=True)
+        if r.problems and (not units or r.submission.unit_code in units)
+    ]
+    write_feedback_files(flagged, str(feedback_dir))
+    _publish(plan, period, counts, table, totals, catalog)
+    return {
+        "run_id": run_id,
+        "plan_id": plan.id,
+        "period": period.code,
+        "files": counts,
+        "totals": totals,
+        "completeness": dict(zip(table["unit_code"], table["status"], strict=True)),
+        "outputs": {
+            "summary": outputs["summary"],
+            "feedback_dir": str(feedback_dir),
+            "data_docs": str(out / "data_docs" / "index.html"),
+            "exports_dir": outputs["exports_dir"],
+        },
+    }
+
+
+def _publish(
+    plan: Any, period: Any, counts: dict[str, int], table: Any, totals: dict[str, Any], catalog: Any
+) -> None:
+    """Artifacts a data officer reads in the Prefect UI."""
+    lines = [
+        f"## Tổng hợp {plan.id} · {period.label_vi}",
+        "",
+        f"Nhận {counts['accepted']} · bị từ chối {counts['rejected']} · được thay thế "
+        f"{counts['superseded']} · kỳ khác {counts['other_period']}",
+        "",
+        "| Đơn vị | Tình trạng |",
+        "|---|---|",
+    ]
+    lines += [f"| {row.unit_name} | {STATUS_VI[row.status]} |" for row in table.itertuples()]
+    create_markdown_artifact(
+        key="tong-hop-thang",
+        markdown="\n".join(lines),
+        description="Tình trạng báo cáo của các đơn vị",
+    )
+    create_table_artifact(
+        key="so-lieu-tong-hop",
+        table=[
+            {
+                "Mã": code,
+                "Chỉ tiêu": catalog.indicators[code].name,
+                "Kỳ này": value["period"],
+                "Lũy kế": value["cumulative"],
+            }
+            for code, value in totals.items()
+        ],
+        description="Số liệu tổng hợp toàn tỉnh",
+    )
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    from pcmbn.console import run_guarded
+
+    arguments = sys.argv[1:]
+    document = run_guarded(lambda: monthly_aggregation(*arguments[:3]))
+    print(json.dumps(document, ensure_ascii=False, indent=2, default=str))

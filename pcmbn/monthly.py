@@ -1,0 +1,215 @@
+"""The monthly job as pure functions: classify, record, aggregate, completeness.
+
+The Prefect flow (`flows/monthly_aggregation.py`) strings these together; tests call them
+directly. Nothing here touches Prefect.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import pandas as pd
+
+from pcmbn.catalog import Catalog
+from pcmbn.clock import OFFICE_TZ
+from pcmbn.domain import Plan, Unit
+from pcmbn.intake import Received
+from pcmbn.periods import Period, due_date
+from pcmbn.store.history import SubmissionRecord
+from pcmbn.validation.checker import ACCEPTED, FileReport
+
+OTHER_PERIOD = "other_period"
+REJECTED = "rejected"
+STATUS_ORDER = ("on_time", "late", "missing", "rejected")
+
+
+def run_id_for(plan: Plan, period: Period, units: list[str] | None, hashes: list[str]) -> str:
+    """Same plan, period, unit filter and input files → same run id (reruns add no rows)."""
+    key = "|".join([plan.id, period.code, ",".join(sorted(units or [])), *sorted(hashes)])
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def classify(report: FileReport, plan: Plan, period: Period) -> str:
+    """accepted / rejected / other_period (identified, but of another plan or period)."""
+    sub = report.submission
+    other_plan = sub.plan is not None and sub.plan.id != plan.id
+    other_period = sub.period is not None and sub.period.code != period.code
+    if sub.refusal is None and (other_plan or other_period):
+        return OTHER_PERIOD
+    return report.status
+
+
+def submission_record(
+    received: Received, report: FileReport, status: str, plan: Plan, period: Period
+) -> SubmissionRecord:
+    """What the store keeps of one file: identification, values with cells, problems, tasks.
+
+    A file that could not be read at all says nothing about itself: it is filed under the run's
+    plan and period (it was sent for them) and under the sender the reception log names.
+    """
+    sub = report.submission
+    unreadable = sub.refusal is not None
+    record = SubmissionRecord(
+        sha256=received.sha256,
+        original_name=received.name,
+        received_at=received.received_at,
+        archive_path=received.archive_path,
+        size=received.size,
+        status=status,
+        plan_id=plan.id if unreadable else (sub.plan.id if sub.plan else sub.plan_text),
+        period=period.code if unreadable else (sub.period.code if sub.period else None),
+        unit_code=sub.unit_code or received.sender,
+    )
+    for code, (period_cell, cumulative_cell) in sub.values.items():
+        record.values.append(
+            {
+                "indicator": code,
+                "period_value": period_cell.number.value,
+                "cumulative": cumulative_cell.number.value,
+                "sheet": period_cell.cell.sheet,
+                "period_cell": period_cell.cell.cell,
+                "cumulative_cell": cumulative_cell.cell.cell,
+            }
+        )
+    for seq, problem in enumerate(report.problems):
+        record.problems.append(
+            {
+                "seq": seq,
+                "severity": problem.severity,
+                "rule": problem.rule,
+                "sheet": problem.sheet,
+                "cell": problem.cell,
+                "message": problem.message,
+            }
+        )
+    if sub.records is not None:
+        for task in sub.records.tasks:
+            status_text = None if task.status.blank else str(task.status.raw).strip()
+            record.tasks.append(
+                {
+                    "task_code": task.code,
+                    "status": status_text,
+                    "result": task.result,
+                    "difficulty": task.difficulty,
+                    "cell": task.status.cell,
+                }
+            )
+        for kind, cell in sub.records.narratives.items():
+            text = None if cell.blank else str(cell.raw).strip()
+            record.narratives.append(
+                {"kind": kind, "text": text, "sheet": cell.sheet, "cell": cell.cell}
+            )
+    return record
+
+
+def due_moment(plan: Plan, period: Period) -> datetime:
+    """End of the due date, office time: a report received on the due day is on time."""
+    day: date = due_date(period, plan.reporting.cutoff, plan.reporting.due_days_after_cutoff)
+    return datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=OFFICE_TZ)
+
+
+def completeness(
+    expected: list[Unit], submissions: pd.DataFrame, plan: Plan, period: Period
+) -> pd.DataFrame:
+    """One row per expected unit: on_time / late / missing / rejected (as DHIS2 reports it).
+
+    A unit with a current accepted submission is on time or late by when that submission was
+    received; a unit whose every submission was rejected is "rejected"; otherwise "missing".
+    """
+    due = due_moment(plan, period)
+    rows = []
+    for unit in expected:
+        mine = (
+            submissions[submissions["unit_code"] == unit.code]
+            if not submissions.empty
+            else submissions
+        )
+        accepted = (
+            mine[(mine["status"] == ACCEPTED) & mine["superseded_by"].isna()]
+            if not mine.empty
+            else mine
+        )
+        if not accepted.empty:
+            first = accepted.sort_values("received_at").iloc[-1]
+            received = pd.Timestamp(first["received_at"]).to_pydatetime()
+            status = "on_time" if received < due else "late"
+            file_name = first["original_name"]
+        elif not mine.empty and (mine["status"] == REJECTED).any():
+            latest = mine.sort_values("received_at").iloc[-1]
+            status, received, file_name = (
+                "rejected",
+                pd.Timestamp(latest["received_at"]).to_pydatetime(),
+                latest["original_name"],
+            )
+        else:
+            status, received, file_name = "missing", None, None
+        rows.append(
+            {
+                "unit_code": unit.code,
+                "unit_name": unit.name,
+                "level": unit.level,
+                "status": status,
+                "received_at": received,
+                "due_date": (due - timedelta(days=1)).date(),
+                "file_name": file_name,
+                "email": unit.email,
+                "contact": unit.contact,
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "unit_code",
+            "unit_name",
+            "level",
+            "status",
+            "received_at",
+            "due_date",
+            "file_name",
+            "email",
+            "contact",
+        ],
+    )
+
+
+def applicable_values(
+    values: pd.DataFrame, catalog: Catalog, units: dict[str, Unit]
+) -> pd.DataFrame:
+    """Keep only values of indicators that apply to the reporting unit's kind.
+
+    A non-applicable indicator filled in anyway carries a warning and is not summed.
+    """
+    if values.empty:
+        return values
+    keep = [
+        code in catalog.indicators
+        and unit in units
+        and catalog.indicators[code].applies(units[unit].kind)
+        for unit, code in zip(values["unit_code"], values["indicator"], strict=True)
+    ]
+    return values[keep]
+
+
+def provincial_totals(values: pd.DataFrame, catalog: Catalog) -> dict[str, dict[str, Any]]:
+    """Per indicator: sum over units of their current period value and cumulative.
+
+    For a stock (`last`, e.g. models running), each unit's current count is summed too: a
+    single month's report already carries the latest value per unit.
+    """
+    totals: dict[str, dict[str, Any]] = {}
+    for code in catalog.indicators:
+        rows = values[values["indicator"] == code] if not values.empty else values
+        totals[code] = {
+            "period": _number(rows["period_value"].sum(min_count=1)) if not rows.empty else None,
+            "cumulative": _number(rows["cumulative"].sum(min_count=1)) if not rows.empty else None,
+        }
+    return totals
+
+
+def _number(value: Any) -> int | float | None:
+    if value is None or pd.isna(value):
+        return None
+    value = float(value)
+    return int(value) if value.is_integer() else round(value, 6)

@@ -1,0 +1,1 @@
+"""The provincial summary: its data contract, the styled workbook and the CSV/Parquet exports."""

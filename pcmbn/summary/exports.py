@@ -1,0 +1,144 @@
+"""The summary's tables as CSV (for people, in Excel) and Parquet (for tools), one pair per table.
+
+CSV conventions, chosen for the office's Excel on Windows rather than for purity:
+
+- UTF-8 **with BOM**: without it Excel guesses the ANSI code page and turns "Lũy kế" into
+  mojibake;
+- dates and times in ISO 8601 (`2024-07-17`, `2024-07-17T09:30:00+07:00`, office time zone),
+  which every tool parses and no locale misreads as month/day;
+- NaN is an empty field; `\\n` line ends;
+- **formula neutralising (CSV only)**: a text cell starting with `=`, `+`, `-`, `@` (or a tab /
+  carriage return, which Excel strips before evaluating) gets a leading `'`, because Excel
+  evaluates such a field when the CSV is opened (CSV injection). Numbers are never touched, so a
+  negative number stays a number. The Parquet files keep the exact text: they are read by code,
+  not evaluated.
+
+Every file is written beside its target under a temporary name and then renamed, so readers
+never see half a file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pcmbn.clock import OFFICE_TZ
+from pcmbn.summary.model import SummaryData
+
+__all__ = ["CSV_FORMULA_PREFIXES", "EXPORT_TABLES", "export_tables", "summary_tables"]
+
+#: Export name → how to get the table from `SummaryData`, in the order files are written.
+EXPORT_TABLES: dict[str, Callable[[SummaryData], pd.DataFrame]] = {
+    "tong_hop": lambda d: d.by_indicator,
+    "theo_nhom": lambda d: d.by_group,
+    "ma_tran": lambda d: _matrix_table(d.matrix),
+    "day_du": lambda d: d.completeness,
+    "nhiem_vu": lambda d: d.tasks,
+    "kien_nghi": lambda d: d.narratives,
+    "xu_huong": lambda d: d.trend,
+    "nguon": lambda d: d.sources,
+}
+CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def summary_tables(data: SummaryData) -> dict[str, pd.DataFrame]:
+    """The exported tables by name (the matrix with its indicator code as a column)."""
+    return {name: get(data).reset_index(drop=True) for name, get in EXPORT_TABLES.items()}
+
+
+def export_tables(data: SummaryData, out_dir: Path) -> list[Path]:
+    """Write `<name>.csv` and `<name>.parquet` for every table under `out_dir`; return the paths.
+
+    Paths come back in `EXPORT_TABLES` order, CSV before Parquet for each table.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for name, frame in summary_tables(data).items():
+        csv_path = out_dir / f"{name}.csv"
+        _atomic_write(csv_path, lambda tmp, f=frame: tmp.write_bytes(_csv_bytes(f)))
+        parquet_path = out_dir / f"{name}.parquet"
+        _atomic_write(
+            parquet_path,
+            lambda tmp, f=frame: _parquet_frame(f).to_parquet(tmp, engine="pyarrow", index=False),
+        )
+        written += [csv_path, parquet_path]
+    return written
+
+
+def _matrix_table(matrix: pd.DataFrame) -> pd.DataFrame:
+    """Indicator × unit matrix as a flat table: `code` then one column per unit code."""
+    table = matrix.copy()
+    table.columns = [str(column) for column in table.columns]
+    table.index = [str(code) for code in table.index]
+    return table.rename_axis("code").reset_index()
+
+
+def _csv_bytes(frame: pd.DataFrame) -> bytes:
+    text = _csv_frame(frame).to_csv(index=False, lineterminator="\n")
+    return text.encode("utf-8-sig")
+
+
+def _csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Dates as ISO text and formula-like text neutralised; numeric columns untouched."""
+    out = frame.copy()
+    for column in out.columns:
+        dtype = out[column].dtype
+        if (
+            pd.api.types.is_datetime64_any_dtype(dtype)
+            or pd.api.types.is_object_dtype(dtype)
+            or pd.api.types.is_string_dtype(dtype)
+        ):
+            out[column] = out[column].map(_csv_cell).astype(object)
+    return out
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, datetime):  # includes pandas.Timestamp
+        if value.tzinfo is not None:
+            value = value.astimezone(OFFICE_TZ)
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, np.datetime64):
+        return None if np.isnat(value) else pd.Timestamp(value).isoformat()
+    if isinstance(value, str):
+        return "'" + value if value.startswith(CSV_FORMULA_PREFIXES) else value
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    return value
+
+
+def _parquet_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Object columns that Arrow cannot type (mixed text and numbers) are written as text."""
+    out = frame.copy()
+    for column in out.columns:
+        series = out[column]
+        if not pd.api.types.is_object_dtype(series.dtype):
+            continue
+        kinds = {type(v) for v in series if v is not None and not _is_missing(v)}
+        if len(kinds) > 1 and not kinds <= {datetime, pd.Timestamp}:
+            out[column] = series.map(lambda v: None if _is_missing(v) else str(v))
+    return out
+
+
+def _is_missing(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _atomic_write(path: Path, write: Callable[[Path], object]) -> None:
+    tmp = path.with_name(f".{path.name}.part")
+    try:
+        write(tmp)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -1,0 +1,128 @@
+"""The data contract between building the provincial summary and writing it.
+
+`pcmbn.summary.build` fills a `SummaryData` from the history store; `pcmbn.summary.workbook` and
+`pcmbn.summary.exports` only lay it out. Keeping the tables as plain DataFrames with fixed
+columns lets the writers be tested with hand-made data, and lets the exports carry exactly what
+the workbook shows.
+
+Conventions every producer and consumer relies on:
+
+- numbers are floats and NaN means "no unit reported a number" (shown blank, never 0);
+- `change_prev_pct` and `change_year_pct` are **fractions** despite the suffix
+  (0.25 = +25 %, -0.5 = -50 %), NaN when either side is missing or the base is 0; the
+  workbook formats them with `0.0%`;
+- datetimes are tz-aware; the workbook shows them in Asia/Ho_Chi_Minh.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pandas as pd
+
+from pcmbn.catalog import Catalog
+from pcmbn.domain import Plan
+from pcmbn.periods import Period
+
+#: Completeness status keys (as in `pcmbn run --format json`) → the words the office uses.
+STATUS_VI = {"on_time": "Đúng hạn", "late": "Muộn", "missing": "Chưa gửi", "rejected": "Bị từ chối"}
+
+BY_INDICATOR_COLUMNS = (
+    "code",
+    "group",
+    "name",
+    "unit_of_measure",
+    "period",
+    "cumulative",
+    "previous",
+    "last_year",
+    "change_prev_pct",
+    "change_year_pct",
+)
+BY_GROUP_COLUMNS = ("code", "name", "group_key", "group_label", "period", "cumulative")
+UNITS_COLUMNS = ("unit_code", "unit_name", "group_label")
+COMPLETENESS_COLUMNS = (
+    "unit_code",
+    "unit_name",
+    "group_label",
+    "status",
+    "received_at",
+    "due_date",
+    "file_name",
+    "email",
+)
+TASKS_COLUMNS = (
+    "task_code",
+    "task_text",
+    "unit_code",
+    "unit_name",
+    "status",
+    "result",
+    "difficulty",
+    "not_started",
+)
+NARRATIVES_COLUMNS = ("unit_code", "unit_name", "kind", "text")
+TREND_COLUMNS = ("month", "month_label", "code", "total")
+SOURCES_COLUMNS = (
+    "code",
+    "column",
+    "unit_code",
+    "value",
+    "file_name",
+    "sha256",
+    "sheet",
+    "cell",
+    "archive_path",
+)
+
+
+@dataclass
+class SummaryData:
+    """Everything the summary workbook and the exports show for one plan and period."""
+
+    plan: Plan
+    period: Period
+    catalog: Catalog
+    generated_at: datetime  # tz-aware; shown dd/mm/yyyy HH:MM (Asia/Ho_Chi_Minh)
+    # code, group, name, unit_of_measure, period, cumulative, previous, last_year,
+    # change_prev_pct, change_year_pct (floats, NaN = no data; changes are fractions)
+    by_indicator: pd.DataFrame
+    # code, name, group_key ("province_department"|"local_government"), group_label, period,
+    # cumulative
+    by_group: pd.DataFrame
+    # index = indicator code (catalog order), columns = unit codes, values = this period's value
+    # (NaN: missing / not applicable)
+    matrix: pd.DataFrame
+    units: pd.DataFrame  # unit_code, unit_name, group_label (column order of the matrix)
+    # unit_code, unit_name, group_label, status (keys of STATUS_VI), received_at (tz-aware
+    # datetime or NaT), due_date (date), file_name (str|None), email (str|None)
+    completeness: pd.DataFrame
+    # task_code, task_text, unit_code, unit_name, status (str|None), result (str|None),
+    # difficulty (str|None), not_started (bool)
+    tasks: pd.DataFrame
+    narratives: pd.DataFrame  # unit_code, unit_name, kind ("difficulties"|"proposals"), text
+    # month (period code "2024-01"), month_label ("T1/2024"), code, total — months Jan..period
+    # for key indicators
+    trend: pd.DataFrame
+    # code, column ("period"|"cumulative"), unit_code, value, file_name, sha256, sheet, cell,
+    # archive_path
+    sources: pd.DataFrame
+    missing_units: list[str] = field(default_factory=list)  # no accepted report (header note)
+
+    def unit_names(self) -> dict[str, str]:
+        """Unit code → name from every table that knows one, then the plan's registry.
+
+        The header note and the matrix name units that may appear in only one of the tables
+        (a unit that sent nothing is absent from `sources`), so look everywhere once.
+        """
+        names: dict[str, str] = {}
+        registry = self.catalog.registries.get(self.plan.registry_name)
+        if registry is not None:
+            names.update({code: unit.name for code, unit in registry.units.items()})
+        for frame in (self.completeness, self.units):
+            if {"unit_code", "unit_name"} <= set(frame.columns):
+                for code, name in zip(frame["unit_code"], frame["unit_name"], strict=True):
+                    if isinstance(name, str) and name:
+                        names[str(code)] = name
+        return names

@@ -1,0 +1,47 @@
+"""Task: write the provincial summary, its CSV/Parquet exports and the units' feedback."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+from pcmbn.summary.exports import export_tables
+from pcmbn.summary.workbook import write_summary
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from pcmbn.catalog import load_catalog
+from pcmbn.periods import parse_period
+from pcmbn.store.history import HistoryStore
+from pcmbn.summary.build import build_summary_data
+from pcmbn.validation.checker import FileReport
+from pcmbn.validation.feedback import write_feedback
+
+
+@task(name="write-summary", retries=1, cache_policy=NO_CACHE)
+def write_outputs(
+    store_path: str,
+    plan_id: str,
+    period_code: str,
+    completeness: pd.DataFrame,
+    out_dir: str,
+    generated_at: datetime,
+) -> dict[str, str]:
+    catalog = load_catalog()
+    plan = catalog.plan(plan_id)
+    period = parse_period(period_code)
+    data = build_summary_data(
+        HistoryStore(Path(store_path)), catalog, plan, period, completeness, generated_at
+    )
+    out = Path(out_dir)
+    summary = write_summary(data, out / f"TongHop_{plan.id}_{period.code}.xlsx")
+    export_tables(data, out / "exports")
+    return {"summary": str(summary), "exports_dir": str(out / "exports")}
+
+
+@task(name="write-feedback", cache_policy=NO_CACHE)
+def write_feedback_files(reports: list[FileReport], out_dir: str) -> list[str]:
+    """An annotated copy (or a note) for every file with an error or a warning."""
+    written = [write_feedback(report, Path(out_dir)) for report in reports]
+    return [str(path) for path in written if path is not None]

@@ -1,0 +1,18 @@
+"""Task: the one Great Expectations run over every row of the run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from pcmbn.catalog import load_catalog
+from pcmbn.validation.checker import CheckResult, check_submissions
+from pcmbn.validation.history import HistoryContext
+from pcmbn.validation.submission import Submission
+
+
+@task(name="validate", cache_policy=NO_CACHE)
+def validate_all(subs: list[Submission], history: HistoryContext, data_docs: str) -> CheckResult:
+    return check_submissions(subs, load_catalog(), data_docs_dir=Path(data_docs), history=history)

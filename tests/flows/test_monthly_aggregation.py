@@ -1,0 +1,191 @@
+"""End to end: the monthly flow on a generated inbox, against a temporary Prefect API.
+
+Totals are checked against an independent recomputation from what the test wrote; reruns must
+add no rows and write the same tables; a correction supersedes; a missing and a late unit are
+reported; a hostile file and a file of another period are archived and reported, not counted.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import pytest
+from report_fixtures import Fixture, write_fixture
+
+from flows.monthly_aggregation import monthly_aggregation
+from pcmbn.catalog import load_catalog
+from pcmbn.settings import store_path
+from pcmbn.store.history import TABLES, HistoryStore
+
+PLAN = "ST-KH-30-7-2024"
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+ON_TIME = datetime(2024, 7, 16, 9, 0, tzinfo=TZ)  # due date 17/07/2024
+LATE = datetime(2024, 7, 20, 10, 0, tzinfo=TZ)
+
+
+def _dt01(value: int):
+    def edit(content):
+        content.values["DT01"] = (value, value * 3)
+
+    return edit
+
+
+def _inbox(folder: Path) -> dict[str, int]:
+    """Write an inbox; return the DT01 value each unit's counted report carries."""
+    catalog = load_catalog()
+    folder.mkdir(parents=True, exist_ok=True)
+    log: list[tuple[str, datetime]] = []
+    counted = {"CA_TINH": 3, "BP_TINH": 1}
+    for unit, value in counted.items():
+        path = write_fixture(
+            Fixture(f"BaoCao_{unit}", unit=unit, edit=_dt01(value)), folder, catalog
+        )
+        log.append((path.name, ON_TIME if unit == "CA_TINH" else LATE))
+    rejected = write_fixture(
+        Fixture("BaoCao_VKS_TINH", unit="VKS_TINH", edit=lambda c: c.values.update(TX01=(-1, 2))),
+        folder,
+        catalog,
+    )
+    other = write_fixture(
+        Fixture("BaoCao_TA_TINH_thang6", unit="TA_TINH", period="2024-06"), folder, catalog
+    )
+    hostile = folder / "BaoCao_SO_TP.xlsx"
+    hostile.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    log += [(rejected.name, ON_TIME), (other.name, ON_TIME), (hostile.name, ON_TIME)]
+    with (folder / "received.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["file", "received_at", "unit_code"])
+        writer.writerows(
+            (
+                name,
+                when.isoformat(),
+                name.split("_", 1)[1]
+                .rsplit(".", 1)[0]
+                .replace("_thang6", "")
+                .replace("_ban_sua", ""),
+            )
+            for name, when in log
+        )
+    return counted
+
+
+def _exports(document: dict) -> dict[str, str]:
+    folder = Path(document["outputs"]["exports_dir"])
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.glob("*.csv"))
+    }
+
+
+@pytest.fixture(scope="module")
+def module_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("home")
+
+
+@pytest.fixture(autouse=True)
+def _same_home(module_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests share one history store: the runs build on each other."""
+    monkeypatch.setenv("PCMBN_HOME", str(module_home))
+
+
+@pytest.fixture(scope="module")
+def first_run(
+    prefect_harness: None, module_home: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, dict[str, int], dict]:
+    inbox = tmp_path_factory.mktemp("inbox")
+    counted = _inbox(inbox)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PCMBN_HOME", str(module_home))
+        document = monthly_aggregation(plan=PLAN, period="2024-07", inbox=str(inbox))
+    return inbox, counted, document
+
+
+@pytest.mark.slow
+def test_totals_equal_an_independent_recomputation(first_run) -> None:
+    _, counted, document = first_run
+    assert document["totals"]["DT01"] == {
+        "period": sum(counted.values()),
+        "cumulative": 3 * sum(counted.values()),
+    }
+    # TX01 applies to the procuracy only, whose report was rejected: nothing to sum
+    assert document["totals"]["TX01"] == {"period": None, "cumulative": None}
+    # TT01 applies to all; valid_content writes 4 / 12 for every counted unit
+    assert document["totals"]["TT01"] == {
+        "period": 4 * len(counted),
+        "cumulative": 12 * len(counted),
+    }
+
+
+@pytest.mark.slow
+def test_files_and_completeness(first_run) -> None:
+    _, _, document = first_run
+    assert document["files"] == {"accepted": 2, "rejected": 2, "superseded": 0, "other_period": 1}
+    status = document["completeness"]
+    assert status["CA_TINH"] == "on_time"
+    assert status["BP_TINH"] == "late"
+    assert status["VKS_TINH"] == "rejected"
+    assert status["SO_TP"] == "rejected"  # the PDF: archived, reported, refused
+    assert status["TA_TINH"] == "missing"  # sent June's report: not counted for July
+    assert status["DAI_PTTH"] == "missing"
+    assert len(status) == len(
+        load_catalog().expected_units(
+            load_catalog().plan(PLAN), __import__("pcmbn.periods").periods.parse_period("2024-07")
+        )
+    )
+
+
+@pytest.mark.slow
+def test_every_original_archived_and_outputs_written(first_run) -> None:
+    inbox, _, document = first_run
+    store = HistoryStore(store_path())
+    archived = store.query("SELECT archive_path, sha256 FROM archive")
+    originals = [p for p in inbox.iterdir() if p.name != "received.csv"]
+    assert len(archived) == len(originals)
+    for row in archived.itertuples():
+        assert hashlib.sha256(Path(row.archive_path).read_bytes()).hexdigest() == row.sha256
+    outputs = document["outputs"]
+    assert Path(outputs["summary"]).is_file()
+    assert Path(outputs["data_docs"]).is_file()
+    feedback = {p.name for p in Path(outputs["feedback_dir"]).iterdir()}
+    assert "BaoCao_VKS_TINH_KiemTra.xlsx" in feedback and "BaoCao_SO_TP_KiemTra.txt" in feedback
+    values = store.query("SELECT * FROM submission_values WHERE indicator = 'DT01'")
+    assert set(values["period_cell"]) == {"E19"}
+
+
+@pytest.mark.slow
+def test_rerun_is_idempotent(first_run) -> None:
+    inbox, _, document = first_run
+    store = HistoryStore(store_path())
+    before = store.counts()
+    exports_before = _exports(document)
+    again = monthly_aggregation(plan=PLAN, period="2024-07", inbox=str(inbox))
+    assert store.counts() == before
+    assert again["run_id"] == document["run_id"]
+    assert again["totals"] == document["totals"]
+    assert _exports(again) == exports_before
+    assert set(TABLES) == set(before)
+
+
+@pytest.mark.slow
+def test_correction_supersedes_and_changes_the_total(first_run) -> None:
+    inbox, counted, _ = first_run
+    catalog = load_catalog()
+    fixed = write_fixture(Fixture("BaoCao_CA_TINH_ban_sua", edit=_dt01(5)), inbox, catalog)
+    with (inbox / "received.csv").open("a", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerow([fixed.name, LATE.replace(day=18).isoformat(), "CA_TINH"])
+    document = monthly_aggregation(plan=PLAN, period="2024-07", inbox=str(inbox))
+    assert document["totals"]["DT01"]["period"] == 5 + counted["BP_TINH"]
+    assert document["files"]["superseded"] == 1
+    store = HistoryStore(store_path())
+    rows = store.query(
+        "SELECT original_name, superseded_by FROM submissions "
+        "WHERE unit_code = 'CA_TINH' ORDER BY received_at"
+    )
+    assert list(rows["original_name"]) == ["BaoCao_CA_TINH.xlsx", "BaoCao_CA_TINH_ban_sua.xlsx"]
+    assert pd.notna(rows["superseded_by"].iloc[0]) and pd.isna(rows["superseded_by"].iloc[1])
+    # the correction came after the due date: the unit is now late
+    assert document["completeness"]["CA_TINH"] == "late"
