@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -309,20 +310,26 @@ def run_command(
 
     route_logs_to_file()
     unit_list = [u for u in (units or "").split(",") if u.strip()] or None
+    periods: list[str | None] = list(period or [None])
     if output is OutputFormat.JSON:
-        document = monthly_aggregation(plan, period, inbox, unit_list)
+        if len(periods) > 1:
+            raise UsageError("Với --format json, chỉ chạy một kỳ mỗi lần (một --period).")
+        document = monthly_aggregation(plan, periods[0], inbox, unit_list)
         sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n")
         return
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
-        progress.add_task("Đang lưu trữ, đọc, kiểm tra và tổng hợp báo cáo…", total=None)
-        document = monthly_aggregation(plan, period, inbox, unit_list)
-    _print_run(document)
+    for one in periods:
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as progress:
+            progress.add_task(
+                f"Kỳ {one or 'vừa chốt'}: đang lưu trữ, đọc, kiểm tra và tổng hợp…", total=None
+            )
+            document = monthly_aggregation(plan, one, inbox, unit_list)
+        _print_run(document)
 
 
 def _print_run(document: dict[str, Any]) -> None:
@@ -349,6 +356,7 @@ def _print_run(document: dict[str, Any]) -> None:
 def status_command(plan: PlanOption, period: PeriodOption) -> None:
     """Xem đơn vị nào đã gửi đúng hạn, muộn, chưa gửi hoặc bị từ chối trong kỳ."""
     from pcmbn.catalog import load_catalog
+    from pcmbn.clock import OFFICE_TZ
     from pcmbn.monthly import completeness
     from pcmbn.periods import due_date, format_date_vi, parse_period
     from pcmbn.settings import store_path
@@ -375,12 +383,16 @@ def status_command(plan: PlanOption, period: PeriodOption) -> None:
     )
     for row in table_data.itertuples():
         received = (
-            row.received_at.astimezone(due.tzinfo).strftime("%d/%m/%Y %H:%M")
-            if row.received_at is not None and not (isinstance(row.received_at, float))
-            else "—"
+            row.received_at.astimezone(OFFICE_TZ).strftime("%d/%m/%Y %H:%M")
+            if isinstance(row.received_at, datetime) and row.received_at == row.received_at
+            else "—"  # NaT is a datetime too, and the only one not equal to itself
         )
         table.add_row(
-            row.unit_code, row.unit_name, STATUS_STYLE[row.status], received, row.file_name or "—"
+            row.unit_code,
+            row.unit_name,
+            STATUS_STYLE[row.status],
+            received,
+            row.file_name if isinstance(row.file_name, str) else "—",
         )
     console.print(table)
     counts = table_data["status"].value_counts()

@@ -163,9 +163,10 @@ CODE = Style(font=SMALL, alignment=Alignment(horizontal="left", vertical="center
 HASH = Style(font=Font(name=FONT, size=8), alignment=Alignment(vertical="center"))
 TEXT_CHILD = Style(font=ITALIC, alignment=LEFT)
 CENTERED = Style(alignment=CENTER)
-INTEGER = Style(number_format=INTEGER_FORMAT)
-DECIMAL = Style(number_format=DECIMAL_FORMAT)
-PERCENT = Style(number_format=PERCENT_FORMAT)
+NUMBER = Alignment(vertical="center")
+INTEGER = Style(alignment=NUMBER, number_format=INTEGER_FORMAT)
+DECIMAL = Style(alignment=NUMBER, number_format=DECIMAL_FORMAT)
+PERCENT = Style(alignment=NUMBER, number_format=PERCENT_FORMAT)
 WHEN = Style(alignment=CENTER, number_format=DATETIME_FORMAT)
 DAY = Style(alignment=CENTER, number_format=DATE_FORMAT)
 PLAIN = Style(border=None)
@@ -416,6 +417,7 @@ def _ma_tran(ws: Worksheet, ctx: _Context) -> None:
         )
         ws.oddHeader.center.font = f"{FONT},Bold"
         ws.oddHeader.center.size = 11
+        ws.page_margins.top, ws.page_margins.header = 0.9, 0.35  # room for the page header
 
 
 def _day_du(ws: Worksheet, ctx: _Context) -> None:
