@@ -135,6 +135,7 @@ def _run(
     )
     outputs = write_outputs(store, plan.id, period.code, table, str(out), started)
     feedback_dir = out / "feedback"
+    feedback_dir.mkdir(parents=True, exist_ok=True)  # listed in the outputs even when empty
     flagged = [
         r
         for r, rec in zip(result.reports, archived, strict=True)

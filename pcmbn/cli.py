@@ -350,6 +350,11 @@ def _print_run(document: dict[str, Any]) -> None:
     console.print(f"Tệp góp ý cho đơn vị: {outputs['feedback_dir']}", highlight=False)
     console.print(f"Kết quả kiểm tra (Data Docs): {outputs['data_docs']}", highlight=False)
     console.print(f"Bảng số liệu CSV/Parquet: {outputs['exports_dir']}", highlight=False)
+    reminders = Path(outputs["summary"]).parent / (
+        f"NhacNho_{document['plan_id']}_{document['period']}.csv"
+    )
+    if reminders.exists():
+        console.print(f"Danh sách nhắc đơn vị chưa gửi / bị từ chối: {reminders}", highlight=False)
 
 
 @app.command("status")

@@ -213,3 +213,48 @@ def _number(value: Any) -> int | float | None:
         return None
     value = float(value)
     return int(value) if value.is_integer() else round(value, 6)
+
+
+REMINDER_COLUMNS = [
+    "unit_code",
+    "unit_name",
+    "status",
+    "status_vi",
+    "email",
+    "contact",
+    "due_date",
+    "message",
+]
+
+
+def reminder_list(table: pd.DataFrame, plan: Plan, period: Period) -> pd.DataFrame:
+    """Missing and rejected units with their contacts and a ready-to-send Vietnamese line."""
+    rows = []
+    for row in table.itertuples():
+        if row.status not in ("missing", "rejected"):
+            continue
+        due = row.due_date.strftime("%d/%m/%Y")
+        if row.status == "missing":
+            message = (
+                f"Kính gửi {row.unit_name}: Cơ quan Thường trực chưa nhận được báo cáo "
+                f"{period.label_vi} theo {plan.number or plan.id} (hạn gửi {due}). "
+                "Đề nghị đơn vị gửi báo cáo sớm."
+            )
+        else:
+            message = (
+                f"Kính gửi {row.unit_name}: báo cáo {period.label_vi} của đơn vị chưa "
+                "đạt yêu cầu (xem tệp góp ý kèm theo). Đề nghị đơn vị sửa và gửi lại."
+            )
+        rows.append(
+            {
+                "unit_code": row.unit_code,
+                "unit_name": row.unit_name,
+                "status": row.status,
+                "status_vi": "Chưa gửi" if row.status == "missing" else "Bị từ chối",
+                "email": row.email,
+                "contact": row.contact,
+                "due_date": due,
+                "message": message,
+            }
+        )
+    return pd.DataFrame(rows, columns=REMINDER_COLUMNS)

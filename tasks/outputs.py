@@ -6,15 +6,16 @@ from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
-from pcmbn.summary.exports import export_tables
-from pcmbn.summary.workbook import write_summary
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from pcmbn.catalog import load_catalog
+from pcmbn.monthly import reminder_list
 from pcmbn.periods import parse_period
 from pcmbn.store.history import HistoryStore
 from pcmbn.summary.build import build_summary_data
+from pcmbn.summary.exports import export_tables
+from pcmbn.summary.workbook import write_summary
 from pcmbn.validation.checker import FileReport
 from pcmbn.validation.feedback import write_feedback
 
@@ -37,7 +38,20 @@ def write_outputs(
     out = Path(out_dir)
     summary = write_summary(data, out / f"TongHop_{plan.id}_{period.code}.xlsx")
     export_tables(data, out / "exports")
-    return {"summary": str(summary), "exports_dir": str(out / "exports")}
+    reminders = out / reminder_file_name(plan.id, period.code)
+    tmp = reminders.with_name(f".{reminders.name}.part")
+    reminder_list(completeness, plan, period).to_csv(tmp, index=False, encoding="utf-8-sig")
+    tmp.replace(reminders)
+    return {
+        "summary": str(summary),
+        "exports_dir": str(out / "exports"),
+        "reminders": str(reminders),
+    }
+
+
+def reminder_file_name(plan_id: str, period_code: str) -> str:
+    """The reminder list beside the summary: who to chase, with contacts, ready to send."""
+    return f"NhacNho_{plan_id}_{period_code}.csv"
 
 
 @task(name="write-feedback", cache_policy=NO_CACHE)

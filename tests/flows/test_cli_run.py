@@ -17,7 +17,10 @@ PLAN = "ST-KH-30-7-2024"
 
 def _pcmbn(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "pcmbn", *args], capture_output=True, text=True, timeout=900,
+        [sys.executable, "-m", "pcmbn", *args],
+        capture_output=True,
+        text=True,
+        timeout=900,
         env={**os.environ, "PCMBN_HOME": str(home), "COLUMNS": "200"},
     )
 
@@ -25,12 +28,29 @@ def _pcmbn(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.slow
 def test_run_json_contract_on_sample_reports_then_status(tmp_path: Path) -> None:
     inbox = PROJECT_ROOT / "sample_reports" / PLAN
-    result = _pcmbn(tmp_path, "run", "--plan", PLAN, "--period", "2024-07", "--inbox",
-                    str(inbox), "--format", "json")
+    result = _pcmbn(
+        tmp_path,
+        "run",
+        "--plan",
+        PLAN,
+        "--period",
+        "2024-07",
+        "--inbox",
+        str(inbox),
+        "--format",
+        "json",
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     document = json.loads(result.stdout)  # stdout is exactly one JSON document
-    assert set(document) == {"run_id", "plan_id", "period", "files", "totals", "completeness",
-                             "outputs"}
+    assert set(document) == {
+        "run_id",
+        "plan_id",
+        "period",
+        "files",
+        "totals",
+        "completeness",
+        "outputs",
+    }
     assert document["plan_id"] == PLAN and document["period"] == "2024-07"
     assert set(document["files"]) == {"accepted", "rejected", "superseded", "other_period"}
     manifest = (inbox / "manifest.csv").read_text(encoding="utf-8")

@@ -189,3 +189,28 @@ def test_correction_supersedes_and_changes_the_total(first_run) -> None:
     assert pd.notna(rows["superseded_by"].iloc[0]) and pd.isna(rows["superseded_by"].iloc[1])
     # the correction came after the due date: the unit is now late
     assert document["completeness"]["CA_TINH"] == "late"
+
+
+@pytest.mark.slow
+def test_reminder_list_names_missing_and_rejected_units_with_contacts(first_run) -> None:
+    _, _, document = first_run
+    path = Path(document["outputs"]["summary"]).parent / f"NhacNho_{PLAN}_2024-07.csv"
+    reminders = pd.read_csv(path, encoding="utf-8-sig")
+    expected = {u for u, s in document["completeness"].items() if s in ("missing", "rejected")}
+    assert set(reminders["unit_code"]) == expected
+    row = reminders[reminders["unit_code"] == "DAI_PTTH"].iloc[0]
+    assert row["email"].endswith("@soc-trang.example.org")
+    assert "Tháng 7/2024" in row["message"] and "17/07/2024" in row["message"]
+
+
+@pytest.mark.slow
+def test_second_run_of_the_same_period_refuses_clearly(first_run, module_home: Path) -> None:
+    from filelock import FileLock
+
+    from pcmbn.errors import PcmbnError
+
+    inbox, _, _ = first_run
+    lock = module_home / "locks" / f"{PLAN}_2024-07.lock"
+    with FileLock(str(lock)), pytest.raises(PcmbnError) as info:
+        monthly_aggregation(plan=PLAN, period="2024-07", inbox=str(inbox))
+    assert "Đang có một lượt tổng hợp khác" in str(info.value)
