@@ -25,6 +25,7 @@ from pcmbn.catalog import Catalog
 from pcmbn.domain import Indicator, Plan, Unit, ValueType
 from pcmbn.periods import Period, data_window, due_date, format_date_vi
 from pcmbn.report_content import Formula, ReportContent
+from pcmbn.text import roman
 
 FONT = "Times New Roman"
 TITLE = Font(name=FONT, size=13, bold=True)
@@ -220,7 +221,7 @@ def _indicator_sheet(
     ws.add_data_validation(decimal_dv)
     row = INDICATOR_HEADER_ROW + 1
     for group_no, (group, indicators) in enumerate(_groups(catalog.indicators.values()), start=1):
-        ws.cell(row=row, column=1, value=_roman(group_no)).font = BOLD
+        ws.cell(row=row, column=1, value=roman(group_no)).font = BOLD
         ws.cell(row=row, column=3, value=group).font = BOLD
         for col in range(1, 8):
             ws.cell(row=row, column=col).border = BOX
@@ -428,16 +429,6 @@ def _groups(indicators: Iterable[Indicator]) -> list[tuple[str, list[Indicator]]
     for ind in indicators:
         groups.setdefault(ind.group, []).append(ind)
     return list(groups.items())
-
-
-def _roman(number: int) -> str:
-    numerals = [(10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
-    out = ""
-    for value, letters in numerals:
-        while number >= value:
-            out += letters
-            number -= value
-    return out
 
 
 def _put(ws: Worksheet, row: int, col: int, value: Any) -> Cell:

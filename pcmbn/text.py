@@ -30,3 +30,14 @@ def fold(text: str) -> str:
 def fold_key(text: str) -> str:
     """`fold` without any spaces or punctuation: "Chỉ tiêu" and "ChiTieu" meet here."""
     return re.sub(r"[^0-9a-z]", "", fold(text))
+
+
+def roman(number: int) -> str:
+    """Roman numerals for group headings, as Vietnamese administrative tables number them."""
+    numerals = [(10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
+    out = ""
+    for value, letters in numerals:
+        while number >= value:
+            out += letters
+            number -= value
+    return out

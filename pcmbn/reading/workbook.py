@@ -13,6 +13,7 @@ import html
 import io
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -231,20 +232,27 @@ def _missing_columns(
             )
 
 
-def _read_indicators(
-    sheet: str, rows: list[list[Any]], spec: TemplateSpec, records: WorkbookRecords
-) -> None:
-    found = _header(rows, spec.indicator_columns)
+def _table_rows(
+    sheet: str, rows: list[list[Any]], columns: tuple[Column, ...], records: WorkbookRecords
+) -> Iterator[tuple[int, list[Any], dict[str, int], str]]:
+    """Rows under a table's header that carry a code: (index, row, column positions, code)."""
+    found = _header(rows, columns)
     if found is None:
-        _missing_columns(rows, spec.indicator_columns, sheet, records)
+        _missing_columns(rows, columns, sheet, records)
         return
     header, pos = found
     for r in range(header + 1, len(rows)):
         row = rows[r]
         code = _text(row[pos["code"]]) if pos["code"] < len(row) else None
-        if code is None:
-            continue
-        code = code.upper().replace(" ", "")
+        if code is not None:
+            yield r, row, pos, code
+
+
+def _read_indicators(
+    sheet: str, rows: list[list[Any]], spec: TemplateSpec, records: WorkbookRecords
+) -> None:
+    for r, _row, pos, written in _table_rows(sheet, rows, spec.indicator_columns, records):
+        code = written.upper().replace(" ", "")
         if not _CODE.match(code):
             continue  # group headings ("I", "Tuyên truyền"), totals, notes below the table
         records.indicators.append(
@@ -267,28 +275,20 @@ def _cell(rows: list[list[Any]], r: int, c: int, sheet: str) -> CellValue:
 def _read_tasks(
     sheet: str, rows: list[list[Any]], spec: TemplateSpec, records: WorkbookRecords
 ) -> None:
-    found = _header(rows, spec.task_columns)
-    if found is None:
-        _missing_columns(rows, spec.task_columns, sheet, records)
-        return
-    header, pos = found
-    for r in range(header + 1, len(rows)):
-        row = rows[r]
-        code = _text(row[pos["code"]]) if pos["code"] < len(row) else None
-        if code is None:
-            continue
-
-        def optional(key: str, row: list[Any] = row) -> str | None:
-            return _text(row[pos[key]]) if key in pos and pos[key] < len(row) else None
-
+    for r, row, pos, code in _table_rows(sheet, rows, spec.task_columns, records):
         records.tasks.append(
             TaskRow(
                 code=code,
                 status=_cell(rows, r, pos["status"], sheet),
-                result=optional("result"),
-                difficulty=optional("difficulty"),
+                result=_optional(row, pos, "result"),
+                difficulty=_optional(row, pos, "difficulty"),
             )
         )
+
+
+def _optional(row: list[Any], pos: dict[str, int], key: str) -> str | None:
+    """Text of an optional column (absent column or short row: None)."""
+    return _text(row[pos[key]]) if key in pos and pos[key] < len(row) else None
 
 
 def _read_narratives(sheet: str, rows: list[list[Any]], spec: TemplateSpec) -> dict[str, CellValue]:

@@ -51,6 +51,7 @@ from pcmbn.domain import Indicator, ValueType
 from pcmbn.periods import data_window, format_date_vi
 from pcmbn.summary.model import STATUS_VI, SummaryData
 from pcmbn.template_writer import normalise_zip
+from pcmbn.text import roman
 
 __all__ = ["SHEETS", "build_summary_workbook", "write_summary"]
 
@@ -283,7 +284,7 @@ def _tong_hop(ws: Worksheet, ctx: _Context) -> None:
     frame = ctx.data.by_indicator
     row = FIRST_DATA_ROW
     for group_no, (group, rows) in enumerate(_grouped(frame, "group"), start=1):
-        _group_row(ws, ctx, row, _roman(group_no), group, len(labels))
+        _group_row(ws, ctx, row, roman(group_no), group, len(labels))
         row += 1
         for number, rec in enumerate(rows, start=1):
             code = str(rec["code"])
@@ -343,7 +344,7 @@ def _theo_nhom(ws: Worksheet, ctx: _Context) -> None:
     names = {str(rec["code"]): rec.get("name") for rec in _records(frame)}
     row = sub + 1
     for group_no, (group, codes) in enumerate(_indicator_groups(ctx, list(names)), start=1):
-        _group_row(ws, ctx, row, _roman(group_no), group, width)
+        _group_row(ws, ctx, row, roman(group_no), group, width)
         row += 1
         for number, code in enumerate(codes, start=1):
             ind = ctx.indicator(code)
@@ -981,16 +982,6 @@ def _flag(value: Any) -> bool:
     return (
         value is not None and not (isinstance(value, float) and math.isnan(value)) and bool(value)
     )
-
-
-def _roman(number: int) -> str:
-    numerals = [(10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
-    out = ""
-    for value, letters in numerals:
-        while number >= value:
-            out += letters
-            number -= value
-    return out
 
 
 def _office_naive(value: datetime) -> datetime:
