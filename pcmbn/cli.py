@@ -340,6 +340,11 @@ def _print_run(document: dict[str, Any]) -> None:
         f"{files['superseded']} được thay thế bằng bản sửa, {files['other_period']} thuộc kỳ khác.",
         highlight=False,
     )
+    if not any(files.values()):
+        console.print(
+            "[yellow]Không có tệp báo cáo nào trong thư mục nhận (--inbox); mọi đơn vị được ghi "
+            "là chưa gửi.[/yellow]"
+        )
     statuses = list(document["completeness"].values())
     table = Table("Tình trạng", "Số đơn vị", title="Tình hình gửi báo cáo")
     for key, label in STATUS_STYLE.items():
