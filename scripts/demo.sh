@@ -29,7 +29,7 @@ step "5. Tình hình gửi báo cáo tháng 11/2021"
 "$BIN/pcmbn" status --plan "$NA" --period 2021-11
 
 step "Kết quả"
-echo "Báo cáo tổng hợp:  $HOME_DIR/outputs/$NA/<kỳ>/TongHop_$NA_<kỳ>.xlsx"
+echo "Báo cáo tổng hợp:  $HOME_DIR/outputs/$NA/<kỳ>/TongHop_${NA}_<kỳ>.xlsx"
 echo "Góp ý cho đơn vị:  $HOME_DIR/outputs/$NA/<kỳ>/feedback/"
 echo "Lưu trữ bản gốc:   $HOME_DIR/archive/   Lịch sử: $HOME_DIR/history.duckdb"
 echo "Biểu mẫu:          $HOME_DIR/demo/bieu-mau/"
