@@ -16,6 +16,7 @@ from filelock import FileLock, Timeout
 from prefect import flow, get_run_logger, unmapped
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
+from pcmbn.approval import PENDING, actor
 from pcmbn.catalog import load_catalog
 from pcmbn.clock import today_in_vietnam
 from pcmbn.errors import PcmbnError
@@ -100,6 +101,9 @@ def _run(
     history = load_history(store, plan.id, period.code)
     result = validate_all(subs, history, str(out / "data_docs"))
 
+    history_store = HistoryStore(store_path())
+    locked = history_store.active_approval(plan.id, period.code) is not None
+    known = history_store.known([r.sha256 for r in archived]) if locked else set()
     records = []
     counts = {"accepted": 0, "rejected": 0, "superseded": 0, "other_period": 0}
     for received, report in zip(archived, result.reports, strict=True):
@@ -107,6 +111,10 @@ def _run(
         sub = report.submission
         if units and status != OTHER_PERIOD and (sub.unit_code or received.sender) not in units:
             continue  # a rerun for some units leaves the others as they are
+        if locked and received.sha256 in known:
+            continue  # already on the approved record
+        if locked and status != OTHER_PERIOD:
+            status = PENDING  # approved period: archived and held until it is reopened
         records.append(submission_record(received, report, status, plan, period))
     run_id = run_id_for(plan, period, units, [r.sha256 for r in records])
     record_run(
@@ -114,7 +122,6 @@ def _run(
         RunRecord(run_id, plan.id, period.code, ",".join(units or []) or None, started, records),
     )
 
-    history_store = HistoryStore(store_path())
     submissions = history_store.submissions(plan.id, period.code)
     mine = submissions[submissions["sha256"].isin([r.sha256 for r in records])]
     for row in mine.itertuples():
@@ -124,8 +131,8 @@ def _run(
             and str(row.superseded_by) != "nan"
         ):
             counts["superseded"] += 1
-        else:
-            counts[row.status] = counts.get(row.status, 0) + 1
+        elif row.status in counts:
+            counts[row.status] += 1
     counts["other_period"] = sum(1 for r in records if r.status == OTHER_PERIOD)
     expected = catalog.expected_units(plan, period)
     table = completeness(expected, submissions, plan, period)
@@ -133,7 +140,21 @@ def _run(
     totals = provincial_totals(
         applicable_values(values, catalog, catalog.registry(plan).units), catalog
     )
-    outputs = write_outputs(store, plan.id, period.code, table, str(out), started)
+    pending = int((submissions["status"] == PENDING).sum()) if not submissions.empty else 0
+    history_store.audit(
+        started,
+        actor(),
+        "run",
+        plan.id,
+        period.code,
+        f"run {run_id}: "
+        + ", ".join(f"{k}={v}" for k, v in counts.items())
+        + (f", pending={pending} (kỳ đã phê duyệt)" if locked else ""),
+    )
+    if locked:
+        logger.warning("period approved: %d submission(s) held as pending", pending)
+        return _document(run_id, plan, period, counts, totals, table, out)
+    write_outputs(store, plan.id, period.code, table, str(out), started)
     feedback_dir = out / "feedback"
     feedback_dir.mkdir(parents=True, exist_ok=True)  # listed in the outputs even when empty
     flagged = [
@@ -143,6 +164,19 @@ def _run(
     ]
     write_feedback_files(flagged, str(feedback_dir))
     _publish(plan, period, counts, table, totals, catalog)
+    return _document(run_id, plan, period, counts, totals, table, out)
+
+
+def _document(
+    run_id: str,
+    plan: Any,
+    period: Any,
+    counts: dict[str, int],
+    totals: dict[str, Any],
+    table: Any,
+    out: Any,
+) -> dict[str, Any]:
+    """The JSON contract of `pcmbn run`."""
     return {
         "run_id": run_id,
         "plan_id": plan.id,
@@ -151,10 +185,10 @@ def _run(
         "totals": totals,
         "completeness": dict(zip(table["unit_code"], table["status"], strict=True)),
         "outputs": {
-            "summary": outputs["summary"],
-            "feedback_dir": str(feedback_dir),
+            "summary": str(out / f"TongHop_{plan.id}_{period.code}.xlsx"),
+            "feedback_dir": str(out / "feedback"),
             "data_docs": str(out / "data_docs" / "index.html"),
-            "exports_dir": outputs["exports_dir"],
+            "exports_dir": str(out / "exports"),
         },
     }
 

@@ -103,6 +103,30 @@ class HistoryStore:
                         len(run.submissions),
                     ],
                 )
+                hashes = frames["submissions"]["sha256"].tolist()
+                if hashes:
+                    # A submission held as pending (its period was approved) is decided anew
+                    # by a run after the period is reopened: drop the pending rows first.
+                    con.register("incoming_hashes", pd.DataFrame({"sha256": hashes}))
+                    pending = [
+                        r[0]
+                        for r in con.execute(
+                            "SELECT s.sha256 FROM submissions s "
+                            "JOIN incoming_hashes USING (sha256) WHERE s.status = 'pending'"
+                        ).fetchall()
+                    ]
+                    con.unregister("incoming_hashes")
+                    incoming = {s.sha256: s.status for s in run.submissions}
+                    for sha in pending:
+                        if incoming.get(sha) != "pending":
+                            for table in (
+                                "submission_values",
+                                "problems",
+                                "task_statuses",
+                                "narratives",
+                                "submissions",
+                            ):
+                                con.execute(f"DELETE FROM {table} WHERE sha256 = ?", [sha])
                 for table, frame in frames.items():
                     if frame.empty:
                         continue
@@ -194,14 +218,124 @@ class HistoryStore:
             [plan_id, period],
         )
 
+    def runs(self, plan_id: str, period: str) -> list[str]:
+        """Ids of the runs recorded for the plan and period, oldest first."""
+        frame = self.query(
+            "SELECT run_id FROM runs WHERE plan_id = ? AND period = ? ORDER BY started_at",
+            [plan_id, period],
+        )
+        return list(frame["run_id"])
+
+    def rejection_problems(self, plan_id: str, period: str) -> pd.DataFrame:
+        """Problems of each unit's newest rejected submission (what a reminder quotes)."""
+        return self.query(
+            "SELECT s.unit_code, s.original_name, p.seq, p.severity, p.rule, p.sheet, p.cell, "
+            "p.message FROM (SELECT *, row_number() OVER (PARTITION BY unit_code "
+            " ORDER BY received_at DESC, sha256) AS rn FROM submissions "
+            " WHERE plan_id = ? AND period = ? AND status = 'rejected') s "
+            "JOIN problems p USING (sha256) WHERE s.rn = 1 ORDER BY s.unit_code, p.seq",
+            [plan_id, period],
+        )
+
+    # --- approval, locking and the audit log ----------------------------------------------------
+
+    def active_approval(self, plan_id: str, period: str) -> dict[str, Any] | None:
+        frame = self.query(
+            "SELECT * FROM approvals WHERE plan_id = ? AND period = ? AND reopened_at IS NULL "
+            "ORDER BY approved_at DESC LIMIT 1",
+            [plan_id, period],
+        )
+        return None if frame.empty else frame.iloc[0].to_dict()
+
+    def approve(self, approval: dict[str, Any], actor: str, at: datetime) -> None:
+        with self.connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            columns = ", ".join(approval)
+            marks = ", ".join("?" for _ in approval)
+            con.execute(
+                f"INSERT INTO approvals ({columns}) VALUES ({marks})", list(approval.values())
+            )
+            _audit(
+                con,
+                at,
+                actor,
+                "approve",
+                approval["plan_id"],
+                approval["period"],
+                approval.get("note"),
+            )
+            con.execute("COMMIT")
+
+    def reopen(self, plan_id: str, period: str, actor: str, at: datetime, reason: str) -> bool:
+        with self.connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            changed = con.execute(
+                "UPDATE approvals SET reopened_at = ?, reopened_by = ?, reopen_reason = ? "
+                "WHERE plan_id = ? AND period = ? AND reopened_at IS NULL RETURNING approval_id",
+                [at, actor, reason, plan_id, period],
+            ).fetchall()
+            if changed:
+                _audit(con, at, actor, "reopen", plan_id, period, reason)
+            con.execute("COMMIT")
+        return bool(changed)
+
+    def audit(
+        self,
+        at: datetime,
+        actor: str,
+        action: str,
+        plan_id: str,
+        period: str | None,
+        detail: str | None,
+    ) -> None:
+        with self.connect() as con:
+            _audit(con, at, actor, action, plan_id, period, detail)
+
+    def audit_many(
+        self, rows: list[tuple[datetime, str, str, str, str | None, str | None]]
+    ) -> None:
+        """Several audit rows in one transaction (one per reminder sent)."""
+        if not rows:
+            return
+        with self.connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            for row in rows:
+                _audit(con, *row)
+            con.execute("COMMIT")
+
+    def audit_log(self, plan_id: str, period: str | None = None) -> pd.DataFrame:
+        if period is None:
+            return self.query("SELECT * FROM audit_log WHERE plan_id = ? ORDER BY seq", [plan_id])
+        return self.query(
+            "SELECT * FROM audit_log WHERE plan_id = ? AND period = ? ORDER BY seq",
+            [plan_id, period],
+        )
+
     def counts(self) -> dict[str, int]:
         with self.connect() as con:
             return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
 
 
+def _audit(
+    con: duckdb.DuckDBPyConnection,
+    at: datetime,
+    actor: str,
+    action: str,
+    plan_id: str,
+    period: str | None,
+    detail: str | None,
+) -> None:
+    """Append one row to the audit log (never updated, never deleted)."""
+    con.execute(
+        "INSERT INTO audit_log (logged_at, actor, action, plan_id, period, detail) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [at, actor, action, plan_id, period, detail],
+    )
+
+
 def _migrate(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-    row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+    row = con.execute("SELECT max(version) FROM schema_version").fetchall()[0]
     current = row[0] or 0
     for number, script in enumerate(MIGRATIONS, start=1):
         if number <= current:

@@ -75,4 +75,31 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (sha256, kind)
     );
     """,
+    # 2: approval and period locking, and the append-only audit log
+    """
+    CREATE TABLE approvals (
+        approval_id VARCHAR PRIMARY KEY,
+        plan_id VARCHAR NOT NULL,
+        period VARCHAR NOT NULL,
+        approved_by VARCHAR NOT NULL,
+        approved_at TIMESTAMPTZ NOT NULL,
+        note VARCHAR,
+        totals VARCHAR NOT NULL,            -- JSON: the frozen provincial totals
+        summary_sha256 VARCHAR,             -- checksum of the summary workbook approved
+        submissions VARCHAR NOT NULL,       -- comma-separated sha256 of the frozen submissions
+        reopened_at TIMESTAMPTZ,
+        reopened_by VARCHAR,
+        reopen_reason VARCHAR
+    );
+    CREATE SEQUENCE audit_seq START 1;
+    CREATE TABLE audit_log (
+        seq BIGINT PRIMARY KEY DEFAULT nextval('audit_seq'),
+        logged_at TIMESTAMPTZ NOT NULL,
+        actor VARCHAR NOT NULL,
+        action VARCHAR NOT NULL,            -- run | approve | reopen | remind
+        plan_id VARCHAR NOT NULL,
+        period VARCHAR,
+        detail VARCHAR
+    );
+    """,
 )
