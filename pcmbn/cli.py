@@ -45,6 +45,9 @@ PeriodOption = Annotated[
 ]
 
 
+ACTION_VI = {"run": "Tổng hợp", "approve": "Phê duyệt", "reopen": "Mở lại", "remind": "Nhắc nhở"}
+
+
 @app.command("template")
 def template_command(
     plan: PlanOption,
@@ -405,8 +408,171 @@ def status_command(plan: PlanOption, period: PeriodOption) -> None:
             row.file_name if isinstance(row.file_name, str) else "—",
         )
     console.print(table)
+    submissions = store.submissions(the_plan.id, the_period.code)
+    pending = submissions[submissions["status"] == "pending"]
+    for row in pending.itertuples():
+        console.print(
+            f"[yellow]Chờ mở lại kỳ[/yellow] (kỳ đã được phê duyệt, chờ mở lại): "
+            f"{row.original_name} — {row.unit_code or '?'}",
+            highlight=False,
+        )
     counts = table_data["status"].value_counts()
     console.print(", ".join(f"{STATUS_STYLE[k]}: {int(counts.get(k, 0))}" for k in STATUS_STYLE))
+
+
+@app.command("approve")
+def approve_command(
+    plan: PlanOption,
+    period: PeriodOption,
+    note: Annotated[str | None, typer.Option("--note", help="Ghi chú kèm phê duyệt.")] = None,
+) -> None:
+    """Phê duyệt và khóa số liệu một kỳ (bản sửa gửi sau sẽ chờ mở lại kỳ)."""
+    from pcmbn.approval import approve_period
+    from pcmbn.catalog import load_catalog
+    from pcmbn.periods import parse_period
+    from pcmbn.settings import outputs_dir, store_path
+    from pcmbn.store.history import HistoryStore
+
+    catalog = load_catalog()
+    the_plan, the_period = catalog.plan(plan), parse_period(period)
+    approval = approve_period(
+        HistoryStore(store_path()),
+        catalog,
+        the_plan,
+        the_period,
+        outputs_dir(the_plan.id, the_period.code),
+        note,
+    )
+    frozen = len(str(approval["submissions"]).split(",")) if approval["submissions"] else 0
+    console.print(
+        f"Đã phê duyệt kỳ {the_period.label_vi} ({the_plan.id}) — người duyệt "
+        f"{approval['approved_by']}; {frozen} báo cáo được khóa.",
+        highlight=False,
+    )
+
+
+@app.command("reopen")
+def reopen_command(
+    plan: PlanOption,
+    period: PeriodOption,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Lý do mở lại (bắt buộc, được ghi nhận).")
+    ] = None,
+) -> None:
+    """Mở lại kỳ đã phê duyệt để chạy lại tổng hợp với bản sửa (phải ghi lý do)."""
+    from pcmbn.approval import reopen_period
+    from pcmbn.catalog import load_catalog
+    from pcmbn.periods import parse_period
+    from pcmbn.settings import store_path
+    from pcmbn.store.history import HistoryStore
+
+    catalog = load_catalog()
+    the_plan, the_period = catalog.plan(plan), parse_period(period)
+    reopen_period(HistoryStore(store_path()), the_plan, the_period, reason)
+    console.print(
+        f"Đã mở lại kỳ {the_period.label_vi} ({the_plan.id}). Chạy lại: pcmbn run "
+        f"--plan {the_plan.id} --period {the_period.code}",
+        highlight=False,
+    )
+
+
+@app.command("remind")
+def remind_command(
+    plan: PlanOption,
+    period: PeriodOption,
+    send: Annotated[
+        bool,
+        typer.Option(
+            "--send", help="Gửi thật qua máy chủ thư (mặc định chỉ in ra các thư sẽ gửi)."
+        ),
+    ] = False,
+) -> None:
+    """Nhắc bằng thư điện tử các đơn vị chưa gửi hoặc bị từ chối báo cáo (mặc định: xem trước)."""
+    from datetime import UTC
+
+    from pcmbn.approval import actor
+    from pcmbn.catalog import load_catalog
+    from pcmbn.console import route_logs_to_file
+    from pcmbn.periods import parse_period
+    from pcmbn.reminders import SmtpSettings, record_deliveries, reminders_for, send_all
+    from pcmbn.settings import outputs_dir, store_path
+    from pcmbn.store.history import HistoryStore
+
+    route_logs_to_file()
+    catalog = load_catalog()
+    the_plan, the_period = catalog.plan(plan), parse_period(period)
+    store = HistoryStore(store_path())
+    if store.submissions(the_plan.id, the_period.code).empty and not store.runs(
+        the_plan.id, the_period.code
+    ):
+        console.print(
+            f"[yellow]Kỳ {the_period.label_vi} chưa được tổng hợp lần nào: mọi đơn vị được coi là "
+            f"chưa gửi. Nên chạy trước: pcmbn run --plan {the_plan.id} --period "
+            f"{the_period.code}[/yellow]",
+            highlight=False,
+        )
+    reminders = reminders_for(
+        store, catalog, the_plan, the_period, outputs_dir(the_plan.id, the_period.code) / "feedback"
+    )
+    if not reminders:
+        console.print(
+            f"Mọi đơn vị đã gửi báo cáo {the_period.label_vi} hợp lệ; không có thư nhắc nào.",
+            highlight=False,
+        )
+        return
+    if not send:
+        for r in reminders:
+            console.rule(f"{r.unit_code} → {r.to or '(chưa có địa chỉ thư)'}")
+            console.print(f"[bold]Tiêu đề:[/bold] {r.subject}", highlight=False)
+            console.print(r.body, highlight=False, markup=False)
+            if r.attachment:
+                console.print(f"[bold]Tệp đính kèm:[/bold] {r.attachment}", highlight=False)
+        console.print(
+            f"[yellow]Chế độ xem trước: chưa gửi thư nào ({len(reminders)} thư). "
+            "Thêm --send để gửi.[/yellow]",
+            highlight=False,
+        )
+        return
+    settings = SmtpSettings.from_env()
+    deliveries = send_all(reminders, settings)
+    record_deliveries(store, the_plan, the_period, deliveries, actor(), datetime.now(tz=UTC))
+    table = Table("Mã đơn vị", "Địa chỉ thư", "Kết quả", title=f"Thư nhắc {the_period.label_vi}")
+    for d in deliveries:
+        table.add_row(
+            d.unit_code, d.to or "—", "Đã gửi" if d.sent else f"Không gửi được: {d.error}"
+        )
+    console.print(table)
+    sent = sum(d.sent for d in deliveries)
+    console.print(f"Đã gửi {sent}/{len(deliveries)} thư nhắc.", highlight=False)
+
+
+@app.command("log")
+def log_command(
+    plan: PlanOption,
+    period: Annotated[str | None, typer.Option("--period", help="Chỉ một kỳ.")] = None,
+) -> None:
+    """Nhật ký: mọi lượt chạy, phê duyệt, mở lại, nhắc nhở (ai, khi nào, việc gì, vì sao)."""
+    from pcmbn.catalog import load_catalog
+    from pcmbn.clock import OFFICE_TZ
+    from pcmbn.periods import parse_period
+    from pcmbn.settings import store_path
+    from pcmbn.store.history import HistoryStore
+
+    catalog = load_catalog()
+    the_plan = catalog.plan(plan)
+    code = parse_period(period).code if period else None
+    rows = HistoryStore(store_path()).audit_log(the_plan.id, code)
+    table = Table("#", "Thời điểm", "Người", "Việc", "Kỳ", "Chi tiết", title=f"Nhật ký {plan}")
+    for row in rows.itertuples():
+        table.add_row(
+            str(row.seq),
+            row.logged_at.astimezone(OFFICE_TZ).strftime("%d/%m/%Y %H:%M"),
+            row.actor,
+            ACTION_VI.get(row.action, row.action),
+            row.period or "",
+            row.detail or "",
+        )
+    console.print(table)
 
 
 def main() -> None:

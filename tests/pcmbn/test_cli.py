@@ -123,3 +123,18 @@ def test_unexpected_error_goes_to_the_log_not_the_screen(tmp_path: Path) -> None
     assert "Traceback" not in result.stderr + result.stdout
     log = Path(os.environ["PCMBN_HOME"]) / "logs" / "pcmbn.log"
     assert "Traceback" in log.read_text(encoding="utf-8")
+
+
+def test_reopen_without_reason_is_refused_with_one_line() -> None:
+    result = _pcmbn("reopen", "--plan", NA, "--period", "2021-07")
+    _assert_one_line_error(result, 2, "lý do", "--reason")
+
+
+def test_reopen_a_period_never_approved_says_so() -> None:
+    result = _pcmbn("reopen", "--plan", NA, "--period", "2021-07", "--reason", "sửa số")
+    _assert_one_line_error(result, 1, "chưa được phê duyệt")
+
+
+def test_approving_a_period_never_aggregated_is_refused() -> None:
+    result = _pcmbn("approve", "--plan", NA, "--period", "2021-07")
+    _assert_one_line_error(result, 1, "chưa được tổng hợp", "pcmbn run")

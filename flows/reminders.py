@@ -1,0 +1,68 @@
+"""Flow: remind units that have not reported, or whose report was rejected, by email.
+
+Scheduled daily: it acts only on a month's due date and two days after it (the plan's
+reporting rule decides which days those are, so a plan with another cut-off needs no new
+schedule). Before reminding, it runs the monthly aggregation so that files already waiting in
+the inbox count as received. Run on demand with `period` to remind for any month.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_table_artifact
+
+from flows.monthly_aggregation import monthly_aggregation
+from pcmbn.catalog import load_catalog
+from pcmbn.clock import today_in_vietnam
+from pcmbn.periods import parse_period
+from pcmbn.reminders import reminder_days
+from pcmbn.settings import store_path
+from tasks.reminders import list_reminders, send_reminders
+
+
+@flow(name="unit-reminders")
+def unit_reminders(
+    plan: str,
+    period: str | None = None,
+    send: bool = True,
+    refresh: bool = True,
+    inbox: str | None = None,
+) -> list[dict[str, Any]]:
+    """Remind for `period`, or for the months whose reminder day is today when it is omitted."""
+    logger = get_run_logger()
+    the_plan = load_catalog().plan(plan)
+    periods = [parse_period(period)] if period else reminder_days(the_plan, today_in_vietnam())
+    if not periods:
+        logger.info("no reminder is due today for %s", the_plan.id)
+        return []
+    results: list[dict[str, Any]] = []
+    for one in periods:
+        if refresh:
+            monthly_aggregation(the_plan.id, one.code, inbox)
+        reminders = list_reminders(str(store_path()), the_plan.id, one.code)
+        if not send:
+            results += [
+                {"unit_code": r.unit_code, "to": r.to, "subject": r.subject, "sent": False}
+                for r in reminders
+            ]
+            continue
+        deliveries = send_reminders(str(store_path()), the_plan.id, one.code, reminders)
+        results += [
+            {"unit_code": d.unit_code, "to": d.to, "sent": d.sent, "error": d.error}
+            for d in deliveries
+        ]
+    create_table_artifact(
+        key="thu-nhac",
+        table=[
+            {
+                "Đơn vị": r["unit_code"],
+                "Địa chỉ thư": r["to"] or "—",
+                "Kết quả": "Đã gửi" if r["sent"] else (r.get("error") or "Xem trước, chưa gửi"),
+            }
+            for r in results
+        ],
+        description=f"Thư nhắc {the_plan.id}: " + ", ".join(p.label_vi for p in periods),
+    )
+    return results

@@ -1,0 +1,359 @@
+"""Reminders by email to units that have not reported, or whose report was rejected.
+
+The standing office phones every missing unit today; DHIS2 users rely on automatic reminders.
+Composing is pure (`plan_reminders`, `compose`); sending is one small function over `smtplib`
+with the settings read at call time: host, port and STARTTLS from the environment, credentials
+from the environment or a Prefect Secret block, never from a file in the repository.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import smtplib
+import ssl
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from email.header import Header
+from email.message import Message
+from email.mime.application import MIMEApplication
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formataddr, formatdate, make_msgid
+from pathlib import Path
+
+import pandas as pd
+
+from pcmbn.catalog import Catalog
+from pcmbn.domain import Plan
+from pcmbn.errors import PcmbnError
+from pcmbn.monthly import completeness
+from pcmbn.periods import Period, due_date, last_closed_month
+from pcmbn.store.history import HistoryStore
+
+log = logging.getLogger(__name__)
+
+#: At most this many problems are quoted in a rejection email; the attachment holds them all.
+QUOTED_PROBLEMS = 5
+#: Reminders go out on the due date and two days after it (days after the due date).
+REMINDER_OFFSETS_DAYS = (0, 2)
+XLSX_SUBTYPE = "vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where reminders go out. `from_env` documents every variable."""
+
+    host: str
+    port: int = 587
+    starttls: bool = True
+    username: str | None = None
+    password: str | None = None
+    sender: str = "bcd138@localhost"
+    sender_name: str = "Cơ quan Thường trực Ban Chỉ đạo 138"
+    timeout: float = 30.0
+
+    @classmethod
+    def from_env(cls) -> SmtpSettings:
+        """Read `PCMBN_SMTP_*` (and a Prefect Secret block when `PCMBN_SMTP_SECRET` names one).
+
+        - `PCMBN_SMTP_HOST` (required to send), `PCMBN_SMTP_PORT` (587),
+          `PCMBN_SMTP_STARTTLS` (`true`), `PCMBN_SMTP_FROM`, `PCMBN_SMTP_FROM_NAME`;
+        - `PCMBN_SMTP_USER` and `PCMBN_SMTP_PASSWORD`, or `PCMBN_SMTP_SECRET`: the name of a
+          Prefect Secret block holding the password, or JSON `{"username": ..., "password": ...}`.
+        """
+        host = os.environ.get("PCMBN_SMTP_HOST", "").strip()
+        if not host:
+            raise PcmbnError(
+                "Chưa cấu hình máy chủ thư (PCMBN_SMTP_HOST) nên không gửi được thư nhắc; "
+                "bỏ --send để xem trước các thư."
+            )
+        try:
+            port = int(os.environ.get("PCMBN_SMTP_PORT", "587"))
+        except ValueError as exc:
+            raise PcmbnError("PCMBN_SMTP_PORT phải là một số cổng, ví dụ 587.") from exc
+        username = os.environ.get("PCMBN_SMTP_USER") or None
+        password = os.environ.get("PCMBN_SMTP_PASSWORD") or None
+        secret_name = os.environ.get("PCMBN_SMTP_SECRET", "").strip()
+        if secret_name:
+            username, password = _from_secret_block(secret_name, username)
+        return cls(
+            host=host,
+            port=port,
+            starttls=os.environ.get("PCMBN_SMTP_STARTTLS", "true").strip().lower()
+            not in ("0", "false", "no", "khong"),
+            username=username,
+            password=password,
+            sender=os.environ.get("PCMBN_SMTP_FROM", cls.sender),
+            sender_name=os.environ.get("PCMBN_SMTP_FROM_NAME", cls.sender_name),
+        )
+
+
+def _from_secret_block(name: str, username: str | None) -> tuple[str | None, str | None]:
+    """Credentials kept in Prefect (`prefect block create secret`), never in the repository."""
+    from prefect.blocks.system import Secret
+
+    try:
+        value = Secret.load(name).get()
+    except Exception as exc:  # noqa: BLE001 - any failure to reach or find the block
+        log.warning("cannot load Prefect Secret block %r: %r", name, exc)
+        raise PcmbnError(
+            f"Không đọc được khối bí mật Prefect “{name}” (PCMBN_SMTP_SECRET) chứa mật khẩu thư."
+        ) from exc
+    if isinstance(value, dict):
+        return value.get("username", username), value.get("password")
+    text = str(value)
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return username, text
+    if isinstance(parsed, dict):
+        return parsed.get("username", username), parsed.get("password")
+    return username, text
+
+
+@dataclass
+class Reminder:
+    """One email to one unit; `attachment` is the annotated feedback file of a rejection."""
+
+    unit_code: str
+    unit_name: str
+    status: str  # missing | rejected
+    to: str | None
+    subject: str
+    body: str
+    attachment: Path | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+def plan_reminders(
+    table: pd.DataFrame,
+    plan: Plan,
+    period: Period,
+    problems: pd.DataFrame,
+    feedback_dir: Path,
+) -> list[Reminder]:
+    """A reminder for every missing or rejected unit of the completeness `table`.
+
+    `problems` holds the rejected submissions' problems (`unit_code`, `severity`, `sheet`,
+    `cell`, `message`); a rejection quotes the first few errors and attaches the feedback file
+    written by the monthly run when it exists.
+    """
+    reminders = []
+    plan_name = plan.number or plan.id
+    for row in table.itertuples():
+        if row.status not in ("missing", "rejected"):
+            continue
+        due = row.due_date.strftime("%d/%m/%Y")
+        email = row.email if isinstance(row.email, str) and row.email.strip() else None
+        greeting = f"Kính gửi: {row.unit_name},"
+        signature = (
+            "\n\nTrân trọng,\nCơ quan Thường trực Ban Chỉ đạo 138\n"
+            "(Thư do hệ thống tổng hợp báo cáo PCMBN gửi tự động.)"
+        )
+        if row.status == "missing":
+            subject = f"Nhắc gửi báo cáo PCMBN {period.label_vi} – {row.unit_name}"
+            body = (
+                f"{greeting}\n\nĐến nay Cơ quan Thường trực Ban Chỉ đạo 138 chưa nhận được báo "
+                f"cáo kết quả thực hiện {plan_name} {period.label_vi} của đơn vị (hạn gửi "
+                f"{due}).\nĐề nghị đơn vị hoàn thành biểu mẫu và gửi báo cáo trong thời gian "
+                "sớm nhất." + signature
+            )
+            reminders.append(
+                Reminder(row.unit_code, row.unit_name, row.status, email, subject, body)
+            )
+            continue
+        mine = problems[problems["unit_code"] == row.unit_code] if not problems.empty else problems
+        errors = mine[mine["severity"] == "error"] if not mine.empty else mine
+        quoted = [
+            f"- Trang “{p.sheet}”, ô {p.cell}: {p.message}" if p.sheet else f"- {p.message}"
+            for p in errors.head(QUOTED_PROBLEMS).itertuples()
+        ]
+        more = len(errors) - len(quoted)
+        if more > 0:
+            quoted.append(f"- … và {more} lỗi khác (xem tệp kèm theo).")
+        attachment = _feedback_file(feedback_dir, row.file_name)
+        subject = f"Báo cáo PCMBN {period.label_vi} chưa đạt yêu cầu – {row.unit_name}"
+        body = (
+            f"{greeting}\n\nBáo cáo {period.label_vi} của đơn vị (tệp “{row.file_name}”) chưa "
+            f"được tiếp nhận vì còn lỗi:\n"
+            + "\n".join(quoted or ["- (xem tệp kèm theo)"])
+            + "\n\n"
+            + (f"Tệp kèm theo “{attachment.name}” đánh dấu từng ô cần sửa. " if attachment else "")
+            + f"Đề nghị đơn vị sửa và gửi lại (hạn gửi {due})."
+            + signature
+        )
+        reminders.append(
+            Reminder(
+                row.unit_code,
+                row.unit_name,
+                row.status,
+                email,
+                subject,
+                body,
+                attachment,
+                [line[2:] for line in quoted],
+            )
+        )
+    return reminders
+
+
+def _feedback_file(feedback_dir: Path, file_name: object) -> Path | None:
+    """The monthly run's `<stem>_KiemTra.xlsx` (or `.txt` for a file it could not open)."""
+    if not isinstance(file_name, str) or not file_name:
+        return None
+    stem = Path(file_name).stem
+    for suffix in (".xlsx", ".txt"):
+        candidate = feedback_dir / f"{stem}_KiemTra{suffix}"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def compose(reminder: Reminder, settings: SmtpSettings) -> Message:
+    """A MIME message that every mail client shows with its Vietnamese intact.
+
+    Built with `email.header.Header` rather than `EmailMessage`: the latter's header folder
+    (Python 3.11–3.13) drops the space at a fold between encoded words, so a long Vietnamese
+    subject arrives as "chưa đạtyêu cầu". The body is UTF-8 in base64 (7-bit safe on any relay).
+    """
+    if not reminder.to:
+        raise PcmbnError(f"Đơn vị {reminder.unit_code} chưa có địa chỉ thư trong danh mục.")
+    text = MIMEText(reminder.body, "plain", "utf-8")
+    message: Message
+    if reminder.attachment is None:
+        message = text
+    else:
+        message = MIMEMultipart()
+        message.attach(text)
+        if reminder.attachment.suffix == ".xlsx":
+            part: Message = MIMEApplication(reminder.attachment.read_bytes(), XLSX_SUBTYPE)
+        else:
+            part = MIMEText(reminder.attachment.read_text(encoding="utf-8"), "plain", "utf-8")
+        part.add_header(
+            "Content-Disposition", "attachment", filename=("utf-8", "", reminder.attachment.name)
+        )
+        message.attach(part)
+    message["From"] = formataddr((settings.sender_name, settings.sender), charset="utf-8")
+    message["To"] = formataddr((reminder.unit_name, reminder.to), charset="utf-8")
+    message["Subject"] = Header(reminder.subject, "utf-8")
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = make_msgid(domain=settings.sender.rpartition("@")[2] or None)
+    return message
+
+
+def _login(smtp: smtplib.SMTP, username: str, password: str) -> None:
+    """`smtplib.login`, except for non-ASCII credentials (a Vietnamese password, say).
+
+    smtplib encodes credentials as ASCII and fails on anything else; RFC 4616 AUTH PLAIN is
+    UTF-8, so such credentials are sent that way.
+    """
+    if (username + password).isascii():
+        smtp.login(username, password)
+        return
+    smtp.ehlo_or_helo_if_needed()
+    token = base64.b64encode(f"\0{username}\0{password}".encode()).decode("ascii")
+    code, response = smtp.docmd("AUTH", f"PLAIN {token}")
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, response)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What happened to one reminder: sent, or why not (one Vietnamese line)."""
+
+    unit_code: str
+    to: str | None
+    sent: bool
+    error: str | None = None
+
+
+def send_all(reminders: Iterable[Reminder], settings: SmtpSettings) -> list[Delivery]:
+    """Send over one SMTP session; a refused address fails that reminder only."""
+    reminders = list(reminders)
+    deliveries: list[Delivery] = []
+    sendable = [r for r in reminders if r.to]
+    for r in reminders:
+        if not r.to:
+            deliveries.append(
+                Delivery(r.unit_code, None, False, "Chưa có địa chỉ thư trong danh mục đơn vị.")
+            )
+    if not sendable:
+        return deliveries
+    try:
+        with smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout) as smtp:
+            if settings.starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if settings.username:
+                _login(smtp, settings.username, settings.password or "")
+            for r in sendable:
+                try:
+                    smtp.send_message(compose(r, settings))
+                    deliveries.append(Delivery(r.unit_code, r.to, True))
+                except smtplib.SMTPRecipientsRefused as exc:
+                    log.warning("recipient refused %s: %r", r.to, exc)
+                    deliveries.append(
+                        Delivery(r.unit_code, r.to, False, "Máy chủ thư từ chối địa chỉ nhận.")
+                    )
+    except (OSError, smtplib.SMTPException) as exc:
+        log.warning("SMTP %s:%s failed: %r", settings.host, settings.port, exc)
+        done = {d.unit_code for d in deliveries}
+        reason = f"Không gửi được qua máy chủ thư {settings.host}:{settings.port}" + (
+            ": sai tên đăng nhập hoặc mật khẩu."
+            if isinstance(exc, smtplib.SMTPAuthenticationError)
+            else "."
+        )
+        deliveries += [
+            Delivery(r.unit_code, r.to, False, reason) for r in sendable if r.unit_code not in done
+        ]
+    return deliveries
+
+
+def reminders_for(
+    store: HistoryStore, catalog: Catalog, plan: Plan, period: Period, feedback_dir: Path
+) -> list[Reminder]:
+    """Reminders for the period as the history store knows it (run `pcmbn run` first)."""
+    table = completeness(
+        catalog.expected_units(plan, period), store.submissions(plan.id, period.code), plan, period
+    )
+    problems = store.rejection_problems(plan.id, period.code)
+    return plan_reminders(table, plan, period, problems, feedback_dir)
+
+
+def record_deliveries(
+    store: HistoryStore,
+    plan: Plan,
+    period: Period,
+    deliveries: list[Delivery],
+    who: str,
+    at: datetime,
+) -> None:
+    """One audit row per reminder: to whom, and whether it went out."""
+    store.audit_many(
+        [
+            (
+                at,
+                who,
+                "remind",
+                plan.id,
+                period.code,
+                f"{d.unit_code} <{d.to or '—'}>: " + ("đã gửi" if d.sent else f"lỗi: {d.error}"),
+            )
+            for d in deliveries
+        ]
+    )
+
+
+def reminder_days(plan: Plan, today: date) -> list[Period]:
+    """Months whose reminder day is today: the due date itself, and two days after it."""
+    rule, days = plan.reporting.cutoff, plan.reporting.due_days_after_cutoff
+    latest = last_closed_month(today, rule, days)
+    candidates = [latest, latest.previous()]
+    return [
+        p
+        for p in candidates
+        if plan.covers(p) and (today - due_date(p, rule, days)).days in REMINDER_OFFSETS_DAYS
+    ]

@@ -1,0 +1,156 @@
+"""Reminder emails, composed from small generated tables (no SMTP here; see tests/flows)."""
+
+from __future__ import annotations
+
+from datetime import date
+from email import message_from_bytes
+from email import policy as email_policy
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pcmbn.catalog import load_catalog
+from pcmbn.errors import PcmbnError
+from pcmbn.periods import parse_period
+from pcmbn.reminders import (
+    QUOTED_PROBLEMS,
+    Reminder,
+    SmtpSettings,
+    compose,
+    plan_reminders,
+    reminder_days,
+    send_all,
+)
+
+PLAN = "ST-KH-30-7-2024"
+
+
+def _table(rows: list[tuple[str, str, str | None, str | None]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "unit_code": code,
+                "unit_name": f"Đơn vị {code}",
+                "status": status,
+                "due_date": date(2024, 8, 17),
+                "file_name": file_name,
+                "email": email,
+            }
+            for code, status, email, file_name in rows
+        ]
+    )
+
+
+def _problems(unit: str, n: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "unit_code": unit,
+                "severity": "error",
+                "sheet": "ChiTieu",
+                "cell": f"D{10 + i}",
+                "message": f"Số âm ở ô D{10 + i}",
+            }
+            for i in range(n)
+        ]
+        + [{"unit_code": unit, "severity": "warning", "sheet": "ChiTieu", "cell": "E1"}]
+    )
+
+
+def test_only_missing_and_rejected_units_get_a_reminder(tmp_path: Path) -> None:
+    plan, period = load_catalog().plan(PLAN), parse_period("2024-07")
+    table = _table(
+        [
+            ("A", "on_time", "a@x.vn", "a.xlsx"),
+            ("B", "late", "b@x.vn", "b.xlsx"),
+            ("C", "missing", "c@x.vn", None),
+            ("D", "rejected", "d@x.vn", "BaoCao_D.xlsx"),
+        ]
+    )
+    reminders = plan_reminders(table, plan, period, _problems("D", 2), tmp_path)
+    assert [(r.unit_code, r.status) for r in reminders] == [("C", "missing"), ("D", "rejected")]
+    missing, rejected = reminders
+    assert "Tháng 7/2024" in missing.subject and "17/08/2024" in missing.body
+    assert missing.attachment is None
+    assert rejected.problems == ["Trang “ChiTieu”, ô D10: Số âm ở ô D10", rejected.problems[1]]
+
+
+def test_rejection_attaches_the_feedback_file_and_caps_quoted_problems(tmp_path: Path) -> None:
+    plan, period = load_catalog().plan(PLAN), parse_period("2024-07")
+    (tmp_path / "BaoCao_D_KiemTra.xlsx").write_bytes(b"feedback")
+    table = _table([("D", "rejected", "d@x.vn", "BaoCao_D.xlsx")])
+    (only,) = plan_reminders(table, plan, period, _problems("D", QUOTED_PROBLEMS + 3), tmp_path)
+    assert only.attachment == tmp_path / "BaoCao_D_KiemTra.xlsx"
+    assert len(only.problems) == QUOTED_PROBLEMS + 1  # the cap, then "… và 3 lỗi khác"
+    assert "3 lỗi khác" in only.problems[-1]
+
+
+def test_compose_encodes_vietnamese_subject_and_attaches_workbook(tmp_path: Path) -> None:
+    workbook = tmp_path / "BaoCao_KiemTra.xlsx"
+    workbook.write_bytes(b"PK\x03\x04 not really a workbook")
+    reminder = Reminder(
+        "CA_TINH",
+        "Công an tỉnh",
+        "rejected",
+        "ca@tinh.vn",
+        # long enough to be folded: the spaces at the folds must survive
+        "Báo cáo PCMBN Tháng 7/2024 chưa đạt yêu cầu – Bộ Chỉ huy Bộ đội Biên phòng tỉnh",
+        "Kính gửi: Công an tỉnh,\nĐề nghị sửa ô D12.",
+        workbook,
+    )
+    raw = compose(reminder, SmtpSettings(host="localhost")).as_bytes()
+    assert raw.isascii()  # RFC 2047 headers, base64 or quoted-printable body
+    parsed = message_from_bytes(raw, policy=email_policy.default)
+    assert parsed["Subject"] == reminder.subject
+    assert parsed["To"].addresses[0].addr_spec == "ca@tinh.vn"
+    assert parsed.get_body(("plain",)).get_content().strip() == reminder.body
+    (attachment,) = list(parsed.iter_attachments())
+    assert attachment.get_filename() == "BaoCao_KiemTra.xlsx"
+    assert attachment.get_content() == workbook.read_bytes()
+
+
+def test_unit_without_address_is_reported_not_sent() -> None:
+    reminder = Reminder("X", "Xã X", "missing", None, "s", "b")
+    (delivery,) = send_all([reminder], SmtpSettings(host="127.0.0.1", port=1))
+    assert not delivery.sent and "địa chỉ thư" in (delivery.error or "")
+
+
+def test_unreachable_server_fails_each_reminder_with_one_line() -> None:
+    reminder = Reminder("X", "Xã X", "missing", "x@x.vn", "s", "b")
+    settings = SmtpSettings(host="127.0.0.1", port=9, starttls=False, timeout=2)
+    (delivery,) = send_all([reminder], settings)
+    assert not delivery.sent and "127.0.0.1:9" in (delivery.error or "")
+
+
+def test_sending_needs_a_configured_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PCMBN_SMTP_HOST", raising=False)
+    with pytest.raises(PcmbnError):
+        SmtpSettings.from_env()
+
+
+def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PCMBN_SMTP_HOST", "mail.tinh.gov.vn")
+    monkeypatch.setenv("PCMBN_SMTP_PORT", "2525")
+    monkeypatch.setenv("PCMBN_SMTP_STARTTLS", "false")
+    monkeypatch.setenv("PCMBN_SMTP_USER", "bcd138")
+    monkeypatch.setenv("PCMBN_SMTP_PASSWORD", "bí mật")
+    settings = SmtpSettings.from_env()
+    assert (settings.host, settings.port, settings.starttls) == ("mail.tinh.gov.vn", 2525, False)
+    assert (settings.username, settings.password) == ("bcd138", "bí mật")
+
+
+@pytest.mark.parametrize(
+    ("today", "expected"),
+    [
+        (date(2024, 8, 17), ["2024-08"]),  # due date of August (window 15/7–14/8, + 3 days)
+        (date(2024, 8, 19), ["2024-08"]),  # two days after it
+        (date(2024, 8, 18), []),
+        (date(2024, 8, 16), []),
+    ],
+)
+def test_reminder_days_are_the_due_date_and_two_days_after(
+    today: date, expected: list[str]
+) -> None:
+    plan = load_catalog().plan(PLAN)
+    assert [p.code for p in reminder_days(plan, today)] == expected
