@@ -79,7 +79,48 @@ def _bomb(out: Path, _n: int) -> int:
     return 1
 
 
+def _province(out: Path) -> None:
+    """Point the catalog and the working data at the synthetic province under `out`."""
+    import os
+
+    os.environ["PCMBN_SCHEMAS"] = str(out / "schemas")
+    os.environ["PCMBN_HOME"] = str(out / "home")
+
+
+def _history(out: Path, n: int) -> int:
+    """A synthetic province of `n` units with 12 months of history (setup for `packet`)."""
+    from bench.history import write_catalog, write_history
+
+    write_catalog(out, n)
+    _province(out)
+    from pcmbn.settings import store_path
+
+    store_path().parent.mkdir(parents=True, exist_ok=True)
+    return write_history(store_path(), 12)
+
+
+def _packet(out: Path, _n: int) -> int:
+    """The tổng kết packet over the synthetic year, from the history store (no Prefect)."""
+    _province(out)
+    from bench.history import PLAN_ID
+    from pcmbn.catalog import load_catalog
+    from pcmbn.packet.build import build_packet_data, resolve_milestone, span_months
+    from pcmbn.packet.bundle import write_packet
+    from pcmbn.settings import archive_root, packets_dir, store_path
+    from pcmbn.store.history import HistoryStore
+
+    catalog = load_catalog()
+    plan = catalog.plan(PLAN_ID)
+    milestone = resolve_milestone(plan, "tong_ket", "2026")
+    months = span_months(plan, milestone)
+    data = build_packet_data(HistoryStore(store_path()), catalog, plan, milestone, months)
+    write_packet(data, packets_dir(plan.id), archive_root())
+    return int(data.sources["sha256"].nunique())
+
+
 PHASES = {
+    "history": _history,
+    "packet": _packet,
     "samples": _samples,
     "templates": _templates,
     "floor": _floor,

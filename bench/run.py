@@ -55,6 +55,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--templates", type=int, default=500, help="blank templates to write")
     parser.add_argument("--check", type=int, default=500, help="workbooks for pcmbn check")
+    parser.add_argument("--units", type=int, default=170, help="units of the packet province")
     parser.add_argument("--out", type=Path, default=Path("bench/out"))
     args = parser.parse_args()
     shutil.rmtree(args.out, ignore_errors=True)
@@ -67,6 +68,14 @@ def main() -> None:
         (f"pcmbn check ({args.check} files)", _run("check", samples, args.check)),
         ("pcmbn check (1 file, cold)", _run("check", samples, 1)),
         ("zip bomb 1 GB refused", _run("bomb", args.out / "bomb", 0)),
+        (
+            f"synthetic history ({args.units} units × 12 months, setup)",
+            _run("history", args.out / "province", args.units),
+        ),
+        (
+            f"packet tổng kết ({args.units} units × 12 months; files = submissions)",
+            _run("packet", args.out / "province", 0),
+        ),
     ]
     table = Table(title=f"pcmbn bench · {os.cpu_count()} cores · {date.today():%d/%m/%Y}")
     for column in ("phase", "files", "wall (s)", "process (s)", "files/s", "peak RSS (MB)"):

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from pcmbn.domain import (
     ALL_KINDS,
     Indicator,
+    PacketSpec,
     Plan,
     Rule,
     TemplateSpec,
@@ -37,6 +38,7 @@ PLANS_FILE = "plans.yaml"
 RULES_FILE = "rules.yaml"
 KINDS_FILE = "unit_kinds.yaml"
 TEMPLATE_FILE = "template.yaml"
+PACKET_FILE = "packet.yaml"
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -68,6 +70,7 @@ class Catalog:
     plans: dict[str, Plan]
     rules: dict[str, Rule]
     template: TemplateSpec
+    packet: PacketSpec = field(default_factory=lambda: PacketSpec())
     _children: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     def plan(self, plan_id: str) -> Plan:
@@ -122,7 +125,10 @@ def _load_cached(root: Path) -> Catalog:
     for ind in indicators.values():
         if ind.parent:
             children.setdefault(ind.parent, []).append(ind.code)
-    return Catalog(root, indicators, kinds, registries, plans, rules, template, children)
+    packet = _load_packet(root / PACKET_FILE, indicators)
+    return Catalog(
+        root, indicators, kinds, registries, plans, rules, template, packet, _children=children
+    )
 
 
 # --- file readers -------------------------------------------------------------------------------
@@ -283,6 +289,27 @@ def _load_plans(
                 )
         plans[plan.id] = plan
     return plans
+
+
+def _load_packet(path: Path, indicators: dict[str, Indicator]) -> PacketSpec:
+    """Charts and report sections; optional (a catalog without it gets no charts)."""
+    if not path.exists():
+        return PacketSpec()
+    spec = _model(PacketSpec, _read_yaml(path) or {}, path, "")
+    groups = {ind.group for ind in indicators.values()}
+    for chart in spec.charts:
+        for code in (*chart.indicators, *chart.secondary):
+            if code not in indicators:
+                raise CatalogError(
+                    f'Danh mục sai — {path}, biểu đồ {chart.key}: không có chỉ tiêu "{code}".'
+                )
+    for stream in spec.workstreams:
+        for group in stream.groups:
+            if group not in groups:
+                raise CatalogError(
+                    f'Danh mục sai — {path}, mục {stream.key}: không có nhóm chỉ tiêu "{group}".'
+                )
+    return spec
 
 
 def _load_rules(path: Path) -> dict[str, Rule]:

@@ -45,7 +45,13 @@ PeriodOption = Annotated[
 ]
 
 
-ACTION_VI = {"run": "Tổng hợp", "approve": "Phê duyệt", "reopen": "Mở lại", "remind": "Nhắc nhở"}
+ACTION_VI = {
+    "run": "Tổng hợp",
+    "approve": "Phê duyệt",
+    "reopen": "Mở lại",
+    "remind": "Nhắc nhở",
+    "packet": "Lập gói hội nghị",
+}
 
 
 @app.command("template")
@@ -544,6 +550,59 @@ def remind_command(
     console.print(table)
     sent = sum(d.sent for d in deliveries)
     console.print(f"Đã gửi {sent}/{len(deliveries)} thư nhắc.", highlight=False)
+
+
+class MilestoneChoice(StrEnum):
+    so_ket = "so_ket"
+    tong_ket = "tong_ket"
+
+
+@app.command("packet")
+def packet_command(
+    plan: PlanOption,
+    milestone: Annotated[
+        MilestoneChoice,
+        typer.Option("--milestone", "-m", help="so_ket (sơ kết) hoặc tong_ket (tổng kết)."),
+    ],
+    period: Annotated[
+        str | None,
+        typer.Option(
+            "--period",
+            help="Kỳ của mốc (khi kế hoạch có nhiều mốc cùng loại) hoặc kỳ kết thúc tự chọn.",
+        ),
+    ] = None,
+    start: Annotated[
+        str | None,
+        typer.Option("--start", help="Kỳ bắt đầu (mặc định: tháng đầu của kế hoạch)."),
+    ] = None,
+    output: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="text: dễ đọc; json: cho máy.")
+    ] = OutputFormat.TEXT,
+) -> None:
+    """Lập gói tài liệu hội nghị sơ kết / tổng kết: phụ lục số liệu, biểu đồ, dự thảo báo cáo."""
+    from flows.conference_packet import conference_packet
+    from pcmbn.console import route_logs_to_file
+
+    route_logs_to_file()
+    if output is OutputFormat.JSON:
+        document = conference_packet(plan, milestone.value, period, start)
+        sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        return
+    with console.status("Đang lập gói tài liệu hội nghị…"):
+        document = conference_packet(plan, milestone.value, period, start)
+    span = document["span"]
+    console.print(
+        f"[bold]Gói tài liệu hội nghị[/bold] ({document['plan_id']}, {span['start']} → "
+        f"{span['end']}): {document['packet']}",
+        highlight=False,
+    )
+    if document["missing_periods"]:
+        console.print(
+            "[yellow]Chưa đủ số liệu: không có báo cáo nào của "
+            + ", ".join(document["missing_periods"])
+            + " (gói ghi rõ điều này).[/yellow]",
+            highlight=False,
+        )
 
 
 @app.command("log")

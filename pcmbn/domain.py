@@ -227,3 +227,28 @@ class TemplateSpec(_Model):
 
     def info_label(self, key: str) -> str:
         return next(field.label for field in self.info_fields if field.key == key)
+
+
+class ChartSpec(_Model):
+    """One chart of a conference packet: monthly totals of these indicators."""
+
+    key: str = Field(pattern=r"^[a-z0-9_]+$")
+    title: str
+    indicators: tuple[str, ...]
+    secondary: tuple[str, ...] = ()
+
+
+class Workstream(_Model):
+    """A section of the draft report's "I. Kết quả đạt được" (the programme's workstreams)."""
+
+    key: str = Field(pattern=r"^[a-z0-9_]+$")
+    title: str
+    groups: tuple[str, ...] = ()
+    task_keywords: tuple[str, ...] = ()
+
+
+class PacketSpec(_Model):
+    """`schemas/packet.yaml`: charts and report sections of the conference packets."""
+
+    charts: tuple[ChartSpec, ...] = ()
+    workstreams: tuple[Workstream, ...] = ()

@@ -66,6 +66,13 @@ def outputs_dir(plan_id: str, period_code: str) -> Path:
     return base / plan_id / period_code
 
 
+def packets_dir(plan_id: str) -> Path:
+    """Conference packets of a plan: `$PCMBN_OUTPUTS/<plan>/packets`."""
+    root = os.environ.get("PCMBN_OUTPUTS")
+    base = Path(root).expanduser().resolve() if root else home_dir() / "outputs"
+    return base / plan_id / "packets"
+
+
 def default_inbox(plan_id: str, period_code: str) -> str:
     """`$PCMBN_INBOX/<plan>/<period>` (default `$PCMBN_HOME/inbox/...`)."""
     root = os.environ.get("PCMBN_INBOX") or str(home_dir() / "inbox")

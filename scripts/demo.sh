@@ -28,9 +28,13 @@ for p in 2021-05 2021-06 2021-07 2021-08 2021-09 2021-10 2021-11; do periods+=(-
 step "5. Tình hình gửi báo cáo tháng 11/2021"
 "$BIN/pcmbn" status --plan "$NA" --period 2021-11
 
+step "6. Gói tài liệu hội nghị sơ kết (số liệu 05/2021 – 11/2021)"
+"$BIN/pcmbn" packet --plan "$NA" --milestone so_ket
+
 step "Kết quả"
 echo "Báo cáo tổng hợp:  $HOME_DIR/outputs/$NA/<kỳ>/TongHop_${NA}_<kỳ>.xlsx"
 echo "Góp ý cho đơn vị:  $HOME_DIR/outputs/$NA/<kỳ>/feedback/"
 echo "Lưu trữ bản gốc:   $HOME_DIR/archive/   Lịch sử: $HOME_DIR/history.duckdb"
 echo "Biểu mẫu:          $HOME_DIR/demo/bieu-mau/"
+echo "Gói hội nghị:      $HOME_DIR/outputs/$NA/packets/"
 echo "Nhật ký kỹ thuật:  $HOME_DIR/logs/pcmbn.log"

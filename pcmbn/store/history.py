@@ -218,6 +218,19 @@ class HistoryStore:
             [plan_id, period],
         )
 
+    def narratives_in(self, plan_id: str, periods: list[str]) -> pd.DataFrame:
+        """Difficulties and proposals of the current submissions over several months."""
+        if not periods:
+            return pd.DataFrame(columns=["unit_code", "period", "kind", "text"])
+        marks = ", ".join("?" for _ in periods)
+        return self.query(
+            "SELECT s.unit_code, s.period, n.kind, n.text FROM submissions s JOIN narratives n "
+            f"USING (sha256) WHERE s.plan_id = ? AND s.period IN ({marks}) "
+            "AND s.status = 'accepted' AND s.superseded_by IS NULL AND n.text IS NOT NULL "
+            "AND trim(n.text) <> '' ORDER BY s.unit_code, n.kind, s.period",
+            [plan_id, *periods],
+        )
+
     def runs(self, plan_id: str, period: str) -> list[str]:
         """Ids of the runs recorded for the plan and period, oldest first."""
         frame = self.query(
@@ -301,6 +314,24 @@ class HistoryStore:
             con.execute("BEGIN TRANSACTION")
             for row in rows:
                 _audit(con, *row)
+            con.execute("COMMIT")
+
+    def record_packet(self, row: dict[str, Any]) -> None:
+        """A packet built (append-only, with an audit row in the same transaction)."""
+        with self.connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            columns = ", ".join(row)
+            marks = ", ".join("?" for _ in row)
+            con.execute(f"INSERT INTO packets ({columns}) VALUES ({marks})", list(row.values()))
+            _audit(
+                con,
+                row["built_at"],
+                row["built_by"],
+                "packet",
+                row["plan_id"],
+                row["span_end"],
+                f"{row['milestone']} {row['span_start']}..{row['span_end']} sha256 {row['sha256']}",
+            )
             con.execute("COMMIT")
 
     def audit_log(self, plan_id: str, period: str | None = None) -> pd.DataFrame:

@@ -102,4 +102,20 @@ MIGRATIONS: tuple[str, ...] = (
         detail VARCHAR
     );
     """,
+    # 3: conference packets built, with the checksum of their zip
+    """
+    CREATE TABLE packets (
+        sha256 VARCHAR NOT NULL,            -- checksum of the zip
+        plan_id VARCHAR NOT NULL,
+        milestone VARCHAR NOT NULL,         -- so_ket | tong_ket
+        span_start VARCHAR NOT NULL,
+        span_end VARCHAR NOT NULL,
+        zip_path VARCHAR NOT NULL,
+        archive_url VARCHAR NOT NULL,
+        built_at TIMESTAMPTZ NOT NULL,
+        built_by VARCHAR NOT NULL,
+        missing_periods VARCHAR,
+        unapproved_periods VARCHAR
+    );
+    """,
 )

@@ -1,0 +1,59 @@
+"""Flow: the packet for a sơ kết or tổng kết conference, read from the history store.
+
+resolve the milestone and its span → read the span's figures, completeness, task progress and
+narratives → charts, appendix workbook, draft report, manifest → zip, archived with its checksum.
+Returns the JSON contract of `pcmbn packet --format json`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_markdown_artifact
+
+from pcmbn.catalog import load_catalog
+from pcmbn.packet.build import resolve_milestone, span_months
+from pcmbn.settings import archive_root, packets_dir, store_path
+from tasks.packet import read_packet_data, write_and_record_packet
+
+
+@flow(name="conference-packet")
+def conference_packet(
+    plan: str, milestone: str, period: str | None = None, start: str | None = None
+) -> dict[str, Any]:
+    """Build the packet of `plan`'s `milestone` (so_ket | tong_ket)."""
+    logger = get_run_logger()
+    catalog = load_catalog()
+    the_plan = catalog.plan(plan)
+    the_milestone = resolve_milestone(the_plan, milestone, period)
+    months = span_months(the_plan, the_milestone, start)
+    data = read_packet_data(str(store_path()), the_plan.id, the_milestone, months)
+    files = write_and_record_packet(
+        data, str(store_path()), str(packets_dir(the_plan.id)), archive_root()
+    )
+    logger.info("packet %s sha256 %s", files.zip_path, files.sha256)
+    document = {
+        "packet": str(files.zip_path),
+        "plan_id": the_plan.id,
+        "milestone": the_milestone.kind.value,
+        "span": {"start": months[0].code, "end": months[-1].code},
+        "missing_periods": data.missing_periods,
+        "totals": data.json_totals,
+    }
+    notes = []
+    if data.missing_periods:
+        notes.append("**Chưa đủ số liệu:** " + ", ".join(data.missing_periods))
+    if data.unapproved_periods:
+        notes.append("**Chưa phê duyệt:** " + ", ".join(data.unapproved_periods))
+    create_markdown_artifact(
+        key="goi-hoi-nghi",
+        markdown=(
+            f"## {the_milestone.name} · {the_plan.id}\n\n"
+            f"Số liệu {data.span_label}.\n\n"
+            + "\n\n".join(notes)
+            + f"\n\nGói tài liệu: `{files.zip_path}` (SHA-256 `{files.sha256}`)"
+        ),
+        description="Gói tài liệu hội nghị sơ kết, tổng kết",
+    )
+    return document

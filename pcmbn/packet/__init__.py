@@ -1,0 +1,1 @@
+"""Conference packets (sơ kết, tổng kết): tables, charts, draft report, manifest, zip."""

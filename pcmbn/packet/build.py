@@ -1,0 +1,432 @@
+"""Assemble a conference packet's tables from the history store (never from Excel again).
+
+Values are those of the current (newest accepted) submission per unit and month, for indicators
+that apply to the unit. Over several months a `sum` indicator adds the months; a `last`
+indicator (a stock, e.g. models running) takes each unit's latest month and adds the units.
+Every number gets a reference key whose sources (file, sheet, cell) `refs` lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, time
+
+import numpy as np
+import pandas as pd
+
+from pcmbn.catalog import Catalog
+from pcmbn.domain import Aggregation, Milestone, MilestoneKind, Plan, Unit
+from pcmbn.errors import PcmbnError
+from pcmbn.monthly import applicable_values, completeness
+from pcmbn.packet.model import (
+    COMPLETENESS_COLUMNS,
+    NARRATIVES_COLUMNS,
+    SERIES_COLUMNS,
+    SOURCES_COLUMNS,
+    TASKS_COLUMNS,
+    TOTALS_COLUMNS,
+    Comparison,
+    PacketData,
+    ref_series,
+    ref_total,
+)
+from pcmbn.periods import Period, PeriodKind, data_window, months_between, parse_period
+from pcmbn.store.history import HistoryStore
+from pcmbn.summary.build import GROUP_LABELS, NOT_STARTED, group_of
+from pcmbn.text import fold
+
+MILESTONE_VI = {MilestoneKind.SO_KET: "sơ kết", MilestoneKind.TONG_KET: "tổng kết"}
+
+
+def resolve_milestone(
+    plan: Plan, kind: MilestoneKind | str, period: str | None, today: datetime | None = None
+) -> Milestone:
+    """The milestone a packet is for.
+
+    `period` picks among several of the same kind (Sóc Trăng has two sơ kết) or sets an ad-hoc
+    end inside the plan; without it, the latest milestone already reached (else the first).
+    """
+    kind = MilestoneKind(kind)
+    mine = [m for m in plan.milestones if m.kind is kind]
+    label = MILESTONE_VI.get(kind, kind.value)
+    if period:
+        wanted = parse_period(period)
+        for m in mine:
+            if m.period == wanted or m.period.last_month == wanted.last_month:
+                return m
+        if not plan.covers(wanted):
+            raise PcmbnError(
+                f"Kỳ {wanted.label_vi} nằm ngoài thời gian thực hiện kế hoạch {plan.id} "
+                f"({plan.span.start.label_vi} – {plan.span.end.label_vi})."
+            )
+        return Milestone(kind=kind, period=wanted, name=f"Hội nghị {label} {wanted.label_vi}")
+    if not mine:
+        raise PcmbnError(
+            f"Kế hoạch {plan.id} không có mốc {label}; chọn kỳ cần {label} bằng --period."
+        )
+    now = (today or datetime.now(tz=UTC)).date()
+    reached = [m for m in mine if data_window(m.period.last_month).end < now]
+    return (reached or mine[:1])[-1]
+
+
+def span_months(plan: Plan, milestone: Milestone, start: str | None = None) -> list[Period]:
+    """From the plan's start (or `start`) to the milestone's last month."""
+    first = parse_period(start).first_month if start else plan.span.start.first_month
+    last = milestone.period.last_month
+    if first > last:
+        raise PcmbnError(
+            f"Kỳ bắt đầu {first.label_vi} sau kỳ kết thúc {last.label_vi} của mốc {milestone.name}."
+        )
+    return months_between(first, last)
+
+
+def build_packet_data(
+    store: HistoryStore,
+    catalog: Catalog,
+    plan: Plan,
+    milestone: Milestone,
+    months: list[Period],
+) -> PacketData:
+    registry = catalog.registry(plan)
+    units = registry.units
+    codes = [m.code for m in months]
+    length = len(months)
+    previous = months_between(_shift(months[0], -length), _shift(months[0], -1))
+    last_year = [Period.month(m.year - 1, m.index) for m in months]
+    wanted = sorted({*codes, *(m.code for m in previous), *(m.code for m in last_year)})
+    values = applicable_values(store.current_values(plan.id, wanted), catalog, units)
+    values = values[values["period_value"].notna()].sort_values(
+        ["period", "unit_code", "indicator"], kind="stable"
+    )
+    values = values.reset_index(drop=True)
+    values["source_id"] = np.arange(1, len(values) + 1)
+    refs: dict[str, list[int]] = {}
+    aggregation = {code: ind.aggregation for code, ind in catalog.indicators.items()}
+
+    span_values = values[values["period"].isin(codes)]
+    prev_values = values[values["period"].isin([m.code for m in previous])]
+    year_values = values[values["period"].isin([m.code for m in last_year])]
+
+    totals_rows = []
+    span_by_code = dict(tuple(span_values.groupby("indicator", sort=False)))
+    prev_by_code = dict(tuple(prev_values.groupby("indicator", sort=False)))
+    year_by_code = dict(tuple(year_values.groupby("indicator", sort=False)))
+    for code, ind in catalog.indicators.items():
+        value = _aggregate(span_by_code.get(code), aggregation[code], refs, ref_total(code))
+        before = _aggregate(prev_by_code.get(code), aggregation[code], refs, f"truoc/{code}")
+        year_ago = _aggregate(year_by_code.get(code), aggregation[code], refs, f"cung_ky/{code}")
+        totals_rows.append(
+            {
+                "code": code,
+                "group": ind.group,
+                "name": ind.name,
+                "unit_of_measure": ind.unit_of_measure,
+                "aggregation": ind.aggregation.value,
+                "value": value,
+                "previous": before,
+                "last_year": year_ago,
+                "change_prev_pct": _change(value, before),
+                "change_year_pct": _change(value, year_ago),
+            }
+        )
+
+    month_labels = {m.code: f"T{m.index}/{m.year}" for m in months}
+    by_month = _series(span_values, "period", month_labels, aggregation, refs, "thang")
+    quarter_of = {
+        m.code: Period(m.year, PeriodKind.QUARTER, (m.index - 1) // 3 + 1) for m in months
+    }
+    quarters = {q.code: q.label_vi for q in dict.fromkeys(quarter_of.values())}
+    with_quarter = span_values.assign(
+        quarter=span_values["period"].map(lambda c: quarter_of[c].code)
+    )
+    by_quarter = _series(with_quarter, "quarter", quarters, aggregation, refs, "quy")
+    unit_labels = {code: unit.name for code, unit in units.items()}
+    by_unit = _series(span_values, "unit_code", unit_labels, aggregation, refs, "don_vi")
+    group_label = {
+        code: GROUP_LABELS.get(group_of(catalog, unit), group_of(catalog, unit))
+        for code, unit in units.items()
+    }
+    with_group = span_values.assign(group=span_values["unit_code"].map(group_label))
+    groups = {g: g for g in GROUP_LABELS.values()}
+    by_group = _series(with_group, "group", groups, aggregation, refs, "nhom")
+
+    campaign_name, campaign_months, by_campaign = None, (), pd.DataFrame(columns=SERIES_COLUMNS)
+    for campaign in plan.campaigns:
+        inside = [
+            m
+            for m in months
+            if (campaign.start.year, campaign.start.month)
+            <= (m.year, m.index)
+            <= (campaign.end.year, campaign.end.month)
+        ]
+        if inside:
+            campaign_name, campaign_months = campaign.name, tuple(inside)
+            in_campaign = span_values[span_values["period"].isin([m.code for m in inside])]
+            in_campaign = in_campaign.assign(campaign="cao_diem")
+            by_campaign = _series(
+                in_campaign, "campaign", {"cao_diem": campaign.name}, aggregation, refs, "cao_diem"
+            )
+            break
+
+    sources = values[values["source_id"].isin({i for ids in refs.values() for i in ids})]
+    sources = sources.rename(columns={"indicator": "code", "period_value": "value"})
+    sources = sources.assign(cell=sources["period_cell"])[list(SOURCES_COLUMNS)]
+
+    submissions = store.query(
+        "SELECT * FROM submissions WHERE plan_id = ? AND period IN ("
+        + ", ".join("?" for _ in codes)
+        + ")",
+        [plan.id, *codes],
+    )
+    end = months[-1]
+    expected_end = registry.expected(plan, end)
+    return PacketData(
+        catalog=catalog,
+        plan=plan,
+        milestone=milestone,
+        months=tuple(months),
+        generated_at=_generated_at(store, plan, codes, end),
+        missing_periods=[c for c in codes if c not in set(span_values["period"])],
+        unapproved_periods=[c for c in codes if store.active_approval(plan.id, c) is None],
+        previous=Comparison(
+            f"{previous[0].label_vi} – {previous[-1].label_vi}",
+            tuple(previous),
+            int(prev_values["period"].nunique()),
+        ),
+        last_year=Comparison(
+            f"{last_year[0].label_vi} – {last_year[-1].label_vi}",
+            tuple(last_year),
+            int(year_values["period"].nunique()),
+        ),
+        totals=pd.DataFrame(totals_rows, columns=TOTALS_COLUMNS),
+        by_month=by_month,
+        by_quarter=by_quarter,
+        by_unit=by_unit,
+        by_group=by_group,
+        completeness=_completeness(catalog, plan, months, submissions, group_label),
+        tasks=_tasks(store, plan, end, expected_end),
+        narratives=_narratives(store, plan, codes, units, group_label),
+        sources=sources.reset_index(drop=True),
+        refs=refs,
+        campaign_name=campaign_name,
+        campaign_months=campaign_months,
+        by_campaign=by_campaign,
+        json_totals={
+            code: _json_number(span_by_code[code]["period_value"].sum())
+            if code in span_by_code
+            else None
+            for code in catalog.indicators
+        },
+    )
+
+
+def _shift(month: Period, by: int) -> Period:
+    index = month.year * 12 + (month.index - 1) + by
+    return Period.month(index // 12, index % 12 + 1)
+
+
+def _aggregate(
+    rows: pd.DataFrame | None, how: Aggregation, refs: dict[str, list[int]], key: str
+) -> float:
+    """Sum the months (`sum`) or each unit's latest month (`last`); record the sources used."""
+    if rows is None or rows.empty:
+        return float("nan")
+    return _aggregate_arrays(
+        rows["unit_code"].to_numpy(),
+        rows["period"].to_numpy(),
+        rows["period_value"].to_numpy(dtype=float),
+        rows["source_id"].to_numpy(),
+        how,
+        refs,
+        key,
+    )
+
+
+def _aggregate_arrays(
+    units: np.ndarray,
+    periods: np.ndarray,
+    values: np.ndarray,
+    ids: np.ndarray,
+    how: Aggregation,
+    refs: dict[str, list[int]],
+    key: str,
+) -> float:
+    """`_aggregate` on plain arrays: a 170-unit year has ~3,500 cells to fill, pandas per cell
+    would cost seconds."""
+    if len(values) == 0:
+        return float("nan")
+    if how is Aggregation.LAST:
+        latest: dict[str, int] = {}
+        for i, (unit, period) in enumerate(zip(units, periods, strict=True)):
+            j = latest.get(unit)
+            if j is None or periods[j] < period:
+                latest[unit] = i
+        keep = np.array(sorted(latest.values()), dtype=int)
+        values, ids = values[keep], ids[keep]
+    refs[key] = sorted(int(i) for i in ids)
+    return float(values.sum())
+
+
+def _series(
+    frame: pd.DataFrame,
+    key_column: str,
+    labels: dict[str, str],
+    aggregation: dict[str, Aggregation],
+    refs: dict[str, list[int]],
+    table: str,
+) -> pd.DataFrame:
+    rows = []
+    if frame.empty:
+        return pd.DataFrame(rows, columns=SERIES_COLUMNS)
+    groups = frame.groupby([key_column, "indicator"], sort=False).indices
+    units = frame["unit_code"].to_numpy()
+    periods = frame["period"].to_numpy()
+    values = frame["period_value"].to_numpy(dtype=float)
+    ids = frame["source_id"].to_numpy()
+    for key, label in labels.items():
+        for code, how in aggregation.items():
+            index = groups.get((key, code))
+            if index is None:
+                continue
+            value = _aggregate_arrays(
+                units[index],
+                periods[index],
+                values[index],
+                ids[index],
+                how,
+                refs,
+                ref_series(table, key, code),
+            )
+            rows.append({"key": key, "label": label, "code": code, "value": value})
+    return pd.DataFrame(rows, columns=SERIES_COLUMNS)
+
+
+def _change(this: float, before: float) -> float:
+    if pd.isna(this) or pd.isna(before) or before == 0:
+        return float("nan")
+    return (this - before) / before
+
+
+def _json_number(value: float) -> int | float | None:
+    if value is None or pd.isna(value):
+        return None
+    value = float(value)
+    return int(value) if value.is_integer() else round(value, 6)
+
+
+def _completeness(
+    catalog: Catalog,
+    plan: Plan,
+    months: list[Period],
+    submissions: pd.DataFrame,
+    group_label: dict[str, str],
+) -> pd.DataFrame:
+    """Per unit over the span: reports expected, on time, late, rejected, missing."""
+    counts: dict[str, dict[str, int]] = {}
+    names: dict[str, str] = {}
+    by_period = dict(tuple(submissions.groupby("period"))) if not submissions.empty else {}
+    for month in months:
+        expected = catalog.expected_units(plan, month)
+        table = completeness(
+            expected, by_period.get(month.code, submissions.iloc[0:0]), plan, month
+        )
+        for row in table.itertuples():
+            names[row.unit_code] = row.unit_name
+            mine = counts.setdefault(
+                row.unit_code, {"expected": 0, "on_time": 0, "late": 0, "rejected": 0, "missing": 0}
+            )
+            mine["expected"] += 1
+            mine[row.status] += 1
+    order = list(catalog.registry(plan).units)
+    rows = [
+        {"unit_code": code, "unit_name": names[code], "group_label": group_label.get(code), **c}
+        for code, c in sorted(counts.items(), key=lambda kv: order.index(kv[0]))
+    ]
+    return pd.DataFrame(rows, columns=COMPLETENESS_COLUMNS)
+
+
+def _tasks(store: HistoryStore, plan: Plan, end: Period, expected: list[Unit]) -> pd.DataFrame:
+    """Each plan task × its assigned units: latest status and results up to the span's end."""
+    latest = store.current_tasks(plan.id, end.code)
+    by_key = {(r.unit_code, r.task_code): r for r in latest.itertuples()}
+    rows = []
+    for task in plan.tasks:
+        for unit in expected:
+            if not task.assigned_to(unit.kind):
+                continue
+            found = by_key.get((unit.code, task.code))
+            status = found.status if found is not None else None
+            rows.append(
+                {
+                    "task_code": task.code,
+                    "task_text": task.text,
+                    "unit_code": unit.code,
+                    "unit_name": unit.name,
+                    "status": status,
+                    "result": found.result if found is not None else None,
+                    "difficulty": found.difficulty if found is not None else None,
+                    "period": found.period if found is not None else None,
+                    "not_started": status is None or fold(str(status)) == NOT_STARTED,
+                }
+            )
+    return pd.DataFrame(rows, columns=TASKS_COLUMNS)
+
+
+def _narratives(
+    store: HistoryStore,
+    plan: Plan,
+    codes: list[str],
+    units: dict[str, Unit],
+    group_label: dict[str, str],
+) -> pd.DataFrame:
+    """Difficulties and proposals over the span; the same text sent in several months once."""
+    frame = store.narratives_in(plan.id, codes)
+    order = {code: i for i, code in enumerate(units)}
+    groups = list(GROUP_LABELS.values())
+    rows: dict[tuple[str, str, str], dict[str, object]] = {}
+    for row in frame.itertuples():
+        text = " ".join(str(row.text).split())
+        key = (row.kind, row.unit_code, text)
+        entry = rows.setdefault(
+            key,
+            {
+                "kind": row.kind,
+                "group_label": group_label.get(row.unit_code, ""),
+                "unit_code": row.unit_code,
+                "unit_name": units[row.unit_code].name if row.unit_code in units else row.unit_code,
+                "periods": [],
+                "text": text,
+            },
+        )
+        entry["periods"].append(row.period)  # type: ignore[union-attr]
+    kinds = ["difficulties", "proposals"]
+    ordered = sorted(
+        rows.values(),
+        key=lambda e: (
+            kinds.index(str(e["kind"])) if e["kind"] in kinds else 9,
+            groups.index(str(e["group_label"])) if e["group_label"] in groups else 9,
+            order.get(str(e["unit_code"]), 10**6),
+            min(e["periods"]),  # type: ignore[type-var]
+        ),
+    )
+    for entry in ordered:
+        entry["periods"] = ", ".join(_month_labels(entry["periods"]))  # type: ignore[arg-type]
+    return pd.DataFrame(ordered, columns=NARRATIVES_COLUMNS)
+
+
+def _month_labels(codes: Iterable[str]) -> list[str]:
+    return [f"T{int(c[5:7])}/{c[:4]}" for c in sorted(set(codes))]
+
+
+def _generated_at(store: HistoryStore, plan: Plan, codes: list[str], end: Period) -> datetime:
+    """The newest run over the span: the packet's date follows its data, not the clock."""
+    frame = store.query(
+        "SELECT max(started_at) AS at FROM runs WHERE plan_id = ? AND period IN ("
+        + ", ".join("?" for _ in codes)
+        + ")",
+        [plan.id, *codes],
+    )
+    at = frame["at"].iloc[0] if not frame.empty else None
+    if at is None or pd.isna(at):
+        return datetime.combine(data_window(end).end, time(0, 0), tzinfo=UTC)
+    return pd.Timestamp(at).to_pydatetime()

@@ -1,0 +1,249 @@
+"""Write a conference packet: files, `manifest.json`, `README.txt`, zip and archive copy.
+
+Everything is written into a hidden staging folder first and moved into place at the end, so a
+crash never leaves a half-built packet under its final name. Every byte follows from the history
+store (dates included), so rebuilding from the same history gives the same zip.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import shutil
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from fsspec.core import url_to_fs
+
+from pcmbn.clock import OFFICE_TZ
+from pcmbn.packet.charts import write_charts
+from pcmbn.packet.model import PacketData
+from pcmbn.packet.report import write_report
+from pcmbn.packet.workbook import write_workbook
+from pcmbn.periods import format_date_vi
+
+WORKBOOK = "PhuLucSoLieu.xlsx"
+SOURCES_CSV = "NguonSoLieu.csv"
+MANIFEST = "manifest.json"
+README = "README.txt"
+#: Text written by units is data; in the CSV it must never be read back as a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+
+
+@dataclass(frozen=True)
+class PacketFiles:
+    """Where the packet went: the folder, the zip, its checksum and its archive copy."""
+
+    folder: Path
+    zip_path: Path
+    sha256: str
+    archive_url: str
+
+
+def packet_name(data: PacketData) -> str:
+    return f"HoiNghi_{data.milestone.kind.value}_{data.plan.id}_{data.end.code}"
+
+
+def write_packet(data: PacketData, out_root: Path, archive_root: str) -> PacketFiles:
+    """Build every file, zip them deterministically, archive the zip content-addressed."""
+    name = packet_name(data)
+    out_root.mkdir(parents=True, exist_ok=True)
+    staging = out_root / f".{name}.part"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    try:
+        charts = write_charts(data, staging)
+        workbook_numbers = write_workbook(data, charts, staging / WORKBOOK)
+        report_name = f"BaoCao_{data.milestone.kind.value}.docx"
+        report_numbers = write_report(data, charts, staging / report_name)
+        (staging / SOURCES_CSV).write_bytes(sources_csv(data))
+        contents = [*(p.name for p in charts), WORKBOOK, report_name, SOURCES_CSV]
+        manifest = build_manifest(
+            data,
+            {WORKBOOK: workbook_numbers, report_name: report_numbers},
+            {n: _sha256((staging / n).read_bytes()) for n in contents},
+        )
+        (staging / MANIFEST).write_text(
+            json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+            encoding="utf-8",
+        )
+        (staging / README).write_text(readme_text(data, report_name, charts), encoding="utf-8")
+        payload = zip_bytes(staging, [README, MANIFEST, *contents], data.generated_at)
+        zip_path = out_root / f"{name}.zip"
+        _atomic_write(zip_path, payload)
+        digest = _sha256(payload)
+        _atomic_write(out_root / f"{name}.zip.sha256", f"{digest}  {zip_path.name}\n".encode())
+        folder = out_root / name
+        shutil.rmtree(folder, ignore_errors=True)
+        staging.replace(folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return PacketFiles(folder, zip_path, digest, archive_packet(payload, digest, archive_root))
+
+
+def build_manifest(
+    data: PacketData, numbers: dict[str, dict[str, str]], contents: dict[str, str]
+) -> dict[str, Any]:
+    """Every number → its reference → the source cells it sums → the archived files."""
+    sources = data.sources
+    value_of = dict(zip(sources["source_id"], sources["value"], strict=True))
+    used = {ref for by_file in numbers.values() for ref in by_file.values()}
+    refs = {
+        key: {"value": _json_number(sum(value_of[i] for i in ids)), "sources": ids}
+        for key, ids in sorted(data.refs.items())
+        if key in used
+    }
+    files = (
+        sources.drop_duplicates("sha256")[["sha256", "original_name", "archive_path"]]
+        .sort_values("sha256")
+        .to_dict("records")
+    )
+    return {
+        "format": "pcmbn-packet/1",
+        "plan_id": data.plan.id,
+        "milestone": {
+            "kind": data.milestone.kind.value,
+            "period": data.milestone.period.code,
+            "name": data.milestone.name,
+        },
+        "span": {
+            "start": data.start.code,
+            "end": data.end.code,
+            "months": [m.code for m in data.months],
+        },
+        "generated_at": data.generated_at.isoformat(),
+        "missing_periods": data.missing_periods,
+        "unapproved_periods": data.unapproved_periods,
+        "approved": not data.unapproved_periods,
+        "contents": contents,
+        "numbers": numbers,
+        "refs": refs,
+        "sources": [
+            {
+                "id": int(r.source_id),
+                "unit_code": r.unit_code,
+                "period": r.period,
+                "indicator": r.code,
+                "value": _json_number(r.value),
+                "sha256": r.sha256,
+                "sheet": r.sheet,
+                "cell": r.cell,
+            }
+            for r in sources.itertuples()
+        ],
+        "files": files,
+    }
+
+
+def sources_csv(data: PacketData) -> bytes:
+    """The source cells as a spreadsheet-friendly CSV (UTF-8 with BOM for Excel)."""
+    frame = data.sources.rename(
+        columns={
+            "source_id": "ma_nguon",
+            "unit_code": "ma_don_vi",
+            "period": "ky",
+            "code": "ma_chi_tieu",
+            "value": "gia_tri",
+            "original_name": "ten_tep",
+            "archive_path": "noi_luu_tru",
+            "sheet": "trang",
+            "cell": "o",
+        }
+    )
+    frame = frame.map(_csv_safe)
+    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
+
+
+def _csv_safe(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def readme_text(data: PacketData, report_name: str, charts: list[Path]) -> str:
+    notes = []
+    if data.missing_periods:
+        notes.append(
+            "- CHƯA ĐỦ SỐ LIỆU: không có báo cáo nào của " + ", ".join(data.missing_periods) + "."
+        )
+    if data.unapproved_periods:
+        notes.append(
+            "- CHƯA PHÊ DUYỆT: số liệu " + ", ".join(data.unapproved_periods) + " chưa được phê "
+            "duyệt (pcmbn approve), có thể còn thay đổi."
+        )
+    chart_lines = "\n".join(f"- {p.name}: biểu đồ diễn biến theo tháng" for p in charts)
+    when = data.generated_at.astimezone(OFFICE_TZ)
+    return f"""GÓI TÀI LIỆU HỘI NGHỊ — {data.milestone.name.upper()}
+Kế hoạch: {data.plan.number or data.plan.id} — {data.plan.title}
+Thời gian số liệu: {data.span_label}
+Lập theo số liệu tổng hợp đến ngày {format_date_vi(when.date())} {when:%H:%M}.
+{chr(10).join(notes) if notes else "- Số liệu mọi tháng trong kỳ đã được nhận và phê duyệt."}
+
+Gói gồm:
+- {report_name}: dự thảo báo cáo {data.milestone.name.lower()} (các đoạn trong ngoặc vuông,
+  tô vàng "[Cán bộ tổng hợp viết: ...]" là phần cán bộ tổng hợp viết thêm trước khi trình ký).
+- {WORKBOOK}: phụ lục số liệu (tổng cả kỳ, theo tháng, quý, đơn vị, nhóm đơn vị, đợt cao điểm,
+  tình hình gửi báo cáo, tiến độ nhiệm vụ, khó khăn và kiến nghị, biểu đồ).
+{chart_lines}
+- {SOURCES_CSV}: mọi ô số liệu nguồn (đơn vị, tháng, chỉ tiêu, giá trị, tệp, trang, ô).
+- {MANIFEST}: bảng truy vết cho máy đọc: mỗi con số trong phụ lục và báo cáo → các ô nguồn
+  được cộng → tệp gốc (mã SHA-256 và nơi lưu trữ).
+
+Số liệu lấy từ báo cáo hợp lệ mới nhất của mỗi đơn vị trong mỗi tháng; không đọc lại tệp Excel.
+Lập lại gói từ cùng dữ liệu cho ra đúng nội dung này.
+"""
+
+
+def zip_bytes(folder: Path, names: list[str], when: datetime) -> bytes:
+    """A zip whose bytes depend only on the files and `when` (fixed order, times, modes)."""
+    local = when.astimezone(OFFICE_TZ)
+    stamp = (max(local.year, 1980), local.month, local.day, local.hour, local.minute, 0)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in names:
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, (folder / name).read_bytes())
+    return buffer.getvalue()
+
+
+def archive_packet(payload: bytes, digest: str, archive_root: str) -> str:
+    """Keep the zip in the archive, content-addressed like the originals; return its URL."""
+    fs, root = url_to_fs(archive_root)
+    folder = f"{root.rstrip('/')}/packets/{digest[:2]}"
+    target = f"{folder}/{digest}.zip"
+    if not fs.exists(target):
+        fs.makedirs(folder, exist_ok=True)
+        partial = f"{target}.part"
+        with fs.open(partial, "wb") as handle:
+            handle.write(payload)
+        fs.mv(partial, target)
+    return fs.unstrip_protocol(target) if not _is_local(fs) else target
+
+
+def _is_local(fs: Any) -> bool:
+    protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
+    return protocol in ("file", "local")
+
+
+def _atomic_write(path: Path, payload: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.part")
+    tmp.write_bytes(payload)
+    tmp.replace(path)
+
+
+def _sha256(payload: bytes) -> str:
+    return hashlib.sha256(payload).hexdigest()
+
+
+def _json_number(value: Any) -> int | float | None:
+    if value is None or pd.isna(value):
+        return None
+    value = float(value)
+    return int(value) if value.is_integer() else round(value, 6)

@@ -1,0 +1,138 @@
+"""The data contract between building a conference packet and writing its files.
+
+`pcmbn.packet.build` fills a `PacketData` from the history store; the workbook, charts, report
+and manifest writers only lay it out. Conventions (as in `pcmbn.summary.model`):
+
+- numbers are floats; NaN means "no unit reported a number" (shown blank or "—", never 0);
+- `change_*_pct` are fractions (0.25 = +25 %), NaN when either side is missing or the base is 0;
+- every number shown carries a `ref` key; `refs[key]` lists the `sources.source_id`s it sums,
+  which is what `manifest.json` publishes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pandas as pd
+
+from pcmbn.catalog import Catalog
+from pcmbn.domain import Milestone, Plan
+from pcmbn.periods import Period
+
+TOTALS_COLUMNS = (
+    "code",
+    "group",
+    "name",
+    "unit_of_measure",
+    "aggregation",
+    "value",
+    "previous",
+    "last_year",
+    "change_prev_pct",
+    "change_year_pct",
+)
+#: Long tables: one row per (column key, indicator); `key` is a month, quarter, unit or group.
+SERIES_COLUMNS = ("key", "label", "code", "value")
+COMPLETENESS_COLUMNS = (
+    "unit_code",
+    "unit_name",
+    "group_label",
+    "expected",
+    "on_time",
+    "late",
+    "rejected",
+    "missing",
+)
+TASKS_COLUMNS = (
+    "task_code",
+    "task_text",
+    "unit_code",
+    "unit_name",
+    "status",
+    "result",
+    "difficulty",
+    "period",
+    "not_started",
+)
+NARRATIVES_COLUMNS = ("kind", "group_label", "unit_code", "unit_name", "periods", "text")
+SOURCES_COLUMNS = (
+    "source_id",
+    "unit_code",
+    "period",
+    "code",
+    "value",
+    "sha256",
+    "original_name",
+    "archive_path",
+    "sheet",
+    "cell",
+)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A span of months compared with the packet's own (previous span, same span last year)."""
+
+    label: str
+    months: tuple[Period, ...]
+    months_with_data: int
+
+
+@dataclass
+class PacketData:
+    """Everything a packet shows, read from the history store only."""
+
+    catalog: Catalog
+    plan: Plan
+    milestone: Milestone
+    months: tuple[Period, ...]
+    generated_at: datetime
+    missing_periods: list[str]
+    unapproved_periods: list[str]
+    previous: Comparison
+    last_year: Comparison
+    totals: pd.DataFrame  # TOTALS_COLUMNS
+    by_month: pd.DataFrame  # SERIES_COLUMNS, key = month code
+    by_quarter: pd.DataFrame  # SERIES_COLUMNS, key = quarter code
+    by_unit: pd.DataFrame  # SERIES_COLUMNS, key = unit code, label = unit name
+    by_group: pd.DataFrame  # SERIES_COLUMNS, key = group label
+    completeness: pd.DataFrame  # COMPLETENESS_COLUMNS
+    tasks: pd.DataFrame  # TASKS_COLUMNS
+    narratives: pd.DataFrame  # NARRATIVES_COLUMNS
+    sources: pd.DataFrame  # SOURCES_COLUMNS
+    refs: dict[str, list[int]]
+    campaign_name: str | None = None
+    campaign_months: tuple[Period, ...] = ()
+    by_campaign: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(SERIES_COLUMNS))
+    )
+    json_totals: dict[str, int | float | None] = field(default_factory=dict)
+
+    @property
+    def start(self) -> Period:
+        return self.months[0]
+
+    @property
+    def end(self) -> Period:
+        return self.months[-1]
+
+    @property
+    def span_label(self) -> str:
+        if self.start == self.end:
+            return self.start.label_vi
+        return f"từ {self.start.label_vi} đến {self.end.label_vi}"
+
+    def total(self, code: str) -> float:
+        """The span's value of one indicator (NaN when nobody reported it)."""
+        rows = self.totals[self.totals["code"] == code]
+        return float(rows["value"].iloc[0]) if not rows.empty else float("nan")
+
+
+def ref_total(code: str) -> str:
+    return f"tong/{code}"
+
+
+def ref_series(table: str, key: str, code: str) -> str:
+    """`thang/2024-07/DT01`, `quy/2024-Q3/DT01`, `don_vi/CA_TINH/DT01`, `nhom/.../DT01`."""
+    return f"{table}/{key}/{code}"

@@ -1,0 +1,488 @@
+"""`PhuLucSoLieu.xlsx`: the packet's appendix of figures, every number traceable.
+
+Each number cell written here is recorded with its reference key (`Sheet!A1` → `tong/DT01`), so
+`manifest.json` can map every figure a leader quotes to the submissions and cells it sums. The
+cover sheet says plainly when months are missing or not yet approved. Styles, formula-safe text
+and deterministic saving are shared with the monthly summary (`pcmbn.summary.workbook`).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.drawing.image import Image
+from openpyxl.worksheet.worksheet import Worksheet
+
+from pcmbn.packet.model import PacketData, ref_series, ref_total
+from pcmbn.summary.workbook import (
+    BOLD,
+    CENTERED,
+    DECIMAL,
+    GROUP,
+    GROUP_NO,
+    HEAD,
+    INTEGER,
+    ITALIC,
+    NOT_STARTED,
+    NOTE,
+    PERCENT,
+    TEXT,
+    TEXT_CHILD,
+    TEXT_TOP,
+    TITLE,
+    Style,
+    _cell_value,
+    _columns,
+    _finish,
+    _format_datetime,
+    _keep_text,
+    _Painter,
+    _stamp_core_dates,
+)
+from pcmbn.template_writer import normalise_zip
+from pcmbn.text import roman
+
+SHEETS = (
+    "BiaPhuLuc",
+    "TongHop",
+    "TheoThang",
+    "TheoQuy",
+    "TheoDonVi",
+    "TheoNhom",
+    "CaoDiem",
+    "DayDu",
+    "NhiemVu",
+    "KhoKhanKienNghi",
+    "BieuDo",
+)
+HEADER_ROW = 6
+STATUS_LABELS = {
+    "expected": "Số báo cáo phải gửi",
+    "on_time": "Đúng hạn",
+    "late": "Muộn",
+    "rejected": "Bị từ chối",
+    "missing": "Chưa gửi",
+}
+KIND_VI = {"difficulties": "Khó khăn, vướng mắc", "proposals": "Đề xuất, kiến nghị"}
+
+
+@dataclass
+class _Sheet:
+    """Writes cells through the shared painter and remembers which number is which."""
+
+    ws: Worksheet
+    data: PacketData
+    painter: _Painter
+    numbers: dict[str, str] = field(default_factory=dict)
+
+    def put(self, row: int, col: int, value: Any, style: Style, ref: str | None = None) -> None:
+        cell = self.ws.cell(row=row, column=col, value=_cell_value(value))
+        self.painter.paint(cell, style)
+        _keep_text(cell)
+        if ref is not None and cell.value is not None:
+            self.numbers[f"{self.ws.title}!{cell.coordinate}"] = ref
+
+    def row(self, row: int, values: Sequence[Any], styles: Sequence[Style]) -> None:
+        for col, (value, style) in enumerate(zip(values, styles, strict=True), start=1):
+            self.put(row, col, value, style)
+
+    def number_style(self, code: str) -> Style:
+        ind = self.data.catalog.indicators.get(code)
+        return INTEGER if ind is not None and ind.value_type.value == "integer" else DECIMAL
+
+    def title(self, heading: str, width: int) -> None:
+        """Rows 1-4: heading, plan, span and milestone, data notice."""
+        d = self.data
+        lines = [
+            (heading, TITLE),
+            (d.plan.title, ITALIC),
+            (f"{d.milestone.name} — số liệu {d.span_label}", BOLD),
+            (_notice(d), NOTE if d.missing_periods or d.unapproved_periods else ITALIC),
+        ]
+        for row, (text, font) in enumerate(lines, start=1):
+            cell = self.ws.cell(row=row, column=1, value=_cell_value(text))
+            _keep_text(cell)
+            cell.font = font
+            cell.alignment = CENTERED.alignment
+            self.ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
+            self.ws.row_dimensions[row].height = 33 if len(text) > 110 else 18
+
+    def header(self, labels: Sequence[str], row: int = HEADER_ROW) -> None:
+        for col, label in enumerate(labels, start=1):
+            self.put(row, col, label, HEAD)
+        self.ws.row_dimensions[row].height = 36
+
+
+def write_workbook(data: PacketData, charts: Sequence[Path], path: Path) -> dict[str, str]:
+    """Write the appendix workbook atomically; return `{"Sheet!A1": ref key}` of its numbers."""
+    wb, numbers = build_workbook(data, charts)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    payload = _stamp_core_dates(normalise_zip(buffer.getvalue()), data.generated_at)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.part")
+    try:
+        tmp.write_bytes(payload)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return numbers
+
+
+def build_workbook(data: PacketData, charts: Sequence[Path]) -> tuple[Workbook, dict[str, str]]:
+    wb = Workbook()
+    wb.remove(wb.active)
+    painter = _Painter()
+    numbers: dict[str, str] = {}
+    builders = {
+        "BiaPhuLuc": _cover,
+        "TongHop": _totals,
+        "TheoThang": lambda s: _series_sheet(s, data.by_month, "thang", "THEO THÁNG", "Tháng"),
+        "TheoQuy": lambda s: _series_sheet(s, data.by_quarter, "quy", "THEO QUÝ", "Quý"),
+        "TheoDonVi": _by_unit,
+        "TheoNhom": lambda s: _series_sheet(
+            s, data.by_group, "nhom", "THEO NHÓM ĐƠN VỊ", "Nhóm đơn vị"
+        ),
+        "CaoDiem": _campaign,
+        "DayDu": _completeness,
+        "NhiemVu": _tasks,
+        "KhoKhanKienNghi": _narratives,
+        "BieuDo": lambda s: _charts(s, charts),
+    }
+    for name in SHEETS:
+        sheet = _Sheet(wb.create_sheet(name), data, painter)
+        builders[name](sheet)
+        numbers.update(sheet.numbers)
+    wb.properties.creator = "PCMBN"
+    wb.properties.title = f"Phụ lục số liệu {data.milestone.name} {data.plan.id}"
+    return wb, numbers
+
+
+def _notice(d: PacketData) -> str:
+    parts = []
+    if d.missing_periods:
+        parts.append(
+            "CHƯA ĐỦ SỐ LIỆU: không có báo cáo nào được nhận của "
+            + ", ".join(_month_vi(c) for c in d.missing_periods)
+            + " — tổng số chỉ gồm các tháng có số liệu"
+        )
+    if d.unapproved_periods:
+        parts.append(
+            "CHƯA PHÊ DUYỆT: số liệu "
+            + ", ".join(_month_vi(c) for c in d.unapproved_periods)
+            + " chưa được phê duyệt, có thể còn thay đổi"
+        )
+    if not parts:
+        return "Số liệu mọi tháng trong kỳ đã được nhận và phê duyệt."
+    return "; ".join(parts) + "."
+
+
+def _month_vi(code: str) -> str:
+    return f"tháng {int(code[5:7])}/{code[:4]}"
+
+
+def _cover(s: _Sheet) -> None:
+    d = s.data
+    width = _columns(s.ws, (30, 90))
+    s.title("PHỤ LỤC SỐ LIỆU HỘI NGHỊ " + d.milestone.name.upper(), width)
+    rows = [
+        ("Kế hoạch", f"{d.plan.number or d.plan.id} — {d.plan.title}"),
+        ("Hội nghị", d.milestone.name),
+        ("Thời gian số liệu", d.span_label),
+        ("Ngày lập (theo lượt tổng hợp cuối)", _format_datetime(d.generated_at)),
+        (
+            "Tháng chưa có số liệu",
+            ", ".join(_month_vi(c) for c in d.missing_periods) or "Không có",
+        ),
+        (
+            "Tháng chưa phê duyệt",
+            ", ".join(_month_vi(c) for c in d.unapproved_periods) or "Không có",
+        ),
+        (
+            "So sánh với kỳ trước",
+            f"{d.previous.label} ({d.previous.months_with_data} tháng có số liệu)",
+        ),
+        (
+            "So sánh với cùng kỳ năm trước",
+            f"{d.last_year.label} ({d.last_year.months_with_data} tháng có số liệu)",
+        ),
+    ]
+    if d.campaign_name:
+        rows.append(
+            (
+                "Đợt cao điểm",
+                f"{d.campaign_name}: "
+                + ", ".join(f"T{m.index}/{m.year}" for m in d.campaign_months),
+            )
+        )
+    row = HEADER_ROW
+    for label, value in rows:
+        s.row(row, [label, value], [GROUP, TEXT])
+        row += 1
+    row += 1
+    s.put(row, 1, "Các trang của phụ lục", GROUP)
+    s.put(row, 2, None, GROUP)
+    descriptions = {
+        "TongHop": "Tổng số từng chỉ tiêu cả kỳ, so với kỳ trước và cùng kỳ năm trước",
+        "TheoThang": "Từng chỉ tiêu theo tháng",
+        "TheoQuy": "Từng chỉ tiêu theo quý",
+        "TheoDonVi": "Từng chỉ tiêu theo đơn vị báo cáo",
+        "TheoNhom": "Sở, ban, ngành tỉnh và UBND địa phương",
+        "CaoDiem": "Kết quả riêng đợt cao điểm (nếu kế hoạch có)",
+        "DayDu": "Tình hình gửi báo cáo của từng đơn vị cả kỳ",
+        "NhiemVu": "Tiến độ thực hiện nhiệm vụ của kế hoạch theo đơn vị",
+        "KhoKhanKienNghi": "Khó khăn, vướng mắc và đề xuất, kiến nghị của các đơn vị",
+        "BieuDo": "Biểu đồ diễn biến theo tháng",
+    }
+    for name, text in descriptions.items():
+        row += 1
+        s.row(row, [name, text], [TEXT, TEXT])
+    s.put(
+        row + 2,
+        1,
+        "Mọi con số đều truy được về tệp báo cáo và ô nguồn: xem manifest.json và "
+        "NguonSoLieu.csv trong gói tài liệu.",
+        ITALIC_PLAIN,
+    )
+    _finish(s.ws, header_rows=None, landscape=False)
+
+
+ITALIC_PLAIN = Style(font=ITALIC, border=None)
+
+
+def _totals(s: _Sheet) -> None:
+    d = s.data
+    labels = [
+        "STT",
+        "Mã",
+        "Chỉ tiêu",
+        "Đơn vị tính",
+        "Cả kỳ",
+        f"Kỳ trước ({d.previous.label})",
+        f"Cùng kỳ năm trước ({d.last_year.label})",
+        "So kỳ trước (%)",
+        "So cùng kỳ (%)",
+    ]
+    width = _columns(s.ws, (6, 8, 50, 12, 13, 16, 16, 11, 11))
+    s.title("TỔNG HỢP KẾT QUẢ CẢ KỲ", width)
+    s.header(labels)
+    row = HEADER_ROW + 1
+    groups = list(dict.fromkeys(d.totals["group"]))
+    for number, group in enumerate(groups, start=1):
+        s.put(row, 1, roman(number), GROUP_NO)
+        for col in range(2, width + 1):
+            s.put(row, col, group if col == 3 else None, GROUP)
+        s.ws.merge_cells(start_row=row, start_column=3, end_row=row, end_column=width)
+        row += 1
+        for index, rec in enumerate(d.totals[d.totals["group"] == group].itertuples(), start=1):
+            code = str(rec.code)
+            ind = d.catalog.indicators.get(code)
+            child = ind is not None and ind.parent is not None
+            name = (f"    {rec.name}" if child else str(rec.name)) + (
+                " (số cuối kỳ)" if rec.aggregation == "last" else ""
+            )
+            num = s.number_style(code)
+            s.row(
+                row,
+                [index, code, name, rec.unit_of_measure],
+                [CENTERED, CENTERED, TEXT_CHILD if child else TEXT, CENTERED],
+            )
+            s.put(row, 5, rec.value, num, ref_total(code))
+            s.put(row, 6, rec.previous, num, f"truoc/{code}")
+            s.put(row, 7, rec.last_year, num, f"cung_ky/{code}")
+            s.put(row, 8, rec.change_prev_pct, PERCENT)
+            s.put(row, 9, rec.change_year_pct, PERCENT)
+            row += 1
+    s.put(
+        row + 1,
+        1,
+        "Ô để trống: chưa có đơn vị nào báo cáo. Chỉ tiêu “số cuối kỳ” lấy số liệu tháng gần "
+        "nhất của mỗi đơn vị; các chỉ tiêu khác cộng các tháng.",
+        ITALIC_PLAIN,
+    )
+    _finish(s.ws, header_rows=(HEADER_ROW, HEADER_ROW), freeze="E7")
+
+
+def _series_sheet(s: _Sheet, frame: pd.DataFrame, table: str, heading: str, what: str) -> None:
+    """Indicators down, months / quarters / groups across, each cell traced."""
+    d = s.data
+    keys = list(dict.fromkeys(frame["key"])) if not frame.empty else []
+    if table == "thang":
+        keys = [m.code for m in d.months]
+        labels = {m.code: f"T{m.index}/{m.year}" for m in d.months}
+    else:
+        labels = dict(zip(frame["key"], frame["label"], strict=False))
+    values = {(r.key, r.code): r.value for r in frame.itertuples()}
+    width = _columns(s.ws, (8, 46, *([12] * len(keys)), 13))
+    s.title(f"KẾT QUẢ {heading}", max(width, 4))
+    s.header(["Mã", "Chỉ tiêu", *(labels.get(k, k) for k in keys), "Cả kỳ"])
+    row = HEADER_ROW + 1
+    for code, ind in d.catalog.indicators.items():
+        s.row(row, [code, ind.name], [CENTERED, TEXT])
+        num = s.number_style(code)
+        for col, key in enumerate(keys, start=3):
+            value = values.get((key, code))
+            s.put(row, col, value, num, ref_series(table, key, code) if value is not None else None)
+        s.put(row, len(keys) + 3, d.total(code), num, ref_total(code))
+        row += 1
+    if table == "thang" and d.missing_periods:
+        s.put(row + 1, 1, "Tháng chưa có số liệu: " + ", ".join(d.missing_periods), ITALIC_PLAIN)
+    _finish(s.ws, header_rows=(HEADER_ROW, HEADER_ROW), freeze="C7")
+
+
+def _by_unit(s: _Sheet) -> None:
+    """Units down (registry order), indicators across: the widest table of the packet."""
+    d = s.data
+    frame = d.by_unit
+    codes = list(d.catalog.indicators)
+    units = list(dict.fromkeys(frame["key"])) if not frame.empty else []
+    order = list(d.catalog.registry(d.plan).units)
+    units.sort(key=order.index)
+    names = dict(zip(frame["key"], frame["label"], strict=False))
+    values = {(r.key, r.code): r.value for r in frame.itertuples()}
+    width = _columns(s.ws, (6, 34, *([9] * len(codes))))
+    s.title("KẾT QUẢ THEO ĐƠN VỊ BÁO CÁO (CẢ KỲ)", min(width, 14))
+    s.header(["STT", "Đơn vị", *codes])
+    row = HEADER_ROW + 1
+    for index, unit in enumerate(units, start=1):
+        s.row(row, [index, names.get(unit, unit)], [CENTERED, TEXT])
+        for col, code in enumerate(codes, start=3):
+            value = values.get((unit, code))
+            if value is not None:
+                s.put(row, col, value, s.number_style(code), ref_series("don_vi", unit, code))
+            else:
+                s.put(row, col, None, CENTERED)
+        row += 1
+    legend = "; ".join(f"{code}: {ind.name}" for code, ind in d.catalog.indicators.items())
+    s.put(row + 1, 1, "Mã chỉ tiêu — " + legend, ITALIC_PLAIN)
+    _finish(s.ws, header_rows=(HEADER_ROW, HEADER_ROW), freeze="C7", fit=(0, 0))
+
+
+def _campaign(s: _Sheet) -> None:
+    d = s.data
+    width = _columns(s.ws, (8, 50, 12, 14))
+    s.title("KẾT QUẢ ĐỢT CAO ĐIỂM", width)
+    if not d.campaign_name:
+        s.put(HEADER_ROW, 1, "Kế hoạch không có đợt cao điểm trong thời gian này.", ITALIC_PLAIN)
+        _finish(s.ws, header_rows=None, landscape=False)
+        return
+    months = ", ".join(f"T{m.index}/{m.year}" for m in d.campaign_months)
+    s.put(HEADER_ROW - 1, 1, f"{d.campaign_name} ({months})", ITALIC_PLAIN)
+    s.header(["Mã", "Chỉ tiêu", "Đơn vị tính", "Kết quả"])
+    values = {r.code: r.value for r in d.by_campaign.itertuples()}
+    row = HEADER_ROW + 1
+    for code, ind in d.catalog.indicators.items():
+        s.row(row, [code, ind.name, ind.unit_of_measure], [CENTERED, TEXT, CENTERED])
+        value = values.get(code)
+        s.put(
+            row,
+            4,
+            value,
+            s.number_style(code),
+            ref_series("cao_diem", "cao_diem", code) if value is not None else None,
+        )
+        row += 1
+    _finish(s.ws, header_rows=(HEADER_ROW, HEADER_ROW), landscape=False)
+
+
+def _completeness(s: _Sheet) -> None:
+    d = s.data
+    width = _columns(s.ws, (6, 40, 24, 14, 11, 11, 11, 11))
+    s.title("TÌNH HÌNH GỬI BÁO CÁO CẢ KỲ", width)
+    s.header(["STT", "Đơn vị", "Nhóm", *STATUS_LABELS.values()])
+    row = HEADER_ROW + 1
+    for index, rec in enumerate(d.completeness.itertuples(), start=1):
+        s.row(row, [index, rec.unit_name, rec.group_label], [CENTERED, TEXT, TEXT])
+        for col, key in enumerate(STATUS_LABELS, start=4):
+            s.put(row, col, getattr(rec, key), INTEGER)
+        row += 1
+    if len(d.completeness):
+        s.row(
+            row,
+            ["", "Cộng", ""],
+            [CENTERED, Style(font=BOLD), CENTERED],
+        )
+        for col, key in enumerate(STATUS_LABELS, start=4):
+            s.put(row, col, int(d.completeness[key].sum()), Style(font=BOLD, number_format="#,##0"))
+    _finish(s.ws, header_rows=(HEADER_ROW, HEADER_ROW), freeze="C7")
+
+
+def _tasks(s: _Sheet) -> None:
+    d = s.data
+    width = _columns(s.ws, (7, 36, 28, 16, 46, 34, 11))
+    s.title("TIẾN ĐỘ THỰC HIỆN NHIỆM VỤ CỦA KẾ HOẠCH", width)
+    s.header(["Nhiệm vụ", "Nội dung", "Đơn vị", "Tình trạng", "Kết quả", "Khó khăn", "Tháng"])
+    row = HEADER_ROW + 1
+    for rec in d.tasks.itertuples():
+        late = bool(rec.not_started)
+        status = rec.status if isinstance(rec.status, str) else "Chưa báo cáo"
+        period = rec.period if isinstance(rec.period, str) else None
+        styles = (
+            [NOT_STARTED["center"], NOT_STARTED["top"], NOT_STARTED["text"], NOT_STARTED["center"]]
+            if late
+            else [CENTERED, TEXT_TOP, TEXT, CENTERED]
+        )
+        s.row(row, [rec.task_code, rec.task_text, rec.unit_name, status], styles)
+        s.put(row, 5, rec.result, TEXT_TOP)
+        s.put(row, 6, rec.difficulty, TEXT_TOP)
+        s.put(row, 7, _month_vi(period) if period else None, CENTERED)
+        row += 1
+    s.put(
+        row + 1,
+        1,
+        "Tô màu: nhiệm vụ chưa triển khai hoặc đơn vị chưa báo cáo tình trạng.",
+        ITALIC_PLAIN,
+    )
+    _finish(s.ws, header_rows=(HEADER_ROW, HEADER_ROW), freeze="D7")
+
+
+def _narratives(s: _Sheet) -> None:
+    d = s.data
+    width = _columns(s.ws, (6, 30, 16, 90))
+    s.title("KHÓ KHĂN, VƯỚNG MẮC VÀ ĐỀ XUẤT, KIẾN NGHỊ CỦA CÁC ĐƠN VỊ", width)
+    s.header(["STT", "Đơn vị", "Tháng", "Nội dung"])
+    row = HEADER_ROW + 1
+    for kind, label in KIND_VI.items():
+        part = d.narratives[d.narratives["kind"] == kind]
+        s.put(row, 1, None, GROUP)
+        for col in range(2, width + 1):
+            s.put(row, col, label if col == 2 else None, GROUP)
+        s.ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=width)
+        row += 1
+        for index, rec in enumerate(part.itertuples(), start=1):
+            s.row(
+                row,
+                [index, rec.unit_name, rec.periods, rec.text],
+                [CENTERED, TEXT_TOP, CENTERED, TEXT_TOP],
+            )
+            s.ws.row_dimensions[row].height = min(409, 16.5 * max(1, len(str(rec.text)) // 95 + 1))
+            row += 1
+        if part.empty:
+            s.put(row, 2, "Không có đơn vị nào nêu.", ITALIC_PLAIN)
+            row += 1
+    _finish(s.ws, header_rows=(HEADER_ROW, HEADER_ROW), landscape=False)
+
+
+def _charts(s: _Sheet, charts: Sequence[Path]) -> None:
+    width = _columns(s.ws, (100,))
+    s.title("BIỂU ĐỒ DIỄN BIẾN THEO THÁNG", width)
+    row = HEADER_ROW
+    for path in charts:
+        image = Image(str(path))
+        image.width, image.height = 640, 320
+        s.ws.add_image(image, f"A{row}")
+        row += 18
+    if not charts:
+        s.put(
+            row, 1, "Chưa có biểu đồ (danh mục packet.yaml không khai báo biểu đồ).", ITALIC_PLAIN
+        )
+    _finish(s.ws, header_rows=None, landscape=False)
+
+
+__all__ = ["SHEETS", "build_workbook", "write_workbook"]

@@ -1,0 +1,69 @@
+"""Choosing a packet's milestone and span, and aggregating months (pure functions)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pandas as pd
+import pytest
+
+from pcmbn.catalog import load_catalog
+from pcmbn.domain import Aggregation, MilestoneKind
+from pcmbn.errors import PcmbnError
+from pcmbn.packet.build import _aggregate, resolve_milestone, span_months
+
+ST = "ST-KH-30-7-2024"
+NA = "NA-276-KH-UBND-2021"
+
+
+def test_several_milestones_of_a_kind_are_chosen_by_period() -> None:
+    plan = load_catalog().plan(ST)
+    chosen = resolve_milestone(plan, "so_ket", "2024-09")
+    assert chosen.name.startswith("Sơ kết đợt cao điểm")
+    assert [m.code for m in span_months(plan, chosen)][0] == "2024-01"
+    assert [m.code for m in span_months(plan, chosen, "2024-07")] == [
+        "2024-07",
+        "2024-08",
+        "2024-09",
+    ]
+
+
+def test_default_milestone_is_the_latest_already_reached() -> None:
+    plan = load_catalog().plan(ST)
+    in_august = datetime(2024, 8, 20, tzinfo=UTC)
+    assert resolve_milestone(plan, "so_ket", None, in_august).period.code == "2024-H1"
+    later = datetime(2024, 12, 1, tzinfo=UTC)
+    assert resolve_milestone(plan, "so_ket", None, later).period.code == "2024-09"
+
+
+def test_nghe_an_so_ket_spans_may_to_november_2021() -> None:
+    plan = load_catalog().plan(NA)
+    milestone = resolve_milestone(plan, MilestoneKind.SO_KET, None)
+    months = span_months(plan, milestone)
+    assert (months[0].code, months[-1].code, len(months)) == ("2021-05", "2021-11", 7)
+
+
+def test_period_outside_the_plan_and_reversed_span_are_refused() -> None:
+    plan = load_catalog().plan(NA)
+    with pytest.raises(PcmbnError):
+        resolve_milestone(plan, "tong_ket", "2023-01")
+    milestone = resolve_milestone(plan, "so_ket", None)
+    with pytest.raises(PcmbnError):
+        span_months(plan, milestone, "2022-01")
+
+
+def test_sum_adds_months_and_last_takes_each_units_latest_month() -> None:
+    rows = pd.DataFrame(
+        {
+            "unit_code": ["A", "A", "B", "B"],
+            "period": ["2024-04", "2024-06", "2024-04", "2024-05"],
+            "period_value": [2.0, 5.0, 3.0, 1.0],
+            "source_id": [1, 2, 3, 4],
+        }
+    )
+    refs: dict[str, list[int]] = {}
+    assert _aggregate(rows, Aggregation.SUM, refs, "s") == 11
+    assert _aggregate(rows, Aggregation.LAST, refs, "l") == 5 + 1
+    assert refs == {"s": [1, 2, 3, 4], "l": [2, 4]}
+    assert pd.isna(_aggregate(rows.iloc[0:0], Aggregation.SUM, refs, "none"))
+    assert "none" not in refs
