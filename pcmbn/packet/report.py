@@ -607,7 +607,8 @@ def _task_results(r: _Report, workstream: Workstream) -> bool:
         return False
     _paragraph(r.doc, "Kết quả thực hiện nhiệm vụ của các đơn vị:")
     for unit, results in list(by_unit.items())[:MAX_UNITS_QUOTED]:
-        _bullet(r.doc, f"{unit}: {'; '.join(results)}")
+        joined = "; ".join(text.rstrip(" .;") for text in results)
+        _bullet(r.doc, f"{unit}: {joined}.")
     rest = len(by_unit) - MAX_UNITS_QUOTED
     if rest > 0:
         _paragraph(r.doc, f"... và {rest} đơn vị khác.", italic=True)

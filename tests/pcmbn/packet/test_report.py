@@ -140,7 +140,7 @@ def test_missing_and_unapproved_notices_only_when_set(
 def test_unit_text_is_kept_as_plain_text_and_cleaned(report: tuple[Path, dict]) -> None:
     path = report[0]
     texts = _texts(path)
-    assert "- Công an tỉnh: =SUM(A1)" in texts
+    assert "- Công an tỉnh: =SUM(A1)." in texts
     assert any(t.startswith("- Công an tỉnh: Địa bàn rộng, lực lượng mỏng") for t in texts)
     assert any("+84 đầu số tổng đài 111" in t for t in texts)
     assert not any("\x07" in t for t in texts)
