@@ -21,6 +21,7 @@ import fsspec
 from fsspec.core import url_to_fs
 
 from pcmbn.clock import OFFICE_TZ
+from pcmbn.faults import crash_point
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +137,7 @@ def archive_file(item: InboxFile, archive_root: str, scratch: Path) -> Received:
         dst_fs.makedirs(f"{dst_root.rstrip('/')}/{sha[:2]}", exist_ok=True)
         partial = f"{target}.part-{hashlib.sha1(item.url.encode()).hexdigest()[:8]}"
         dst_fs.put_file(str(tmp_local), partial)
+        crash_point("archive")
         dst_fs.mv(partial, target)
     local = Path(target) if _is_local(dst_fs) else scratch / f"{sha}{suffix}"
     if _is_local(dst_fs):

@@ -21,6 +21,7 @@ import pandas as pd
 from fsspec.core import url_to_fs
 
 from pcmbn.clock import OFFICE_TZ
+from pcmbn.faults import crash_point
 from pcmbn.packet.charts import write_charts
 from pcmbn.packet.model import PacketData
 from pcmbn.packet.report import write_report
@@ -75,6 +76,7 @@ def write_packet(data: PacketData, out_root: Path, archive_root: str) -> PacketF
         (staging / README).write_text(readme_text(data, report_name, charts), encoding="utf-8")
         payload = zip_bytes(staging, [README, MANIFEST, *contents], data.generated_at)
         zip_path = out_root / f"{name}.zip"
+        crash_point("packet")
         _atomic_write(zip_path, payload)
         digest = _sha256(payload)
         _atomic_write(out_root / f"{name}.zip.sha256", f"{digest}  {zip_path.name}\n".encode())

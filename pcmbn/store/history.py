@@ -21,6 +21,7 @@ import duckdb
 import pandas as pd
 from filelock import FileLock
 
+from pcmbn.faults import crash_point
 from pcmbn.store.schema import MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -137,6 +138,7 @@ class HistoryStore:
                     )
                     con.unregister("incoming")
                 _settle_supersession(con, run.plan_id)
+                crash_point("history")
                 con.execute("COMMIT")
             except Exception:
                 con.execute("ROLLBACK")

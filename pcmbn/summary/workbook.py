@@ -48,6 +48,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from pcmbn.clock import OFFICE_TZ
 from pcmbn.domain import Indicator, ValueType
+from pcmbn.faults import crash_point
 from pcmbn.periods import data_window, format_date_vi
 from pcmbn.summary.model import STATUS_VI, SummaryData
 from pcmbn.template_writer import normalise_zip
@@ -216,6 +217,7 @@ def write_summary(data: SummaryData, path: Path) -> Path:
     tmp = path.with_name(f".{path.name}.part")
     try:
         tmp.write_bytes(payload)
+        crash_point("summary")
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
