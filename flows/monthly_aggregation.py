@@ -20,7 +20,7 @@ from pcmbn.approval import PENDING, actor
 from pcmbn.catalog import load_catalog
 from pcmbn.clock import today_in_vietnam
 from pcmbn.errors import PcmbnError
-from pcmbn.intake import collect_inbox, resolve_inbox
+from pcmbn.intake import InboxFile, Received, collect_inbox, resolve_inbox
 from pcmbn.monthly import (
     OTHER_PERIOD,
     applicable_values,
@@ -31,19 +31,33 @@ from pcmbn.monthly import (
     submission_record,
 )
 from pcmbn.periods import last_closed_month, parse_period
+from pcmbn.runners import chunk_size, task_runner
 from pcmbn.settings import archive_root, default_inbox, home_dir, outputs_dir, store_path
 from pcmbn.store.history import HistoryStore, RunRecord
+from pcmbn.validation.submission import Submission
 from tasks.intake import archive_chunk, read_chunk
 from tasks.outputs import write_feedback_files, write_outputs
 from tasks.record import load_history, record_run
 from tasks.validation import validate_all
 
-CHUNK = 64
 STATUS_VI = {"on_time": "Đúng hạn", "late": "Muộn", "missing": "Chưa gửi", "rejected": "Bị từ chối"}
 
 
-def _chunks(items: list[Any], size: int = CHUNK) -> list[list[Any]]:
+def _chunks(items: list[Any]) -> list[list[Any]]:
+    size = chunk_size(len(items))
     return [items[i : i + size] for i in range(0, len(items), size)] or []
+
+
+@flow(name="read-inbox")
+def read_inbox(
+    items: list[InboxFile], archive: str, scratch: str
+) -> tuple[list[Received], list[Submission]]:
+    """Archive and read the inbox in chunks on the configured task runner (`pcmbn.runners`)."""
+    copies = archive_chunk.map(_chunks(items), unmapped(archive), unmapped(scratch))
+    archived = [r for chunk in copies.result() for r in chunk]
+    numbered = list(enumerate(archived))
+    subs = [s for chunk in read_chunk.map(_chunks(numbered)).result() for s in chunk]
+    return archived, subs
 
 
 @flow(name="monthly-aggregation")
@@ -89,15 +103,9 @@ def _run(
     items = collect_inbox(where)
     logger.info("%d files in the inbox", len(items))
 
-    archived = [
-        r
-        for chunk in archive_chunk.map(
-            _chunks(items), unmapped(archive_root()), unmapped(str(home_dir() / "tmp"))
-        ).result()
-        for r in chunk
-    ]
-    numbered = list(enumerate(archived))
-    subs = [s for chunk in read_chunk.map(_chunks(numbered)).result() for s in chunk]
+    archived, subs = read_inbox.with_options(task_runner=task_runner())(
+        items, archive_root(), str(home_dir() / "tmp")
+    )
     history = load_history(store, plan.id, period.code)
     result = validate_all(subs, history, str(out / "data_docs"))
 
