@@ -15,6 +15,7 @@ from prefect.artifacts import create_markdown_artifact
 from pcmbn.catalog import load_catalog
 from pcmbn.packet.build import resolve_milestone, span_months
 from pcmbn.settings import archive_root, packets_dir, store_path
+from pcmbn.storage import remote_path
 from tasks.packet import read_packet_data, write_and_record_packet
 
 
@@ -34,7 +35,7 @@ def conference_packet(
     )
     logger.info("packet %s sha256 %s", files.zip_path, files.sha256)
     document = {
-        "packet": str(files.zip_path),
+        "packet": remote_path(files.zip_path) or str(files.zip_path),
         "plan_id": the_plan.id,
         "milestone": the_milestone.kind.value,
         "span": {"start": months[0].code, "end": months[-1].code},

@@ -33,10 +33,11 @@ from pcmbn.monthly import (
 from pcmbn.periods import last_closed_month, parse_period
 from pcmbn.runners import chunk_size, task_runner
 from pcmbn.settings import archive_root, default_inbox, home_dir, outputs_dir, store_path
+from pcmbn.storage import remote_path
 from pcmbn.store.history import HistoryStore, RunRecord
 from pcmbn.validation.submission import Submission
 from tasks.intake import archive_chunk, read_chunk
-from tasks.outputs import write_feedback_files, write_outputs
+from tasks.outputs import publish_outputs, write_feedback_files, write_outputs
 from tasks.record import load_history, record_run
 from tasks.validation import validate_all
 
@@ -171,6 +172,7 @@ def _run(
         if r.problems and (not units or r.submission.unit_code in units)
     ]
     write_feedback_files(flagged, str(feedback_dir))
+    publish_outputs(str(out))
     _publish(plan, period, counts, table, totals, catalog)
     return _document(run_id, plan, period, counts, totals, table, out)
 
@@ -192,13 +194,17 @@ def _document(
         "files": counts,
         "totals": totals,
         "completeness": dict(zip(table["unit_code"], table["status"], strict=True)),
-        "outputs": {
-            "summary": str(out / f"TongHop_{plan.id}_{period.code}.xlsx"),
-            "feedback_dir": str(out / "feedback"),
-            "data_docs": str(out / "data_docs" / "index.html"),
-            "exports_dir": str(out / "exports"),
+        "outputs": {  # local paths, or URLs when $PCMBN_OUTPUTS names remote storage
+            "summary": _where(out / f"TongHop_{plan.id}_{period.code}.xlsx"),
+            "feedback_dir": _where(out / "feedback"),
+            "data_docs": _where(out / "data_docs" / "index.html"),
+            "exports_dir": _where(out / "exports"),
         },
     }
+
+
+def _where(path: Any) -> str:
+    return remote_path(path) or str(path)
 
 
 def _publish(

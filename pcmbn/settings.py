@@ -59,18 +59,30 @@ def store_path() -> Path:
     return Path(configured).expanduser().resolve() if configured else home_dir() / "history.duckdb"
 
 
-def outputs_dir(plan_id: str, period_code: str) -> Path:
-    """Summary, exports, feedback and Data Docs of one plan and period."""
+def outputs_url() -> str | None:
+    """`$PCMBN_OUTPUTS` when it names remote storage (`s3://…`, `memory://…`), else None."""
+    root = os.environ.get("PCMBN_OUTPUTS", "")
+    return root.rstrip("/") if "://" in root and not root.startswith("file://") else None
+
+
+def _outputs_base() -> Path:
     root = os.environ.get("PCMBN_OUTPUTS")
-    base = Path(root).expanduser().resolve() if root else home_dir() / "outputs"
-    return base / plan_id / period_code
+    if outputs_url() is not None:
+        return home_dir() / "outputs-cache"  # written here first, then published to the URL
+    if root and root.startswith("file://"):
+        root = root.removeprefix("file://")
+    return Path(root).expanduser().resolve() if root else home_dir() / "outputs"
+
+
+def outputs_dir(plan_id: str, period_code: str) -> Path:
+    """Summary, exports, feedback and Data Docs of one plan and period (a local folder; with a
+    remote `$PCMBN_OUTPUTS` the local copy that `pcmbn.storage.publish` uploads)."""
+    return _outputs_base() / plan_id / period_code
 
 
 def packets_dir(plan_id: str) -> Path:
     """Conference packets of a plan: `$PCMBN_OUTPUTS/<plan>/packets`."""
-    root = os.environ.get("PCMBN_OUTPUTS")
-    base = Path(root).expanduser().resolve() if root else home_dir() / "outputs"
-    return base / plan_id / "packets"
+    return _outputs_base() / plan_id / "packets"
 
 
 def default_inbox(plan_id: str, period_code: str) -> str:

@@ -12,6 +12,7 @@ from prefect.cache_policies import NO_CACHE
 from pcmbn.catalog import load_catalog
 from pcmbn.monthly import reminder_list
 from pcmbn.periods import parse_period
+from pcmbn.storage import publish
 from pcmbn.store.history import HistoryStore
 from pcmbn.summary.build import build_summary_data
 from pcmbn.summary.exports import export_tables
@@ -59,3 +60,9 @@ def write_feedback_files(reports: list[FileReport], out_dir: str) -> list[str]:
     """An annotated copy (or a note) for every file with an error or a warning."""
     written = [write_feedback(report, Path(out_dir)) for report in reports]
     return [str(path) for path in written if path is not None]
+
+
+@task(name="publish-outputs", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def publish_outputs(out_dir: str) -> list[str]:
+    """Upload the period's outputs when `$PCMBN_OUTPUTS` names remote storage (else nothing)."""
+    return publish(Path(out_dir))

@@ -15,6 +15,7 @@ from pcmbn.packet.build import build_packet_data
 from pcmbn.packet.bundle import PacketFiles, write_packet
 from pcmbn.packet.model import PacketData
 from pcmbn.periods import Period
+from pcmbn.storage import publish
 from pcmbn.store.history import HistoryStore
 
 
@@ -33,6 +34,12 @@ def write_and_record_packet(
 ) -> PacketFiles:
     """Write the files and the zip, archive the zip, record it (with an audit row)."""
     files = write_packet(data, Path(out_root), archive_root)
+    for local in (
+        files.folder,
+        files.zip_path,
+        files.zip_path.with_name(files.zip_path.name + ".sha256"),
+    ):
+        publish(local)
     HistoryStore(Path(store_path)).record_packet(
         {
             "sha256": files.sha256,

@@ -1,0 +1,49 @@
+"""Publishing outputs to any fsspec URL (`$PCMBN_OUTPUTS=s3://bucket/pcmbn`, `memory://…`).
+
+Workbooks are built with openpyxl and python-docx, which write local files; so outputs are
+always written to a local folder first (atomically, as everywhere) and then, when
+`$PCMBN_OUTPUTS` names remote storage, uploaded file by file: each to a `.part` name, then
+moved into place, so a reader of the shared store never sees half a file.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fsspec.core import url_to_fs
+
+from pcmbn.settings import _outputs_base, outputs_url
+
+log = logging.getLogger(__name__)
+
+
+def remote_path(local: Path) -> str | None:
+    """Where a local output file or folder is published, or None when outputs are local."""
+    url = outputs_url()
+    if url is None:
+        return None
+    relative = local.resolve().relative_to(_outputs_base().resolve())
+    return f"{url}/{relative.as_posix()}" if relative.parts else url
+
+
+def publish(local: Path) -> list[str]:
+    """Upload a local output file or folder (recursively) to `$PCMBN_OUTPUTS`; return URLs."""
+    target = remote_path(local)
+    if target is None or not local.exists():
+        return []
+    fs, _ = url_to_fs(target)
+    files = [local] if local.is_file() else sorted(p for p in local.rglob("*") if p.is_file())
+    published = []
+    for path in files:
+        if path.name.startswith("."):
+            continue  # temporary names never leave the machine
+        url = remote_path(path)
+        assert url is not None
+        _, remote = url_to_fs(url)
+        fs.makedirs(remote.rsplit("/", 1)[0], exist_ok=True)
+        fs.put_file(str(path), f"{remote}.part")
+        fs.mv(f"{remote}.part", remote)
+        published.append(url)
+    log.info("published %d files to %s", len(published), target)
+    return published
