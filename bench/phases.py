@@ -6,6 +6,7 @@ Usage: python -m bench.phases PHASE OUT_DIR [N]; prints one JSON line.
 from __future__ import annotations
 
 import json
+import os
 import resource
 import sys
 import time
@@ -118,7 +119,66 @@ def _packet(out: Path, _n: int) -> int:
     return int(data.sources["sha256"].nunique())
 
 
+def _national_data(out: Path, n: int) -> int:
+    """Setup: a registry of `n` units and one month of `n` workbooks (not a measured phase)."""
+    from bench.history import write_catalog
+
+    write_catalog(out, n)
+    _province(out)
+    from bench.national import write_month
+
+    return write_month(out / "inbox", n)
+
+
+def _national_floor(out: Path, _n: int) -> int:
+    return _floor(out / "inbox", 0)
+
+
+def _national_straightforward(out: Path, n: int) -> int:
+    """The straightforward pipeline over the first `n` workbooks of the month."""
+    _province(out)
+    from bench.national import straightforward
+
+    files = sorted((out / "inbox").rglob("BaoCao_*.xlsx"))[:n]
+    return straightforward(files, out)
+
+
+def _national_project(out: Path, _n: int) -> int:
+    """`pcmbn run`'s flow over the whole month, against the running Prefect server."""
+    _province(out)
+    from bench.history import PLAN_ID
+    from bench.national import PERIOD
+    from flows.monthly_aggregation import monthly_aggregation
+
+    months = int(os.environ.get("BENCH_MONTHS", "1"))
+    files = 0
+    for index in range(months):  # a year: the same month's files again, as further months
+        document = (
+            monthly_aggregation(plan=PLAN_ID, period=PERIOD, inbox=str(out / "inbox" / PERIOD))
+            if index == 0
+            else _another_month(out, index + 1)
+        )
+        files += sum(document["files"].values())
+    return files
+
+
+def _another_month(out: Path, month: int) -> dict:
+    from bench.history import PLAN_ID
+    from bench.national import write_month
+    from flows.monthly_aggregation import monthly_aggregation
+
+    period = f"2026-{month:02d}"
+    folder = out / "inbox" / period
+    if not folder.exists():
+        write_month(out / "inbox", len(list((out / "inbox" / "2026-01").glob("*.xlsx"))), period)
+    return monthly_aggregation(plan=PLAN_ID, period=period, inbox=str(folder))
+
+
 PHASES = {
+    "national-data": _national_data,
+    "national-floor": _national_floor,
+    "national-straightforward": _national_straightforward,
+    "national-project": _national_project,
     "history": _history,
     "packet": _packet,
     "samples": _samples,

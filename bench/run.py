@@ -13,10 +13,14 @@ import argparse
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -51,11 +55,87 @@ def _make_bomb(path: Path, gigabytes: float = 1.0) -> None:
                 handle.write(chunk)
 
 
+@contextmanager
+def prefect_server(home: Path) -> Iterator[str]:
+    """A real Prefect server for the national run (as production runs against one)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    home.mkdir(parents=True, exist_ok=True)
+    log = (home / "server.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1"]
+        + ["--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    url = f"http://127.0.0.1:{port}/api"
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/health", timeout=2):
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"Prefect server did not start; see {home}") from None
+                time.sleep(0.5)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+        log.close()
+
+
+def national(args: argparse.Namespace) -> list[tuple[str, dict[str, float]]]:
+    """Floor, straightforward pipeline and `pcmbn run` over one national-scale month."""
+    out = args.out / "national"
+    setup = _run("national-data", out, args.national)
+    print(f"generated {setup['files']:.0f} workbooks in {setup['wall_s']:.1f} s", flush=True)
+    floor = _run("national-floor", out, 0)
+    sample = min(args.straightforward, args.national)
+    plain = _run("national-straightforward", out, sample)
+    with prefect_server(args.out / "prefect") as url:
+        os.environ["PREFECT_API_URL"] = url
+        os.environ["BENCH_MONTHS"] = str(args.months)
+        project = _run("national-project", out, 0)
+        del os.environ["PREFECT_API_URL"]
+    estimated = dict(plain)
+    estimated["files"] = args.national
+    estimated["wall_s"] = plain["wall_s"] / max(plain["files"], 1) * args.national
+    estimated["process_s"] = float("nan")
+    rows = [
+        (f"national floor: calamine read ({args.national} files)", floor),
+        (f"straightforward pipeline (measured on {sample})", plain),
+        (f"straightforward pipeline (× {args.national}, extrapolated)", estimated),
+        (f"pcmbn run, Prefect server ({project['files']:.0f} files)", project),
+    ]
+    per_file = project["wall_s"] / max(project["files"], 1)
+    ratios = {
+        "project / floor (per file)": per_file / (floor["wall_s"] / max(floor["files"], 1)),
+        "straightforward / project (per file)": (plain["wall_s"] / max(plain["files"], 1))
+        / per_file,
+    }
+    return rows + [(name, {"ratio": value}) for name, value in ratios.items()]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--templates", type=int, default=500, help="blank templates to write")
     parser.add_argument("--check", type=int, default=500, help="workbooks for pcmbn check")
     parser.add_argument("--units", type=int, default=170, help="units of the packet province")
+    parser.add_argument("--national", type=int, default=5000, help="workbooks of a national month")
+    parser.add_argument(
+        "--straightforward",
+        type=int,
+        default=500,
+        help="files the straightforward pipeline is measured on (then extrapolated)",
+    )
+    parser.add_argument(
+        "--months", type=int, default=1, help="national months run in one process (10: a year)"
+    )
     parser.add_argument("--out", type=Path, default=Path("bench/out"))
     args = parser.parse_args()
     shutil.rmtree(args.out, ignore_errors=True)
@@ -77,17 +157,23 @@ def main() -> None:
             _run("packet", args.out / "province", 0),
         ),
     ]
+    rows += national(args)
     table = Table(title=f"pcmbn bench · {os.cpu_count()} cores · {date.today():%d/%m/%Y}")
     for column in ("phase", "files", "wall (s)", "process (s)", "files/s", "peak RSS (MB)"):
         table.add_column(column, justify="right" if column != "phase" else "left")
     lines = []
     for name, r in rows:
+        if "ratio" in r:
+            cells = [name, "", f"× {r['ratio']:.1f}", "", "", ""]
+            table.add_row(*cells)
+            lines.append("| " + " | ".join(cells) + " |")
+            continue
         rate = r["files"] / r["wall_s"] if r["wall_s"] else 0.0
         cells = [
             name,
             f"{r['files']:.0f}",
             f"{r['wall_s']:.3f}",
-            f"{r['process_s']:.2f}",
+            f"{r['process_s']:.2f}" if r["process_s"] == r["process_s"] else "—",  # NaN: none
             f"{rate:.1f}",
             f"{r['peak_rss_mb']:.0f}",
         ]

@@ -15,12 +15,13 @@ from typing import Any
 from filelock import FileLock, Timeout
 from prefect import flow, get_run_logger, unmapped
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.utilities.annotations import opaque
 
 from pcmbn.approval import PENDING, actor
 from pcmbn.catalog import load_catalog
 from pcmbn.clock import today_in_vietnam
 from pcmbn.errors import PcmbnError
-from pcmbn.intake import InboxFile, Received, collect_inbox, resolve_inbox
+from pcmbn.intake import Received, collect_inbox, resolve_inbox
 from pcmbn.monthly import (
     OTHER_PERIOD,
     applicable_values,
@@ -49,16 +50,35 @@ def _chunks(items: list[Any]) -> list[list[Any]]:
     return [items[i : i + size] for i in range(0, len(items), size)] or []
 
 
+class InboxBatch:
+    """The archived and read files, returned by the `read-inbox` subflow.
+
+    A plain object on purpose: Prefect walks lists and dataclasses in parameters and return
+    values looking for futures, which for a national month (5,000 files, every cell read) cost
+    tens of seconds. Big task inputs are passed `opaque` for the same reason.
+    """
+
+    __slots__ = ("archived", "submissions")
+
+    def __init__(self, archived: list[Received], submissions: list[Submission]) -> None:
+        self.archived = archived
+        self.submissions = submissions
+
+
 @flow(name="read-inbox")
-def read_inbox(
-    items: list[InboxFile], archive: str, scratch: str
-) -> tuple[list[Received], list[Submission]]:
-    """Archive and read the inbox in chunks on the configured task runner (`pcmbn.runners`)."""
+def read_inbox(inbox: str, archive: str, scratch: str) -> InboxBatch:
+    """Archive and read the inbox in chunks on the configured task runner (`pcmbn.runners`).
+
+    Takes the inbox's URL, not its file list: Prefect refuses flow-run parameters over 512 KB,
+    which a national month's list (5,000 files) exceeds.
+    """
+    items = collect_inbox(inbox)
+    get_run_logger().info("%d files in the inbox", len(items))
     copies = archive_chunk.map(_chunks(items), unmapped(archive), unmapped(scratch))
     archived = [r for chunk in copies.result() for r in chunk]
     numbered = list(enumerate(archived))
     subs = [s for chunk in read_chunk.map(_chunks(numbered)).result() for s in chunk]
-    return archived, subs
+    return InboxBatch(archived, subs)
 
 
 @flow(name="monthly-aggregation")
@@ -101,14 +121,12 @@ def _run(
     where = (
         resolve_inbox(inbox, plan.id, period.code) if inbox else default_inbox(plan.id, period.code)
     )
-    items = collect_inbox(where)
-    logger.info("%d files in the inbox", len(items))
-
-    archived, subs = read_inbox.with_options(task_runner=task_runner())(
-        items, archive_root(), str(home_dir() / "tmp")
+    batch = read_inbox.with_options(task_runner=task_runner())(
+        where, archive_root(), str(home_dir() / "tmp")
     )
+    archived, subs = batch.archived, batch.submissions
     history = load_history(store, plan.id, period.code)
-    result = validate_all(subs, history, str(out / "data_docs"))
+    result = validate_all(opaque(subs), opaque(history), str(out / "data_docs"))
 
     history_store = HistoryStore(store_path())
     locked = history_store.active_approval(plan.id, period.code) is not None
@@ -128,7 +146,9 @@ def _run(
     run_id = run_id_for(plan, period, units, [r.sha256 for r in records])
     record_run(
         store,
-        RunRecord(run_id, plan.id, period.code, ",".join(units or []) or None, started, records),
+        opaque(
+            RunRecord(run_id, plan.id, period.code, ",".join(units or []) or None, started, records)
+        ),
     )
 
     submissions = history_store.submissions(plan.id, period.code)
@@ -171,7 +191,7 @@ def _run(
         for r, rec in zip(result.reports, archived, strict=True)
         if r.problems and (not units or r.submission.unit_code in units)
     ]
-    write_feedback_files(flagged, str(feedback_dir))
+    write_feedback_files(opaque(flagged), str(feedback_dir))
     publish_outputs(str(out))
     _publish(plan, period, counts, table, totals, catalog)
     return _document(run_id, plan, period, counts, totals, table, out)

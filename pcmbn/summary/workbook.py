@@ -77,6 +77,8 @@ FORMULA_PREFIXES = ("=", "+", "-", "@")
 #: Above this many units the matrix is not squeezed onto one page width (it would be unreadable);
 #: it prints across pages instead, with the indicator columns repeated on each.
 MATRIX_FIT_UNITS = 20
+#: Above this many source values the `Nguon` sheet points to the exports instead.
+NGUON_MAX_ROWS = 20_000
 #: Sheets other than TongHop name at most this many missing units, then only count them.
 MISSING_NAMED = 5
 
@@ -632,8 +634,23 @@ def _nguon(ws: Worksheet, ctx: _Context) -> None:
         "đường dẫn lưu trữ), trang và ô đã đọc.",
         note_font=ITALIC,
     )
-    _header(ws, ctx, HEADER_ROW, labels)
     frame = ctx.data.sources
+    if len(frame) > NGUON_MAX_ROWS:
+        # A national month has ~300,000 source values: styled here they would cost minutes and
+        # a workbook nobody opens; the exports carry every one of them.
+        _put(
+            ws,
+            ctx,
+            HEADER_ROW,
+            1,
+            f"{len(frame):,} số liệu nguồn — quá nhiều cho một trang Excel; xem tệp "
+            "exports/nguon.csv hoặc exports/nguon.parquet bên cạnh báo cáo này.".replace(",", "."),
+            FOOTNOTE,
+        )
+        ws.merge_cells(start_row=HEADER_ROW, start_column=1, end_row=HEADER_ROW, end_column=width)
+        _finish(ws, header_rows=None)
+        return
+    _header(ws, ctx, HEADER_ROW, labels)
     row = FIRST_DATA_ROW
     for rec in _records(frame):
         code = str(rec.get("code"))
