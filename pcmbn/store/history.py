@@ -128,6 +128,14 @@ class HistoryStore:
                                 "submissions",
                             ):
                                 con.execute(f"DELETE FROM {table} WHERE sha256 = ?", [sha])
+                if hashes:
+                    # A file validated again keeps only its newest problems: the rules that
+                    # compare with the previous month may see more history now than before.
+                    con.register("revalidated", pd.DataFrame({"sha256": hashes}))
+                    con.execute(
+                        "DELETE FROM problems WHERE sha256 IN (SELECT sha256 FROM revalidated)"
+                    )
+                    con.unregister("revalidated")
                 for table, frame in frames.items():
                     if frame.empty:
                         continue
