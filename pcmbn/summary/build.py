@@ -74,17 +74,21 @@ def build_summary_data(
             }
         )
     unit_group = {u.code: group_of(catalog, u) for u in expected}
+    # Map each value's unit to its group once (per indicator and group it cost 3 s at 5,000).
+    grouped = (
+        dict(
+            tuple(
+                now.assign(_group=now["unit_code"].map(unit_group)).groupby(["indicator", "_group"])
+            )
+        )
+        if not now.empty
+        else {}
+    )
+    empty = now.iloc[0:0]
     by_group = []
     for code, ind in catalog.indicators.items():
         for key, label in GROUP_LABELS.items():
-            rows = (
-                now[
-                    (now["indicator"] == code)
-                    & now["unit_code"].map(lambda u, k=key: unit_group.get(u) == k)
-                ]
-                if not now.empty
-                else now
-            )
+            rows = grouped.get((code, key), empty)
             by_group.append(
                 {
                     "code": code,
@@ -100,10 +104,16 @@ def build_summary_data(
                 }
             )
     unit_codes = [u.code for u in expected]
-    matrix = pd.DataFrame(index=list(catalog.indicators), columns=unit_codes, dtype="float64")
-    for row in now.itertuples():
-        if row.unit_code in matrix.columns:
-            matrix.loc[row.indicator, row.unit_code] = row.period_value
+    # One pivot, not a cell-by-cell `.loc` (90,000 assignments took 13 s for 5,000 units).
+    present = now[now["unit_code"].isin(unit_codes)] if not now.empty else now
+    matrix = (
+        present.groupby(["indicator", "unit_code"])["period_value"].last().unstack()
+        if not present.empty
+        else pd.DataFrame()
+    )
+    matrix = matrix.reindex(index=list(catalog.indicators), columns=unit_codes).astype("float64")
+    matrix.columns.name = None
+    matrix.index.name = None
     units_frame = pd.DataFrame(
         [
             {
