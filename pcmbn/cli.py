@@ -599,7 +599,7 @@ def packet_command(
     if document["missing_periods"]:
         console.print(
             "[yellow]Chưa đủ số liệu: không có báo cáo nào của "
-            + ", ".join(document["missing_periods"])
+            + ", ".join(f"tháng {int(c[5:7])}/{c[:4]}" for c in document["missing_periods"])
             + " (gói ghi rõ điều này).[/yellow]",
             highlight=False,
         )
