@@ -32,7 +32,8 @@ def _base_workbooks(period: str) -> dict[str, dict[str, bytes]]:
     plan = catalog.plan(PLAN_ID)
     bases: dict[str, dict[str, bytes]] = {}
     kinds = {u.kind: u for u in catalog.registry(plan).units.values()}
-    rng = random.Random(2026)
+    rng = random.Random(2026)  # same figures every month, so cumulatives add up
+    month = int(period[5:7])
     for kind, example in sorted(kinds.items()):
         unit = Unit(
             code=CODE_MARK,
@@ -46,7 +47,7 @@ def _base_workbooks(period: str) -> dict[str, dict[str, bytes]]:
             value = (
                 round(rng.uniform(1, 40), 1) if ind.value_type == "decimal" else rng.randint(1, 9)
             )
-            values[ind.code] = (value, value * 3)
+            values[ind.code] = (value, value * month)  # year-to-date consistent month to month
         for ind in catalog.indicators_for(kind):  # "Trong đó" rows never above their parent
             if ind.parent and ind.parent in values:
                 parent = values[ind.parent]
