@@ -139,8 +139,8 @@ def archive_file(item: InboxFile, archive_root: str, scratch: Path) -> Received:
         dst_fs.put_file(str(tmp_local), partial)
         crash_point("archive")
         dst_fs.mv(partial, target)
-    local = Path(target) if _is_local(dst_fs) else scratch / f"{sha}{suffix}"
-    if _is_local(dst_fs):
+    local = Path(target) if is_local(dst_fs) else scratch / f"{sha}{suffix}"
+    if is_local(dst_fs):
         tmp_local.unlink(missing_ok=True)
     else:
         tmp_local.replace(local)
@@ -149,7 +149,8 @@ def archive_file(item: InboxFile, archive_root: str, scratch: Path) -> Received:
     )
 
 
-def _is_local(fs: fsspec.AbstractFileSystem) -> bool:
+def is_local(fs: fsspec.AbstractFileSystem) -> bool:
+    """True for the local disk (paths can be handed to openpyxl as they are)."""
     protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
     return protocol in ("file", "local")
 

@@ -205,13 +205,14 @@ def provincial_totals(values: pd.DataFrame, catalog: Catalog) -> dict[str, dict[
     for code in catalog.indicators:
         rows = values[values["indicator"] == code] if not values.empty else values
         totals[code] = {
-            "period": _number(rows["period_value"].sum(min_count=1)) if not rows.empty else None,
-            "cumulative": _number(rows["cumulative"].sum(min_count=1)) if not rows.empty else None,
+            key: json_number(rows[column].sum(min_count=1)) if not rows.empty else None
+            for key, column in (("period", "period_value"), ("cumulative", "cumulative"))
         }
     return totals
 
 
-def _number(value: Any) -> int | float | None:
+def json_number(value: Any) -> int | float | None:
+    """A number as JSON shows it: None for no data, integers without ".0", 6 decimals."""
     if value is None or pd.isna(value):
         return None
     value = float(value)

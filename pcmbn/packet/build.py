@@ -17,7 +17,7 @@ import pandas as pd
 from pcmbn.catalog import Catalog
 from pcmbn.domain import Aggregation, Milestone, MilestoneKind, Plan, Unit
 from pcmbn.errors import PcmbnError
-from pcmbn.monthly import applicable_values, completeness
+from pcmbn.monthly import applicable_values, completeness, json_number
 from pcmbn.packet.model import (
     COMPLETENESS_COLUMNS,
     NARRATIVES_COLUMNS,
@@ -32,8 +32,7 @@ from pcmbn.packet.model import (
 )
 from pcmbn.periods import Period, PeriodKind, data_window, months_between, parse_period
 from pcmbn.store.history import HistoryStore
-from pcmbn.summary.build import GROUP_LABELS, NOT_STARTED, group_of
-from pcmbn.text import fold
+from pcmbn.summary.build import GROUP_LABELS, change, group_of, task_progress
 
 MILESTONE_VI = {MilestoneKind.SO_KET: "sơ kết", MilestoneKind.TONG_KET: "tổng kết"}
 
@@ -125,8 +124,8 @@ def build_packet_data(
                 "value": value,
                 "previous": before,
                 "last_year": year_ago,
-                "change_prev_pct": _change(value, before),
-                "change_year_pct": _change(value, year_ago),
+                "change_prev_pct": change(value, before),
+                "change_year_pct": change(value, year_ago),
             }
         )
 
@@ -204,7 +203,7 @@ def build_packet_data(
         by_unit=by_unit,
         by_group=by_group,
         completeness=_completeness(catalog, plan, months, submissions, group_label),
-        tasks=_tasks(store, plan, end, expected_end),
+        tasks=task_progress(store, plan, end, expected_end)[list(TASKS_COLUMNS)],
         narratives=_narratives(store, plan, codes, units, group_label),
         sources=sources.reset_index(drop=True),
         refs=refs,
@@ -212,7 +211,7 @@ def build_packet_data(
         campaign_months=campaign_months,
         by_campaign=by_campaign,
         json_totals={
-            code: _json_number(span_by_code[code]["period_value"].sum())
+            code: json_number(span_by_code[code]["period_value"].sum())
             if code in span_by_code
             else None
             for code in catalog.indicators
@@ -301,19 +300,6 @@ def _series(
     return pd.DataFrame(rows, columns=SERIES_COLUMNS)
 
 
-def _change(this: float, before: float) -> float:
-    if pd.isna(this) or pd.isna(before) or before == 0:
-        return float("nan")
-    return (this - before) / before
-
-
-def _json_number(value: float) -> int | float | None:
-    if value is None or pd.isna(value):
-        return None
-    value = float(value)
-    return int(value) if value.is_integer() else round(value, 6)
-
-
 def _completeness(
     catalog: Catalog,
     plan: Plan,
@@ -343,33 +329,6 @@ def _completeness(
         for code, c in sorted(counts.items(), key=lambda kv: order.index(kv[0]))
     ]
     return pd.DataFrame(rows, columns=COMPLETENESS_COLUMNS)
-
-
-def _tasks(store: HistoryStore, plan: Plan, end: Period, expected: list[Unit]) -> pd.DataFrame:
-    """Each plan task × its assigned units: latest status and results up to the span's end."""
-    latest = store.current_tasks(plan.id, end.code)
-    by_key = {(r.unit_code, r.task_code): r for r in latest.itertuples()}
-    rows = []
-    for task in plan.tasks:
-        for unit in expected:
-            if not task.assigned_to(unit.kind):
-                continue
-            found = by_key.get((unit.code, task.code))
-            status = found.status if found is not None else None
-            rows.append(
-                {
-                    "task_code": task.code,
-                    "task_text": task.text,
-                    "unit_code": unit.code,
-                    "unit_name": unit.name,
-                    "status": status,
-                    "result": found.result if found is not None else None,
-                    "difficulty": found.difficulty if found is not None else None,
-                    "period": found.period if found is not None else None,
-                    "not_started": status is None or fold(str(status)) == NOT_STARTED,
-                }
-            )
-    return pd.DataFrame(rows, columns=TASKS_COLUMNS)
 
 
 def _narratives(

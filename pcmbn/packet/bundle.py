@@ -17,11 +17,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from fsspec.core import url_to_fs
 
 from pcmbn.clock import OFFICE_TZ
 from pcmbn.faults import crash_point
+from pcmbn.intake import is_local
+from pcmbn.monthly import json_number
 from pcmbn.packet.charts import write_charts
 from pcmbn.packet.model import PacketData
 from pcmbn.packet.report import write_report
@@ -96,7 +97,7 @@ def build_manifest(
     value_of = dict(zip(sources["source_id"], sources["value"], strict=True))
     used = {ref for by_file in numbers.values() for ref in by_file.values()}
     refs = {
-        key: {"value": _json_number(sum(value_of[i] for i in ids)), "sources": ids}
+        key: {"value": json_number(sum(value_of[i] for i in ids)), "sources": ids}
         for key, ids in sorted(data.refs.items())
         if key in used
     }
@@ -131,7 +132,7 @@ def build_manifest(
                 "unit_code": r.unit_code,
                 "period": r.period,
                 "indicator": r.code,
-                "value": _json_number(r.value),
+                "value": json_number(r.value),
                 "sha256": r.sha256,
                 "sheet": r.sheet,
                 "cell": r.cell,
@@ -226,12 +227,7 @@ def archive_packet(payload: bytes, digest: str, archive_root: str) -> str:
         with fs.open(partial, "wb") as handle:
             handle.write(payload)
         fs.mv(partial, target)
-    return fs.unstrip_protocol(target) if not _is_local(fs) else target
-
-
-def _is_local(fs: Any) -> bool:
-    protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
-    return protocol in ("file", "local")
+    return fs.unstrip_protocol(target) if not is_local(fs) else target
 
 
 def _atomic_write(path: Path, payload: bytes) -> None:
@@ -242,10 +238,3 @@ def _atomic_write(path: Path, payload: bytes) -> None:
 
 def _sha256(payload: bytes) -> str:
     return hashlib.sha256(payload).hexdigest()
-
-
-def _json_number(value: Any) -> int | float | None:
-    if value is None or pd.isna(value):
-        return None
-    value = float(value)
-    return int(value) if value.is_integer() else round(value, 6)

@@ -69,8 +69,8 @@ def build_summary_data(
                 "cumulative": total(now, code, "cumulative"),
                 "previous": before,
                 "last_year": year_ago,
-                "change_prev_pct": _change(this, before),
-                "change_year_pct": _change(this, year_ago),
+                "change_prev_pct": change(this, before),
+                "change_year_pct": change(this, year_ago),
             }
         )
     unit_group = {u.code: group_of(catalog, u) for u in expected}
@@ -164,13 +164,22 @@ def build_summary_data(
     )
 
 
-def _change(this: float, before: float) -> float:
+def change(this: float, before: float) -> float:
+    """(this − before) / before as a fraction; NaN when either is missing or the base is 0."""
     if pd.isna(this) or pd.isna(before) or before == 0:
         return float("nan")
     return (this - before) / before
 
 
 def _tasks(store: HistoryStore, plan: Plan, period: Period, expected: list[Unit]) -> pd.DataFrame:
+    return task_progress(store, plan, period, expected).drop(columns="period")
+
+
+def task_progress(
+    store: HistoryStore, plan: Plan, period: Period, expected: list[Unit]
+) -> pd.DataFrame:
+    """Each plan task × its assigned units: latest status, results and the month reported,
+    up to `period` (the monthly summary and the conference packets both show it)."""
     latest = store.current_tasks(plan.id, period.code)
     by_key = {(r.unit_code, r.task_code): r for r in latest.itertuples()}
     rows = []
@@ -189,6 +198,7 @@ def _tasks(store: HistoryStore, plan: Plan, period: Period, expected: list[Unit]
                     "status": status,
                     "result": found.result if found is not None else None,
                     "difficulty": found.difficulty if found is not None else None,
+                    "period": found.period if found is not None else None,
                     "not_started": status is None or fold(str(status)) == NOT_STARTED,
                 }
             )
@@ -202,6 +212,7 @@ def _tasks(store: HistoryStore, plan: Plan, period: Period, expected: list[Unit]
             "status",
             "result",
             "difficulty",
+            "period",
             "not_started",
         ],
     )
