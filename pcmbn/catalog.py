@@ -20,10 +20,12 @@ from pydantic import BaseModel, ValidationError
 
 from pcmbn.domain import (
     ALL_KINDS,
+    WHOLE,
     Indicator,
     PacketSpec,
     Plan,
     Rule,
+    Successor,
     TemplateSpec,
     Unit,
     UnitKind,
@@ -39,6 +41,7 @@ RULES_FILE = "rules.yaml"
 KINDS_FILE = "unit_kinds.yaml"
 TEMPLATE_FILE = "template.yaml"
 PACKET_FILE = "packet.yaml"
+SUCCESSORS_FILE = "successors.csv"
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -71,6 +74,7 @@ class Catalog:
     rules: dict[str, Rule]
     template: TemplateSpec
     packet: PacketSpec = field(default_factory=lambda: PacketSpec())
+    successors: tuple[Successor, ...] = ()
     _children: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     def plan(self, plan_id: str) -> Plan:
@@ -126,8 +130,18 @@ def _load_cached(root: Path) -> Catalog:
         if ind.parent:
             children.setdefault(ind.parent, []).append(ind.code)
     packet = _load_packet(root / PACKET_FILE, indicators)
+    successors = _load_successors(root / SUCCESSORS_FILE, registries)
     return Catalog(
-        root, indicators, kinds, registries, plans, rules, template, packet, _children=children
+        root,
+        indicators,
+        kinds,
+        registries,
+        plans,
+        rules,
+        template,
+        packet,
+        successors=successors,
+        _children=children,
     )
 
 
@@ -320,3 +334,92 @@ def _load_rules(path: Path) -> dict[str, Rule]:
         rule_id: _model(Rule, {"id": rule_id, **(spec or {})}, path, f"quy tắc {rule_id}")
         for rule_id, spec in data.items()
     }
+
+
+# --- unit lineage (issue 18) --------------------------------------------------------------------
+
+_SUCCESSOR_FIELDS = ("registry_from", "unit_from", "registry_to", "unit_to", "from_date", "share")
+
+
+def _load_successors(path: Path, registries: dict[str, UnitRegistry]) -> tuple[Successor, ...]:
+    """Unit lineage; optional (a catalog without the file has no lineage).
+
+    Every row must name units that exist, a predecessor that had closed before `from_date` and a
+    successor that was open on it, so a comparison never follows an edge into nothing.
+    """
+    if not path.exists():
+        return ()
+    rows = _read_csv(path)
+    missing = [name for name in _SUCCESSOR_FIELDS if rows and name not in rows[0]]
+    if missing:
+        raise CatalogError(f"Danh mục sai — {path}: thiếu cột {', '.join(missing)}.")
+    edges: list[Successor] = []
+    seen: dict[tuple[str, str, str, str], int] = {}
+    lines: dict[tuple[str, str], list[int]] = {}
+    for line, row in enumerate(rows, start=2):
+        entry = f"dòng {line} ({row.get('unit_from') or '?'} → {row.get('unit_to') or '?'})"
+        data = {k: v or None for k, v in row.items()}
+        for side in ("registry_from", "registry_to"):
+            if data.get(side):
+                data[side] = str(data[side]).removesuffix(".csv")
+        edge = _model(Successor, data, path, entry)
+        old = _lineage_unit(path, entry, registries, edge.registry_from, edge.unit_from)
+        new = _lineage_unit(path, entry, registries, edge.registry_to, edge.unit_to)
+        if old.valid_to is None or old.valid_to >= edge.from_date:
+            raise CatalogError(
+                f"Danh mục sai — {path}, {entry}: đơn vị {old.code} ({edge.registry_from}) chưa "
+                f"kết thúc trước ngày {edge.from_date:%d/%m/%Y} (cột valid_to của đơn vị)."
+            )
+        if not new.active_on(edge.from_date):
+            raise CatalogError(
+                f"Danh mục sai — {path}, {entry}: đơn vị {new.code} ({edge.registry_to}) không "
+                f"hoạt động vào ngày {edge.from_date:%d/%m/%Y} (cột valid_from, valid_to)."
+            )
+        key = (edge.registry_from, edge.unit_from, edge.registry_to, edge.unit_to)
+        if key in seen:
+            raise CatalogError(f"Danh mục sai — {path}, {entry}: trùng với dòng {seen[key]}.")
+        seen[key] = line
+        lines.setdefault((edge.registry_from, edge.unit_from), []).append(line)
+        edges.append(edge)
+    for (registry, code), where in lines.items():
+        group = [e for e in edges if (e.registry_from, e.unit_from) == (registry, code)]
+        fractions = [e for e in group if e.share != WHOLE]
+        if not fractions:
+            continue
+        total = sum(e.fraction for e in fractions)
+        if len(fractions) != len(group) or abs(total - 1) > 0.001:
+            shown = ", ".join(str(n) for n in where)
+            raise CatalogError(
+                f"Danh mục sai — {path}, dòng {shown}: tỷ lệ chia của đơn vị {code} ({registry}) "
+                f"cộng lại bằng {total:.4f}; các tỷ lệ phải cộng lại bằng 1 và không trộn với "
+                f'"{WHOLE}".'
+            )
+    return tuple(edges)
+
+
+def _lineage_unit(
+    path: Path, entry: str, registries: dict[str, UnitRegistry], registry: str, code: str
+) -> Unit:
+    found = registries.get(registry)
+    if found is None:
+        raise CatalogError(
+            f'Danh mục sai — {path}, {entry}: không có danh sách đơn vị "{registry}" trong thư mục '
+            f"{UNITS_DIR}/."
+        )
+    unit = found.get(code)
+    if unit is None:
+        raise CatalogError(
+            f'Danh mục sai — {path}, {entry}: không có đơn vị "{code}" trong danh sách '
+            f"{found.path.name}."
+        )
+    return unit
+
+
+def successors_of(catalog: Catalog, registry: str, code: str) -> list[Successor]:
+    """The edges out of a closed unit (empty for a unit that did not close)."""
+    return [e for e in catalog.successors if (e.registry_from, e.unit_from) == (registry, code)]
+
+
+def predecessors_of(catalog: Catalog, registry: str, code: str) -> list[Successor]:
+    """The edges into a unit of today: whose figures its comparisons show ("đơn vị tiền thân")."""
+    return [e for e in catalog.successors if (e.registry_to, e.unit_to) == (registry, code)]

@@ -252,3 +252,39 @@ class PacketSpec(_Model):
 
     charts: tuple[ChartSpec, ...] = ()
     workstreams: tuple[Workstream, ...] = ()
+
+
+# --- unit lineage (issue 18) --------------------------------------------------------------------
+
+WHOLE = "whole"
+
+
+class Successor(_Model):
+    """One edge of unit lineage: `unit_from` (closed) handed its work to `unit_to` on `from_date`.
+
+    History stays under the units as they were; lineage only tells comparisons by unit (same
+    period last year, trends) which predecessors' figures to show beside a unit of today.
+    `share` is "whole" (the successor inherits all of the predecessor's figures; several "whole"
+    rows for one predecessor mean a split by field of work, each successor comparing the
+    indicators of its own kind) or a fraction in (0, 1] apportioning the predecessor's figures
+    (the fractions of one predecessor add up to 1, e.g. a district split into communes).
+    """
+
+    registry_from: str
+    unit_from: str
+    registry_to: str
+    unit_to: str
+    from_date: date
+    share: float | Literal["whole"]
+    basis: str | None = None
+
+    @model_validator(mode="after")
+    def _share_in_range(self) -> Successor:
+        if self.share != WHOLE and not 0 < float(self.share) <= 1:
+            raise ValueError('share phải là "whole" hoặc một số trong khoảng (0, 1]')
+        return self
+
+    @property
+    def fraction(self) -> float:
+        """The share as a number: 1 for "whole"."""
+        return 1.0 if self.share == WHOLE else float(self.share)
