@@ -233,3 +233,57 @@ def test_pcmbn_catalog_command_accepts_the_2025_catalog() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "loại đơn vị" in result.stdout
+
+
+# --- the old communes behind the district shares ------------------------------------------------
+
+_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7"}
+# The old list names a commune differently from the resolution's text.
+_OLD_NAME = {"xa hung yen nam": "xa hung yen"}
+
+
+def _name_key(text: str) -> str:
+    """Folded "type name" without a "(huyện …)" qualifier; "Hòa Tú II" and "Hòa Tú 2" meet."""
+    words = fold(re.sub(r"\s*\(.*?\)", "", text)).split()
+    words[-1] = _ROMAN.get(words[-1], words[-1])
+    key = " ".join(words)
+    return _OLD_NAME.get(key, key)
+
+
+def test_old_communes_are_the_ones_the_resolution_names() -> None:
+    old = _fixture("old_communes.csv")
+    assert len({r["old_code"] for r in old}) == len(old), "an old commune merged twice"
+    by_unit: dict[tuple[str, str], set[str]] = {}
+    for row in old:
+        by_unit.setdefault((row["registry_to"], row["unit_to"]), set()).add(
+            _name_key(row["old_name"])
+        )
+    catalog = load_catalog()
+    for registry, fixture, *_ in RESOLUTIONS:
+        codes = {_commune_key(u): u.code for u in _communes(registry)}
+        for row in _fixture(fixture):
+            code = codes[fold(f"{row['type']} {row['name']}")]
+            named = {_name_key(p) for p in row["predecessors"].split("; ")}
+            found = by_unit.get((registry, code), set())
+            assert found <= named, (row["name"], found - named)
+            if registry == NA_2025:  # every predecessor is a Nghệ An commune
+                assert found == named, (row["name"], named - found)
+            froms = {e.unit_from for e in predecessors_of(catalog, registry, code)}
+            districts = {
+                r["unit_from"] for r in old if (r["registry_to"], r["unit_to"]) == (registry, code)
+            }
+            assert froms == districts, row["name"]
+
+
+def test_district_shares_are_the_count_of_old_communes() -> None:
+    old = _fixture("old_communes.csv")
+    catalog = load_catalog()
+    for registry_from in (NA_2021, ST_2024):
+        districts = {r["unit_from"] for r in old if r["registry_from"] == registry_from}
+        for district in districts:
+            mine = [
+                r for r in old if (r["registry_from"], r["unit_from"]) == (registry_from, district)
+            ]
+            for edge in successors_of(catalog, registry_from, district):
+                count = sum(r["unit_to"] == edge.unit_to for r in mine)
+                assert edge.fraction == pytest.approx(count / len(mine), abs=0.0001), edge
