@@ -61,6 +61,7 @@ def split_units(phrase: str) -> list[str]:
 
 
 def parse(text: str) -> list[dict[str, str]]:
+    """One row per unit after the reform; a clause it cannot read stops the run (never skipped)."""
     rows: list[dict[str, str]] = []
     for number, clause in _clauses(text):
         if match := _MERGE.search(clause):
@@ -89,6 +90,7 @@ def parse(text: str) -> list[dict[str, str]]:
 
 
 def main() -> None:
+    """Write the fixture CSV with its source named in a leading `#` comment line."""
     source, out, note = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
     rows = parse(source.read_text(encoding="utf-8"))
     with out.open("w", encoding="utf-8", newline="") as handle:
