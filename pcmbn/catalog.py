@@ -130,18 +130,9 @@ def _load_cached(root: Path) -> Catalog:
         if ind.parent:
             children.setdefault(ind.parent, []).append(ind.code)
     packet = _load_packet(root / PACKET_FILE, indicators)
-    successors = _load_successors(root / SUCCESSORS_FILE, registries)
+    lineage = _load_successors(root / SUCCESSORS_FILE, registries)
     return Catalog(
-        root,
-        indicators,
-        kinds,
-        registries,
-        plans,
-        rules,
-        template,
-        packet,
-        successors=successors,
-        _children=children,
+        root, indicators, kinds, registries, plans, rules, template, packet, lineage, children
     )
 
 
