@@ -310,7 +310,7 @@ def test_completeness_has_one_row_per_expected_unit_in_order(catalog: Catalog, p
     subs = _submissions(
         ("CA_TINH", "accepted", at(12), None),
         ("BP_TINH", "rejected", at(13), None),
-        ("SO_YTE", "accepted", at(12), None),  # a unit not expected this month
+        ("SO_YTE", "accepted", at(12), None),  # not among the expected units
     )
     table = completeness(expected, subs, plan, JULY)
     assert table["unit_code"].tolist() == ["SO_LDTBXH", "CA_TINH", "BP_TINH"]
