@@ -372,6 +372,7 @@ def test_history_gives_expected_cumulative_and_outlier_bound(
     frame, contexts = build_frame([ordinary], catalog, history)
     cumulative = one(frame, kind="value", code="DT01", col="cumulative")
     assert cumulative["expected_cumulative"] == 7.0 + 4.0
+    assert pd.isna(cumulative["outlier_high"])  # bounds judge Kỳ này only
     params = contexts[cumulative["row_id"]].params
     assert (params["previous"], params["expected"], params["difference"]) == ("7", "11", "1")
     period = one(frame, kind="value", code="DT01", col="period")
