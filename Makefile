@@ -8,7 +8,7 @@ export GX_ANALYTICS_ENABLED ?= False
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 300
 DEMO_HOME ?= data
 
-.PHONY: install test lint demo bench samples clean
+.PHONY: install test test-fast lint demo bench samples clean
 
 install: $(VENV)/.installed
 
@@ -30,6 +30,10 @@ lint: install
 
 test: install lint
 	$(BIN)/pytest
+
+# The fast tier (under 2 minutes on 2 cores): everything not marked slow, no lint.
+test-fast: install
+	$(BIN)/pytest -m "not slow"
 
 # The standing office's month, end to end on the committed sample reports.
 demo: install

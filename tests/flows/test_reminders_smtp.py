@@ -176,6 +176,7 @@ def test_remind_dry_run_then_send(
         assert action in log.stdout
 
 
+@pytest.mark.slow
 def test_wrong_password_fails_every_reminder_with_one_line(
     smtp_server: Inbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -38,6 +38,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     }
 
 
+@pytest.mark.slow
 def test_json_is_the_contract_and_clean(files: dict[str, Path], tmp_path: Path) -> None:
     result = _check(
         str(files["good"]),
@@ -66,6 +67,7 @@ def test_json_is_the_contract_and_clean(files: dict[str, Path], tmp_path: Path) 
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_exit_zero_when_all_accepted_and_data_docs(files: dict[str, Path], tmp_path: Path) -> None:
     result = _check(str(files["good"]), "--no-feedback", "--data-docs", str(tmp_path / "docs"))
     assert result.returncode == 0, result.stderr
@@ -73,6 +75,7 @@ def test_exit_zero_when_all_accepted_and_data_docs(files: dict[str, Path], tmp_p
     assert (tmp_path / "docs" / "index.html").is_file()
 
 
+@pytest.mark.slow
 def test_text_names_the_cell_and_the_feedback(files: dict[str, Path], tmp_path: Path) -> None:
     result = _check(str(files["bad"]), "--feedback", str(tmp_path))
     assert result.returncode == 1

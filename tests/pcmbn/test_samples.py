@@ -45,6 +45,7 @@ def _digests(root: Path) -> dict[str, str]:
     }
 
 
+@pytest.mark.slow
 def test_same_seed_same_bytes_other_seed_other_bytes(two_months: SampleSet, tmp_path: Path) -> None:
     again = _generate(tmp_path / "again")
     assert _digests(two_months.root) == _digests(again.root)
