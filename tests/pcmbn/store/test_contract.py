@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
-from pcmbn.store.history import HistoryStore, RunRecord, SubmissionRecord
+from pcmbn.store.base import RunRecord, Store, SubmissionRecord
 
 AT = datetime(2024, 8, 16, 8, tzinfo=UTC)
 
@@ -45,8 +44,7 @@ def _submission(problems: int) -> SubmissionRecord:
     )
 
 
-def test_a_file_validated_again_keeps_only_its_newest_problems(tmp_path: Path) -> None:
-    store = HistoryStore(tmp_path / "h.duckdb")
+def test_a_file_validated_again_keeps_only_its_newest_problems(store: Store) -> None:
     store.record_run(RunRecord("r1", "P", "2024-07", None, AT, [_submission(1)]))
     store.record_run(RunRecord("r2", "P", "2024-07", None, AT, [_submission(3)]))
     assert store.counts()["problems"] == 3
@@ -55,8 +53,7 @@ def test_a_file_validated_again_keeps_only_its_newest_problems(tmp_path: Path) -
     assert (counts["problems"], counts["submissions"], counts["submission_values"]) == (0, 1, 1)
 
 
-def test_audit_log_is_in_order_and_filtered_by_period(tmp_path: Path) -> None:
-    store = HistoryStore(tmp_path / "h.duckdb")
+def test_audit_log_is_in_order_and_filtered_by_period(store: Store) -> None:
     store.audit(AT, "an", "run", "P", "2024-07", "first")
     store.audit_many(
         [(AT, "an", "remind", "P", "2024-08", "x"), (AT, "an", "run", "P", "2024-07", "y")]
