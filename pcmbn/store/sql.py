@@ -221,10 +221,12 @@ class SqlStore(ABC):
         )
 
     def submissions_in(self, plan_id: str, periods: list[str]) -> pd.DataFrame:
-        """Every submission recorded for the plan in any of the periods (a packet's span)."""
+        """Every submission recorded for the plan in any of the periods (a packet's span), by
+        period, then newest first as `submissions`."""
         marks = ", ".join("?" for _ in periods) or "NULL"
         return self._frame(
-            f"SELECT * FROM submissions WHERE plan_id = ? AND period IN ({marks})",
+            f"SELECT * FROM submissions WHERE plan_id = ? AND period IN ({marks}) "
+            "ORDER BY period, received_at DESC, sha256",
             [plan_id, *periods],
         )
 
