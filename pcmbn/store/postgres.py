@@ -105,7 +105,7 @@ class _PostgresSession(Session):
         # month is millions of values, too many for row-by-row statements.
         columns = ", ".join(frame.columns)
         self.con.execute(
-            f"CREATE TEMPORARY TABLE incoming (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP"
+            f"CREATE TEMPORARY TABLE incoming (LIKE {table} INCLUDING DEFAULTS)"
         )
         with self.con.cursor().copy(f"COPY incoming ({columns}) FROM STDIN") as copy:
             for row in frame.itertuples(index=False, name=None):
