@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pcmbn.errors import PcmbnError
 from pcmbn.store.sql import TIME_ZONE, Session, SqlStore, migrate
 
 #: Advisory-lock key of the migrations (any constant unlikely to clash with another program).
@@ -104,9 +105,7 @@ class _PostgresSession(Session):
         # COPY into a temporary table, then one INSERT … ON CONFLICT DO NOTHING: a national
         # month is millions of values, too many for row-by-row statements.
         columns = ", ".join(frame.columns)
-        self.con.execute(
-            f"CREATE TEMPORARY TABLE incoming (LIKE {table} INCLUDING DEFAULTS)"
-        )
+        self.con.execute(f"CREATE TEMPORARY TABLE incoming (LIKE {table} INCLUDING DEFAULTS)")
         with self.con.cursor().copy(f"COPY incoming ({columns}) FROM STDIN") as copy:
             for row in frame.itertuples(index=False, name=None):
                 copy.write_row([_native(v) for v in row])
@@ -141,7 +140,17 @@ class PostgresStore(SqlStore):
     def _connect(self) -> Any:
         import psycopg  # imported here: the DuckDB default never needs it
 
-        return psycopg.connect(self.url, autocommit=True, options=f"-c TimeZone={TIME_ZONE}")
+        try:
+            return psycopg.connect(
+                self.url, autocommit=True, options=f"-c TimeZone={TIME_ZONE}", connect_timeout=30
+            )
+        except psycopg.OperationalError as failed:
+            # Unreachable server, wrong password, missing database: the officer can fix these.
+            reason = str(failed).strip().splitlines()[-1] if str(failed).strip() else ""
+            raise PcmbnError(
+                f"Không kết nối được kho lịch sử PostgreSQL {_redacted(self.url)} "
+                f"(biến PCMBN_STORE): {reason}"
+            ) from failed
 
     @contextmanager
     def _session(self) -> Iterator[Session]:

@@ -440,3 +440,14 @@ def test_two_periods_write_together_on_postgresql(
     assert errors == []
     assert store.counts()["submissions"] == 2
     assert set(store.current_values("P", ["2024-07", "2024-08"])["sha256"]) == {"1" * 64, "2" * 64}
+
+
+def test_an_unreachable_server_is_one_vietnamese_line() -> None:
+    from pcmbn.errors import PcmbnError
+
+    store = open_store("postgresql://pcmbn:secret@127.0.0.1:1/history")
+    with pytest.raises(PcmbnError) as refused:
+        store.counts()
+    message = str(refused.value)
+    assert "Không kết nối được kho lịch sử PostgreSQL" in message and "PCMBN_STORE" in message
+    assert "secret" not in message
