@@ -9,8 +9,8 @@ from prefect import flow, get_run_logger
 from pcmbn.approval import approve_period
 from pcmbn.catalog import load_catalog
 from pcmbn.periods import parse_period
-from pcmbn.settings import outputs_dir, store_path
-from pcmbn.store.history import HistoryStore
+from pcmbn.settings import outputs_dir, store_target
+from pcmbn.store import open_store
 
 
 @flow(name="approve-period")
@@ -19,7 +19,7 @@ def approve(plan: str, period: str, note: str | None = None) -> dict[str, Any]:
     catalog = load_catalog()
     the_plan, the_period = catalog.plan(plan), parse_period(period)
     approval = approve_period(
-        HistoryStore(store_path()),
+        open_store(store_target()),
         catalog,
         the_plan,
         the_period,

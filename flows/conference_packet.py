@@ -14,7 +14,7 @@ from prefect.artifacts import create_markdown_artifact
 
 from pcmbn.catalog import load_catalog
 from pcmbn.packet.build import resolve_milestone, span_months
-from pcmbn.settings import archive_root, packets_dir, store_path
+from pcmbn.settings import archive_root, packets_dir, store_target
 from pcmbn.storage import remote_path
 from tasks.packet import read_packet_data, write_and_record_packet
 
@@ -29,9 +29,9 @@ def conference_packet(
     the_plan = catalog.plan(plan)
     the_milestone = resolve_milestone(the_plan, milestone, period)
     months = span_months(the_plan, the_milestone, start)
-    data = read_packet_data(str(store_path()), the_plan.id, the_milestone, months)
+    data = read_packet_data(str(store_target()), the_plan.id, the_milestone, months)
     files = write_and_record_packet(
-        data, str(store_path()), str(packets_dir(the_plan.id)), archive_root()
+        data, str(store_target()), str(packets_dir(the_plan.id)), archive_root()
     )
     logger.info("packet %s sha256 %s", files.zip_path, files.sha256)
     document = {

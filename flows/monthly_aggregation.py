@@ -33,9 +33,10 @@ from pcmbn.monthly import (
 )
 from pcmbn.periods import last_closed_month, parse_period
 from pcmbn.runners import chunk_size, task_runner
-from pcmbn.settings import archive_root, default_inbox, home_dir, outputs_dir, store_path
+from pcmbn.settings import archive_root, default_inbox, home_dir, outputs_dir, store_target
 from pcmbn.storage import remote_path
-from pcmbn.store.history import HistoryStore, RunRecord
+from pcmbn.store import open_store
+from pcmbn.store.history import RunRecord
 from pcmbn.validation.submission import Submission
 from tasks.intake import archive_chunk, read_chunk
 from tasks.outputs import publish_outputs, write_feedback_files, write_outputs
@@ -117,7 +118,7 @@ def _run(
 ) -> dict[str, Any]:
     started = datetime.now(tz=UTC)
     out = outputs_dir(plan.id, period.code)
-    store = str(store_path())
+    store = str(store_target())
     where = (
         resolve_inbox(inbox, plan.id, period.code) if inbox else default_inbox(plan.id, period.code)
     )
@@ -128,7 +129,7 @@ def _run(
     history = load_history(store, plan.id, period.code)
     result = validate_all(opaque(subs), opaque(history), str(out / "data_docs"))
 
-    history_store = HistoryStore(store_path())
+    history_store = open_store(store_target())
     locked = history_store.active_approval(plan.id, period.code) is not None
     known = history_store.known([r.sha256 for r in archived]) if locked else set()
     records = []

@@ -18,7 +18,7 @@ from pcmbn.catalog import load_catalog
 from pcmbn.clock import today_in_vietnam
 from pcmbn.periods import parse_period
 from pcmbn.reminders import reminder_days
-from pcmbn.settings import store_path
+from pcmbn.settings import store_target
 from tasks.reminders import list_reminders, send_reminders
 
 
@@ -41,14 +41,14 @@ def unit_reminders(
     for one in periods:
         if refresh:
             monthly_aggregation(the_plan.id, one.code, inbox)
-        reminders = list_reminders(str(store_path()), the_plan.id, one.code)
+        reminders = list_reminders(str(store_target()), the_plan.id, one.code)
         if not send:
             results += [
                 {"unit_code": r.unit_code, "to": r.to, "subject": r.subject, "sent": False}
                 for r in reminders
             ]
             continue
-        deliveries = send_reminders(str(store_path()), the_plan.id, one.code, reminders)
+        deliveries = send_reminders(str(store_target()), the_plan.id, one.code, reminders)
         results += [
             {"unit_code": d.unit_code, "to": d.to, "sent": d.sent, "error": d.error}
             for d in deliveries

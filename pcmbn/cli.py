@@ -378,13 +378,13 @@ def status_command(plan: PlanOption, period: PeriodOption) -> None:
     from pcmbn.clock import OFFICE_TZ
     from pcmbn.monthly import completeness
     from pcmbn.periods import due_date, format_date_vi, parse_period
-    from pcmbn.settings import store_path
-    from pcmbn.store.history import HistoryStore
+    from pcmbn.settings import store_target
+    from pcmbn.store import open_store
 
     catalog = load_catalog()
     the_plan = catalog.plan(plan)
     the_period = parse_period(period)
-    store = HistoryStore(store_path())
+    store = open_store(store_target())
     table_data = completeness(
         catalog.expected_units(the_plan, the_period),
         store.submissions(the_plan.id, the_period.code),
@@ -436,13 +436,13 @@ def approve_command(
     from pcmbn.approval import approve_period
     from pcmbn.catalog import load_catalog
     from pcmbn.periods import parse_period
-    from pcmbn.settings import outputs_dir, store_path
-    from pcmbn.store.history import HistoryStore
+    from pcmbn.settings import outputs_dir, store_target
+    from pcmbn.store import open_store
 
     catalog = load_catalog()
     the_plan, the_period = catalog.plan(plan), parse_period(period)
     approval = approve_period(
-        HistoryStore(store_path()),
+        open_store(store_target()),
         catalog,
         the_plan,
         the_period,
@@ -469,12 +469,12 @@ def reopen_command(
     from pcmbn.approval import reopen_period
     from pcmbn.catalog import load_catalog
     from pcmbn.periods import parse_period
-    from pcmbn.settings import store_path
-    from pcmbn.store.history import HistoryStore
+    from pcmbn.settings import store_target
+    from pcmbn.store import open_store
 
     catalog = load_catalog()
     the_plan, the_period = catalog.plan(plan), parse_period(period)
-    reopen_period(HistoryStore(store_path()), the_plan, the_period, reason)
+    reopen_period(open_store(store_target()), the_plan, the_period, reason)
     console.print(
         f"Đã mở lại kỳ {the_period.label_vi} ({the_plan.id}). Chạy lại: pcmbn run "
         f"--plan {the_plan.id} --period {the_period.code}",
@@ -501,13 +501,13 @@ def remind_command(
     from pcmbn.console import route_logs_to_file
     from pcmbn.periods import parse_period
     from pcmbn.reminders import SmtpSettings, record_deliveries, reminders_for, send_all
-    from pcmbn.settings import outputs_dir, store_path
-    from pcmbn.store.history import HistoryStore
+    from pcmbn.settings import outputs_dir, store_target
+    from pcmbn.store import open_store
 
     route_logs_to_file()
     catalog = load_catalog()
     the_plan, the_period = catalog.plan(plan), parse_period(period)
-    store = HistoryStore(store_path())
+    store = open_store(store_target())
     if store.submissions(the_plan.id, the_period.code).empty and not store.runs(
         the_plan.id, the_period.code
     ):
@@ -614,13 +614,13 @@ def log_command(
     from pcmbn.catalog import load_catalog
     from pcmbn.clock import OFFICE_TZ
     from pcmbn.periods import parse_period
-    from pcmbn.settings import store_path
-    from pcmbn.store.history import HistoryStore
+    from pcmbn.settings import store_target
+    from pcmbn.store import open_store
 
     catalog = load_catalog()
     the_plan = catalog.plan(plan)
     code = parse_period(period).code if period else None
-    rows = HistoryStore(store_path()).audit_log(the_plan.id, code)
+    rows = open_store(store_target()).audit_log(the_plan.id, code)
     table = Table("#", "Thời điểm", "Người", "Việc", "Kỳ", "Chi tiết", title=f"Nhật ký {plan}")
     for row in rows.itertuples():
         table.add_row(

@@ -59,6 +59,15 @@ def store_path() -> Path:
     return Path(configured).expanduser().resolve() if configured else home_dir() / "history.duckdb"
 
 
+def store_target() -> str | Path:
+    """The history store `open_store` opens: a `postgresql://…` URL in `$PCMBN_STORE` as it
+    is (a database server), else the DuckDB file of `store_path()`."""
+    configured = os.environ.get("PCMBN_STORE", "")
+    if configured.lower().startswith(("postgresql://", "postgres://")):
+        return configured
+    return store_path()
+
+
 def outputs_url() -> str | None:
     """`$PCMBN_OUTPUTS` when it names remote storage (`s3://…`, `memory://…`), else None."""
     root = os.environ.get("PCMBN_OUTPUTS", "")

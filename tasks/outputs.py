@@ -13,7 +13,7 @@ from pcmbn.catalog import load_catalog
 from pcmbn.monthly import reminder_list
 from pcmbn.periods import parse_period
 from pcmbn.storage import publish
-from pcmbn.store.history import HistoryStore
+from pcmbn.store import open_store
 from pcmbn.summary.build import build_summary_data
 from pcmbn.summary.exports import export_tables
 from pcmbn.summary.workbook import write_summary
@@ -34,7 +34,7 @@ def write_outputs(
     plan = catalog.plan(plan_id)
     period = parse_period(period_code)
     data = build_summary_data(
-        HistoryStore(Path(store_path)), catalog, plan, period, completeness, generated_at
+        open_store(store_path), catalog, plan, period, completeness, generated_at
     )
     out = Path(out_dir)
     summary = write_summary(data, out / f"TongHop_{plan.id}_{period.code}.xlsx")

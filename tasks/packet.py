@@ -16,7 +16,7 @@ from pcmbn.packet.bundle import PacketFiles, write_packet
 from pcmbn.packet.model import PacketData
 from pcmbn.periods import Period
 from pcmbn.storage import publish
-from pcmbn.store.history import HistoryStore
+from pcmbn.store import open_store
 
 
 @task(name="read-packet-data", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
@@ -24,7 +24,7 @@ def read_packet_data(
     store_path: str, plan_id: str, milestone: Milestone, months: list[Period]
 ) -> PacketData:
     catalog = load_catalog()
-    store = HistoryStore(Path(store_path))
+    store = open_store(store_path)
     return build_packet_data(store, catalog, catalog.plan(plan_id), milestone, months)
 
 
@@ -40,7 +40,7 @@ def write_and_record_packet(
         files.zip_path.with_name(files.zip_path.name + ".sha256"),
     ):
         publish(local)
-    HistoryStore(Path(store_path)).record_packet(
+    open_store(store_path).record_packet(
         {
             "sha256": files.sha256,
             "plan_id": data.plan.id,

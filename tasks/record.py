@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from pcmbn.catalog import load_catalog
 from pcmbn.periods import parse_period
-from pcmbn.store.history import HistoryStore, RunRecord
+from pcmbn.store import open_store
+from pcmbn.store.history import RunRecord
 from pcmbn.validation.history import HistoryContext, history_context, months_for_history
 
 
@@ -17,7 +16,7 @@ from pcmbn.validation.history import HistoryContext, history_context, months_for
 def load_history(store_path: str, plan_id: str, period_code: str) -> HistoryContext:
     catalog = load_catalog()
     period = parse_period(period_code)
-    store = HistoryStore(Path(store_path))
+    store = open_store(store_path)
     values = store.current_values(plan_id, months_for_history(period))
     return history_context(values, catalog, catalog.plan(plan_id), period)
 
@@ -25,4 +24,4 @@ def load_history(store_path: str, plan_id: str, period_code: str) -> HistoryCont
 @task(name="record-run", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def record_run(store_path: str, run: RunRecord) -> None:
     """One transaction: either the whole run is in the store or none of it."""
-    HistoryStore(Path(store_path)).record_run(run)
+    open_store(store_path).record_run(run)

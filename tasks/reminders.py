@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -20,7 +19,7 @@ from pcmbn.reminders import (
     send_all,
 )
 from pcmbn.settings import outputs_dir
-from pcmbn.store.history import HistoryStore
+from pcmbn.store import open_store
 
 
 @task(name="list-reminders", cache_policy=NO_CACHE)
@@ -28,7 +27,7 @@ def list_reminders(store_path: str, plan_id: str, period_code: str) -> list[Remi
     catalog = load_catalog()
     plan, period = catalog.plan(plan_id), parse_period(period_code)
     feedback = outputs_dir(plan.id, period.code) / "feedback"
-    return reminders_for(HistoryStore(Path(store_path)), catalog, plan, period, feedback)
+    return reminders_for(open_store(store_path), catalog, plan, period, feedback)
 
 
 @task(name="send-reminders", cache_policy=NO_CACHE)
@@ -39,7 +38,7 @@ def send_reminders(
     catalog = load_catalog()
     deliveries = send_all(reminders, SmtpSettings.from_env())
     record_deliveries(
-        HistoryStore(Path(store_path)),
+        open_store(store_path),
         catalog.plan(plan_id),
         parse_period(period_code),
         deliveries,

@@ -37,3 +37,28 @@ def prefect_harness() -> Iterator[None]:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[object]:
+    """A real PostgreSQL server for the session (see `tests/helpers/pg_server.py`). Skipped
+    where PostgreSQL is not installed, except in CI (`CI=true`), which must not skip it."""
+    from pg_server import MISSING, PostgresServer, find_bindir
+
+    bindir = find_bindir()
+    if bindir is None:
+        if os.environ.get("CI", "").lower() in ("true", "1"):
+            pytest.fail(MISSING, pytrace=False)
+        pytest.skip(MISSING)
+    server = PostgresServer(bindir)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: object) -> str:
+    """The URL of a new, empty database on the session's server (one per test)."""
+    return postgres_server.database()  # type: ignore[attr-defined]

@@ -171,12 +171,7 @@ def build_packet_data(
     sources = sources.rename(columns={"indicator": "code", "period_value": "value"})
     sources = sources.assign(cell=sources["period_cell"])[list(SOURCES_COLUMNS)]
 
-    submissions = store.query(
-        "SELECT * FROM submissions WHERE plan_id = ? AND period IN ("
-        + ", ".join("?" for _ in codes)
-        + ")",
-        [plan.id, *codes],
-    )
+    submissions = store.submissions_in(plan.id, codes)
     end = months[-1]
     expected_end = registry.expected(plan, end)
     return PacketData(
@@ -379,13 +374,7 @@ def _month_labels(codes: Iterable[str]) -> list[str]:
 
 def _generated_at(store: HistoryStore, plan: Plan, codes: list[str], end: Period) -> datetime:
     """The newest run over the span: the packet's date follows its data, not the clock."""
-    frame = store.query(
-        "SELECT max(started_at) AS at FROM runs WHERE plan_id = ? AND period IN ("
-        + ", ".join("?" for _ in codes)
-        + ")",
-        [plan.id, *codes],
-    )
-    at = frame["at"].iloc[0] if not frame.empty else None
-    if at is None or pd.isna(at):
+    at = store.latest_run_at(plan.id, codes)
+    if at is None:
         return datetime.combine(data_window(end).end, time(0, 0), tzinfo=UTC)
-    return pd.Timestamp(at).to_pydatetime()
+    return at

@@ -1,8 +1,11 @@
-"""The history store's schema, created and migrated by the project (DuckDB by default).
+"""The history store's schema, created and migrated by the project, the same on every backend.
 
 Migrations are numbered SQL scripts applied in order inside one transaction each; the applied
-version is recorded in `schema_version`. Add a migration by appending to `MIGRATIONS`; never edit
-one that has shipped.
+version is recorded in `schema_version`. They are written in the SQL that DuckDB and PostgreSQL
+both accept (VARCHAR, DOUBLE PRECISION, TIMESTAMPTZ, `CREATE SEQUENCE … START 1` with
+`DEFAULT nextval(…)`), so one list serves both; check a new one against both (the store's
+contract tests do). Add a migration by appending to `MIGRATIONS`; never change what a shipped one
+creates (spelling `DOUBLE` as `DOUBLE PRECISION` in DuckDB is the same type).
 """
 
 from __future__ import annotations
@@ -40,8 +43,8 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE submission_values (
         sha256 VARCHAR NOT NULL,
         indicator VARCHAR NOT NULL,
-        period_value DOUBLE,
-        cumulative DOUBLE,
+        period_value DOUBLE PRECISION,
+        cumulative DOUBLE PRECISION,
         sheet VARCHAR,
         period_cell VARCHAR,
         cumulative_cell VARCHAR,

@@ -1,0 +1,121 @@
+"""What the rest of the program may ask of the history store, whichever database holds it.
+
+`Store` is the contract both backends fulfil (`DuckDBStore`, the embedded default, and
+`PostgresStore`, for a database server); callers type against it and never write SQL. The records
+a run writes (`RunRecord`, `SubmissionRecord`) live here because they belong to the contract, not
+to a backend.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
+
+import pandas as pd
+
+#: The tables a run writes, in the order `counts()` reports them.
+TABLES = (
+    "runs",
+    "archive",
+    "submissions",
+    "submission_values",
+    "problems",
+    "task_statuses",
+    "narratives",
+)
+
+
+@dataclass
+class SubmissionRecord:
+    """Everything recorded about one received file in one run."""
+
+    sha256: str
+    original_name: str
+    received_at: datetime
+    archive_path: str
+    size: int
+    status: str  # accepted | rejected | other_period | pending
+    plan_id: str | None
+    period: str | None
+    unit_code: str | None
+    values: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    tasks: list[dict[str, Any]] = field(default_factory=list)
+    narratives: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class RunRecord:
+    run_id: str
+    plan_id: str
+    period: str
+    units: str | None
+    started_at: datetime
+    submissions: list[SubmissionRecord]
+
+
+AuditRow = tuple[datetime, str, str, str, str | None, str | None]
+
+
+@runtime_checkable
+class Store(Protocol):
+    """The history store: submissions, accepted numbers, problems, tasks, narratives, runs,
+    approvals, packets and the audit log. Every method is its own unit of work (a write is one
+    transaction); DataFrames have the same columns and dtypes on every backend."""
+
+    # --- writing ----------------------------------------------------------------------------
+
+    def record_run(self, run: RunRecord) -> None:
+        """Write a run in one transaction, then settle which submission is current per unit."""
+        ...
+
+    def approve(self, approval: dict[str, Any], actor: str, at: datetime) -> None: ...
+
+    def reopen(self, plan_id: str, period: str, actor: str, at: datetime, reason: str) -> bool: ...
+
+    def audit(
+        self,
+        at: datetime,
+        actor: str,
+        action: str,
+        plan_id: str,
+        period: str | None,
+        detail: str | None,
+    ) -> None: ...
+
+    def audit_many(self, rows: list[AuditRow]) -> None: ...
+
+    def record_packet(self, row: dict[str, Any]) -> None: ...
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def known(self, hashes: list[str]) -> set[str]: ...
+
+    def submissions(self, plan_id: str, period: str) -> pd.DataFrame: ...
+
+    def submissions_in(self, plan_id: str, periods: list[str]) -> pd.DataFrame:
+        """Every submission recorded for the plan in any of the periods (a packet's span)."""
+        ...
+
+    def current_values(self, plan_id: str, periods: list[str]) -> pd.DataFrame: ...
+
+    def current_tasks(self, plan_id: str, up_to: str) -> pd.DataFrame: ...
+
+    def current_narratives(self, plan_id: str, period: str) -> pd.DataFrame: ...
+
+    def narratives_in(self, plan_id: str, periods: list[str]) -> pd.DataFrame: ...
+
+    def runs(self, plan_id: str, period: str) -> list[str]: ...
+
+    def latest_run_at(self, plan_id: str, periods: list[str]) -> datetime | None:
+        """When the newest run over the periods started (None when none ran)."""
+        ...
+
+    def rejection_problems(self, plan_id: str, period: str) -> pd.DataFrame: ...
+
+    def active_approval(self, plan_id: str, period: str) -> dict[str, Any] | None: ...
+
+    def audit_log(self, plan_id: str, period: str | None = None) -> pd.DataFrame: ...
+
+    def counts(self) -> dict[str, int]: ...

@@ -1,0 +1,459 @@
+"""The store's logic written once, in SQL both DuckDB and PostgreSQL accept.
+
+`SqlStore` holds every query and every write of the contract (`pcmbn.store.base.Store`); a
+backend only says how to open a session and supplies the few statements that differ between
+databases (`Session`): how a batch of rows is inserted ignoring those already present, and how a
+list of hashes is staged as the relation `incoming_hashes`. Placeholders are `?`; the PostgreSQL
+session translates them. Keeping one copy of the SQL is what makes the backends agree, down to
+supersession and the order of rows.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+
+from pcmbn.faults import crash_point
+from pcmbn.store.base import TABLES, AuditRow, RunRecord
+from pcmbn.store.schema import MIGRATIONS
+
+log = logging.getLogger(__name__)
+
+#: Local time of every timestamp the store returns (both backends set it on their sessions).
+TIME_ZONE = "Asia/Ho_Chi_Minh"
+
+VALUES_COLUMNS = [
+    "unit_code",
+    "period",
+    "indicator",
+    "period_value",
+    "cumulative",
+    "sha256",
+    "sheet",
+    "period_cell",
+    "cumulative_cell",
+    "original_name",
+    "archive_path",
+]
+
+
+class Session(ABC):
+    """One open connection, as the shared SQL needs it."""
+
+    @abstractmethod
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
+
+    @abstractmethod
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+
+    @abstractmethod
+    def frame(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
+        """The result as a DataFrame with DuckDB's dtypes (the reference both backends match)."""
+
+    @abstractmethod
+    def insert_ignore(self, table: str, frame: pd.DataFrame) -> None:
+        """Insert the frame's rows, skipping those whose key is already present."""
+
+    @abstractmethod
+    def staged_hashes(self, hashes: list[str]) -> AbstractContextManager[None]:
+        """Make `hashes` readable as the relation `incoming_hashes(sha256)` inside the block."""
+
+
+class SqlStore(ABC):
+    """Every method of the contract, on top of a backend's sessions."""
+
+    @abstractmethod
+    def _session(self) -> AbstractContextManager[Session]:
+        """A migrated session in the store's time zone, closed at the end of the block."""
+
+    @abstractmethod
+    def _transaction(
+        self, session: Session, key: str | None = None
+    ) -> AbstractContextManager[None]:
+        """One transaction (rolled back on error). `key` names what the transaction decides
+        (a plan and period); a backend with concurrent writers serialises equal keys."""
+
+    @contextmanager
+    def _write(self, key: str | None = None) -> Iterator[Session]:
+        with self._session() as session, self._transaction(session, key):
+            yield session
+
+    def _frame(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
+        with self._session() as session:
+            return session.frame(sql, params)
+
+    # --- writing ----------------------------------------------------------------------------
+
+    def record_run(self, run: RunRecord) -> None:
+        """Write a run in one transaction, then settle which submission is current per unit."""
+        frames = _frames(run)
+        with self._write(f"run {run.plan_id} {run.period}") as s:
+            s.execute(
+                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                [
+                    run.run_id,
+                    run.plan_id,
+                    run.period,
+                    run.units,
+                    run.started_at,
+                    len(run.submissions),
+                ],
+            )
+            hashes = frames["submissions"]["sha256"].tolist()
+            if hashes:
+                with s.staged_hashes(hashes):
+                    # A submission held as pending (its period was approved) is decided anew by
+                    # a run after the period is reopened: drop the pending rows first.
+                    pending = [
+                        r[0]
+                        for r in s.rows(
+                            "SELECT s.sha256 FROM submissions s "
+                            "JOIN incoming_hashes USING (sha256) WHERE s.status = 'pending'"
+                        )
+                    ]
+                    incoming = {sub.sha256: sub.status for sub in run.submissions}
+                    for sha in pending:
+                        if incoming.get(sha) != "pending":
+                            for table in (
+                                "submission_values",
+                                "problems",
+                                "task_statuses",
+                                "narratives",
+                                "submissions",
+                            ):
+                                s.execute(f"DELETE FROM {table} WHERE sha256 = ?", [sha])
+                    # A file validated again keeps only its newest problems: the rules that
+                    # compare with the previous month may see more history now than before.
+                    s.execute(
+                        "DELETE FROM problems WHERE sha256 IN (SELECT sha256 FROM incoming_hashes)"
+                    )
+            for table, frame in frames.items():
+                if not frame.empty:
+                    s.insert_ignore(table, frame)
+            _settle_supersession(s, run.plan_id)
+            crash_point("history")
+
+    def approve(self, approval: dict[str, Any], actor: str, at: datetime) -> None:
+        with self._write() as s:
+            columns = ", ".join(approval)
+            marks = ", ".join("?" for _ in approval)
+            s.execute(
+                f"INSERT INTO approvals ({columns}) VALUES ({marks})", list(approval.values())
+            )
+            _audit(
+                s,
+                at,
+                actor,
+                "approve",
+                approval["plan_id"],
+                approval["period"],
+                approval.get("note"),
+            )
+
+    def reopen(self, plan_id: str, period: str, actor: str, at: datetime, reason: str) -> bool:
+        with self._write() as s:
+            changed = s.rows(
+                "UPDATE approvals SET reopened_at = ?, reopened_by = ?, reopen_reason = ? "
+                "WHERE plan_id = ? AND period = ? AND reopened_at IS NULL RETURNING approval_id",
+                [at, actor, reason, plan_id, period],
+            )
+            if changed:
+                _audit(s, at, actor, "reopen", plan_id, period, reason)
+        return bool(changed)
+
+    def audit(
+        self,
+        at: datetime,
+        actor: str,
+        action: str,
+        plan_id: str,
+        period: str | None,
+        detail: str | None,
+    ) -> None:
+        with self._write() as s:
+            _audit(s, at, actor, action, plan_id, period, detail)
+
+    def audit_many(self, rows: list[AuditRow]) -> None:
+        """Several audit rows in one transaction (one per reminder sent)."""
+        if not rows:
+            return
+        with self._write() as s:
+            for row in rows:
+                _audit(s, *row)
+
+    def record_packet(self, row: dict[str, Any]) -> None:
+        """A packet built (append-only, with an audit row in the same transaction)."""
+        with self._write() as s:
+            columns = ", ".join(row)
+            marks = ", ".join("?" for _ in row)
+            s.execute(f"INSERT INTO packets ({columns}) VALUES ({marks})", list(row.values()))
+            _audit(
+                s,
+                row["built_at"],
+                row["built_by"],
+                "packet",
+                row["plan_id"],
+                row["span_end"],
+                f"{row['milestone']} {row['span_start']}..{row['span_end']} sha256 {row['sha256']}",
+            )
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def known(self, hashes: list[str]) -> set[str]:
+        if not hashes:
+            return set()
+        with self._session() as s, s.staged_hashes(hashes):
+            rows = s.rows("SELECT s.sha256 FROM submissions s JOIN incoming_hashes USING (sha256)")
+        return {row[0] for row in rows}
+
+    def submissions(self, plan_id: str, period: str) -> pd.DataFrame:
+        """Every submission recorded for the plan and period, newest first."""
+        return self._frame(
+            "SELECT * FROM submissions WHERE plan_id = ? AND period = ? "
+            "ORDER BY received_at DESC, sha256",
+            [plan_id, period],
+        )
+
+    def submissions_in(self, plan_id: str, periods: list[str]) -> pd.DataFrame:
+        """Every submission recorded for the plan in any of the periods (a packet's span), by
+        period, then newest first as `submissions`."""
+        marks = ", ".join("?" for _ in periods) or "NULL"
+        return self._frame(
+            f"SELECT * FROM submissions WHERE plan_id = ? AND period IN ({marks}) "
+            "ORDER BY period, received_at DESC, sha256",
+            [plan_id, *periods],
+        )
+
+    def current_values(self, plan_id: str, periods: list[str]) -> pd.DataFrame:
+        """Values of the current (newest accepted) submission per unit and period."""
+        if not periods:
+            return pd.DataFrame(columns=VALUES_COLUMNS)
+        marks = ", ".join("?" for _ in periods)
+        return self._frame(
+            "SELECT s.unit_code, s.period, v.indicator, v.period_value, v.cumulative, "
+            "s.sha256, v.sheet, v.period_cell, v.cumulative_cell, s.original_name, "
+            "a.archive_path "
+            "FROM submissions s JOIN submission_values v USING (sha256) "
+            "JOIN archive a USING (sha256) "
+            f"WHERE s.plan_id = ? AND s.period IN ({marks}) AND s.status = 'accepted' "
+            "AND s.superseded_by IS NULL ORDER BY s.period, s.unit_code, v.indicator",
+            [plan_id, *periods],
+        )
+
+    def current_tasks(self, plan_id: str, up_to: str) -> pd.DataFrame:
+        """Latest task status per unit and task up to a period (a task keeps its last status)."""
+        return self._frame(
+            "SELECT unit_code, task_code, status, result, difficulty, period FROM ("
+            " SELECT s.unit_code, t.task_code, t.status, t.result, t.difficulty, s.period,"
+            " row_number() OVER (PARTITION BY s.unit_code, t.task_code"
+            "   ORDER BY s.period DESC, s.received_at DESC) AS rn"
+            " FROM submissions s JOIN task_statuses t USING (sha256)"
+            " WHERE s.plan_id = ? AND s.period <= ? AND s.status = 'accepted'"
+            "   AND s.superseded_by IS NULL) AS latest WHERE rn = 1 ORDER BY unit_code, task_code",
+            [plan_id, up_to],
+        )
+
+    def current_narratives(self, plan_id: str, period: str) -> pd.DataFrame:
+        return self._frame(
+            "SELECT s.unit_code, n.kind, n.text FROM submissions s JOIN narratives n "
+            "USING (sha256) WHERE s.plan_id = ? AND s.period = ? AND s.status = 'accepted' "
+            "AND s.superseded_by IS NULL AND n.text IS NOT NULL ORDER BY s.unit_code, n.kind",
+            [plan_id, period],
+        )
+
+    def narratives_in(self, plan_id: str, periods: list[str]) -> pd.DataFrame:
+        """Difficulties and proposals of the current submissions over several months."""
+        if not periods:
+            return pd.DataFrame(columns=["unit_code", "period", "kind", "text"])
+        marks = ", ".join("?" for _ in periods)
+        return self._frame(
+            "SELECT s.unit_code, s.period, n.kind, n.text FROM submissions s JOIN narratives n "
+            f"USING (sha256) WHERE s.plan_id = ? AND s.period IN ({marks}) "
+            "AND s.status = 'accepted' AND s.superseded_by IS NULL AND n.text IS NOT NULL "
+            "AND trim(n.text) <> '' ORDER BY s.unit_code, n.kind, s.period",
+            [plan_id, *periods],
+        )
+
+    def runs(self, plan_id: str, period: str) -> list[str]:
+        """Ids of the runs recorded for the plan and period, oldest first."""
+        frame = self._frame(
+            "SELECT run_id FROM runs WHERE plan_id = ? AND period = ? ORDER BY started_at",
+            [plan_id, period],
+        )
+        return list(frame["run_id"])
+
+    def latest_run_at(self, plan_id: str, periods: list[str]) -> datetime | None:
+        """When the newest run over the periods started (None when none ran)."""
+        if not periods:
+            return None
+        marks = ", ".join("?" for _ in periods)
+        frame = self._frame(
+            f"SELECT max(started_at) AS at FROM runs WHERE plan_id = ? AND period IN ({marks})",
+            [plan_id, *periods],
+        )
+        at = frame["at"].iloc[0] if not frame.empty else None
+        if at is None or pd.isna(at):
+            return None
+        return pd.Timestamp(at).to_pydatetime()
+
+    def rejection_problems(self, plan_id: str, period: str) -> pd.DataFrame:
+        """Problems of each unit's newest rejected submission (what a reminder quotes)."""
+        return self._frame(
+            "SELECT s.unit_code, s.original_name, p.seq, p.severity, p.rule, p.sheet, p.cell, "
+            "p.message FROM (SELECT *, row_number() OVER (PARTITION BY unit_code "
+            " ORDER BY received_at DESC, sha256) AS rn FROM submissions "
+            " WHERE plan_id = ? AND period = ? AND status = 'rejected') s "
+            "JOIN problems p USING (sha256) WHERE s.rn = 1 ORDER BY s.unit_code, p.seq",
+            [plan_id, period],
+        )
+
+    def active_approval(self, plan_id: str, period: str) -> dict[str, Any] | None:
+        frame = self._frame(
+            "SELECT * FROM approvals WHERE plan_id = ? AND period = ? AND reopened_at IS NULL "
+            "ORDER BY approved_at DESC LIMIT 1",
+            [plan_id, period],
+        )
+        return None if frame.empty else frame.iloc[0].to_dict()
+
+    def audit_log(self, plan_id: str, period: str | None = None) -> pd.DataFrame:
+        if period is None:
+            return self._frame("SELECT * FROM audit_log WHERE plan_id = ? ORDER BY seq", [plan_id])
+        return self._frame(
+            "SELECT * FROM audit_log WHERE plan_id = ? AND period = ? ORDER BY seq",
+            [plan_id, period],
+        )
+
+    def counts(self) -> dict[str, int]:
+        with self._session() as s:
+            return {t: int(s.rows(f"SELECT count(*) FROM {t}")[0][0]) for t in TABLES}
+
+    def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
+        """Raw SQL for tests and diagnostics only: not part of `Store`, never called by the
+        program (the SQL must suit the backend; placeholders are `?`)."""
+        return self._frame(sql, params or [])
+
+
+def migrate(session: Session) -> None:
+    """Apply the migrations not yet recorded in `schema_version`, one transaction each.
+
+    The caller keeps concurrent processes apart (DuckDB: the file lock; PostgreSQL: an advisory
+    lock), so the version read here stays true until the migration commits."""
+    session.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+    if (session.rows("SELECT max(version) FROM schema_version")[0][0] or 0) >= len(MIGRATIONS):
+        return  # the usual case: one cheap read per connection
+    for number, script in enumerate(MIGRATIONS, start=1):
+        current = session.rows("SELECT max(version) FROM schema_version")[0][0] or 0
+        if number <= current:
+            continue
+        session.execute("BEGIN TRANSACTION")
+        try:
+            session.execute(script)
+            session.execute("INSERT INTO schema_version VALUES (?)", [number])
+            session.execute("COMMIT")
+        except Exception:
+            session.execute("ROLLBACK")
+            raise
+        log.info("history store migrated to version %d", number)
+
+
+def _audit(
+    s: Session,
+    at: datetime,
+    actor: str,
+    action: str,
+    plan_id: str,
+    period: str | None,
+    detail: str | None,
+) -> None:
+    """Append one row to the audit log (never updated, never deleted)."""
+    s.execute(
+        "INSERT INTO audit_log (logged_at, actor, action, plan_id, period, detail) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [at, actor, action, plan_id, period, detail],
+    )
+
+
+def _settle_supersession(s: Session, plan_id: str) -> None:
+    """Per unit and period, the newest accepted submission is current; older ones point to it."""
+    s.execute(
+        """
+        UPDATE submissions AS s SET superseded_by = ranked.newest
+        FROM (
+            SELECT sha256,
+                   first_value(sha256) OVER (PARTITION BY plan_id, period, unit_code
+                       ORDER BY received_at DESC, sha256 DESC) AS newest
+            FROM submissions WHERE plan_id = ? AND status = 'accepted'
+        ) AS ranked
+        WHERE s.sha256 = ranked.sha256
+          AND s.superseded_by IS DISTINCT FROM
+              (CASE WHEN ranked.newest = ranked.sha256 THEN NULL ELSE ranked.newest END)
+        """,
+        [plan_id],
+    )
+    s.execute("UPDATE submissions SET superseded_by = NULL WHERE superseded_by = sha256")
+
+
+def _frames(run: RunRecord) -> dict[str, pd.DataFrame]:
+    """The run's rows per table, in the tables' column order."""
+    subs = run.submissions
+    archive = pd.DataFrame(
+        [
+            {
+                "sha256": s.sha256,
+                "archive_path": s.archive_path,
+                "size": s.size,
+                "original_name": s.original_name,
+                "received_at": s.received_at,
+                "result": s.status,
+            }
+            for s in subs
+        ],
+        columns=["sha256", "archive_path", "size", "original_name", "received_at", "result"],
+    )
+    submissions = pd.DataFrame(
+        [
+            {
+                "sha256": s.sha256,
+                "run_id": run.run_id,
+                "plan_id": s.plan_id,
+                "period": s.period,
+                "unit_code": s.unit_code,
+                "received_at": s.received_at,
+                "original_name": s.original_name,
+                "status": s.status,
+            }
+            for s in subs
+        ],
+        columns=[
+            "sha256",
+            "run_id",
+            "plan_id",
+            "period",
+            "unit_code",
+            "received_at",
+            "original_name",
+            "status",
+        ],
+    )
+
+    def rows(attr: str, columns: list[str]) -> pd.DataFrame:
+        data = [{"sha256": s.sha256, **row} for s in subs for row in getattr(s, attr)]
+        return pd.DataFrame(data, columns=["sha256", *columns])
+
+    return {
+        "archive": archive,
+        "submissions": submissions,
+        "submission_values": rows(
+            "values",
+            ["indicator", "period_value", "cumulative", "sheet", "period_cell", "cumulative_cell"],
+        ),
+        "problems": rows("problems", ["seq", "severity", "rule", "sheet", "cell", "message"]),
+        "task_statuses": rows("tasks", ["task_code", "status", "result", "difficulty", "cell"]),
+        "narratives": rows("narratives", ["kind", "text", "sheet", "cell"]),
+    }
