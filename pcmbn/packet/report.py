@@ -16,10 +16,9 @@ from __future__ import annotations
 import io
 import math
 import re
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +37,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from pcmbn.clock import OFFICE_TZ
 from pcmbn.domain import MILESTONE_LABELS, ChartSpec, Workstream
+from pcmbn.office.atomic import atomic_write
+from pcmbn.office.times import UTC, naive
+from pcmbn.office.zips import deterministic_zip
 from pcmbn.packet.model import PacketData, ref_series, ref_total
 from pcmbn.periods import Period, PeriodError, PeriodKind, format_date_vi, parse_period
 from pcmbn.reading.numbers import format_number_vi
@@ -70,7 +72,6 @@ COMPLETENESS_HEADERS = (
 )
 COMPLETENESS_KEYS = ("expected", "on_time", "late", "rejected", "missing")
 #: Zip entry time of every part: the save time would change the bytes at every rebuild.
-ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _TAB_LIKE = re.compile(r"[\t\r\n]+")
 
 
@@ -88,13 +89,7 @@ def write_report(data: PacketData, charts: list[Path], path: Path) -> dict[str, 
     """
     doc, numbers = build_report(data, charts)
     payload = docx_bytes(doc, data.generated_at)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.part")
-    try:
-        tmp.write_bytes(payload)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    atomic_write(path, payload)
     return numbers
 
 
@@ -119,7 +114,7 @@ def build_report(data: PacketData, charts: Sequence[Path]) -> tuple[DocxDocument
 
 def docx_bytes(doc: DocxDocument, generated_at: datetime) -> bytes:
     """Save with core-property dates from the data and fixed zip entry times."""
-    stamp = _naive_utc(generated_at)
+    stamp = naive(generated_at, UTC)
     props = doc.core_properties
     props.author = "PCMBN"
     props.last_modified_by = "PCMBN"
@@ -130,7 +125,7 @@ def docx_bytes(doc: DocxDocument, generated_at: datetime) -> bytes:
     props.revision = 1
     buffer = io.BytesIO()
     doc.save(buffer)
-    return _pin_zip_times(buffer.getvalue())
+    return deterministic_zip(buffer.getvalue())
 
 
 # --- formatting ---------------------------------------------------------------------------------
@@ -199,31 +194,9 @@ def _in_sentence(label: str) -> str:
     return label.replace("Tháng ", "tháng ").replace("Quý ", "quý ").replace("Năm ", "năm ")
 
 
-def _naive_utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        return moment.replace(microsecond=0)
-    return moment.astimezone(UTC).replace(tzinfo=None, microsecond=0)
-
-
 def _office_date(moment: datetime) -> str:
     local = moment.astimezone(OFFICE_TZ) if moment.tzinfo else moment
     return format_date_vi(local.date())
-
-
-def _pin_zip_times(payload: bytes) -> bytes:
-    """Rewrite the package with fixed entry times, keeping every part's bytes and order.
-
-    `pcmbn.template_writer.normalise_zip` would also reset the core dates to its own fixed
-    stamp, dropping `generated_at`; the report wants the data's date there.
-    """
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(payload)) as src, zipfile.ZipFile(out, "w") as dst:
-        for item in src.infolist():
-            info = zipfile.ZipInfo(item.filename, date_time=ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o600 << 16
-            dst.writestr(info, src.read(item.filename))
-    return out.getvalue()
 
 
 # --- document state and low-level writers -------------------------------------------------------

@@ -19,6 +19,8 @@ from openpyxl import Workbook
 from openpyxl.drawing.image import Image
 from openpyxl.worksheet.worksheet import Worksheet
 
+from pcmbn.office.atomic import atomic_write
+from pcmbn.office.zips import deterministic_zip
 from pcmbn.packet.model import PacketData, ref_series, ref_total
 from pcmbn.summary.workbook import (
     BOLD,
@@ -43,9 +45,7 @@ from pcmbn.summary.workbook import (
     _format_datetime,
     _keep_text,
     _Painter,
-    _stamp_core_dates,
 )
-from pcmbn.template_writer import normalise_zip
 from pcmbn.text import roman
 
 SHEETS = (
@@ -124,14 +124,7 @@ def write_workbook(data: PacketData, charts: Sequence[Path], path: Path) -> dict
     wb, numbers = build_workbook(data, charts)
     buffer = io.BytesIO()
     wb.save(buffer)
-    payload = _stamp_core_dates(normalise_zip(buffer.getvalue()), data.generated_at)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.part")
-    try:
-        tmp.write_bytes(payload)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    atomic_write(path, deterministic_zip(buffer.getvalue(), core_dates=data.generated_at))
     return numbers
 
 

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import io
 import math
-import re
-import zipfile
 from collections.abc import Sequence
 from copy import copy
 from dataclasses import dataclass, field
@@ -48,10 +46,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from pcmbn.clock import OFFICE_TZ
 from pcmbn.domain import Indicator, ValueType
-from pcmbn.faults import crash_point
+from pcmbn.office.atomic import atomic_write
+from pcmbn.office.zips import deterministic_zip
 from pcmbn.periods import data_window, format_date_vi
 from pcmbn.summary.model import STATUS_VI, SummaryData
-from pcmbn.template_writer import normalise_zip
 from pcmbn.text import roman
 
 __all__ = ["SHEETS", "build_summary_workbook", "write_summary"]
@@ -214,16 +212,8 @@ def write_summary(data: SummaryData, path: Path) -> Path:
     wb = build_summary_workbook(data)
     buffer = io.BytesIO()
     wb.save(buffer)
-    payload = _stamp_core_dates(normalise_zip(buffer.getvalue()), data.generated_at)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.part")
-    try:
-        tmp.write_bytes(payload)
-        crash_point("summary")
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    payload = deterministic_zip(buffer.getvalue(), core_dates=data.generated_at)
+    return atomic_write(path, payload, crash_point="summary")
 
 
 def build_summary_workbook(data: SummaryData) -> Workbook:
@@ -1021,26 +1011,3 @@ def _utc_naive(value: datetime) -> datetime:
 def _format_datetime(value: datetime) -> str:
     local = _office_naive(value)
     return f"{format_date_vi(local.date())} {local.hour:02d}:{local.minute:02d}"
-
-
-_CORE_DATE = re.compile(rb"(<dcterms:(created|modified)\b[^>]*>)[^<]*(</dcterms:\2>)")
-
-
-def _stamp_core_dates(data: bytes, when: datetime) -> bytes:
-    """Set the document's created/modified properties to `generated_at`.
-
-    `normalise_zip` pins them to a fixed 2020 date; for the summary the generation time is the
-    meaningful value and is itself an input, so bytes stay deterministic.
-    """
-    stamp = _utc_naive(when).strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
-        for item in src.infolist():
-            payload = src.read(item.filename)
-            if item.filename == "docProps/core.xml":
-                payload = _CORE_DATE.sub(lambda m: m.group(1) + stamp + m.group(3), payload)
-            info = zipfile.ZipInfo(item.filename, date_time=item.date_time)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = item.external_attr
-            dst.writestr(info, payload)
-    return out.getvalue()
