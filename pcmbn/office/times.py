@@ -12,7 +12,7 @@ from datetime import UTC, datetime, tzinfo
 
 from pcmbn.clock import OFFICE_TZ
 
-__all__ = ["UTC", "naive", "w3c_utc"]
+__all__ = ["UTC", "datetime_label", "naive", "w3c_utc"]
 
 
 def naive(moment: datetime, zone: tzinfo = OFFICE_TZ) -> datetime:
@@ -28,3 +28,9 @@ def naive(moment: datetime, zone: tzinfo = OFFICE_TZ) -> datetime:
 def w3c_utc(moment: datetime) -> str:
     """The `2024-07-18T00:05:00Z` form of docProps/core.xml dates."""
     return naive(moment, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def datetime_label(moment: datetime) -> str:
+    """`18/07/2024 07:05`: a moment as the office reads it (office wall clock, to the minute)."""
+    local = naive(moment)
+    return f"{local.day:02d}/{local.month:02d}/{local.year:04d} {local.hour:02d}:{local.minute:02d}"

@@ -29,19 +29,14 @@ from pcmbn.clock import OFFICE_TZ
 from pcmbn.office.atomic import atomic_write
 from pcmbn.office.csv import neutralise
 from pcmbn.summary.model import SummaryData
+from pcmbn.summary.registry import SUMMARY_SHEETS
 
 __all__ = ["EXPORT_TABLES", "export_tables", "summary_tables"]
 
-#: Export name → how to get the table from `SummaryData`, in the order files are written.
+#: Export name → how to get the table from `SummaryData`, in the order files are written (the
+#: registry's sheet order: one entry per sheet).
 EXPORT_TABLES: dict[str, Callable[[SummaryData], pd.DataFrame]] = {
-    "tong_hop": lambda d: d.by_indicator,
-    "theo_nhom": lambda d: d.by_group,
-    "ma_tran": lambda d: _matrix_table(d.matrix),
-    "day_du": lambda d: d.completeness,
-    "nhiem_vu": lambda d: d.tasks,
-    "kien_nghi": lambda d: d.narratives,
-    "xu_huong": lambda d: d.trend,
-    "nguon": lambda d: d.sources,
+    sheet.export: sheet.table for sheet in SUMMARY_SHEETS
 }
 
 
@@ -67,14 +62,6 @@ def export_tables(data: SummaryData, out_dir: Path) -> list[Path]:
         )
         written += [csv_path, parquet_path]
     return written
-
-
-def _matrix_table(matrix: pd.DataFrame) -> pd.DataFrame:
-    """Indicator × unit matrix as a flat table: `code` then one column per unit code."""
-    table = matrix.copy()
-    table.columns = [str(column) for column in table.columns]
-    table.index = [str(code) for code in table.index]
-    return table.rename_axis("code").reset_index()
 
 
 def _csv_bytes(frame: pd.DataFrame) -> bytes:
