@@ -34,7 +34,7 @@ def deterministic_zip(
 ) -> bytes:
     """A zip of `entries` (name, bytes) — or the entries of an existing zip — with fixed metadata.
 
-    Every entry gets `date_time` and, unless `mode` is None, the Unix permissions `mode`; entries
+    Every entry gets `date_time` and the Unix permissions `mode` (None: zipfile's default); entries
     are deflated except the names in `stored` (ODF's `mimetype` must be stored). With
     `core_dates`, docProps/core.xml's created/modified become that moment (UTC, `…Z`).
     """
