@@ -102,6 +102,7 @@ def add_run(
     size: Pt | None = None,
     colour: RGBColor | None = None,
 ) -> None:
+    """Append one plain text run; unset flags stay unset (inherit the style)."""
     run = paragraph.add_run(text)
     run.bold = bold or None
     run.italic = italic or None
@@ -113,6 +114,7 @@ def add_run(
 
 
 def add_bullet(container: Any, text: str, level: int = 0) -> Paragraph:
+    """A "- " list line as the administrative style writes it (no Word numbering)."""
     paragraph = add_paragraph(container, f"- {text}")
     if level:
         paragraph.paragraph_format.left_indent = Cm(1.0 * level)
@@ -162,6 +164,7 @@ def plain_fonts(element: Any) -> None:
 
 
 def cell_text(cell: Any, text: str, *, bold: bool = False, align: WD_ALIGN_PARAGRAPH) -> None:
+    """A table cell's single paragraph: 11 pt, tight spacing."""
     paragraph = cell.paragraphs[0]
     paragraph.alignment = align
     paragraph.paragraph_format.space_after = Pt(0)
@@ -170,6 +173,7 @@ def cell_text(cell: Any, text: str, *, bold: bool = False, align: WD_ALIGN_PARAG
 
 
 def repeat_header(row: Any) -> None:
+    """Mark a table row as the header Word repeats at the top of every page."""
     tr_pr = row._tr.get_or_add_trPr()
     header = OxmlElement("w:tblHeader")
     header.set(qn("w:val"), "true")

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from pcmbn.clock import OFFICE_TZ
+from pcmbn.office.times import naive
 from pcmbn.periods import Period, PeriodError, PeriodKind, format_date_vi, parse_period
 from pcmbn.reading.numbers import format_number_vi
 
@@ -44,6 +44,7 @@ def month_label(code: str) -> str:
 
 
 def months_phrase(codes: Sequence[str]) -> str:
+    """ "tháng 7/2024" or "các tháng 7/2024, 8/2024"."""
     word = "các tháng" if len(codes) > 1 else "tháng"
     return f"{word} {', '.join(month_label(c) for c in codes)}"
 
@@ -57,10 +58,12 @@ def span_phrase(months: Sequence[Period]) -> str:
 
 
 def lower_first(text: str) -> str:
+    """A label continued mid-sentence: "Số vụ" → "số vụ"."""
     return text[:1].lower() + text[1:]
 
 
 def upper_first(text: str) -> str:
+    """A phrase starting a sentence."""
     return text[:1].upper() + text[1:]
 
 
@@ -70,8 +73,8 @@ def in_sentence(label: str) -> str:
 
 
 def office_date(moment: datetime) -> str:
-    local = moment.astimezone(OFFICE_TZ) if moment.tzinfo else moment
-    return format_date_vi(local.date())
+    """The office's calendar date of `moment` (dd/mm/yyyy)."""
+    return format_date_vi(naive(moment).date())
 
 
 def change_phrase(value: float, base: float, pct: Any, unit: str, against: str) -> str:

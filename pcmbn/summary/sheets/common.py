@@ -72,6 +72,7 @@ class SheetContext:
     generated_label: str
 
     def indicator(self, code: str) -> Indicator | None:
+        """The catalog's indicator for `code`, or None for a code it no longer knows."""
         return self.data.catalog.indicators.get(str(code))
 
     def number_style(self, code: str) -> Style:
