@@ -21,7 +21,7 @@ import fsspec
 from fsspec.core import url_to_fs
 
 from pcmbn.clock import OFFICE_TZ
-from pcmbn.faults import crash_point
+from pcmbn.office.atomic import atomic_put
 
 log = logging.getLogger(__name__)
 
@@ -135,10 +135,8 @@ def archive_file(item: InboxFile, archive_root: str, scratch: Path) -> Received:
     target = f"{dst_root.rstrip('/')}/{relative}"
     if not dst_fs.exists(target):
         dst_fs.makedirs(f"{dst_root.rstrip('/')}/{sha[:2]}", exist_ok=True)
-        partial = f"{target}.part-{hashlib.sha1(item.url.encode()).hexdigest()[:8]}"
-        dst_fs.put_file(str(tmp_local), partial)
-        crash_point("archive")
-        dst_fs.mv(partial, target)
+        tag = hashlib.sha1(item.url.encode()).hexdigest()[:8]
+        atomic_put(dst_fs, tmp_local, target, crash_point="archive", tag=tag)
     local = Path(target) if is_local(dst_fs) else scratch / f"{sha}{suffix}"
     if is_local(dst_fs):
         tmp_local.unlink(missing_ok=True)

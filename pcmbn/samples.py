@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from pcmbn.catalog import Catalog
 from pcmbn.domain import Plan, Unit, ValueType
+from pcmbn.office.csv import neutralise
 from pcmbn.periods import Period, data_window, due_date, months_between
 from pcmbn.report_content import Formula, ReportContent, TaskEntry
 from pcmbn.sample_text import (
@@ -607,7 +608,7 @@ def _write_manifest(
                     "received_at": f.received_at.isoformat(),
                     "late": int(f.late),
                     "expected": f.expected,
-                    "note": f.note,
+                    "note": neutralise(f.note),
                 }
             )
         for _plan, period, unit in missing:

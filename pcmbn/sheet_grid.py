@@ -9,7 +9,6 @@ into an old Excel would leave them.
 from __future__ import annotations
 
 import io
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -17,6 +16,7 @@ from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
 
+from pcmbn.office.zips import deterministic_zip
 from pcmbn.report_content import Formula
 
 
@@ -129,14 +129,12 @@ def ods_bytes(grid: Grid) -> bytes:
         f"<office:body><office:spreadsheet>{''.join(body)}</office:spreadsheet></office:body>"
         "</office:document-content>"
     )
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as zf:
-        zf.writestr(zipfile.ZipInfo("mimetype", (1980, 1, 1, 0, 0, 0)), _ODS_MIMETYPE)
-        for name, text in (("META-INF/manifest.xml", _ODS_MANIFEST), ("content.xml", content)):
-            info = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, text.encode("utf-8"))
-    return buffer.getvalue()
+    entries = [
+        ("mimetype", _ODS_MIMETYPE.encode("ascii")),
+        ("META-INF/manifest.xml", _ODS_MANIFEST.encode("utf-8")),
+        ("content.xml", content.encode("utf-8")),
+    ]
+    return deterministic_zip(entries, mode=None, stored={"mimetype"})
 
 
 _QUOTE = {'"': "&quot;"}

@@ -2,8 +2,8 @@
 
 Workbooks are built with openpyxl and python-docx, which write local files; so outputs are
 always written to a local folder first (atomically, as everywhere) and then, when
-`$PCMBN_OUTPUTS` names remote storage, uploaded file by file: each to a `.part` name, then
-moved into place, so a reader of the shared store never sees half a file.
+`$PCMBN_OUTPUTS` names remote storage, uploaded file by file with `pcmbn.office.atomic.atomic_put`
+(a temporary name, then moved into place), so a reader of the shared store never sees half a file.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 
 from fsspec.core import url_to_fs
 
+from pcmbn.office.atomic import atomic_put
 from pcmbn.settings import _outputs_base, outputs_url
 
 log = logging.getLogger(__name__)
@@ -42,8 +43,7 @@ def publish(local: Path) -> list[str]:
         assert url is not None
         _, remote = url_to_fs(url)
         fs.makedirs(remote.rsplit("/", 1)[0], exist_ok=True)
-        fs.put_file(str(path), f"{remote}.part")
-        fs.mv(f"{remote}.part", remote)
+        atomic_put(fs, path, remote)
         published.append(url)
     log.info("published %d files to %s", len(published), target)
     return published

@@ -9,9 +9,8 @@ right kind, the task status is a dropdown, and the sheets print on A4 with heade
 from __future__ import annotations
 
 import io
-import zipfile
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from pcmbn.catalog import Catalog
 from pcmbn.domain import Indicator, Plan, Unit, ValueType
+from pcmbn.office.atomic import atomic_write
+from pcmbn.office.zips import deterministic_zip
 from pcmbn.periods import Period, data_window, due_date, format_date_vi
 from pcmbn.report_content import Formula, ReportContent
 from pcmbn.text import roman
@@ -85,12 +86,7 @@ def save_workbook(wb: Workbook, path: Path) -> Path:
     """Save with fixed zip timestamps so identical content gives identical bytes (and sha256)."""
     buffer = io.BytesIO()
     wb.save(buffer)
-    data = normalise_zip(buffer.getvalue())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.part")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-    return path
+    return atomic_write(path, normalise_zip(buffer.getvalue()))
 
 
 def normalise_zip(data: bytes) -> bytes:
@@ -99,30 +95,7 @@ def normalise_zip(data: bytes) -> bytes:
     openpyxl stamps the save time into `docProps/core.xml` and every zip entry; regenerating the
     samples would then change every checksum, and the archive would see "new" files.
     """
-    out = io.BytesIO()
-    stamp = FIXED_TIMESTAMP.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
-        for item in src.infolist():
-            payload = src.read(item.filename)
-            if item.filename == "docProps/core.xml":
-                payload = _fix_core_dates(payload, stamp)
-            info = zipfile.ZipInfo(item.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o600 << 16
-            dst.writestr(info, payload)
-    return out.getvalue()
-
-
-def _fix_core_dates(xml: bytes, stamp: bytes) -> bytes:
-    for tag in (b"dcterms:created", b"dcterms:modified"):
-        start = xml.find(b"<" + tag)
-        if start < 0:
-            continue
-        open_end = xml.find(b">", start) + 1
-        close = xml.find(b"</" + tag + b">", open_end)
-        if open_end > 0 and close > 0:
-            xml = xml[:open_end] + stamp + xml[close:]
-    return xml
+    return deterministic_zip(data, core_dates=FIXED_TIMESTAMP.replace(tzinfo=UTC))
 
 
 # --- sheets -------------------------------------------------------------------------------------
@@ -473,12 +446,7 @@ def write_templates(
     ]
     if len(paths) > 1:
         bundle = out / f"BieuMau_{plan.id}_{period.code}.zip"
-        tmp = bundle.with_name(f".{bundle.name}.part")
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
-            for path in paths:
-                info = zipfile.ZipInfo(path.name, date_time=(1980, 1, 1, 0, 0, 0))
-                info.compress_type = zipfile.ZIP_DEFLATED
-                zf.writestr(info, path.read_bytes())
-        tmp.replace(bundle)
+        entries = [(path.name, path.read_bytes()) for path in paths]
+        atomic_write(bundle, deterministic_zip(entries, mode=None))
         paths.append(bundle)
     return paths

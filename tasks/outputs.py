@@ -11,6 +11,8 @@ from prefect.cache_policies import NO_CACHE
 
 from pcmbn.catalog import load_catalog
 from pcmbn.monthly import reminder_list
+from pcmbn.office.atomic import atomic_write
+from pcmbn.office.csv import neutralise_frame
 from pcmbn.periods import parse_period
 from pcmbn.storage import publish
 from pcmbn.store import open_store
@@ -40,9 +42,8 @@ def write_outputs(
     summary = write_summary(data, out / f"TongHop_{plan.id}_{period.code}.xlsx")
     export_tables(data, out / "exports")
     reminders = out / reminder_file_name(plan.id, period.code)
-    tmp = reminders.with_name(f".{reminders.name}.part")
-    reminder_list(completeness, plan, period).to_csv(tmp, index=False, encoding="utf-8-sig")
-    tmp.replace(reminders)
+    table = neutralise_frame(reminder_list(completeness, plan, period))
+    atomic_write(reminders, lambda tmp: table.to_csv(tmp, index=False, encoding="utf-8-sig"))
     return {
         "summary": str(summary),
         "exports_dir": str(out / "exports"),

@@ -8,10 +8,7 @@ store (dates included), so rebuilding from the same history gives the same zip.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
-import shutil
-import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,9 +17,11 @@ from typing import Any
 from fsspec.core import url_to_fs
 
 from pcmbn.clock import OFFICE_TZ
-from pcmbn.faults import crash_point
 from pcmbn.intake import is_local
 from pcmbn.monthly import json_number
+from pcmbn.office.atomic import atomic_folder, atomic_put, atomic_write
+from pcmbn.office.csv import neutralise_frame
+from pcmbn.office.zips import deterministic_zip, zip_time
 from pcmbn.packet.charts import write_charts
 from pcmbn.packet.model import PacketData
 from pcmbn.packet.report import write_report
@@ -33,8 +32,6 @@ WORKBOOK = "PhuLucSoLieu.xlsx"
 SOURCES_CSV = "NguonSoLieu.csv"
 MANIFEST = "manifest.json"
 README = "README.txt"
-#: Text written by units is data; in the CSV it must never be read back as a formula.
-FORMULA_PREFIXES = ("=", "+", "-", "@")
 
 
 @dataclass(frozen=True)
@@ -55,10 +52,7 @@ def write_packet(data: PacketData, out_root: Path, archive_root: str) -> PacketF
     """Build every file, zip them deterministically, archive the zip content-addressed."""
     name = packet_name(data)
     out_root.mkdir(parents=True, exist_ok=True)
-    staging = out_root / f".{name}.part"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    try:
+    with atomic_folder(out_root / name) as staging:
         charts = write_charts(data, staging)
         workbook_numbers = write_workbook(data, charts, staging / WORKBOOK)
         report_name = f"BaoCao_{data.milestone.kind.value}.docx"
@@ -77,16 +71,12 @@ def write_packet(data: PacketData, out_root: Path, archive_root: str) -> PacketF
         (staging / README).write_text(readme_text(data, report_name, charts), encoding="utf-8")
         payload = zip_bytes(staging, [README, MANIFEST, *contents], data.generated_at)
         zip_path = out_root / f"{name}.zip"
-        crash_point("packet")
-        _atomic_write(zip_path, payload)
+        atomic_write(zip_path, payload, crash_point="packet")
         digest = _sha256(payload)
-        _atomic_write(out_root / f"{name}.zip.sha256", f"{digest}  {zip_path.name}\n".encode())
-        folder = out_root / name
-        shutil.rmtree(folder, ignore_errors=True)
-        staging.replace(folder)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return PacketFiles(folder, zip_path, digest, archive_packet(payload, digest, archive_root))
+        atomic_write(out_root / f"{name}.zip.sha256", f"{digest}  {zip_path.name}\n")
+    return PacketFiles(
+        out_root / name, zip_path, digest, archive_packet(payload, digest, archive_root)
+    )
 
 
 def build_manifest(
@@ -158,14 +148,8 @@ def sources_csv(data: PacketData) -> bytes:
             "cell": "o",
         }
     )
-    frame = frame.map(_csv_safe)
+    frame = neutralise_frame(frame)
     return frame.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
-
-
-def _csv_safe(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def readme_text(data: PacketData, report_name: str, charts: list[Path]) -> str:
@@ -204,16 +188,8 @@ Lập lại gói từ cùng dữ liệu cho ra đúng nội dung này.
 
 def zip_bytes(folder: Path, names: list[str], when: datetime) -> bytes:
     """A zip whose bytes depend only on the files and `when` (fixed order, times, modes)."""
-    local = when.astimezone(OFFICE_TZ)
-    stamp = (max(local.year, 1980), local.month, local.day, local.hour, local.minute, 0)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name in names:
-            info = zipfile.ZipInfo(name, date_time=stamp)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, (folder / name).read_bytes())
-    return buffer.getvalue()
+    entries = [(name, (folder / name).read_bytes()) for name in names]
+    return deterministic_zip(entries, date_time=zip_time(when), mode=0o644)
 
 
 def archive_packet(payload: bytes, digest: str, archive_root: str) -> str:
@@ -223,17 +199,8 @@ def archive_packet(payload: bytes, digest: str, archive_root: str) -> str:
     target = f"{folder}/{digest}.zip"
     if not fs.exists(target):
         fs.makedirs(folder, exist_ok=True)
-        partial = f"{target}.part"
-        with fs.open(partial, "wb") as handle:
-            handle.write(payload)
-        fs.mv(partial, target)
+        atomic_put(fs, payload, target)
     return fs.unstrip_protocol(target) if not is_local(fs) else target
-
-
-def _atomic_write(path: Path, payload: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.part")
-    tmp.write_bytes(payload)
-    tmp.replace(path)
 
 
 def _sha256(payload: bytes) -> str:

@@ -23,6 +23,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from pcmbn.domain import ChartSpec, ValueType
+from pcmbn.office.atomic import atomic_write
 from pcmbn.packet.model import PacketData
 from pcmbn.reading.numbers import format_number_vi
 
@@ -47,7 +48,7 @@ def write_charts(data: PacketData, out_dir: Path) -> list[Path]:
     paths = []
     for spec in data.catalog.packet.charts:
         path = out_dir / chart_file_name(spec.key)
-        _atomic_write(path, chart_png(data, spec))
+        atomic_write(path, chart_png(data, spec))
         paths.append(path)
     return paths
 
@@ -204,12 +205,3 @@ def _tick_label(value: float, _position: int | None = None) -> str:
 
 def _font(size: float, bold: bool = False) -> FontProperties:
     return FontProperties(family=FONT_FAMILY, size=size, weight="bold" if bold else "normal")
-
-
-def _atomic_write(path: Path, payload: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.part")
-    try:
-        tmp.write_bytes(payload)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)

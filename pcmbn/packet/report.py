@@ -13,13 +13,8 @@ byte-identical for the same data (its checksum is published): core-property date
 
 from __future__ import annotations
 
-import io
-import math
-import re
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,25 +24,38 @@ from docx.document import Document as DocxDocument
 from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
-from docx.table import Table
+from docx.shared import Cm, Pt
 from docx.text.paragraph import Paragraph
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from pcmbn.clock import OFFICE_TZ
 from pcmbn.domain import MILESTONE_LABELS, ChartSpec, Workstream
+from pcmbn.office.atomic import atomic_write
+from pcmbn.office.docx import (
+    RED,
+    add_bullet,
+    add_heading,
+    add_paragraph,
+    add_run,
+    column_widths,
+    docx_bytes,
+    grid,
+    safe_text,
+    setup_styles,
+)
 from pcmbn.packet.model import PacketData, ref_series, ref_total
-from pcmbn.periods import Period, PeriodError, PeriodKind, format_date_vi, parse_period
-from pcmbn.reading.numbers import format_number_vi
+from pcmbn.packet.phrases import (
+    change_phrase,
+    in_sentence,
+    is_missing,
+    lower_first,
+    months_phrase,
+    office_date,
+    span_phrase,
+    upper_first,
+    vi_number,
+)
+from pcmbn.periods import format_date_vi
 from pcmbn.text import clean, fold
 
-FONT = "Times New Roman"
-FONT_SIZE = Pt(13)
-TABLE_FONT_SIZE = Pt(11)
-RED = RGBColor(0xC0, 0x00, 0x00)
-BLACK = RGBColor(0, 0, 0)
 CHART_WIDTH = Cm(15)
 MAX_UNITS_QUOTED = 10
 NO_VALUE = "—"
@@ -70,8 +78,6 @@ COMPLETENESS_HEADERS = (
 )
 COMPLETENESS_KEYS = ("expected", "on_time", "late", "rejected", "missing")
 #: Zip entry time of every part: the save time would change the bytes at every rebuild.
-ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-_TAB_LIKE = re.compile(r"[\t\r\n]+")
 
 
 def placeholder_text(what: str) -> str:
@@ -88,13 +94,7 @@ def write_report(data: PacketData, charts: list[Path], path: Path) -> dict[str, 
     """
     doc, numbers = build_report(data, charts)
     payload = docx_bytes(doc, data.generated_at)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.part")
-    try:
-        tmp.write_bytes(payload)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    atomic_write(path, payload)
     return numbers
 
 
@@ -102,7 +102,7 @@ def build_report(data: PacketData, charts: Sequence[Path]) -> tuple[DocxDocument
     """The whole document in memory (tests and callers can inspect it before saving)."""
     r = _Report(data, Document(), charts)
     _setup_page(r)
-    _setup_styles(r.doc)
+    setup_styles(r.doc)
     _heading_block(r)
     _title(r)
     _legal_bases(r)
@@ -117,113 +117,7 @@ def build_report(data: PacketData, charts: Sequence[Path]) -> tuple[DocxDocument
     return r.doc, r.numbers
 
 
-def docx_bytes(doc: DocxDocument, generated_at: datetime) -> bytes:
-    """Save with core-property dates from the data and fixed zip entry times."""
-    stamp = _naive_utc(generated_at)
-    props = doc.core_properties
-    props.author = "PCMBN"
-    props.last_modified_by = "PCMBN"
-    props.comments = ""
-    props.created = stamp
-    props.modified = stamp
-    props.last_printed = stamp
-    props.revision = 1
-    buffer = io.BytesIO()
-    doc.save(buffer)
-    return _pin_zip_times(buffer.getvalue())
-
-
 # --- formatting ---------------------------------------------------------------------------------
-
-
-def vi_number(value: float) -> str:
-    """12500 → "12.500", 2.5 → "2,5" (integers without decimals)."""
-    return format_number_vi(float(value))
-
-
-def vi_percent(fraction: float) -> str:
-    """0.25 → "25,0%" (the magnitude: the sentence says "tăng" or "giảm")."""
-    return format_number_vi(abs(float(fraction)) * 100, 1) + "%"
-
-
-def safe_text(value: Any) -> str:
-    """Unit-written text as one clean line: no XML-illegal control characters, NFC, one space.
-
-    python-docx refuses control characters; `=`/`+`/`-`/`@` lead-ins stay as typed, since a
-    run of text in a DOCX is never evaluated as a formula or field.
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return ""
-    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
-    return clean(_TAB_LIKE.sub(" ", text))
-
-
-def _missing(value: Any) -> bool:
-    return value is None or bool(pd.isna(value))
-
-
-def _month_label(code: str) -> str:
-    """A month code as written in sentences: 2024-07 → 7/2024 (other kinds: their label)."""
-    try:
-        period = parse_period(code)
-    except PeriodError:
-        return code
-    if period.kind is PeriodKind.MONTH:
-        return f"{period.index}/{period.year}"
-    return period.label_vi
-
-
-def _months_phrase(codes: Sequence[str]) -> str:
-    word = "các tháng" if len(codes) > 1 else "tháng"
-    return f"{word} {', '.join(_month_label(c) for c in codes)}"
-
-
-def _span_phrase(months: Sequence[Period]) -> str:
-    """Contiguous months as words: "tháng 7/2024" or "từ tháng 7/2024 đến tháng 9/2024"."""
-    first, last = min(months), max(months)
-    if first == last:
-        return f"tháng {first.index}/{first.year}"
-    return f"từ tháng {first.index}/{first.year} đến tháng {last.index}/{last.year}"
-
-
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
-
-
-def _upper_first(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def _in_sentence(label: str) -> str:
-    """Period labels ("Tháng 7/2024") written mid-sentence ("tháng 7/2024")."""
-    return label.replace("Tháng ", "tháng ").replace("Quý ", "quý ").replace("Năm ", "năm ")
-
-
-def _naive_utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        return moment.replace(microsecond=0)
-    return moment.astimezone(UTC).replace(tzinfo=None, microsecond=0)
-
-
-def _office_date(moment: datetime) -> str:
-    local = moment.astimezone(OFFICE_TZ) if moment.tzinfo else moment
-    return format_date_vi(local.date())
-
-
-def _pin_zip_times(payload: bytes) -> bytes:
-    """Rewrite the package with fixed entry times, keeping every part's bytes and order.
-
-    `pcmbn.template_writer.normalise_zip` would also reset the core dates to its own fixed
-    stamp, dropping `generated_at`; the report wants the data's date there.
-    """
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(payload)) as src, zipfile.ZipFile(out, "w") as dst:
-        for item in src.infolist():
-            info = zipfile.ZipInfo(item.filename, date_time=ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o600 << 16
-            dst.writestr(info, src.read(item.filename))
-    return out.getvalue()
 
 
 # --- document state and low-level writers -------------------------------------------------------
@@ -246,70 +140,12 @@ class _Report:
         self.numbers[locator] = ref
 
 
-def _paragraph(
-    container: Any,
-    text: str = "",
-    *,
-    bold: bool = False,
-    italic: bool = False,
-    align: WD_ALIGN_PARAGRAPH | None = WD_ALIGN_PARAGRAPH.JUSTIFY,
-    indent: float | None = 1.0,
-    size: Pt | None = None,
-    colour: RGBColor | None = None,
-    style: str | None = None,
-) -> Paragraph:
-    """One paragraph of plain text runs (never fields); `indent` is the first-line indent, cm."""
-    paragraph = container.add_paragraph(style=style)
-    if align is not None:
-        paragraph.alignment = align
-    if indent:
-        paragraph.paragraph_format.first_line_indent = Cm(indent)
-    if text:
-        _run(paragraph, text, bold=bold, italic=italic, size=size, colour=colour)
-    return paragraph
-
-
-def _run(
-    paragraph: Paragraph,
-    text: str,
-    *,
-    bold: bool = False,
-    italic: bool = False,
-    underline: bool = False,
-    size: Pt | None = None,
-    colour: RGBColor | None = None,
-) -> None:
-    run = paragraph.add_run(text)
-    run.bold = bold or None
-    run.italic = italic or None
-    run.underline = underline or None
-    if size is not None:
-        run.font.size = size
-    if colour is not None:
-        run.font.color.rgb = colour
-
-
 def _placeholder(container: Any, what: str) -> Paragraph:
     """A yellow, italic `[Cán bộ tổng hợp viết: ...]` paragraph the officer must replace."""
-    paragraph = _paragraph(container)
+    paragraph = add_paragraph(container)
     run = paragraph.add_run(placeholder_text(what))
     run.italic = True
     run.font.highlight_color = WD_COLOR_INDEX.YELLOW
-    return paragraph
-
-
-def _heading(r: _Report, text: str, level: int) -> Paragraph:
-    paragraph = r.doc.add_paragraph(text, style=f"Heading {level}")
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-    if level > 1:
-        paragraph.paragraph_format.first_line_indent = Cm(1.0)
-    return paragraph
-
-
-def _bullet(container: Any, text: str, level: int = 0) -> Paragraph:
-    paragraph = _paragraph(container, f"- {text}")
-    if level:
-        paragraph.paragraph_format.left_indent = Cm(1.0 * level)
     return paragraph
 
 
@@ -323,49 +159,7 @@ def _setup_page(r: _Report) -> None:
     section.right_margin = section.top_margin = section.bottom_margin = Cm(2)
     header = section.header.paragraphs[0]
     header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    _run(header, "DỰ THẢO", bold=True, size=Pt(11), colour=RED)
-
-
-def _setup_styles(doc: DocxDocument) -> None:
-    """Times New Roman 13 for every script (Word picks `w:eastAsia` for some Vietnamese text)."""
-    defaults = doc.styles.element.find(qn("w:docDefaults"))
-    _plain_fonts(defaults)
-    language = defaults.find(".//" + qn("w:lang")) if defaults is not None else None
-    if language is not None:
-        language.set(qn("w:val"), "vi-VN")  # Word's spelling checker reads this
-    normal = doc.styles["Normal"]
-    normal.font.name = FONT
-    normal.font.size = FONT_SIZE
-    _plain_fonts(normal.element)
-    normal.paragraph_format.line_spacing = 1.15
-    normal.paragraph_format.space_after = Pt(6)
-    for level in (1, 2):
-        style = doc.styles[f"Heading {level}"]
-        style.font.name = FONT
-        style.font.size = FONT_SIZE
-        style.font.bold = True
-        style.font.color.rgb = BLACK
-        _plain_fonts(style.element)
-        style.paragraph_format.space_before = Pt(12 if level == 1 else 6)
-        style.paragraph_format.space_after = Pt(6)
-
-
-def _plain_fonts(element: Any) -> None:
-    """Pin every script's font to Times New Roman and drop theme fonts (they take precedence)."""
-    if element is None:
-        return
-    fonts = element.find(".//" + qn("w:rFonts"))
-    if fonts is None:
-        r_pr = element.find(".//" + qn("w:rPr"))
-        if r_pr is None:
-            return
-        fonts = OxmlElement("w:rFonts")
-        r_pr.insert(0, fonts)
-    for attribute in list(fonts.attrib):
-        if attribute.lower().endswith("theme"):
-            del fonts.attrib[attribute]
-    for script in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-        fonts.set(qn(script), FONT)
+    add_run(header, "DỰ THẢO", bold=True, size=Pt(11), colour=RED)
 
 
 # --- front matter -------------------------------------------------------------------------------
@@ -375,17 +169,19 @@ def _heading_block(r: _Report) -> None:
     """Issuing body and number left, national motto and place/date right; no borders."""
     table = r.doc.add_table(rows=1, cols=2)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    _column_widths(table, (Cm(6.5), Cm(9.5)))
+    column_widths(table, (Cm(6.5), Cm(9.5)))
     left, right = table.rows[0].cells
     issuer = r.issuer.upper()
-    _paragraph(left, issuer, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, indent=None, size=Pt(12))
-    _paragraph(left, "Số: ....../BC-...", align=WD_ALIGN_PARAGRAPH.CENTER, indent=None)
+    add_paragraph(
+        left, issuer, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, indent=None, size=Pt(12)
+    )
+    add_paragraph(left, "Số: ....../BC-...", align=WD_ALIGN_PARAGRAPH.CENTER, indent=None)
     centre = {"align": WD_ALIGN_PARAGRAPH.CENTER, "indent": None}
-    _paragraph(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, size=Pt(12), **centre)
-    motto = _paragraph(right, **centre)
-    _run(motto, "Độc lập - Tự do - Hạnh phúc", bold=True, underline=True)
+    add_paragraph(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, size=Pt(12), **centre)
+    motto = add_paragraph(right, **centre)
+    add_run(motto, "Độc lập - Tự do - Hạnh phúc", bold=True, underline=True)
     place = f"{r.data.plan.province}, ngày ... tháng ... năm {r.data.end.year}"
-    _paragraph(right, place, italic=True, **centre)
+    add_paragraph(right, place, italic=True, **centre)
     for cell in (left, right):
         _drop_first_empty(cell)
 
@@ -406,8 +202,8 @@ def milestone_heading(data: PacketData) -> str:
     label = MILESTONE_LABELS.get(data.milestone.kind, data.milestone.kind.value)
     name = clean(data.milestone.name).removeprefix("Hội nghị ").strip()
     if not fold(name).startswith(fold(label)):
-        name = f"{label} {_lower_first(name)}"
-    return f"{_upper_first(name)} thực hiện {_plan_phrase(data)}, {_in_sentence(data.span_label)}"
+        name = f"{label} {lower_first(name)}"
+    return f"{upper_first(name)} thực hiện {_plan_phrase(data)}, {in_sentence(data.span_label)}"
 
 
 def _plan_phrase(data: PacketData) -> str:
@@ -421,25 +217,25 @@ def _plan_phrase(data: PacketData) -> str:
 
 def _title(r: _Report) -> None:
     centre = {"align": WD_ALIGN_PARAGRAPH.CENTER, "indent": None}
-    draft = _paragraph(r.doc, "DỰ THẢO", bold=True, colour=RED, **centre)
+    draft = add_paragraph(r.doc, "DỰ THẢO", bold=True, colour=RED, **centre)
     draft.paragraph_format.space_before = Pt(18)
-    _paragraph(r.doc, "BÁO CÁO", bold=True, size=Pt(14), **centre)
-    _paragraph(r.doc, milestone_heading(r.data), bold=True, **centre)
-    generated = _office_date(r.data.generated_at)
+    add_paragraph(r.doc, "BÁO CÁO", bold=True, size=Pt(14), **centre)
+    add_paragraph(r.doc, milestone_heading(r.data), bold=True, **centre)
+    generated = office_date(r.data.generated_at)
     note = f"(Dự thảo do hệ thống PCMBN lập từ số liệu tổng hợp đến ngày {generated})"
-    _paragraph(r.doc, note, italic=True, size=Pt(11), **centre)
+    add_paragraph(r.doc, note, italic=True, size=Pt(11), **centre)
 
 
 def _legal_bases(r: _Report) -> None:
     plan = r.data.plan
     for basis in plan.legal_bases:
-        _paragraph(r.doc, f"Căn cứ {clean(basis)};")
+        add_paragraph(r.doc, f"Căn cứ {clean(basis)};")
     own = _plan_phrase(r.data)
     if plan.issued:
         own += f" ngày {format_date_vi(plan.issued)}"
-    _paragraph(r.doc, f"Căn cứ {own};")
-    heading = _lower_first(milestone_heading(r.data))
-    _paragraph(r.doc, f"{_upper_first(r.issuer)} báo cáo {heading} như sau:")
+    add_paragraph(r.doc, f"Căn cứ {own};")
+    heading = lower_first(milestone_heading(r.data))
+    add_paragraph(r.doc, f"{upper_first(r.issuer)} báo cáo {heading} như sau:")
 
 
 def _notices(r: _Report) -> None:
@@ -447,39 +243,39 @@ def _notices(r: _Report) -> None:
     data = r.data
     style = {"italic": True, "colour": RED}
     if data.missing_periods:
-        text = f"Số liệu chưa đầy đủ: chưa có báo cáo của {_months_phrase(data.missing_periods)}."
-        _paragraph(r.doc, text, **style)
+        text = f"Số liệu chưa đầy đủ: chưa có báo cáo của {months_phrase(data.missing_periods)}."
+        add_paragraph(r.doc, text, **style)
     if data.unapproved_periods:
-        months = _months_phrase(data.unapproved_periods)
-        _paragraph(r.doc, f"Số liệu {months} chưa được phê duyệt.", **style)
+        months = months_phrase(data.unapproved_periods)
+        add_paragraph(r.doc, f"Số liệu {months} chưa được phê duyệt.", **style)
 
 
 # --- I. results ---------------------------------------------------------------------------------
 
 
 def _results(r: _Report) -> None:
-    _heading(r, SECTIONS[0], 1)
-    _paragraph(r.doc, _comparison_intro(r.data))
+    add_heading(r.doc, SECTIONS[0], 1)
+    add_paragraph(r.doc, _comparison_intro(r.data))
     workstreams = r.data.catalog.packet.workstreams
     campaign_at = _campaign_workstream(workstreams)
     for number, workstream in enumerate(workstreams, start=1):
-        _heading(r, f"{number}. {workstream.title}", 2)
+        add_heading(r.doc, f"{number}. {workstream.title}", 2)
         wrote = _indicator_sentences(r, number, workstream)
         if campaign_at == number - 1 and r.data.campaign_name:
             _campaign_paragraph(r, number, workstream)
             wrote = True
         wrote = _task_results(r, workstream) or wrote
         if not wrote:
-            _placeholder(r.doc, f"kết quả {_lower_first(workstream.title)}")
+            _placeholder(r.doc, f"kết quả {lower_first(workstream.title)}")
         _charts_for(r, workstream)
     _charts_for(r, None)
 
 
 def _comparison_intro(data: PacketData) -> str:
     text = (
-        f"Số liệu tổng hợp từ báo cáo của các đơn vị {_in_sentence(data.span_label)}; "
-        f"so sánh với kỳ trước ({_in_sentence(data.previous.label)}) và cùng kỳ năm trước "
-        f"({_in_sentence(data.last_year.label)})."
+        f"Số liệu tổng hợp từ báo cáo của các đơn vị {in_sentence(data.span_label)}; "
+        f"so sánh với kỳ trước ({in_sentence(data.previous.label)}) và cùng kỳ năm trước "
+        f"({in_sentence(data.last_year.label)})."
     )
     for word, comparison in (("Kỳ trước", data.previous), ("Cùng kỳ năm trước", data.last_year)):
         expected = len(comparison.months)
@@ -505,17 +301,17 @@ def _indicator_sentences(r: _Report, number: int, workstream: Workstream) -> boo
     rows = _workstream_rows(r.data, workstream)
     if not rows:
         return False
-    with_data = [row for row in rows if not _missing(row.value)]
+    with_data = [row for row in rows if not is_missing(row.value)]
     if with_data:
-        _paragraph(r.doc, f"Trong kỳ, kết quả {_lower_first(workstream.title)} như sau:")
+        add_paragraph(r.doc, f"Trong kỳ, kết quả {lower_first(workstream.title)} như sau:")
     for i, row in enumerate(with_data):
         end = "." if i == len(with_data) - 1 else ";"
         level = 1 if _parent(r.data, row.code) else 0
-        _bullet(r.doc, _indicator_sentence(r, number, row) + end, level)
-    without = [_display_name(row.name) for row in rows if _missing(row.value)]
+        add_bullet(r.doc, _indicator_sentence(r, number, row) + end, level)
+    without = [_display_name(row.name) for row in rows if is_missing(row.value)]
     if without:
-        names = "; ".join(_lower_first(name) for name in without)
-        _paragraph(r.doc, f"Chưa có số liệu: {names}.", italic=True)
+        names = "; ".join(lower_first(name) for name in without)
+        add_paragraph(r.doc, f"Chưa có số liệu: {names}.", italic=True)
     return True
 
 
@@ -542,24 +338,11 @@ def _indicator_sentence(r: _Report, number: int, row: Any) -> str:
         (row.last_year, row.change_year_pct, "cùng kỳ năm trước", "cung_ky"),
     )
     for base, pct, against, key in comparisons:
-        if _missing(base):
+        if is_missing(base):
             continue
         r.note(f"{locator}/{key}", f"{key}/{row.code}")
         text += ", " + change_phrase(float(row.value), float(base), pct, unit, against)
     return text
-
-
-def change_phrase(value: float, base: float, pct: Any, unit: str, against: str) -> str:
-    """The comparison clause: "tăng 3 vụ (25,0%) so với cùng kỳ năm trước", "giảm …", "bằng …".
-
-    Equal means equal once rounded: 0.1 + 0.2 money must not read "tăng 0 triệu đồng".
-    """
-    difference = round(value - base, 6)
-    if difference == 0:
-        return f"bằng {against}"
-    word = "tăng" if difference > 0 else "giảm"
-    share = "" if _missing(pct) else f" ({vi_percent(pct)})"
-    return f"{word} {vi_number(abs(difference))} {unit}{share} so với {against}"
 
 
 def _campaign_workstream(workstreams: Sequence[Workstream]) -> int:
@@ -573,8 +356,8 @@ def _campaign_workstream(workstreams: Sequence[Workstream]) -> int:
 def _campaign_paragraph(r: _Report, number: int, workstream: Workstream) -> None:
     data = r.data
     name = clean(data.campaign_name or "")
-    lead = name if fold(name).startswith("dot ") else f"đợt {_lower_first(name)}"
-    when = f" ({_span_phrase(data.campaign_months)})" if data.campaign_months else ""
+    lead = name if fold(name).startswith("dot ") else f"đợt {lower_first(name)}"
+    when = f" ({span_phrase(data.campaign_months)})" if data.campaign_months else ""
     values = _campaign_values(data)
     parts = []
     for row in _workstream_rows(data, workstream):
@@ -582,10 +365,10 @@ def _campaign_paragraph(r: _Report, number: int, workstream: Workstream) -> None
         if value is None:
             continue
         r.note(f"I.{number}/cao_diem/{row.code}", ref_series("cao_diem", "cao_diem", row.code))
-        name = _lower_first(_display_name(row.name))
+        name = lower_first(_display_name(row.name))
         parts.append(f"{name} {vi_number(value)} {row.unit_of_measure}")
     body = "; ".join(parts) if parts else "chưa có số liệu của các chỉ tiêu thuộc lĩnh vực này"
-    _paragraph(r.doc, f"Trong {lead}{when}, kết quả: {body}.")
+    add_paragraph(r.doc, f"Trong {lead}{when}, kết quả: {body}.")
 
 
 def _campaign_values(data: PacketData) -> dict[str, float]:
@@ -596,7 +379,7 @@ def _campaign_values(data: PacketData) -> dict[str, float]:
     return {
         str(code): float(value)
         for code, value in zip(rows["code"], rows["value"], strict=True)
-        if not _missing(value)
+        if not is_missing(value)
     }
 
 
@@ -605,13 +388,13 @@ def _task_results(r: _Report, workstream: Workstream) -> bool:
     by_unit = matching_results(r.data.tasks, workstream.task_keywords)
     if not by_unit:
         return False
-    _paragraph(r.doc, "Kết quả thực hiện nhiệm vụ của các đơn vị:")
+    add_paragraph(r.doc, "Kết quả thực hiện nhiệm vụ của các đơn vị:")
     for unit, results in list(by_unit.items())[:MAX_UNITS_QUOTED]:
         joined = "; ".join(text.rstrip(" .;") for text in results)
-        _bullet(r.doc, f"{unit}: {joined}.")
+        add_bullet(r.doc, f"{unit}: {joined}.")
     rest = len(by_unit) - MAX_UNITS_QUOTED
     if rest > 0:
-        _paragraph(r.doc, f"... và {rest} đơn vị khác.", italic=True)
+        add_paragraph(r.doc, f"... và {rest} đơn vị khác.", italic=True)
     return True
 
 
@@ -644,7 +427,7 @@ def _charts_for(r: _Report, workstream: Workstream | None) -> None:
         r.doc.add_picture(str(path), width=CHART_WIDTH)
         r.doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
         caption = f"Biểu đồ {len(r.placed_charts)}: {spec.title if spec else path.stem}"
-        _paragraph(r.doc, caption, italic=True, align=WD_ALIGN_PARAGRAPH.CENTER, indent=None)
+        add_paragraph(r.doc, caption, italic=True, align=WD_ALIGN_PARAGRAPH.CENTER, indent=None)
 
 
 def _chart_spec(data: PacketData, path: Path) -> ChartSpec | None:
@@ -665,13 +448,13 @@ def _chart_home(data: PacketData, spec: ChartSpec | None) -> str | None:
 
 
 def _shortcomings(r: _Report) -> None:
-    _heading(r, SECTIONS[1], 1)
-    _heading(r, "1. Tồn tại, hạn chế", 2)
+    add_heading(r.doc, SECTIONS[1], 1)
+    add_heading(r.doc, "1. Tồn tại, hạn chế", 2)
     if not _narrative_lines(r, "difficulties"):
-        _paragraph(r.doc, "Các đơn vị chưa phản ánh khó khăn, vướng mắc trong kỳ.")
+        add_paragraph(r.doc, "Các đơn vị chưa phản ánh khó khăn, vướng mắc trong kỳ.")
     _not_started(r)
     _placeholder(r.doc, "đánh giá chung về tồn tại, hạn chế")
-    _heading(r, "2. Nguyên nhân", 2)
+    add_heading(r.doc, "2. Nguyên nhân", 2)
     _placeholder(r.doc, "nguyên nhân của tồn tại, hạn chế (khách quan, chủ quan)")
 
 
@@ -689,7 +472,7 @@ def _narrative_lines(r: _Report, kind: str) -> bool:
         unit = safe_text(row.unit_name) or safe_text(row.unit_code)
         by_unit.setdefault(unit, []).append(f"{text} ({periods})" if periods else text)
     for unit, texts in by_unit.items():
-        _bullet(r.doc, f"{unit}: {' '.join(texts)}")
+        add_bullet(r.doc, f"{unit}: {' '.join(texts)}")
     return bool(by_unit)
 
 
@@ -700,44 +483,44 @@ def _not_started(r: _Report) -> None:
     pending = tasks[tasks["not_started"].fillna(False).astype(bool)]
     if pending.empty:
         return
-    _paragraph(r.doc, "Nhiệm vụ chưa triển khai:")
+    add_paragraph(r.doc, "Nhiệm vụ chưa triển khai:")
     for code, rows in pending.groupby("task_code", sort=False):
         units = ", ".join(dict.fromkeys(safe_text(u) for u in rows["unit_name"]))
         task = safe_text(rows["task_text"].iloc[0])
-        _bullet(r.doc, f"Nhiệm vụ {safe_text(code)} ({task}): {units}.")
+        add_bullet(r.doc, f"Nhiệm vụ {safe_text(code)} ({task}): {units}.")
 
 
 def _placeholder_section(r: _Report, index: int, what: str) -> None:
-    _heading(r, SECTIONS[index], 1)
+    add_heading(r.doc, SECTIONS[index], 1)
     _placeholder(r.doc, what)
 
 
 def _directions_hint(data: PacketData) -> str:
     end = data.plan.span.end
     if data.end.last_month < end.last_month:
-        until = _in_sentence(end.label_vi)
+        until = in_sentence(end.label_vi)
         return f"phương hướng, nhiệm vụ trọng tâm từ nay đến hết {until}"
     return "phương hướng, nhiệm vụ trọng tâm thời gian tới"
 
 
 def _proposals(r: _Report) -> None:
-    _heading(r, SECTIONS[4], 1)
+    add_heading(r.doc, SECTIONS[4], 1)
     if not _narrative_lines(r, "proposals"):
-        _paragraph(r.doc, "Các đơn vị chưa có đề xuất, kiến nghị trong kỳ.")
+        add_paragraph(r.doc, "Các đơn vị chưa có đề xuất, kiến nghị trong kỳ.")
     _placeholder(r.doc, "đề xuất, kiến nghị của Ban Chỉ đạo tỉnh với cấp trên")
 
 
 def _signature(r: _Report) -> None:
     table = r.doc.add_table(rows=1, cols=2)
-    _column_widths(table, (Cm(7.5), Cm(8.5)))
+    column_widths(table, (Cm(7.5), Cm(8.5)))
     left, right = table.rows[0].cells
     plain = {"align": WD_ALIGN_PARAGRAPH.LEFT, "indent": None}
-    _paragraph(left, "Nơi nhận:", bold=True, italic=True, size=Pt(12), **plain)
+    add_paragraph(left, "Nơi nhận:", bold=True, italic=True, size=Pt(12), **plain)
     for line in ("- Như trên;", "- Các thành viên Ban Chỉ đạo;", "- Lưu: VT."):
-        _paragraph(left, line, size=Pt(11), **plain)
+        add_paragraph(left, line, size=Pt(11), **plain)
     centre = {"align": WD_ALIGN_PARAGRAPH.CENTER, "indent": None}
-    _paragraph(right, f"TM. {r.issuer.upper()}", bold=True, **centre)
-    _paragraph(right, "(Ký, ghi rõ họ tên)", italic=True, **centre)
+    add_paragraph(right, f"TM. {r.issuer.upper()}", bold=True, **centre)
+    add_paragraph(right, "(Ký, ghi rõ họ tên)", italic=True, **centre)
     for cell in (left, right):
         _drop_first_empty(cell)
 
@@ -751,14 +534,14 @@ def _appendix(r: _Report) -> None:
     section.orientation = WD_ORIENT.LANDSCAPE
     section.page_width, section.page_height = Cm(29.7), Cm(21)
     centre = {"align": WD_ALIGN_PARAGRAPH.CENTER, "indent": None}
-    _paragraph(r.doc, APPENDIX, bold=True, **centre)
-    _paragraph(
+    add_paragraph(r.doc, APPENDIX, bold=True, **centre)
+    add_paragraph(
         r.doc,
-        f"(Kèm theo Báo cáo {_lower_first(milestone_heading(r.data))})",
+        f"(Kèm theo Báo cáo {lower_first(milestone_heading(r.data))})",
         italic=True,
         **centre,
     )
-    _caption(r, f"Biểu 1. Kết quả thực hiện các chỉ tiêu, {_in_sentence(r.data.span_label)}")
+    _caption(r, f"Biểu 1. Kết quả thực hiện các chỉ tiêu, {in_sentence(r.data.span_label)}")
     _totals_table(r)
     _caption(r, "Biểu 2. Số liệu theo tháng của các chỉ tiêu trên biểu đồ")
     _monthly_table(r)
@@ -767,13 +550,13 @@ def _appendix(r: _Report) -> None:
 
 
 def _caption(r: _Report, text: str) -> None:
-    paragraph = _paragraph(r.doc, text, bold=True, align=WD_ALIGN_PARAGRAPH.LEFT, indent=None)
+    paragraph = add_paragraph(r.doc, text, bold=True, align=WD_ALIGN_PARAGRAPH.LEFT, indent=None)
     paragraph.paragraph_format.space_before = Pt(12)
     paragraph.paragraph_format.keep_with_next = True
 
 
 def _cell_number(r: _Report, value: Any, locator: str, ref: str) -> str:
-    if _missing(value):
+    if is_missing(value):
         return NO_VALUE
     r.note(locator, ref)
     return vi_number(value)
@@ -793,7 +576,7 @@ def _totals_table(r: _Report) -> None:
                 _cell_number(r, row.last_year, f"{locator}/cung_ky", f"cung_ky/{code}"),
             ]
         )
-    _grid(r, TOTALS_HEADERS, rows, (1.2, 12.5, 3.0, 2.8, 2.8, 3.2), numeric_from=3)
+    grid(r.doc, TOTALS_HEADERS, rows, (1.2, 12.5, 3.0, 2.8, 2.8, 3.2), numeric_from=3)
 
 
 def _chart_codes(data: PacketData) -> list[str]:
@@ -823,7 +606,7 @@ def _monthly_table(r: _Report) -> None:
         rows.append(cells)
     month_width = min(2.2, 14.0 / max(len(months) + 1, 1))
     widths = (7.0, 2.5, *([month_width] * (len(months) + 1)))
-    _grid(r, headers, rows, widths, numeric_from=2)
+    grid(r.doc, headers, rows, widths, numeric_from=2)
 
 
 def _completeness_table(r: _Report) -> None:
@@ -837,56 +620,8 @@ def _completeness_table(r: _Report) -> None:
         rows.append([safe_text(row.unit_name) or safe_text(row.unit_code), *map(vi_number, counts)])
     if rows:
         rows.append(["Tổng cộng", *(vi_number(sums[k]) for k in COMPLETENESS_KEYS)])
-    _grid(r, COMPLETENESS_HEADERS, rows, (9.0, 3.5, 3.0, 3.0, 3.0, 3.0), numeric_from=1)
+    grid(r.doc, COMPLETENESS_HEADERS, rows, (9.0, 3.5, 3.0, 3.0, 3.0, 3.0), numeric_from=1)
 
 
 def _count(value: Any) -> int:
-    return 0 if _missing(value) else int(value)
-
-
-def _grid(
-    r: _Report,
-    headers: Sequence[str],
-    rows: Sequence[Sequence[str]],
-    widths_cm: Sequence[float],
-    numeric_from: int,
-) -> Table:
-    """A bordered table: bold header repeated on every page, numbers right-aligned."""
-    table = r.doc.add_table(rows=1, cols=len(headers))
-    table.style = r.doc.styles["Table Grid"]
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    _repeat_header(table.rows[0])
-    for cell, text in zip(table.rows[0].cells, headers, strict=True):
-        _cell_text(cell, text, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
-    for values in rows:
-        cells = table.add_row().cells
-        for i, (cell, text) in enumerate(zip(cells, values, strict=True)):
-            numeric = i >= numeric_from or (i == 0 and headers[0] == "STT")
-            align = WD_ALIGN_PARAGRAPH.RIGHT if numeric else WD_ALIGN_PARAGRAPH.LEFT
-            _cell_text(cell, text, align=align)
-    _column_widths(table, tuple(Cm(w) for w in widths_cm))
-    return table
-
-
-def _cell_text(cell: Any, text: str, *, bold: bool = False, align: WD_ALIGN_PARAGRAPH) -> None:
-    paragraph = cell.paragraphs[0]
-    paragraph.alignment = align
-    paragraph.paragraph_format.space_after = Pt(0)
-    paragraph.paragraph_format.line_spacing = 1.0
-    _run(paragraph, text, bold=bold, size=TABLE_FONT_SIZE)
-
-
-def _repeat_header(row: Any) -> None:
-    tr_pr = row._tr.get_or_add_trPr()
-    header = OxmlElement("w:tblHeader")
-    header.set(qn("w:val"), "true")
-    tr_pr.append(header)
-
-
-def _column_widths(table: Table, widths: Sequence[Any]) -> None:
-    """Word reads each cell's width, not the column's: set both."""
-    table.autofit = False
-    for column, width in zip(table.columns, widths, strict=True):
-        column.width = width
-        for cell in column.cells:
-            cell.width = width
+    return 0 if is_missing(value) else int(value)

@@ -3,12 +3,11 @@
 Each number cell written here is recorded with its reference key (`Sheet!A1` → `tong/DT01`), so
 `manifest.json` can map every figure a leader quotes to the submissions and cells it sums. The
 cover sheet says plainly when months are missing or not yet approved. Styles, formula-safe text
-and deterministic saving are shared with the monthly summary (`pcmbn.summary.workbook`).
+and deterministic saving come from the office toolkit (`pcmbn.office`), as for the summary.
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,8 +18,9 @@ from openpyxl import Workbook
 from openpyxl.drawing.image import Image
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pcmbn.packet.model import PacketData, ref_series, ref_total
-from pcmbn.summary.workbook import (
+from pcmbn.office.atomic import atomic_write
+from pcmbn.office.layout import columns, finish
+from pcmbn.office.styles import (
     BOLD,
     CENTERED,
     DECIMAL,
@@ -36,16 +36,12 @@ from pcmbn.summary.workbook import (
     TEXT_CHILD,
     TEXT_TOP,
     TITLE,
+    Painter,
     Style,
-    _cell_value,
-    _columns,
-    _finish,
-    _format_datetime,
-    _keep_text,
-    _Painter,
-    _stamp_core_dates,
 )
-from pcmbn.template_writer import normalise_zip
+from pcmbn.office.times import datetime_label
+from pcmbn.office.xlsx import cell_value, keep_text, put, xlsx_bytes
+from pcmbn.packet.model import PacketData, ref_series, ref_total
 from pcmbn.text import roman
 
 SHEETS = (
@@ -78,13 +74,11 @@ class _Sheet:
 
     ws: Worksheet
     data: PacketData
-    painter: _Painter
+    painter: Painter
     numbers: dict[str, str] = field(default_factory=dict)
 
     def put(self, row: int, col: int, value: Any, style: Style, ref: str | None = None) -> None:
-        cell = self.ws.cell(row=row, column=col, value=_cell_value(value))
-        self.painter.paint(cell, style)
-        _keep_text(cell)
+        cell = put(self.ws, self.painter, row, col, value, style)
         if ref is not None and cell.value is not None:
             self.numbers[f"{self.ws.title}!{cell.coordinate}"] = ref
 
@@ -106,8 +100,8 @@ class _Sheet:
             (_notice(d), NOTE if d.missing_periods or d.unapproved_periods else ITALIC),
         ]
         for row, (text, font) in enumerate(lines, start=1):
-            cell = self.ws.cell(row=row, column=1, value=_cell_value(text))
-            _keep_text(cell)
+            cell = self.ws.cell(row=row, column=1, value=cell_value(text))
+            keep_text(cell)
             cell.font = font
             cell.alignment = CENTERED.alignment
             self.ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
@@ -122,23 +116,14 @@ class _Sheet:
 def write_workbook(data: PacketData, charts: Sequence[Path], path: Path) -> dict[str, str]:
     """Write the appendix workbook atomically; return `{"Sheet!A1": ref key}` of its numbers."""
     wb, numbers = build_workbook(data, charts)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    payload = _stamp_core_dates(normalise_zip(buffer.getvalue()), data.generated_at)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.part")
-    try:
-        tmp.write_bytes(payload)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    atomic_write(path, xlsx_bytes(wb, data.generated_at))
     return numbers
 
 
 def build_workbook(data: PacketData, charts: Sequence[Path]) -> tuple[Workbook, dict[str, str]]:
     wb = Workbook()
     wb.remove(wb.active)
-    painter = _Painter()
+    painter = Painter()
     numbers: dict[str, str] = {}
     builders = {
         "BiaPhuLuc": _cover,
@@ -189,13 +174,13 @@ def _month_vi(code: str) -> str:
 
 def _cover(s: _Sheet) -> None:
     d = s.data
-    width = _columns(s.ws, (30, 90))
+    width = columns(s.ws, (30, 90))
     s.title("PHỤ LỤC SỐ LIỆU HỘI NGHỊ " + d.milestone.name.upper(), width)
     rows = [
         ("Kế hoạch", f"{d.plan.number or d.plan.id} — {d.plan.title}"),
         ("Hội nghị", d.milestone.name),
         ("Thời gian số liệu", d.span_label),
-        ("Ngày lập (theo lượt tổng hợp cuối)", _format_datetime(d.generated_at)),
+        ("Ngày lập (theo lượt tổng hợp cuối)", datetime_label(d.generated_at)),
         (
             "Tháng chưa có số liệu",
             ", ".join(_month_vi(c) for c in d.missing_periods) or "Không có",
@@ -250,7 +235,7 @@ def _cover(s: _Sheet) -> None:
         "NguonSoLieu.csv trong gói tài liệu.",
         ITALIC_PLAIN,
     )
-    _finish(s.ws, header_rows=None, landscape=False)
+    finish(s.ws, header_rows=None, landscape=False)
 
 
 ITALIC_PLAIN = Style(font=ITALIC, border=None)
@@ -269,7 +254,7 @@ def _totals(s: _Sheet) -> None:
         "So kỳ trước (%)",
         "So cùng kỳ (%)",
     ]
-    width = _columns(s.ws, (6, 8, 50, 12, 13, 16, 16, 11, 11))
+    width = columns(s.ws, (6, 8, 50, 12, 13, 16, 16, 11, 11))
     s.title("TỔNG HỢP KẾT QUẢ CẢ KỲ", width)
     s.header(labels)
     row = HEADER_ROW + 1
@@ -306,7 +291,7 @@ def _totals(s: _Sheet) -> None:
         "nhất của mỗi đơn vị; các chỉ tiêu khác cộng các tháng.",
         ITALIC_PLAIN,
     )
-    _finish(s.ws, header_rows=(HEADER_ROW, HEADER_ROW), freeze="E7")
+    finish(s.ws, header_rows=(HEADER_ROW, HEADER_ROW), freeze="E7")
 
 
 def _series_sheet(s: _Sheet, frame: pd.DataFrame, table: str, heading: str, what: str) -> None:
@@ -319,7 +304,7 @@ def _series_sheet(s: _Sheet, frame: pd.DataFrame, table: str, heading: str, what
     else:
         labels = dict(zip(frame["key"], frame["label"], strict=False))
     values = {(r.key, r.code): r.value for r in frame.itertuples()}
-    width = _columns(s.ws, (8, 46, *([12] * len(keys)), 13))
+    width = columns(s.ws, (8, 46, *([12] * len(keys)), 13))
     s.title(f"KẾT QUẢ {heading}", max(width, 4))
     s.header(["Mã", "Chỉ tiêu", *(labels.get(k, k) for k in keys), "Cả kỳ"])
     row = HEADER_ROW + 1
@@ -333,7 +318,7 @@ def _series_sheet(s: _Sheet, frame: pd.DataFrame, table: str, heading: str, what
         row += 1
     if table == "thang" and d.missing_periods:
         s.put(row + 1, 1, "Tháng chưa có số liệu: " + ", ".join(d.missing_periods), ITALIC_PLAIN)
-    _finish(s.ws, header_rows=(HEADER_ROW, HEADER_ROW), freeze="C7")
+    finish(s.ws, header_rows=(HEADER_ROW, HEADER_ROW), freeze="C7")
 
 
 def _by_unit(s: _Sheet) -> None:
@@ -346,7 +331,7 @@ def _by_unit(s: _Sheet) -> None:
     units.sort(key=order.index)
     names = dict(zip(frame["key"], frame["label"], strict=False))
     values = {(r.key, r.code): r.value for r in frame.itertuples()}
-    width = _columns(s.ws, (6, 34, *([9] * len(codes))))
+    width = columns(s.ws, (6, 34, *([9] * len(codes))))
     s.title("KẾT QUẢ THEO ĐƠN VỊ BÁO CÁO (CẢ KỲ)", min(width, 14))
     s.header(["STT", "Đơn vị", *codes])
     row = HEADER_ROW + 1
@@ -361,16 +346,16 @@ def _by_unit(s: _Sheet) -> None:
         row += 1
     legend = "; ".join(f"{code}: {ind.name}" for code, ind in d.catalog.indicators.items())
     s.put(row + 1, 1, "Mã chỉ tiêu — " + legend, ITALIC_PLAIN)
-    _finish(s.ws, header_rows=(HEADER_ROW, HEADER_ROW), freeze="C7", fit=(0, 0))
+    finish(s.ws, header_rows=(HEADER_ROW, HEADER_ROW), freeze="C7", fit=(0, 0))
 
 
 def _campaign(s: _Sheet) -> None:
     d = s.data
-    width = _columns(s.ws, (8, 50, 12, 14))
+    width = columns(s.ws, (8, 50, 12, 14))
     s.title("KẾT QUẢ ĐỢT CAO ĐIỂM", width)
     if not d.campaign_name:
         s.put(HEADER_ROW, 1, "Kế hoạch không có đợt cao điểm trong thời gian này.", ITALIC_PLAIN)
-        _finish(s.ws, header_rows=None, landscape=False)
+        finish(s.ws, header_rows=None, landscape=False)
         return
     months = ", ".join(f"T{m.index}/{m.year}" for m in d.campaign_months)
     s.put(HEADER_ROW - 1, 1, f"{d.campaign_name} ({months})", ITALIC_PLAIN)
@@ -388,12 +373,12 @@ def _campaign(s: _Sheet) -> None:
             ref_series("cao_diem", "cao_diem", code) if value is not None else None,
         )
         row += 1
-    _finish(s.ws, header_rows=(HEADER_ROW, HEADER_ROW), landscape=False)
+    finish(s.ws, header_rows=(HEADER_ROW, HEADER_ROW), landscape=False)
 
 
 def _completeness(s: _Sheet) -> None:
     d = s.data
-    width = _columns(s.ws, (6, 40, 24, 14, 11, 11, 11, 11))
+    width = columns(s.ws, (6, 40, 24, 14, 11, 11, 11, 11))
     s.title("TÌNH HÌNH GỬI BÁO CÁO CẢ KỲ", width)
     s.header(["STT", "Đơn vị", "Nhóm", *STATUS_LABELS.values()])
     row = HEADER_ROW + 1
@@ -410,12 +395,12 @@ def _completeness(s: _Sheet) -> None:
         )
         for col, key in enumerate(STATUS_LABELS, start=4):
             s.put(row, col, int(d.completeness[key].sum()), Style(font=BOLD, number_format="#,##0"))
-    _finish(s.ws, header_rows=(HEADER_ROW, HEADER_ROW), freeze="C7")
+    finish(s.ws, header_rows=(HEADER_ROW, HEADER_ROW), freeze="C7")
 
 
 def _tasks(s: _Sheet) -> None:
     d = s.data
-    width = _columns(s.ws, (7, 36, 28, 16, 46, 34, 11))
+    width = columns(s.ws, (7, 36, 28, 16, 46, 34, 11))
     s.title("TIẾN ĐỘ THỰC HIỆN NHIỆM VỤ CỦA KẾ HOẠCH", width)
     s.header(["Nhiệm vụ", "Nội dung", "Đơn vị", "Tình trạng", "Kết quả", "Khó khăn", "Tháng"])
     row = HEADER_ROW + 1
@@ -439,12 +424,12 @@ def _tasks(s: _Sheet) -> None:
         "Tô màu: nhiệm vụ chưa triển khai hoặc đơn vị chưa báo cáo tình trạng.",
         ITALIC_PLAIN,
     )
-    _finish(s.ws, header_rows=(HEADER_ROW, HEADER_ROW), freeze="D7")
+    finish(s.ws, header_rows=(HEADER_ROW, HEADER_ROW), freeze="D7")
 
 
 def _narratives(s: _Sheet) -> None:
     d = s.data
-    width = _columns(s.ws, (6, 30, 16, 90))
+    width = columns(s.ws, (6, 30, 16, 90))
     s.title("KHÓ KHĂN, VƯỚNG MẮC VÀ ĐỀ XUẤT, KIẾN NGHỊ CỦA CÁC ĐƠN VỊ", width)
     s.header(["STT", "Đơn vị", "Tháng", "Nội dung"])
     row = HEADER_ROW + 1
@@ -466,11 +451,11 @@ def _narratives(s: _Sheet) -> None:
         if part.empty:
             s.put(row, 2, "Không có đơn vị nào nêu.", ITALIC_PLAIN)
             row += 1
-    _finish(s.ws, header_rows=(HEADER_ROW, HEADER_ROW), landscape=False)
+    finish(s.ws, header_rows=(HEADER_ROW, HEADER_ROW), landscape=False)
 
 
 def _charts(s: _Sheet, charts: Sequence[Path]) -> None:
-    width = _columns(s.ws, (100,))
+    width = columns(s.ws, (100,))
     s.title("BIỂU ĐỒ DIỄN BIẾN THEO THÁNG", width)
     row = HEADER_ROW
     for path in charts:
@@ -482,7 +467,7 @@ def _charts(s: _Sheet, charts: Sequence[Path]) -> None:
         s.put(
             row, 1, "Chưa có biểu đồ (danh mục packet.yaml không khai báo biểu đồ).", ITALIC_PLAIN
         )
-    _finish(s.ws, header_rows=None, landscape=False)
+    finish(s.ws, header_rows=None, landscape=False)
 
 
 __all__ = ["SHEETS", "build_workbook", "write_workbook"]

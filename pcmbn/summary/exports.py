@@ -7,11 +7,9 @@ CSV conventions, chosen for the office's Excel on Windows rather than for purity
 - dates and times in ISO 8601 (`2024-07-17`, `2024-07-17T09:30:00+07:00`, office time zone),
   which every tool parses and no locale misreads as month/day;
 - NaN is an empty field; `\\n` line ends;
-- **formula neutralising (CSV only)**: a text cell starting with `=`, `+`, `-`, `@` (or a tab /
-  carriage return, which Excel strips before evaluating) gets a leading `'`, because Excel
-  evaluates such a field when the CSV is opened (CSV injection). Numbers are never touched, so a
-  negative number stays a number. The Parquet files keep the exact text: they are read by code,
-  not evaluated.
+- **formula neutralising (CSV only)**: `pcmbn.office.csv.neutralise`, the one rule for every
+  CSV the project writes (a text cell that Excel would evaluate gets a leading `'`; numbers are
+  never touched). The Parquet files keep the exact text: they are read by code, not evaluated.
 
 Every file is written beside its target under a temporary name and then renamed, so readers
 never see half a file.
@@ -28,22 +26,18 @@ import numpy as np
 import pandas as pd
 
 from pcmbn.clock import OFFICE_TZ
+from pcmbn.office.atomic import atomic_write
+from pcmbn.office.csv import neutralise
 from pcmbn.summary.model import SummaryData
+from pcmbn.summary.registry import SUMMARY_SHEETS
 
-__all__ = ["CSV_FORMULA_PREFIXES", "EXPORT_TABLES", "export_tables", "summary_tables"]
+__all__ = ["EXPORT_TABLES", "export_tables", "summary_tables"]
 
-#: Export name → how to get the table from `SummaryData`, in the order files are written.
+#: Export name → how to get the table from `SummaryData`, in the order files are written (the
+#: registry's sheet order: one entry per sheet).
 EXPORT_TABLES: dict[str, Callable[[SummaryData], pd.DataFrame]] = {
-    "tong_hop": lambda d: d.by_indicator,
-    "theo_nhom": lambda d: d.by_group,
-    "ma_tran": lambda d: _matrix_table(d.matrix),
-    "day_du": lambda d: d.completeness,
-    "nhiem_vu": lambda d: d.tasks,
-    "kien_nghi": lambda d: d.narratives,
-    "xu_huong": lambda d: d.trend,
-    "nguon": lambda d: d.sources,
+    sheet.export: sheet.table for sheet in SUMMARY_SHEETS
 }
-CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def summary_tables(data: SummaryData) -> dict[str, pd.DataFrame]:
@@ -60,22 +54,14 @@ def export_tables(data: SummaryData, out_dir: Path) -> list[Path]:
     written: list[Path] = []
     for name, frame in summary_tables(data).items():
         csv_path = out_dir / f"{name}.csv"
-        _atomic_write(csv_path, lambda tmp, f=frame: tmp.write_bytes(_csv_bytes(f)))
+        atomic_write(csv_path, _csv_bytes(frame))
         parquet_path = out_dir / f"{name}.parquet"
-        _atomic_write(
+        atomic_write(
             parquet_path,
             lambda tmp, f=frame: _parquet_frame(f).to_parquet(tmp, engine="pyarrow", index=False),
         )
         written += [csv_path, parquet_path]
     return written
-
-
-def _matrix_table(matrix: pd.DataFrame) -> pd.DataFrame:
-    """Indicator × unit matrix as a flat table: `code` then one column per unit code."""
-    table = matrix.copy()
-    table.columns = [str(column) for column in table.columns]
-    table.index = [str(code) for code in table.index]
-    return table.rename_axis("code").reset_index()
 
 
 def _csv_bytes(frame: pd.DataFrame) -> bytes:
@@ -109,7 +95,7 @@ def _csv_cell(value: Any) -> Any:
     if isinstance(value, np.datetime64):
         return None if np.isnat(value) else pd.Timestamp(value).isoformat()
     if isinstance(value, str):
-        return "'" + value if value.startswith(CSV_FORMULA_PREFIXES) else value
+        return neutralise(value)
     if isinstance(value, float) and np.isnan(value):
         return None
     return value
@@ -133,12 +119,3 @@ def _is_missing(value: Any) -> bool:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
-
-
-def _atomic_write(path: Path, write: Callable[[Path], object]) -> None:
-    tmp = path.with_name(f".{path.name}.part")
-    try:
-        write(tmp)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)

@@ -18,6 +18,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from python_calamine import CalamineWorkbook
 
+from pcmbn.office.atomic import atomic_write
 from pcmbn.validation.checker import FileReport, Problem
 
 log = logging.getLogger(__name__)
@@ -43,25 +44,18 @@ def write_feedback(report: FileReport, out_dir: Path) -> Path | None:
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / feedback_name(report)
     if report.hostile:
-        return _write_atomic(target, _note(report).encode("utf-8"))
+        return atomic_write(target, _note(report).encode("utf-8"))
     try:
         wb = _editable_copy(report.submission.path)
     except Exception as exc:  # noqa: BLE001 - a file calamine read but openpyxl cannot
         log.info("cannot annotate %s (%r); writing a note", report.submission.path, exc)
         target = target.with_suffix(".txt")
-        return _write_atomic(target, _note(report).encode("utf-8"))
+        return atomic_write(target, _note(report).encode("utf-8"))
     _annotate(wb, report.problems)
     _problem_sheet(wb, report)
     buffer = io.BytesIO()
     wb.save(buffer)
-    return _write_atomic(target, buffer.getvalue())
-
-
-def _write_atomic(target: Path, data: bytes) -> Path:
-    tmp = target.with_name(f".{target.name}.part")
-    tmp.write_bytes(data)
-    tmp.replace(target)
-    return target
+    return atomic_write(target, buffer.getvalue())
 
 
 def _editable_copy(path: Path) -> Workbook:

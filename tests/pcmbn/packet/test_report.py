@@ -12,14 +12,12 @@ from docx.oxml.ns import qn
 
 from pcmbn.packet.charts import write_charts
 from pcmbn.packet.model import PacketData
+from pcmbn.packet.phrases import change_phrase, vi_number, vi_percent
 from pcmbn.packet.report import (
     APPENDIX,
     COMPLETENESS_HEADERS,
     SECTIONS,
     TOTALS_HEADERS,
-    change_phrase,
-    vi_number,
-    vi_percent,
     write_report,
 )
 

@@ -1,0 +1,139 @@
+"""Files that appear complete or not at all.
+
+Every output is written under a hidden temporary name beside its target (`.<name>.part`), flushed
+to disk and renamed into place. A crash, a Prefect retry or a user opening the folder therefore
+never sees half a file under a final name: at worst a hidden `.part` file stays behind, which the
+next run overwrites and `storage.publish` never uploads. On an ordinary failure (an exception) the
+temporary file is removed and the exception re-raised; the old target, if any, stays intact.
+
+`crash_point` names one of `pcmbn.faults.POINTS`: the process may be killed there, between the
+temporary file being complete and the rename, which is where a power cut would hurt.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import fsspec
+
+from pcmbn import faults
+
+__all__ = ["PART_SUFFIX", "atomic_folder", "atomic_put", "atomic_write", "part_name"]
+
+#: The suffix of every unfinished write; the crash tests and `publish` rely on it.
+PART_SUFFIX = ".part"
+
+#: What `atomic_write` accepts: the bytes, a text (UTF-8), or a function writing the file.
+Payload = bytes | str | Callable[[Path], object]
+
+
+def part_name(path: Path) -> Path:
+    """The hidden temporary name beside `path` (`dir/.name.part`)."""
+    return path.with_name(f".{path.name}{PART_SUFFIX}")
+
+
+def atomic_write(
+    path: Path,
+    payload: Payload,
+    *,
+    crash_point: str | None = None,
+    encoding: str = "utf-8",
+) -> Path:
+    """Write `payload` to `path` atomically; return `path`.
+
+    `payload` is the content (bytes, or text encoded with `encoding`) or a callable that writes
+    the file at the temporary path it is given (e.g. `frame.to_parquet`, `workbook.save`).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = part_name(path)
+    try:
+        if callable(payload):
+            payload(tmp)
+            _fsync(tmp)
+        else:
+            data = payload.encode(encoding) if isinstance(payload, str) else payload
+            with tmp.open("wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+        if crash_point is not None:
+            faults.crash_point(crash_point)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+@contextmanager
+def atomic_folder(path: Path, *, crash_point: str | None = None) -> Iterator[Path]:
+    """Fill a hidden staging folder, then put it in place of `path` in one rename.
+
+    Yields the staging folder. When the block ends normally the old `path` (if any) is removed
+    and the staging folder renamed to `path`; when it raises, the staging folder is removed and
+    `path` stays as it was.
+    """
+    staging = part_name(path)
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        yield staging
+        if crash_point is not None:
+            faults.crash_point(crash_point)
+        shutil.rmtree(path, ignore_errors=True)
+        staging.replace(path)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def atomic_put(
+    fs: fsspec.AbstractFileSystem,
+    source: Path | bytes,
+    target: str,
+    *,
+    crash_point: str | None = None,
+    tag: str = "",
+) -> str:
+    """Upload a local file (or bytes) to `target` on `fs` via a `.part` name, then move; return it.
+
+    `tag` makes the temporary name unique when several writers may race for one target (the
+    archive is content-addressed: two copies of one file land on the same name). Object stores
+    have no rename; `mv` is copy-and-delete there, still never exposing a partial object.
+    """
+    partial = f"{target}{PART_SUFFIX}" + (f"-{tag}" if tag else "")
+    try:
+        if isinstance(source, bytes):
+            with fs.open(partial, "wb") as handle:
+                handle.write(source)
+        else:
+            fs.put_file(str(source), partial)
+        if crash_point is not None:
+            faults.crash_point(crash_point)
+        fs.mv(partial, target)
+    except BaseException:
+        _remove_quietly(fs, partial)
+        raise
+    return target
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file another library wrote (and closed) to disk before it is renamed."""
+    if path.is_file():
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _remove_quietly(fs: fsspec.AbstractFileSystem, path: str) -> None:
+    """Best-effort cleanup: the original error matters more than a failed delete."""
+    try:
+        if fs.exists(path):
+            fs.rm(path)
+    except Exception:  # noqa: BLE001 - cleanup must not hide the error being raised
+        pass

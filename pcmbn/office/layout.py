@@ -1,0 +1,131 @@
+"""Sheet layout for printing: column widths, row heights for wrapped text, A4 page setup.
+
+LibreOffice and some Excel builds do not grow wrapped rows when a file is opened, and the office
+prints everything; so row heights are estimated here from the text and the column widths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from pcmbn.office.styles import FONT, FOOTNOTE, GROUP, GROUP_NO, HEAD, Painter, Style
+from pcmbn.office.xlsx import put
+
+__all__ = [
+    "columns",
+    "finish",
+    "fit_row",
+    "footnote",
+    "group_row",
+    "header",
+    "line_count",
+    "span_chars",
+]
+
+
+def columns(ws: Worksheet, widths: Sequence[float]) -> int:
+    """Set column widths; return how many columns the table has."""
+    for col, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+    return len(widths)
+
+
+def span_chars(ws: Worksheet, width: int) -> int:
+    """About how many characters fit across the first `width` columns (merged text)."""
+    total = sum(
+        ws.column_dimensions[get_column_letter(col)].width or 9 for col in range(1, width + 1)
+    )
+    return max(10, int(total * 1.1))
+
+
+def fit_row(
+    ws: Worksheet,
+    row: int,
+    texts: dict[int, Any],
+    width: float | None = None,
+    factor: float = 1.1,
+) -> None:
+    """Give wrapped text rows room: LibreOffice and some Excel builds do not grow them on open.
+
+    `texts` maps column numbers to the text in them. `factor` is characters per unit of column
+    width (about 1.1 for 12 pt Times New Roman).
+    """
+    needed = 1
+    for col, text in texts.items():
+        if not isinstance(text, str):
+            continue
+        col_width = width or ws.column_dimensions[get_column_letter(col)].width or 9
+        needed = max(needed, line_count(text, max(8, int(col_width * factor))))
+    if needed > 1:
+        line = 16.5 if factor <= 1.1 else 13.5
+        ws.row_dimensions[row].height = min(409, line * needed)
+
+
+def line_count(text: str, chars_per_line: int) -> int:
+    """Printed lines `text` needs at `chars_per_line` (each paragraph starts a new line)."""
+    return sum(max(1, -(-len(part) // chars_per_line)) for part in text.split("\n"))
+
+
+def header(
+    ws: Worksheet, painter: Painter, row: int, labels: Sequence[str], style: Style = HEAD
+) -> None:
+    """A table's column header: one label per column from A, 36 pt tall for two lines."""
+    for col, label in enumerate(labels, start=1):
+        put(ws, painter, row, col, label, style)
+    ws.row_dimensions[row].height = 36
+
+
+def group_row(
+    ws: Worksheet,
+    painter: Painter,
+    row: int,
+    number: str,
+    text: str,
+    width: int,
+    label_col: int = 3,
+) -> None:
+    """A heading row (indicator group, task): number in A, text merged to the table's edge."""
+    put(ws, painter, row, 1, number, GROUP_NO)
+    for col in range(2, width + 1):
+        put(ws, painter, row, col, text if col == label_col else None, GROUP)
+    ws.merge_cells(start_row=row, start_column=label_col, end_row=row, end_column=width)
+
+
+def footnote(ws: Worksheet, painter: Painter, row: int, text: str, width: int) -> None:
+    """An italic note under a table, merged across it and tall enough for its lines."""
+    put(ws, painter, row, 1, text, FOOTNOTE)
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
+    ws.row_dimensions[row].height = 17 * line_count(text, span_chars(ws, width))
+
+
+def finish(
+    ws: Worksheet,
+    *,
+    header_rows: tuple[int, int] | None,
+    freeze: str | None = None,
+    landscape: bool = True,
+    fit: tuple[int, int] = (1, 0),
+) -> None:
+    """A4, header rows repeated on every printed page, page numbers in the footer.
+
+    `fit` is (pages wide, pages tall), 0 meaning as many as needed: tables fit the page width
+    and run down; only the many-unit matrix fits the height and runs across instead.
+    """
+    if header_rows is not None:
+        ws.print_title_rows = f"{header_rows[0]}:{header_rows[1]}"
+    if freeze:
+        ws.freeze_panes = freeze
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = fit
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.oddFooter.center.text = "Trang &P/&N"
+    ws.oddFooter.center.font = FONT
+    ws.oddFooter.center.size = 10

@@ -1,0 +1,115 @@
+"""Cell styles for the office's workbooks: Times New Roman 12, thin grey boxes, A4 tables.
+
+One `Style` names a cell's font, fill, border, alignment and number format. `Painter` applies
+styles fast by reusing openpyxl's style arrays; the named styles below are shared by the monthly
+summary and the conference packet, so both read as documents of one office.
+"""
+
+from __future__ import annotations
+
+from copy import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+INTEGER_FORMAT = "#,##0"
+DECIMAL_FORMAT = "#,##0.0#"
+PERCENT_FORMAT = "0.0%"
+DATE_FORMAT = "dd/mm/yyyy"
+DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
+
+FONT = "Times New Roman"
+TITLE = Font(name=FONT, size=13, bold=True)
+BOLD = Font(name=FONT, size=12, bold=True)
+NORMAL = Font(name=FONT, size=12)
+ITALIC = Font(name=FONT, size=12, italic=True)
+SMALL = Font(name=FONT, size=10)
+NOTE = Font(name=FONT, size=12, italic=True, bold=True, color="C00000")
+THIN = Side(style="thin", color="808080")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+GROUP_FILL = PatternFill("solid", fgColor="F2F2F2")
+NOT_STARTED_FILL = PatternFill("solid", fgColor="FCE4D6")
+STATUS_FILLS = {
+    "on_time": PatternFill("solid", fgColor="C6EFCE"),  # green
+    "late": PatternFill("solid", fgColor="FFEB9C"),  # amber
+    "missing": PatternFill("solid", fgColor="FFC7CE"),  # red
+    "rejected": PatternFill("solid", fgColor="FFC7CE"),  # red
+}
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
+TOP = Alignment(horizontal="left", vertical="top", wrap_text=True)
+ROTATED = Alignment(horizontal="center", vertical="bottom", text_rotation=90, wrap_text=True)
+
+
+@dataclass(frozen=True)
+class Style:
+    """A cell's look; instances are reused so their openpyxl style arrays can be cached."""
+
+    font: Font = NORMAL
+    fill: PatternFill | None = None
+    border: Border | None = BOX
+    alignment: Alignment | None = None
+    number_format: str = "General"
+
+
+@dataclass
+class Painter:
+    """Applies `Style`s by copying a cached openpyxl style array.
+
+    Setting font, border and fill attribute by attribute hashes each style object on every
+    cell, which makes a 170-unit summary (~100k cells) take seconds; copying the array is ~5x
+    faster and gives identical XML.
+    """
+
+    _arrays: dict[int, tuple[Style, Any]] = field(default_factory=dict)
+
+    def paint(self, cell: Cell, style: Style) -> None:
+        hit = self._arrays.get(id(style))
+        if hit is not None:
+            cell._style = copy(hit[1])
+            return
+        cell.font = style.font
+        cell.border = style.border or Border()
+        cell.fill = style.fill or PatternFill()
+        cell.alignment = style.alignment or Alignment()
+        cell.number_format = style.number_format
+        self._arrays[id(style)] = (style, copy(cell._style))  # keep `style` alive: id stays valid
+
+
+# Styles shared by the sheets (one cache entry each).
+HEAD = Style(font=BOLD, fill=HEADER_FILL, alignment=CENTER)
+HEAD_ROTATED = Style(font=Font(name=FONT, size=10, bold=True), fill=HEADER_FILL, alignment=ROTATED)
+HEAD_SMALL_ROTATED = Style(
+    font=Font(name=FONT, size=8),
+    fill=HEADER_FILL,
+    alignment=Alignment(horizontal="center", vertical="bottom", text_rotation=90),
+)
+GROUP = Style(font=BOLD, fill=GROUP_FILL, alignment=LEFT)
+GROUP_NO = Style(font=BOLD, fill=GROUP_FILL, alignment=CENTER)
+TEXT = Style(alignment=LEFT)
+TEXT_TOP = Style(alignment=TOP)
+TEXT_SMALL = Style(font=SMALL, alignment=LEFT)
+CODE = Style(font=SMALL, alignment=Alignment(horizontal="left", vertical="center"))
+HASH = Style(font=Font(name=FONT, size=8), alignment=Alignment(vertical="center"))
+TEXT_CHILD = Style(font=ITALIC, alignment=LEFT)
+CENTERED = Style(alignment=CENTER)
+NUMBER = Alignment(vertical="center")
+INTEGER = Style(alignment=NUMBER, number_format=INTEGER_FORMAT)
+DECIMAL = Style(alignment=NUMBER, number_format=DECIMAL_FORMAT)
+PERCENT = Style(alignment=NUMBER, number_format=PERCENT_FORMAT)
+WHEN = Style(alignment=CENTER, number_format=DATETIME_FORMAT)
+DAY = Style(alignment=CENTER, number_format=DATE_FORMAT)
+PLAIN = Style(border=None)
+FOOTNOTE = Style(font=ITALIC, border=None, alignment=LEFT)
+TOTAL_LABEL = Style(font=BOLD, alignment=LEFT)
+TOTAL_COUNT = Style(font=BOLD, number_format=INTEGER_FORMAT)
+STATUS_STYLES = {key: Style(fill=fill, alignment=CENTER) for key, fill in STATUS_FILLS.items()}
+NOT_STARTED = {
+    "text": Style(fill=NOT_STARTED_FILL, alignment=LEFT),
+    "top": Style(fill=NOT_STARTED_FILL, alignment=TOP),
+    "center": Style(fill=NOT_STARTED_FILL, alignment=CENTER),
+    "code": Style(font=SMALL, fill=NOT_STARTED_FILL, alignment=LEFT),
+}

@@ -1,0 +1,136 @@
+"""Writing cells and saving workbooks: blanks for no data, office time, text never a formula.
+
+Text typed by units (file names, task results, narratives) ends up in cells. A cell that starts
+with "=" would become a live formula in the office's Excel, so `put` writes every text as a
+string, with Excel's quote prefix when Excel would offer to evaluate it on edit.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.chart.text import RichText, Text
+from openpyxl.chart.title import Title
+from openpyxl.drawing.text import (
+    CharacterProperties,
+    Paragraph,
+    ParagraphProperties,
+    RegularTextRun,
+)
+from openpyxl.drawing.text import Font as DrawingFont
+from openpyxl.worksheet.worksheet import Worksheet
+
+from pcmbn.office.styles import FONT, Painter, Style
+from pcmbn.office.times import naive
+from pcmbn.office.zips import deterministic_zip
+
+__all__ = [
+    "FORMULA_PREFIXES",
+    "MAX_CELL_TEXT",
+    "cell_value",
+    "chart_text",
+    "clean_text",
+    "keep_text",
+    "put",
+    "put_row",
+    "xlsx_bytes",
+]
+
+#: Excel refuses longer cell text; a pasted report longer than this is cut with a mark.
+MAX_CELL_TEXT = 32_767
+#: Text Excel would evaluate (or offer to evaluate) when a user edits the cell.
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+
+
+def put(ws: Worksheet, painter: Painter, row: int, col: int, value: Any, style: Style) -> Cell:
+    """Write one value: NaN/NaT blank, datetimes in office time, text never a formula."""
+    cell = ws.cell(row=row, column=col, value=cell_value(value))
+    painter.paint(cell, style)
+    keep_text(cell)
+    return cell
+
+
+def put_row(
+    ws: Worksheet,
+    painter: Painter,
+    row: int,
+    values: Sequence[Any],
+    styles: Sequence[Style],
+) -> None:
+    """`put` each value of a row from column A, each with its own style."""
+    for col, (value, style) in enumerate(zip(values, styles, strict=True), start=1):
+        put(ws, painter, row, col, value, style)
+
+
+def keep_text(cell: Cell) -> None:
+    """Text that looks like a formula stays text, in the file and when a user edits the cell.
+
+    openpyxl turns any string starting with "=" into a formula (`data_type` "f"); we set it back
+    to a string. The quote prefix (Excel's leading apostrophe) keeps Excel from re-evaluating
+    "=", "+", "-", "@" text when someone presses F2 and Enter.
+    """
+    if cell.data_type == "f":
+        cell.data_type = "s"
+    if isinstance(cell.value, str) and cell.value.startswith(FORMULA_PREFIXES):
+        cell.quotePrefix = True
+
+
+def cell_value(value: Any) -> Any:
+    """A pandas/numpy value as something openpyxl writes faithfully (None for no data)."""
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, datetime):  # includes pandas.Timestamp
+        return naive(value)
+    if isinstance(value, date):
+        return value
+    if isinstance(value, np.datetime64):
+        return None if np.isnat(value) else naive(pd.Timestamp(value))
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        return clean_text(str(value))
+    if isinstance(value, int | float) or hasattr(value, "dtype"):
+        number = float(value)
+        if not math.isfinite(number):
+            return None
+        return int(number) if number.is_integer() and abs(number) < 2**53 else number
+    return clean_text(str(value))
+
+
+def clean_text(value: Any) -> str | None:
+    """Drop control characters XML cannot hold and cut text Excel would refuse."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    if len(text) > MAX_CELL_TEXT:
+        text = text[: MAX_CELL_TEXT - 1] + "…"
+    return text
+
+
+def chart_text(text: str, *, size: int, bold: bool = False) -> Title:
+    """A chart or axis title in Times New Roman; the default (18 pt Calibri) dwarfs the chart."""
+    props = CharacterProperties(sz=size * 100, b=bold, latin=DrawingFont(typeface=FONT))
+    paragraph = Paragraph(
+        pPr=ParagraphProperties(defRPr=props), r=[RegularTextRun(rPr=props, t=text)]
+    )
+    return Title(tx=Text(rich=RichText(p=[paragraph])), overlay=False)
+
+
+def xlsx_bytes(wb: Workbook, when: datetime) -> bytes:
+    """The saved workbook with fixed zip metadata and core dates `when`: same data, same bytes."""
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return deterministic_zip(buffer.getvalue(), core_dates=when)

@@ -1,0 +1,90 @@
+"""Vietnamese phrases of the conference report: numbers, percentages, months, comparisons.
+
+Kept apart from the report's outline (`pcmbn.packet.report`) and from the docx writers
+(`pcmbn.office.docx`) so each can be read, and tested, on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+
+from pcmbn.office.times import naive
+from pcmbn.periods import Period, PeriodError, PeriodKind, format_date_vi, parse_period
+from pcmbn.reading.numbers import format_number_vi
+
+
+def vi_number(value: float) -> str:
+    """12500 → "12.500", 2.5 → "2,5" (integers without decimals)."""
+    return format_number_vi(float(value))
+
+
+def vi_percent(fraction: float) -> str:
+    """0.25 → "25,0%" (the magnitude: the sentence says "tăng" or "giảm")."""
+    return format_number_vi(abs(float(fraction)) * 100, 1) + "%"
+
+
+def is_missing(value: Any) -> bool:
+    """No figure: None, NaN or NA."""
+    return value is None or bool(pd.isna(value))
+
+
+def month_label(code: str) -> str:
+    """A month code as written in sentences: 2024-07 → 7/2024 (other kinds: their label)."""
+    try:
+        period = parse_period(code)
+    except PeriodError:
+        return code
+    if period.kind is PeriodKind.MONTH:
+        return f"{period.index}/{period.year}"
+    return period.label_vi
+
+
+def months_phrase(codes: Sequence[str]) -> str:
+    """ "tháng 7/2024" or "các tháng 7/2024, 8/2024"."""
+    word = "các tháng" if len(codes) > 1 else "tháng"
+    return f"{word} {', '.join(month_label(c) for c in codes)}"
+
+
+def span_phrase(months: Sequence[Period]) -> str:
+    """Contiguous months as words: "tháng 7/2024" or "từ tháng 7/2024 đến tháng 9/2024"."""
+    first, last = min(months), max(months)
+    if first == last:
+        return f"tháng {first.index}/{first.year}"
+    return f"từ tháng {first.index}/{first.year} đến tháng {last.index}/{last.year}"
+
+
+def lower_first(text: str) -> str:
+    """A label continued mid-sentence: "Số vụ" → "số vụ"."""
+    return text[:1].lower() + text[1:]
+
+
+def upper_first(text: str) -> str:
+    """A phrase starting a sentence."""
+    return text[:1].upper() + text[1:]
+
+
+def in_sentence(label: str) -> str:
+    """Period labels ("Tháng 7/2024") written mid-sentence ("tháng 7/2024")."""
+    return label.replace("Tháng ", "tháng ").replace("Quý ", "quý ").replace("Năm ", "năm ")
+
+
+def office_date(moment: datetime) -> str:
+    """The office's calendar date of `moment` (dd/mm/yyyy)."""
+    return format_date_vi(naive(moment).date())
+
+
+def change_phrase(value: float, base: float, pct: Any, unit: str, against: str) -> str:
+    """The comparison clause: "tăng 3 vụ (25,0%) so với cùng kỳ năm trước", "giảm …", "bằng …".
+
+    Equal means equal once rounded: 0.1 + 0.2 money must not read "tăng 0 triệu đồng".
+    """
+    difference = round(value - base, 6)
+    if difference == 0:
+        return f"bằng {against}"
+    word = "tăng" if difference > 0 else "giảm"
+    share = "" if is_missing(pct) else f" ({vi_percent(pct)})"
+    return f"{word} {vi_number(abs(difference))} {unit}{share} so với {against}"

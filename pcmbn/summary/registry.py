@@ -1,0 +1,31 @@
+"""The summary workbook's sheets, in the order the office reads them: the one list.
+
+Adding a sheet: write `pcmbn/summary/sheets/<name>.py` with `build(ws, ctx)` and a
+`SHEET = SummarySheet(...)` entry, then add it here. The workbook and the exports both follow
+this tuple, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from pcmbn.summary.sheets import (
+    bieu_do,
+    day_du,
+    kien_nghi,
+    ma_tran,
+    nguon,
+    nhiem_vu,
+    theo_nhom,
+    tong_hop,
+)
+from pcmbn.summary.sheets.common import SummarySheet
+
+SUMMARY_SHEETS: tuple[SummarySheet, ...] = (
+    tong_hop.SHEET,
+    theo_nhom.SHEET,
+    ma_tran.SHEET,
+    day_du.SHEET,
+    nhiem_vu.SHEET,
+    kien_nghi.SHEET,
+    bieu_do.SHEET,
+    nguon.SHEET,
+)

@@ -1,0 +1,1 @@
+"""The summary workbook's sheets, one module each (see `pcmbn.summary.registry`)."""

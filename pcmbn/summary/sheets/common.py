@@ -1,0 +1,181 @@
+"""What every summary sheet shares: the context, the title block, the registry entry type.
+
+A sheet is one module under `pcmbn.summary.sheets` with a `build(ws, ctx)` function and a
+`SHEET = SummarySheet(...)` entry; `pcmbn.summary.registry` lists the entries in the order the
+office reads them. The entry also names the sheet's CSV/Parquet export and how to get its table,
+so a new sheet is one module plus one line in the registry.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
+
+from pcmbn.domain import Indicator, ValueType
+from pcmbn.office.layout import line_count, span_chars
+from pcmbn.office.styles import (
+    BOLD,
+    CENTER,
+    DECIMAL,
+    INTEGER,
+    ITALIC,
+    LEFT,
+    NORMAL,
+    NOTE,
+    TITLE,
+    Painter,
+    Style,
+)
+from pcmbn.office.xlsx import clean_text, keep_text
+from pcmbn.summary.model import SummaryData
+
+#: Rows 1-5 hold the title block, row 6 a note (missing units, legend), row 7 the column header.
+NOTE_ROW = 6
+HEADER_ROW = 7
+FIRST_DATA_ROW = HEADER_ROW + 1
+#: Sheets other than TongHop name at most this many missing units, then only count them.
+MISSING_NAMED = 5
+
+COLUMN_VI = {"period": "Kỳ này", "cumulative": "Lũy kế"}
+NARRATIVE_VI = {"difficulties": "Khó khăn, vướng mắc", "proposals": "Đề xuất, kiến nghị"}
+GROUP_ORDER = ("province_department", "local_government")
+
+
+@dataclass(frozen=True)
+class SummarySheet:
+    """One sheet of the summary: its name, how to draw it, and the table it exports."""
+
+    #: The sheet's name in the workbook.
+    name: str
+    #: Fills the (empty) worksheet from the context.
+    build: Callable[[Worksheet, SheetContext], None]
+    #: The export's file stem (`exports/<export>.csv` and `.parquet`).
+    export: str
+    #: The exported table.
+    table: Callable[[SummaryData], pd.DataFrame]
+
+
+@dataclass
+class SheetContext:
+    """What every sheet needs: the data, derived labels and the shared style cache."""
+
+    data: SummaryData
+    painter: Painter
+    unit_names: dict[str, str]
+    window_label: str
+    generated_label: str
+
+    def indicator(self, code: str) -> Indicator | None:
+        """The catalog's indicator for `code`, or None for a code it no longer knows."""
+        return self.data.catalog.indicators.get(str(code))
+
+    def number_style(self, code: str) -> Style:
+        """`#,##0` for counts; decimals (money) also for codes the catalog no longer knows."""
+        ind = self.indicator(code)
+        return INTEGER if ind is not None and ind.value_type is ValueType.INTEGER else DECIMAL
+
+
+def title_block(
+    ws: Worksheet,
+    ctx: SheetContext,
+    heading: str,
+    width: int,
+    note: str | None = None,
+    *,
+    note_font: Font = NOTE,
+) -> None:
+    """Rows 1-5: sheet heading, plan title, period, data window, when made; row 6: a note.
+
+    Merged over `width` columns (the table's, capped for very wide tables) so it prints centred
+    above the table.
+    """
+    period = ctx.data.period.label_vi
+    lines = [
+        (heading, TITLE),
+        (ctx.data.plan.title, ITALIC),
+        (f"Kỳ báo cáo: {period}", BOLD),
+        (ctx.window_label, NORMAL),
+        (ctx.generated_label, NORMAL),
+    ]
+    if note:
+        lines.append((note, note_font))
+    chars = int(span_chars(ws, width) * 0.8)  # bold and italic lines run wider
+    for row, (text, font) in enumerate(lines, start=1):
+        cell = ws.cell(row=row, column=1, value=clean_text(text))
+        keep_text(cell)
+        cell.font = font
+        cell.alignment = LEFT if row == NOTE_ROW else CENTER
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
+        lines_needed = line_count(text, chars)
+        if lines_needed > 1:
+            ws.row_dimensions[row].height = min(409, 17 * lines_needed)
+
+
+def missing_note(ctx: SheetContext, *, full: bool = True) -> str | None:
+    """Names of the units without an accepted report, so nobody reads a total as complete.
+
+    TongHop always lists them all; other sheets name up to `MISSING_NAMED` and otherwise count
+    them and point to the full list, so forty missing communes do not push the table off the
+    first page.
+    """
+    missing = ctx.data.missing_units
+    expected = len(ctx.data.completeness)
+    if missing and not full and len(missing) > MISSING_NAMED:
+        of = f"{len(missing)}/{expected}" if expected else str(len(missing))
+        return (
+            f"Chưa có báo cáo của {of} đơn vị (danh sách ở trang TongHop và DayDu) — số liệu "
+            "tổng hợp chưa đầy đủ."
+        )
+    if missing:
+        shown = ", ".join(f"{ctx.unit_names.get(code, code)} ({code})" for code in missing)
+        return f"Chưa có báo cáo của: {shown} — số liệu tổng hợp chưa đầy đủ."
+    if expected:
+        return f"Đã nhận đủ báo cáo của {expected}/{expected} đơn vị."
+    return None
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return frame.to_dict("records") if len(frame) else []
+
+
+def grouped(frame: pd.DataFrame, key: str) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Rows grouped by `key` in first-appearance order (catalog order for indicators)."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for rec in records(frame):
+        groups.setdefault(str(rec.get(key)), []).append(rec)
+    return list(groups.items())
+
+
+def indicator_groups(ctx: SheetContext, codes: Sequence[str]) -> list[tuple[str, list[str]]]:
+    groups: dict[str, list[str]] = {}
+    for code in codes:
+        ind = ctx.indicator(code)
+        groups.setdefault(ind.group if ind else "Khác", []).append(code)
+    return list(groups.items())
+
+
+def ordered_groups(frame: pd.DataFrame) -> list[tuple[str, str]]:
+    """(group_key, label) with the provincial departments first, then local governments."""
+    found: dict[str, str] = {}
+    for rec in records(frame):
+        found.setdefault(str(rec.get("group_key")), str(rec.get("group_label")))
+    if not found:
+        found = {
+            "province_department": "Sở, ban, ngành tỉnh",
+            "local_government": "UBND địa phương",
+        }
+    ranked = sorted(found, key=lambda k: GROUP_ORDER.index(k) if k in GROUP_ORDER else 99)
+    return [(key, found[key]) for key in ranked]
+
+
+def flag(value: Any) -> bool:
+    """A boolean column cell, where NaN/None (no answer) counts as not set."""
+    return (
+        value is not None and not (isinstance(value, float) and math.isnan(value)) and bool(value)
+    )
