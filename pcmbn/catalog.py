@@ -22,10 +22,12 @@ from pcmbn.domain import (
     ALL_KINDS,
     WHOLE,
     Indicator,
+    Labels,
     PacketSpec,
     Plan,
     Rule,
     Successor,
+    SummarySpec,
     TemplateSpec,
     Unit,
     UnitKind,
@@ -33,6 +35,7 @@ from pcmbn.domain import (
 from pcmbn.errors import CatalogError, PcmbnError
 from pcmbn.periods import Period, PeriodError
 from pcmbn.settings import schemas_dir
+from pcmbn.vocabulary import RuleId
 
 INDICATORS_FILE = "indicators.csv"
 UNITS_DIR = "units"
@@ -41,6 +44,10 @@ RULES_FILE = "rules.yaml"
 KINDS_FILE = "unit_kinds.yaml"
 TEMPLATE_FILE = "template.yaml"
 PACKET_FILE = "packet.yaml"
+SUMMARY_FILE = "summary.yaml"
+LABELS_FILE = "labels.yaml"
+#: The key of unit_kinds.yaml that holds the group labels (kind codes are upper case).
+GROUPS_KEY = "groups"
 SUCCESSORS_FILE = "successors.csv"
 
 M = TypeVar("M", bound=BaseModel)
@@ -73,9 +80,13 @@ class Catalog:
     plans: dict[str, Plan]
     rules: dict[str, Rule]
     template: TemplateSpec
+    labels: Labels
+    #: Unit group key → label, in the order tables list the groups (unit_kinds.yaml `groups`).
+    groups: dict[str, str]
     packet: PacketSpec = field(default_factory=lambda: PacketSpec())
     successors: tuple[Successor, ...] = ()
     _children: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    summary: SummarySpec = field(default_factory=lambda: SummarySpec())
 
     def plan(self, plan_id: str) -> Plan:
         """The plan with this id, or a message listing the plans that exist."""
@@ -101,6 +112,19 @@ class Catalog:
         """Codes of the "Trong đó" rows under `code` (e.g. NN02, NN03 under NN01)."""
         return self._children.get(code, [])
 
+    def group_label(self, group: str) -> str:
+        """A unit group's label (the key itself for a group the catalog does not name)."""
+        return self.groups.get(group, group)
+
+    def group_of(self, unit: Unit) -> str:
+        """The group key of a unit's kind (the first group for a kind the catalog lacks)."""
+        kind = self.kinds.get(unit.kind)
+        return kind.group if kind else next(iter(self.groups), "")
+
+    def not_started_status(self) -> str:
+        """The wording of the `not_started` task status, which the summary shades."""
+        return self.template.task_status_label("not_started")
+
     def rule(self, rule_id: str) -> Rule:
         try:
             return self.rules[rule_id]
@@ -119,12 +143,14 @@ def load_catalog(root: Path | None = None) -> Catalog:
 def _load_cached(root: Path) -> Catalog:
     if not root.is_dir():
         raise CatalogError(f"Không tìm thấy thư mục danh mục {root} (biến PCMBN_SCHEMAS).")
-    kinds = _load_kinds(root / KINDS_FILE)
+    groups, kinds = _load_kinds(root / KINDS_FILE)
     indicators = _load_indicators(root / INDICATORS_FILE, kinds)
     registries = _load_registries(root / UNITS_DIR, kinds)
     plans = _load_plans(root / PLANS_FILE, kinds, registries)
     rules = _load_rules(root / RULES_FILE)
-    template = _model(TemplateSpec, _read_yaml(root / TEMPLATE_FILE), root / TEMPLATE_FILE, "")
+    template = _load_template(root / TEMPLATE_FILE)
+    labels = _load_labels(root / LABELS_FILE)
+    summary = _load_summary(root / SUMMARY_FILE, indicators)
     children: dict[str, list[str]] = {}
     for ind in indicators.values():
         if ind.parent:
@@ -132,7 +158,19 @@ def _load_cached(root: Path) -> Catalog:
     packet = _load_packet(root / PACKET_FILE, indicators)
     lineage = _load_successors(root / SUCCESSORS_FILE, registries)
     return Catalog(
-        root, indicators, kinds, registries, plans, rules, template, packet, lineage, children
+        root,
+        indicators,
+        kinds,
+        registries,
+        plans,
+        rules,
+        template,
+        labels,
+        groups,
+        packet,
+        lineage,
+        children,
+        summary,
     )
 
 
@@ -201,14 +239,104 @@ def _check_kinds(kinds: frozenset[str], known: dict[str, UnitKind], path: Path, 
         )
 
 
-def _load_kinds(path: Path) -> dict[str, UnitKind]:
+def _load_kinds(path: Path) -> tuple[dict[str, str], dict[str, UnitKind]]:
+    """The group labels (`groups:`) and the kinds; every kind must name a listed group."""
     data = _read_yaml(path) or {}
     if not isinstance(data, dict):
         raise CatalogError(f"Danh mục sai — {path}: cần một bảng mã loại đơn vị → tên, nhóm.")
-    return {
+    raw_groups = data.pop(GROUPS_KEY, None)
+    if not isinstance(raw_groups, dict) or not raw_groups:
+        raise CatalogError(
+            f'Danh mục sai — {path}: thiếu mục "{GROUPS_KEY}" (mã nhóm đơn vị → tên nhóm, theo '
+            "thứ tự trình bày)."
+        )
+    groups: dict[str, str] = {}
+    for key, label in raw_groups.items():
+        if not isinstance(label, str) or not label.strip():
+            raise CatalogError(
+                f'Danh mục sai — {path}, mục {GROUPS_KEY}: nhóm "{key}" chưa có tên nhóm.'
+            )
+        groups[str(key)] = _nfc(label)
+    kinds = {
         code: _model(UnitKind, {"code": code, **(spec or {})}, path, f"mục {code}")
         for code, spec in data.items()
     }
+    for kind in kinds.values():
+        if kind.group not in groups:
+            known = ", ".join(groups)
+            raise CatalogError(
+                f'Danh mục sai — {path}, mục {kind.code}: nhóm "{kind.group}" không có trong mục '
+                f"{GROUPS_KEY} ({known})."
+            )
+    return groups, kinds
+
+
+def _load_template(path: Path) -> TemplateSpec:
+    """The workbook contract; the keys the code looks labels up by must be present."""
+    template = _model(TemplateSpec, _read_yaml(path), path, "")
+    needed = {
+        "indicator_columns": (
+            {c.key for c in template.indicator_columns},
+            ("period_value", "cumulative"),
+        ),
+        "task_statuses": ({s.key for s in template.task_statuses}, ("not_started",)),
+        "narrative_blocks": (
+            {b.key for b in template.narrative_blocks},
+            ("difficulties", "proposals"),
+        ),
+    }
+    for section, (present, keys) in needed.items():
+        for key in keys:
+            if key not in present:
+                raise CatalogError(f'Danh mục sai — {path}, mục {section}: thiếu khóa "{key}".')
+    return template
+
+
+def _load_labels(path: Path) -> Labels:
+    """The status labels; every member of every status enum must have one."""
+    data = _read_yaml(path) or {}
+    if not isinstance(data, dict):
+        raise CatalogError(f"Danh mục sai — {path}: cần các mục nhãn (completeness, severity, …).")
+    for section, info in Labels.model_fields.items():
+        entries = data.get(section)
+        if not isinstance(entries, dict):
+            raise CatalogError(f'Danh mục sai — {path}: thiếu mục "{section}".')
+        enum = _enum_of(info.annotation)
+        missing = [m.value for m in enum if m.value not in entries] if enum else []
+        if missing:
+            raise CatalogError(
+                f'Danh mục sai — {path}, mục {section}: thiếu nhãn cho "{missing[0]}".'
+            )
+        unknown = [k for k in entries if enum and k not in {m.value for m in enum}]
+        if unknown:
+            allowed = ", ".join(m.value for m in enum) if enum else ""
+            raise CatalogError(
+                f'Danh mục sai — {path}, mục {section}: khóa "{unknown[0]}" không hợp lệ '
+                f"(dùng: {allowed})."
+            )
+    return _model(Labels, data, path, "")
+
+
+def _enum_of(annotation: Any) -> Any:
+    """The key enum of a `dict[SomeEnum, …]` field of `Labels`."""
+    args = getattr(annotation, "__args__", ())
+    return args[0] if args else None
+
+
+def _load_summary(path: Path, indicators: dict[str, Indicator]) -> SummarySpec:
+    """The summary's key indicators and line charts; every code must be an indicator."""
+    spec = _model(SummarySpec, _read_yaml(path) or {}, path, "")
+    for section, codes in (
+        ("key_indicators", spec.key_indicators),
+        ("line_charts", spec.line_charts),
+    ):
+        for code in sorted(codes) if isinstance(codes, frozenset) else codes:
+            if code not in indicators:
+                raise CatalogError(
+                    f'Danh mục sai — {path}, mục {section}: không có chỉ tiêu "{code}" trong '
+                    f"{INDICATORS_FILE}."
+                )
+    return spec
 
 
 def _load_indicators(path: Path, kinds: dict[str, UnitKind]) -> dict[str, Indicator]:
@@ -321,10 +449,17 @@ def _load_rules(path: Path) -> dict[str, Rule]:
     data = _read_yaml(path) or {}
     if not isinstance(data, dict):
         raise CatalogError(f"Danh mục sai — {path}: cần một bảng mã quy tắc → mức độ, thông báo.")
-    return {
+    rules = {
         rule_id: _model(Rule, {"id": rule_id, **(spec or {})}, path, f"quy tắc {rule_id}")
         for rule_id, spec in data.items()
     }
+    for rule_id in RuleId:
+        if rule_id.value not in rules:
+            raise CatalogError(
+                f'Danh mục sai — {path}: thiếu quy tắc kiểm tra "{rule_id.value}" (chương trình '
+                "kiểm tra theo quy tắc này)."
+            )
+    return rules
 
 
 # --- unit lineage (issue 18) --------------------------------------------------------------------

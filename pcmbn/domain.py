@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
 
 from pcmbn.periods import CutoffRule, Period, data_window, parse_period
+from pcmbn.vocabulary import AuditAction, Completeness, Severity, SubmissionStatus
 
 
 def _to_period(value: Any) -> Period:
@@ -57,7 +58,7 @@ class Indicator(_Model):
 class UnitKind(_Model):
     code: str
     name: str
-    group: Literal["province_department", "local_government"]
+    group: str  # a key of unit_kinds.yaml's `groups` (the catalog checks it)
 
 
 class Unit(_Model):
@@ -106,14 +107,6 @@ class MilestoneKind(StrEnum):
     TRIEN_KHAI = "trien_khai"
     SO_KET = "so_ket"
     TONG_KET = "tong_ket"
-
-
-MILESTONE_LABELS = {
-    MilestoneKind.KHAO_SAT: "Khảo sát",
-    MilestoneKind.TRIEN_KHAI: "Triển khai",
-    MilestoneKind.SO_KET: "Sơ kết",
-    MilestoneKind.TONG_KET: "Tổng kết",
-}
 
 
 class Milestone(_Model):
@@ -175,11 +168,6 @@ class Plan(_Model):
         )
 
 
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
-
-
 class Rule(_Model):
     id: str
     severity: Severity
@@ -227,6 +215,52 @@ class TemplateSpec(_Model):
 
     def info_label(self, key: str) -> str:
         return next(field.label for field in self.info_fields if field.key == key)
+
+    def column_label(self, key: str) -> str:
+        """The header of an indicator column ("Kỳ này", "Lũy kế từ đầu năm"): the one name of
+        that column wherever a person reads it."""
+        return next(column.label for column in self.indicator_columns if column.key == key)
+
+    def narrative_label(self, key: str) -> str:
+        """The heading of a narrative block ("Khó khăn, vướng mắc"), or the key if unknown."""
+        return next((b.label for b in self.narrative_blocks if b.key == key), key)
+
+    def task_status_label(self, key: str) -> str:
+        """The dropdown wording of a task status key ("not_started" → "Chưa triển khai")."""
+        return next(status.label for status in self.task_statuses if status.key == key)
+
+
+class MilestoneLabel(_Model):
+    label: str  # as a heading or table cell ("Sơ kết")
+    in_sentence: str  # inside a sentence ("báo cáo sơ kết")
+
+
+class Labels(_Model):
+    """`schemas/labels.yaml`: the Vietnamese words for the statuses of `pcmbn.vocabulary`.
+
+    The catalog checks that every member of each enum has a label, so code may index these
+    mappings with an enum member without a fallback.
+    """
+
+    completeness: dict[Completeness, str]
+    submission: dict[SubmissionStatus, str]
+    severity: dict[Severity, str]
+    audit_actions: dict[AuditAction, str]
+    milestones: dict[MilestoneKind, MilestoneLabel]
+
+    def action(self, action: str) -> str:
+        """An audit row's action in Vietnamese (an action from a newer version shows as is)."""
+        try:
+            return self.audit_actions[AuditAction(action)]
+        except ValueError:
+            return action
+
+
+class SummarySpec(_Model):
+    """`schemas/summary.yaml`: the provincial summary's trend table and charts."""
+
+    key_indicators: tuple[str, ...] = ()
+    line_charts: frozenset[str] = frozenset()
 
 
 class ChartSpec(_Model):

@@ -134,6 +134,57 @@ class Period:
                 return f"9 tháng năm {self.year}"
         return f"Năm {self.year}"
 
+    @property
+    def short_label(self) -> str:
+        """The label of a table header or chart axis: "T7/2024" for a month (other kinds, which
+        have no shorter official form, keep `label_vi`)."""
+        if self.kind is PeriodKind.MONTH:
+            return f"T{self.index}/{self.year}"
+        return self.label_vi
+
+    @property
+    def in_sentence(self) -> str:
+        """The label inside a sentence: "tháng 7/2024", "quý III/2024", "6 tháng đầu năm
+        2024", "9 tháng năm 2024", "năm 2024" (`label_vi` without its capital)."""
+        label = self.label_vi
+        return label[:1].lower() + label[1:]
+
+    @property
+    def number_label(self) -> str:
+        """A month as it follows the word "tháng" in a list ("các tháng 7/2024, 8/2024");
+        other kinds keep `label_vi`, which names its own kind."""
+        if self.kind is PeriodKind.MONTH:
+            return f"{self.index}/{self.year}"
+        return self.label_vi
+
+    @property
+    def ordinal(self) -> int:
+        """Months since year 0 of the period's last month: orders periods of any kind by when
+        they end (a quarter sorts with its third month), for comparisons not done on codes."""
+        return self.year * 12 + self._month_span()[1]
+
+    @classmethod
+    def from_code(cls, code: str) -> Period:
+        """The period of a canonical `code` ("2024-07", "2024-Q3", "2024-H1", "2024-9M",
+        "2024"), as stored and exchanged inside the pipeline; anything else is a PeriodError.
+
+        Unlike `parse_period` (for what people write) this reads only what `code` writes, so a
+        code read back from the store or a file name never depends on the tolerant parser.
+        """
+        match = _CODE.fullmatch(str(code))
+        if match is None:
+            raise PeriodError(f'Mã kỳ báo cáo "{code}" không đúng dạng (ví dụ 2024-07, 2024-Q3).')
+        year, rest = int(match["y"]), match["rest"]
+        if rest is None:
+            return cls(year, PeriodKind.YEAR, 1)
+        if rest == "9M":
+            return cls(year, PeriodKind.NINE_MONTHS, 1)
+        if rest[0] == "Q":
+            return cls(year, PeriodKind.QUARTER, int(rest[1:]))
+        if rest[0] == "H":
+            return cls(year, PeriodKind.HALF, int(rest[1:]))
+        return cls(year, PeriodKind.MONTH, int(rest))
+
     def _month_span(self) -> tuple[int, int]:
         """First and last calendar month numbers (all kinds stay within one calendar year)."""
         size = {PeriodKind.MONTH: 1, PeriodKind.QUARTER: 3, PeriodKind.HALF: 6}.get(self.kind)
@@ -176,6 +227,8 @@ class Period:
     def __str__(self) -> str:
         return self.code
 
+
+_CODE = re.compile(r"(?P<y>\d{4})(?:-(?P<rest>\d{2}|Q[1-4]|H[12]|9M))?")
 
 _SEP = r"(?:\s*[/.-]\s*|\s*,?\s*nam\s+|\s+)"  # "/", "-", " năm ", or a space before the year
 _Y = r"(?P<y>\d{4})"

@@ -24,6 +24,8 @@ from xml.etree.ElementTree import Element
 import olefile
 from defusedxml import ElementTree
 
+from pcmbn.vocabulary import RuleId
+
 ACCEPTED_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
 
 _MIB = 1024 * 1024
@@ -91,7 +93,7 @@ def inspect_file(path: Path, limits: Limits = Limits()) -> Admitted | Refused:
         return stop.refused
     except Exception as exc:  # any library failure on hostile bytes is a damaged file
         return Refused(
-            "file.corrupt", {"detail": "không đọc được tệp"}, f"{type(exc).__name__}: {exc}"
+            RuleId.FILE_CORRUPT, {"detail": "không đọc được tệp"}, f"{type(exc).__name__}: {exc}"
         )
 
 
@@ -99,15 +101,15 @@ def _inspect(path: Path, limits: Limits) -> Admitted:
     extension = path.suffix.lower()
     if extension not in ACCEPTED_EXTENSIONS:
         shown = extension or "(không có phần mở rộng)"
-        raise _Stop("file.unsupported_format", f"extension {extension!r}", extension=shown)
+        raise _Stop(RuleId.FILE_UNSUPPORTED_FORMAT, f"extension {extension!r}", extension=shown)
     info = path.stat()
     if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
         raise _corrupt("không phải tệp thông thường", "not a regular file")
     if info.st_size == 0:
-        raise _Stop("file.empty", "0 bytes")
+        raise _Stop(RuleId.FILE_EMPTY, "0 bytes")
     if info.st_size > limits.max_bytes:
         raise _Stop(
-            "file.too_large",
+            RuleId.FILE_TOO_LARGE,
             f"{info.st_size} bytes > {limits.max_bytes}",
             size=_size(info.st_size),
             limit=_size(limits.max_bytes),
@@ -119,15 +121,15 @@ def _inspect(path: Path, limits: Limits) -> Admitted:
         if head.startswith(_OLE_MAGIC):
             return _inspect_ole(fp)
     detected = _sniff(head)
-    raise _Stop("file.not_workbook", f"content looks like {detected}", detected=detected)
+    raise _Stop(RuleId.FILE_NOT_WORKBOOK, f"content looks like {detected}", detected=detected)
 
 
 def _corrupt(detail: str, log: str) -> _Stop:
-    return _Stop("file.corrupt", log, detail=detail)
+    return _Stop(RuleId.FILE_CORRUPT, log, detail=detail)
 
 
 def _bomb(detail: str, log: str) -> _Stop:
-    return _Stop("file.zip_bomb", log, detail=detail)
+    return _Stop(RuleId.FILE_ZIP_BOMB, log, detail=detail)
 
 
 def _inspect_zip(fp: BinaryIO, limits: Limits) -> Admitted:
@@ -161,7 +163,9 @@ def _inspect_zip(fp: BinaryIO, limits: Limits) -> Admitted:
             detail = f"tỉ lệ nén {_number(ratio)}:1 vượt giới hạn {_number(limits.max_ratio)}:1"
             raise _bomb(detail, f"{entry.filename}: ratio {ratio:.0f}")
     if not {entry.filename for entry in entries} & {"[Content_Types].xml", "mimetype"}:
-        raise _Stop("file.not_workbook", "zip, no OOXML/ODF marker", detected=_ZIP_NOT_WORKBOOK)
+        raise _Stop(
+            RuleId.FILE_NOT_WORKBOOK, "zip, no OOXML/ODF marker", detected=_ZIP_NOT_WORKBOOK
+        )
     parts: dict[str, bytes] = {}
     inflated = 0
     for entry in entries:
@@ -182,7 +186,7 @@ def _stream_entry(
     """
     name = entry.filename
     if entry.flag_bits & 0x1:
-        raise _Stop("file.encrypted", f"{name}: zip entry encrypted")
+        raise _Stop(RuleId.FILE_ENCRYPTED, f"{name}: zip entry encrypted")
     fp.seek(entry.header_offset)
     header = fp.read(30)
     if len(header) < 30 or header[:4] != b"PK\x03\x04":
@@ -246,21 +250,23 @@ def _zip_format(parts: dict[str, bytes]) -> Admitted:
             for node in _parse_xml(parts["[Content_Types].xml"], "[Content_Types].xml").iter()
         )
         if "ms-excel.sheet.binary.macroenabled.main" in types:
-            raise _Stop("file.unsupported_format", "xlsb content", extension=".xlsb")
+            raise _Stop(RuleId.FILE_UNSUPPORTED_FORMAT, "xlsb content", extension=".xlsb")
         if "ms-excel.sheet.macroenabled.main" in types or "ms-excel.template.macroenabled" in types:
             return Admitted(WorkbookFormat.XLSM)
         if "spreadsheetml.sheet.main" in types or "spreadsheetml.template.main" in types:
             return Admitted(WorkbookFormat.XLSX)
         if "wordprocessingml.document.main" in types:
-            raise _Stop("file.not_workbook", "docx", detected="tệp Word")
+            raise _Stop(RuleId.FILE_NOT_WORKBOOK, "docx", detected="tệp Word")
     mimetype = parts.get("mimetype", b"").decode("ascii", "replace").strip()
     if mimetype not in _ODS_MIMETYPES:
-        raise _Stop("file.not_workbook", f"zip, mimetype {mimetype!r}", detected=_ZIP_NOT_WORKBOOK)
+        raise _Stop(
+            RuleId.FILE_NOT_WORKBOOK, f"zip, mimetype {mimetype!r}", detected=_ZIP_NOT_WORKBOOK
+        )
     manifest = parts.get("META-INF/manifest.xml")
     if manifest is not None:
         root = _parse_xml(manifest, "META-INF/manifest.xml")
         if any(node.tag == _MANIFEST_ENCRYPTION for node in root.iter()):
-            raise _Stop("file.encrypted", "ODF manifest declares encryption-data")
+            raise _Stop(RuleId.FILE_ENCRYPTED, "ODF manifest declares encryption-data")
     return Admitted(WorkbookFormat.ODS)
 
 
@@ -280,11 +286,11 @@ def _inspect_ole(fp: BinaryIO) -> Admitted:
     with ole:
         streams = {"/".join(parts) for parts in ole.listdir(streams=True, storages=False)}
         if {"EncryptionInfo", "EncryptedPackage"} <= streams:
-            raise _Stop("file.encrypted", "OLE-wrapped encrypted OOXML package")
+            raise _Stop(RuleId.FILE_ENCRYPTED, "OLE-wrapped encrypted OOXML package")
         name = next((name for name in ("Workbook", "Book") if name in streams), None)
         if name is None:
             if "WordDocument" in streams:
-                raise _Stop("file.not_workbook", "OLE Word document", detected="tệp Word")
+                raise _Stop(RuleId.FILE_NOT_WORKBOOK, "OLE Word document", detected="tệp Word")
             detail = "tệp OLE không chứa dữ liệu bảng tính"
             raise _corrupt(detail, f"OLE streams {sorted(streams)[:10]}")
         try:  # olefile holds a stream whole; the file itself is already under max_bytes
@@ -305,7 +311,7 @@ def _check_biff(data: bytes) -> None:
         if index == 0 and kind not in _BIFF_BOF:
             raise _corrupt("dữ liệu Workbook không hợp lệ", f"first BIFF record {kind:#06x}")
         if kind == _BIFF_FILEPASS:
-            raise _Stop("file.encrypted", "BIFF FILEPASS record")
+            raise _Stop(RuleId.FILE_ENCRYPTED, "BIFF FILEPASS record")
         if kind == _BIFF_EOF:
             break
         position += 4 + length

@@ -28,12 +28,13 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import SupportsFloat
 
 from pcmbn.domain import ValueType
+from pcmbn.vocabulary import RuleId
 
 __all__ = ["ParsedNumber", "format_number_vi", "parse_number"]
 
-NOT_NUMBER = "value.not_number"
-NOT_INTEGER = "value.not_integer"
-AMBIGUOUS_DECIMAL = "value.ambiguous_decimal"
+NOT_NUMBER = RuleId.VALUE_NOT_NUMBER
+NOT_INTEGER = RuleId.VALUE_NOT_INTEGER
+AMBIGUOUS_DECIMAL = RuleId.VALUE_AMBIGUOUS_DECIMAL
 
 # Characters that render as nothing but break a match (zero-width space, BOM, word joiner).
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")

@@ -21,6 +21,7 @@ from python_calamine import CalamineWorkbook
 
 from pcmbn.domain import Column, TemplateSpec
 from pcmbn.text import clean, fold, fold_key
+from pcmbn.vocabulary import RuleId
 
 #: How far down a sheet the header row is searched for (title rows above it are tolerated).
 HEADER_SEARCH_ROWS = 40
@@ -104,7 +105,10 @@ def read_workbook(data: bytes, spec: TemplateSpec) -> WorkbookRecords:
         if actual is None:
             records.problems.append(
                 ReadProblem(
-                    "sheet.missing", None, None, {"sheet": wanted, "version": str(spec.version)}
+                    RuleId.SHEET_MISSING,
+                    None,
+                    None,
+                    {"sheet": wanted, "version": str(spec.version)},
                 )
             )
             continue
@@ -228,7 +232,9 @@ def _missing_columns(
     for col in columns:
         if col.required and col.key not in best:
             records.problems.append(
-                ReadProblem("column.missing", sheet, None, {"sheet": sheet, "column": col.label})
+                ReadProblem(
+                    RuleId.COLUMN_MISSING, sheet, None, {"sheet": sheet, "column": col.label}
+                )
             )
 
 

@@ -8,11 +8,15 @@ to a backend.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 import pandas as pd
+
+from pcmbn.periods import Period
+from pcmbn.vocabulary import SubmissionStatus
 
 #: The tables a run writes, in the order `counts()` reports them.
 TABLES = (
@@ -35,7 +39,7 @@ class SubmissionRecord:
     received_at: datetime
     archive_path: str
     size: int
-    status: str  # accepted | rejected | other_period | pending
+    status: SubmissionStatus | str  # a SubmissionStatus value
     plan_id: str | None
     period: str | None
     unit_code: str | None
@@ -57,6 +61,20 @@ class RunRecord:
 
 AuditRow = tuple[datetime, str, str, str, str | None, str | None]
 
+#: How callers name a period in a query: a `Period` (what the program carries inside) or, for
+#: callers at the edge that still hold one, its canonical code ("2024-07"). Never written text:
+#: the store does not parse what people write.
+PeriodRef = Period | str
+
+
+def period_code(period: PeriodRef) -> str:
+    """The stored key of a period (the text column every backend keeps)."""
+    return period.code if isinstance(period, Period) else Period.from_code(period).code
+
+
+def period_codes(periods: Sequence[PeriodRef]) -> list[str]:
+    return [period_code(p) for p in periods]
+
 
 @runtime_checkable
 class Store(Protocol):
@@ -72,7 +90,9 @@ class Store(Protocol):
 
     def approve(self, approval: dict[str, Any], actor: str, at: datetime) -> None: ...
 
-    def reopen(self, plan_id: str, period: str, actor: str, at: datetime, reason: str) -> bool: ...
+    def reopen(
+        self, plan_id: str, period: PeriodRef, actor: str, at: datetime, reason: str
+    ) -> bool: ...
 
     def audit(
         self,
@@ -92,30 +112,33 @@ class Store(Protocol):
 
     def known(self, hashes: list[str]) -> set[str]: ...
 
-    def submissions(self, plan_id: str, period: str) -> pd.DataFrame: ...
+    def submissions(self, plan_id: str, period: PeriodRef) -> pd.DataFrame: ...
 
-    def submissions_in(self, plan_id: str, periods: list[str]) -> pd.DataFrame:
+    def submissions_in(self, plan_id: str, periods: Sequence[PeriodRef]) -> pd.DataFrame:
         """Every submission recorded for the plan in any of the periods (a packet's span)."""
         ...
 
-    def current_values(self, plan_id: str, periods: list[str]) -> pd.DataFrame: ...
+    def current_values(self, plan_id: str, periods: Sequence[PeriodRef]) -> pd.DataFrame: ...
 
-    def current_tasks(self, plan_id: str, up_to: str) -> pd.DataFrame: ...
+    def current_tasks(self, plan_id: str, up_to: PeriodRef) -> pd.DataFrame:
+        """Latest status per unit and task over the periods ending no later than `up_to`
+        (compared by when periods end, not by their codes)."""
+        ...
 
-    def current_narratives(self, plan_id: str, period: str) -> pd.DataFrame: ...
+    def current_narratives(self, plan_id: str, period: PeriodRef) -> pd.DataFrame: ...
 
-    def narratives_in(self, plan_id: str, periods: list[str]) -> pd.DataFrame: ...
+    def narratives_in(self, plan_id: str, periods: Sequence[PeriodRef]) -> pd.DataFrame: ...
 
-    def runs(self, plan_id: str, period: str) -> list[str]: ...
+    def runs(self, plan_id: str, period: PeriodRef) -> list[str]: ...
 
-    def latest_run_at(self, plan_id: str, periods: list[str]) -> datetime | None:
+    def latest_run_at(self, plan_id: str, periods: Sequence[PeriodRef]) -> datetime | None:
         """When the newest run over the periods started (None when none ran)."""
         ...
 
-    def rejection_problems(self, plan_id: str, period: str) -> pd.DataFrame: ...
+    def rejection_problems(self, plan_id: str, period: PeriodRef) -> pd.DataFrame: ...
 
-    def active_approval(self, plan_id: str, period: str) -> dict[str, Any] | None: ...
+    def active_approval(self, plan_id: str, period: PeriodRef) -> dict[str, Any] | None: ...
 
-    def audit_log(self, plan_id: str, period: str | None = None) -> pd.DataFrame: ...
+    def audit_log(self, plan_id: str, period: PeriodRef | None = None) -> pd.DataFrame: ...
 
     def counts(self) -> dict[str, int]: ...

@@ -15,13 +15,16 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 import pandas as pd
 
 from pcmbn.faults import crash_point
-from pcmbn.store.base import TABLES, AuditRow, RunRecord
+from pcmbn.periods import Period
+from pcmbn.store.base import TABLES, AuditRow, PeriodRef, RunRecord, period_code, period_codes
 from pcmbn.store.schema import MIGRATIONS
+from pcmbn.vocabulary import AuditAction, SubmissionStatus
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +44,14 @@ VALUES_COLUMNS = [
     "original_name",
     "archive_path",
 ]
+
+
+def _known_period(code: Any) -> Period | None:
+    """The period of a stored code, or None for a code this version cannot read."""
+    try:
+        return Period.from_code(str(code))
+    except ValueError:
+        return None
 
 
 class Session(ABC):
@@ -119,7 +130,7 @@ class SqlStore(ABC):
                     ]
                     incoming = {sub.sha256: sub.status for sub in run.submissions}
                     for sha in pending:
-                        if incoming.get(sha) != "pending":
+                        if incoming.get(sha) != SubmissionStatus.PENDING:
                             for table in (
                                 "submission_values",
                                 "problems",
@@ -150,21 +161,23 @@ class SqlStore(ABC):
                 s,
                 at,
                 actor,
-                "approve",
+                AuditAction.APPROVE,
                 approval["plan_id"],
                 approval["period"],
                 approval.get("note"),
             )
 
-    def reopen(self, plan_id: str, period: str, actor: str, at: datetime, reason: str) -> bool:
+    def reopen(
+        self, plan_id: str, period: PeriodRef, actor: str, at: datetime, reason: str
+    ) -> bool:
         with self._write() as s:
             changed = s.rows(
                 "UPDATE approvals SET reopened_at = ?, reopened_by = ?, reopen_reason = ? "
                 "WHERE plan_id = ? AND period = ? AND reopened_at IS NULL RETURNING approval_id",
-                [at, actor, reason, plan_id, period],
+                [at, actor, reason, plan_id, period_code(period)],
             )
             if changed:
-                _audit(s, at, actor, "reopen", plan_id, period, reason)
+                _audit(s, at, actor, AuditAction.REOPEN, plan_id, period_code(period), reason)
         return bool(changed)
 
     def audit(
@@ -197,7 +210,7 @@ class SqlStore(ABC):
                 s,
                 row["built_at"],
                 row["built_by"],
-                "packet",
+                AuditAction.PACKET,
                 row["plan_id"],
                 row["span_end"],
                 f"{row['milestone']} {row['span_start']}..{row['span_end']} sha256 {row['sha256']}",
@@ -212,25 +225,25 @@ class SqlStore(ABC):
             rows = s.rows("SELECT s.sha256 FROM submissions s JOIN incoming_hashes USING (sha256)")
         return {row[0] for row in rows}
 
-    def submissions(self, plan_id: str, period: str) -> pd.DataFrame:
+    def submissions(self, plan_id: str, period: PeriodRef) -> pd.DataFrame:
         """Every submission recorded for the plan and period, newest first."""
         return self._frame(
             "SELECT * FROM submissions WHERE plan_id = ? AND period = ? "
             "ORDER BY received_at DESC, sha256",
-            [plan_id, period],
+            [plan_id, period_code(period)],
         )
 
-    def submissions_in(self, plan_id: str, periods: list[str]) -> pd.DataFrame:
+    def submissions_in(self, plan_id: str, periods: Sequence[PeriodRef]) -> pd.DataFrame:
         """Every submission recorded for the plan in any of the periods (a packet's span), by
         period, then newest first as `submissions`."""
         marks = ", ".join("?" for _ in periods) or "NULL"
         return self._frame(
             f"SELECT * FROM submissions WHERE plan_id = ? AND period IN ({marks}) "
             "ORDER BY period, received_at DESC, sha256",
-            [plan_id, *periods],
+            [plan_id, *period_codes(periods)],
         )
 
-    def current_values(self, plan_id: str, periods: list[str]) -> pd.DataFrame:
+    def current_values(self, plan_id: str, periods: Sequence[PeriodRef]) -> pd.DataFrame:
         """Values of the current (newest accepted) submission per unit and period."""
         if not periods:
             return pd.DataFrame(columns=VALUES_COLUMNS)
@@ -243,31 +256,53 @@ class SqlStore(ABC):
             "JOIN archive a USING (sha256) "
             f"WHERE s.plan_id = ? AND s.period IN ({marks}) AND s.status = 'accepted' "
             "AND s.superseded_by IS NULL ORDER BY s.period, s.unit_code, v.indicator",
-            [plan_id, *periods],
+            [plan_id, *period_codes(periods)],
         )
 
-    def current_tasks(self, plan_id: str, up_to: str) -> pd.DataFrame:
-        """Latest task status per unit and task up to a period (a task keeps its last status)."""
+    def current_tasks(self, plan_id: str, up_to: PeriodRef) -> pd.DataFrame:
+        """Latest task status per unit and task up to a period (a task keeps its last status).
+
+        Periods are compared by when they end (`Period.ordinal`), never by their codes: the
+        plan's recorded periods that end no later than `up_to` are listed first, and the newest
+        of them wins through an explicit rank, so a quarter or a year sorts where it ends.
+        """
+        end = Period.from_code(period_code(up_to)).ordinal
+        recorded = self._frame(
+            "SELECT DISTINCT period FROM submissions WHERE plan_id = ? AND period IS NOT NULL",
+            [plan_id],
+        )
+        ranked = sorted(
+            (p for p in (_known_period(c) for c in recorded["period"]) if p is not None),
+            key=lambda p: (p.ordinal, p.code),
+        )
+        codes = [p.code for p in ranked if p.ordinal <= end]
+        if not codes:
+            return pd.DataFrame(
+                columns=["unit_code", "task_code", "status", "result", "difficulty", "period"]
+            )
+        marks = ", ".join("?" for _ in codes)
+        rank = " ".join("WHEN ? THEN ?" for _ in codes)
+        ranks = [value for i, code in enumerate(codes) for value in (code, i)]
         return self._frame(
             "SELECT unit_code, task_code, status, result, difficulty, period FROM ("
             " SELECT s.unit_code, t.task_code, t.status, t.result, t.difficulty, s.period,"
             " row_number() OVER (PARTITION BY s.unit_code, t.task_code"
-            "   ORDER BY s.period DESC, s.received_at DESC) AS rn"
+            f"   ORDER BY CASE s.period {rank} END DESC, s.received_at DESC) AS rn"
             " FROM submissions s JOIN task_statuses t USING (sha256)"
-            " WHERE s.plan_id = ? AND s.period <= ? AND s.status = 'accepted'"
+            f" WHERE s.plan_id = ? AND s.period IN ({marks}) AND s.status = 'accepted'"
             "   AND s.superseded_by IS NULL) AS latest WHERE rn = 1 ORDER BY unit_code, task_code",
-            [plan_id, up_to],
+            [*ranks, plan_id, *codes],
         )
 
-    def current_narratives(self, plan_id: str, period: str) -> pd.DataFrame:
+    def current_narratives(self, plan_id: str, period: PeriodRef) -> pd.DataFrame:
         return self._frame(
             "SELECT s.unit_code, n.kind, n.text FROM submissions s JOIN narratives n "
             "USING (sha256) WHERE s.plan_id = ? AND s.period = ? AND s.status = 'accepted' "
             "AND s.superseded_by IS NULL AND n.text IS NOT NULL ORDER BY s.unit_code, n.kind",
-            [plan_id, period],
+            [plan_id, period_code(period)],
         )
 
-    def narratives_in(self, plan_id: str, periods: list[str]) -> pd.DataFrame:
+    def narratives_in(self, plan_id: str, periods: Sequence[PeriodRef]) -> pd.DataFrame:
         """Difficulties and proposals of the current submissions over several months."""
         if not periods:
             return pd.DataFrame(columns=["unit_code", "period", "kind", "text"])
@@ -277,32 +312,32 @@ class SqlStore(ABC):
             f"USING (sha256) WHERE s.plan_id = ? AND s.period IN ({marks}) "
             "AND s.status = 'accepted' AND s.superseded_by IS NULL AND n.text IS NOT NULL "
             "AND trim(n.text) <> '' ORDER BY s.unit_code, n.kind, s.period",
-            [plan_id, *periods],
+            [plan_id, *period_codes(periods)],
         )
 
-    def runs(self, plan_id: str, period: str) -> list[str]:
+    def runs(self, plan_id: str, period: PeriodRef) -> list[str]:
         """Ids of the runs recorded for the plan and period, oldest first."""
         frame = self._frame(
             "SELECT run_id FROM runs WHERE plan_id = ? AND period = ? ORDER BY started_at",
-            [plan_id, period],
+            [plan_id, period_code(period)],
         )
         return list(frame["run_id"])
 
-    def latest_run_at(self, plan_id: str, periods: list[str]) -> datetime | None:
+    def latest_run_at(self, plan_id: str, periods: Sequence[PeriodRef]) -> datetime | None:
         """When the newest run over the periods started (None when none ran)."""
         if not periods:
             return None
         marks = ", ".join("?" for _ in periods)
         frame = self._frame(
             f"SELECT max(started_at) AS at FROM runs WHERE plan_id = ? AND period IN ({marks})",
-            [plan_id, *periods],
+            [plan_id, *period_codes(periods)],
         )
         at = frame["at"].iloc[0] if not frame.empty else None
         if at is None or pd.isna(at):
             return None
         return pd.Timestamp(at).to_pydatetime()
 
-    def rejection_problems(self, plan_id: str, period: str) -> pd.DataFrame:
+    def rejection_problems(self, plan_id: str, period: PeriodRef) -> pd.DataFrame:
         """Problems of each unit's newest rejected submission (what a reminder quotes)."""
         return self._frame(
             "SELECT s.unit_code, s.original_name, p.seq, p.severity, p.rule, p.sheet, p.cell, "
@@ -310,23 +345,23 @@ class SqlStore(ABC):
             " ORDER BY received_at DESC, sha256) AS rn FROM submissions "
             " WHERE plan_id = ? AND period = ? AND status = 'rejected') s "
             "JOIN problems p USING (sha256) WHERE s.rn = 1 ORDER BY s.unit_code, p.seq",
-            [plan_id, period],
+            [plan_id, period_code(period)],
         )
 
-    def active_approval(self, plan_id: str, period: str) -> dict[str, Any] | None:
+    def active_approval(self, plan_id: str, period: PeriodRef) -> dict[str, Any] | None:
         frame = self._frame(
             "SELECT * FROM approvals WHERE plan_id = ? AND period = ? AND reopened_at IS NULL "
             "ORDER BY approved_at DESC LIMIT 1",
-            [plan_id, period],
+            [plan_id, period_code(period)],
         )
         return None if frame.empty else frame.iloc[0].to_dict()
 
-    def audit_log(self, plan_id: str, period: str | None = None) -> pd.DataFrame:
+    def audit_log(self, plan_id: str, period: PeriodRef | None = None) -> pd.DataFrame:
         if period is None:
             return self._frame("SELECT * FROM audit_log WHERE plan_id = ? ORDER BY seq", [plan_id])
         return self._frame(
             "SELECT * FROM audit_log WHERE plan_id = ? AND period = ? ORDER BY seq",
-            [plan_id, period],
+            [plan_id, period_code(period)],
         )
 
     def counts(self) -> dict[str, int]:
@@ -399,6 +434,11 @@ def _settle_supersession(s: Session, plan_id: str) -> None:
     s.execute("UPDATE submissions SET superseded_by = NULL WHERE superseded_by = sha256")
 
 
+def _plain(value: Any) -> Any:
+    """A vocabulary member as the bare string it stands for (drivers adapt exact types)."""
+    return str(value) if isinstance(value, StrEnum) else value
+
+
 def _frames(run: RunRecord) -> dict[str, pd.DataFrame]:
     """The run's rows per table, in the tables' column order."""
     subs = run.submissions
@@ -410,7 +450,7 @@ def _frames(run: RunRecord) -> dict[str, pd.DataFrame]:
                 "size": s.size,
                 "original_name": s.original_name,
                 "received_at": s.received_at,
-                "result": s.status,
+                "result": _plain(s.status),
             }
             for s in subs
         ],
@@ -426,7 +466,7 @@ def _frames(run: RunRecord) -> dict[str, pd.DataFrame]:
                 "unit_code": s.unit_code,
                 "received_at": s.received_at,
                 "original_name": s.original_name,
-                "status": s.status,
+                "status": _plain(s.status),
             }
             for s in subs
         ],
@@ -443,7 +483,11 @@ def _frames(run: RunRecord) -> dict[str, pd.DataFrame]:
     )
 
     def rows(attr: str, columns: list[str]) -> pd.DataFrame:
-        data = [{"sha256": s.sha256, **row} for s in subs for row in getattr(s, attr)]
+        data = [
+            {"sha256": s.sha256, **{k: _plain(v) for k, v in row.items()}}
+            for s in subs
+            for row in getattr(s, attr)
+        ]
         return pd.DataFrame(data, columns=["sha256", *columns])
 
     return {

@@ -14,26 +14,27 @@ from pathlib import Path
 from typing import Any
 
 from pcmbn.catalog import Catalog
-from pcmbn.domain import Severity
 from pcmbn.reading.guard import Limits
 from pcmbn.validation.engine import run_expectations
 from pcmbn.validation.frame import RowContext, build_frame
 from pcmbn.validation.history import HistoryContext
 from pcmbn.validation.submission import Submission, load_submission
 from pcmbn.validation.suite import SUITE_RULES
+from pcmbn.vocabulary import RuleId, Severity, SubmissionStatus
 
 log = logging.getLogger(__name__)
 
-ACCEPTED = "accepted"
-REJECTED = "rejected"
+#: A file's status after checking (the other `SubmissionStatus` values are decided by a run).
+ACCEPTED = SubmissionStatus.ACCEPTED
+REJECTED = SubmissionStatus.REJECTED
 
 
 @dataclass(frozen=True)
 class Problem:
-    severity: str
+    severity: Severity
     sheet: str | None
     cell: str | None
-    rule: str
+    rule: str  # a RuleId value
     message: str
     order: tuple[int, int] = (0, 0)
 
@@ -55,7 +56,7 @@ class FileReport:
     problems: list[Problem] = field(default_factory=list)
 
     @property
-    def status(self) -> str:
+    def status(self) -> SubmissionStatus:
         return REJECTED if any(p.severity == Severity.ERROR for p in self.problems) else ACCEPTED
 
     @property
@@ -97,17 +98,11 @@ class CheckResult:
 
 
 def ensure_rules(catalog: Catalog) -> None:
-    """Fail early, naming rules.yaml, if a province's catalog lacks a rule the checker uses."""
-    for rule in (
-        *SUITE_RULES,
-        "file.too_large",
-        "file.unsupported_format",
-        "file.not_workbook",
-        "file.encrypted",
-        "file.corrupt",
-        "file.zip_bomb",
-        "file.empty",
-    ):
+    """Fail early, naming rules.yaml, if a province's catalog lacks a rule the checker uses.
+
+    `load_catalog` already refuses a rules.yaml without every `RuleId`; this also covers a
+    catalog built another way (and keeps the suite's ids inside `RuleId`)."""
+    for rule in (*SUITE_RULES, *RuleId):
         catalog.rule(rule)
 
 
@@ -140,7 +135,7 @@ def check_submissions(
         if refusal is not None:
             rule = catalog.rule(refusal.rule)
             report.problems.append(
-                Problem(rule.severity.value, None, None, rule.id, rule.render(**refusal.params))
+                Problem(rule.severity, None, None, rule.id, rule.render(**refusal.params))
             )
     frame, contexts = build_frame(subs, catalog, history)
     result = run_expectations(frame, catalog, data_docs_dir)
@@ -156,7 +151,7 @@ def check_submissions(
         seen.add(key)
         by_index[context.file_index].problems.append(
             Problem(
-                rule.severity.value,
+                rule.severity,
                 context.sheet,
                 context.cell,
                 rule.id,

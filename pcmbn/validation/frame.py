@@ -20,6 +20,7 @@ from pcmbn.reading.numbers import format_number_vi
 from pcmbn.text import fold
 from pcmbn.validation.history import HistoryContext
 from pcmbn.validation.submission import ParsedCell, Submission, parse_cell
+from pcmbn.vocabulary import RuleId
 
 COLUMN_LABELS = {"period": "Kỳ này", "cumulative": "Lũy kế từ đầu năm"}
 FAR_FUTURE = 10**7
@@ -127,7 +128,8 @@ _COLUMNS = [
 def _sheet_missing(sub: Submission, sheet: str) -> bool:
     assert sub.records is not None
     return any(
-        p.rule == "sheet.missing" and p.params.get("sheet") == sheet for p in sub.records.problems
+        p.rule == RuleId.SHEET_MISSING and p.params.get("sheet") == sheet
+        for p in sub.records.problems
     )
 
 
@@ -139,7 +141,7 @@ def _structure_rows(b: _Builder, sub: Submission, catalog: Catalog) -> None:
     spec = catalog.template
     for key in ("info", "indicators", "tasks", "narrative"):
         sheet = getattr(spec.sheets, key)
-        present = ("sheet.missing", sheet, None) not in missing
+        present = (RuleId.SHEET_MISSING, sheet, None) not in missing
         b.add(
             RowContext(sub.index, None, None, {"sheet": sheet, "version": str(spec.version)}),
             kind="structure",
@@ -147,7 +149,7 @@ def _structure_rows(b: _Builder, sub: Submission, catalog: Catalog) -> None:
             present=present,
         )
     for rule, sheet, column in missing:
-        if rule == "column.missing":
+        if rule == RuleId.COLUMN_MISSING:
             b.add(
                 RowContext(sub.index, sheet, None, {"sheet": sheet or "", "column": column}),
                 kind="structure",
@@ -285,7 +287,7 @@ def _value_rows(b: _Builder, sub: Submission, catalog: Catalog) -> None:
     if (
         sub.unit is None
         or sub.records.indicator_sheet is None
-        or any(p.rule == "column.missing" and p.sheet == sheet for p in sub.records.problems)
+        or any(p.rule == RuleId.COLUMN_MISSING and p.sheet == sheet for p in sub.records.problems)
     ):
         return  # without a readable table, "missing row" would only repeat that problem
     for code, indicator in catalog.indicators.items():

@@ -20,10 +20,11 @@ from pcmbn.reading.guard import Limits, Refused, inspect_file
 from pcmbn.reading.numbers import ParsedNumber, parse_number
 from pcmbn.reading.workbook import CellValue, WorkbookRecords, read_workbook
 from pcmbn.text import clean
+from pcmbn.vocabulary import RuleId
 
 log = logging.getLogger(__name__)
 
-FORMULA_NO_CACHE = "value.formula_no_cache"
+FORMULA_NO_CACHE = RuleId.VALUE_FORMULA_NO_CACHE
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ def load_submission(
             index,
             path,
             "",
-            refusal=Refused("file.corrupt", {"detail": "không mở được tệp"}, str(exc)),
+            refusal=Refused(RuleId.FILE_CORRUPT, {"detail": "không mở được tệp"}, str(exc)),
         )
     sub = Submission(index, path, sha, original_name=original_name)
     verdict = inspect_file(path, limits)
@@ -98,7 +99,7 @@ def load_submission(
         sub.records = read_workbook(path.read_bytes(), catalog.template)
     except Exception as exc:  # noqa: BLE001 - any library error on a malformed file is a refusal
         log.info("unreadable %s: %r", path, exc)
-        sub.refusal = Refused("file.corrupt", {"detail": _library_detail(exc)}, repr(exc))
+        sub.refusal = Refused(RuleId.FILE_CORRUPT, {"detail": _library_detail(exc)}, repr(exc))
         return sub
     _identify(sub, catalog)
     _parse_values(sub, catalog)

@@ -12,33 +12,34 @@ from typing import Any
 
 from pcmbn.catalog import Catalog
 from pcmbn.text import fold
+from pcmbn.vocabulary import RuleId
 
 #: Every rule id this suite (or the checker around it) can report; the catalog must define all.
 SUITE_RULES = (
-    "sheet.missing",
-    "column.missing",
-    "info.missing",
-    "plan.unknown",
-    "unit.unknown",
-    "unit.inactive",
-    "period.invalid",
-    "period.outside_plan",
-    "template.version",
-    "indicator.unknown",
-    "indicator.duplicate",
-    "value.missing",
-    "value.not_applicable",
-    "value.not_number",
-    "value.not_integer",
-    "value.formula_no_cache",
-    "value.negative",
-    "value.ambiguous_decimal",
-    "value.child_exceeds_parent",
-    "value.cumulative_below_period",
-    "value.cumulative_discontinuity",
-    "value.outlier",
-    "task.unknown",
-    "task.status_invalid",
+    RuleId.SHEET_MISSING,
+    RuleId.COLUMN_MISSING,
+    RuleId.INFO_MISSING,
+    RuleId.PLAN_UNKNOWN,
+    RuleId.UNIT_UNKNOWN,
+    RuleId.UNIT_INACTIVE,
+    RuleId.PERIOD_INVALID,
+    RuleId.PERIOD_OUTSIDE_PLAN,
+    RuleId.TEMPLATE_VERSION,
+    RuleId.INDICATOR_UNKNOWN,
+    RuleId.INDICATOR_DUPLICATE,
+    RuleId.VALUE_MISSING,
+    RuleId.VALUE_NOT_APPLICABLE,
+    RuleId.VALUE_NOT_NUMBER,
+    RuleId.VALUE_NOT_INTEGER,
+    RuleId.VALUE_FORMULA_NO_CACHE,
+    RuleId.VALUE_NEGATIVE,
+    RuleId.VALUE_AMBIGUOUS_DECIMAL,
+    RuleId.VALUE_CHILD_EXCEEDS_PARENT,
+    RuleId.VALUE_CUMULATIVE_BELOW_PERIOD,
+    RuleId.VALUE_CUMULATIVE_DISCONTINUITY,
+    RuleId.VALUE_OUTLIER,
+    RuleId.TASK_UNKNOWN,
+    RuleId.TASK_STATUS_INVALID,
 )
 
 
@@ -89,63 +90,67 @@ def build_expectations(catalog: Catalog) -> list[Any]:
         )
 
     return [
-        in_set("present", [True], "sheet.missing", kind("structure") & key("sheet")),
-        in_set("present", [True], "column.missing", kind("structure") & key("column")),
-        in_set("blank", [False], "info.missing", info & flag("required", True)),
-        in_set("text", plan_ids, "plan.unknown", info & key("plan_id") & flag("blank", False)),
+        in_set("present", [True], RuleId.SHEET_MISSING, kind("structure") & key("sheet")),
+        in_set("present", [True], RuleId.COLUMN_MISSING, kind("structure") & key("column")),
+        in_set("blank", [False], RuleId.INFO_MISSING, info & flag("required", True)),
+        in_set("text", plan_ids, RuleId.PLAN_UNKNOWN, info & key("plan_id") & flag("blank", False)),
         in_set(
             "plan_unit",
             plan_units,
-            "unit.unknown",
+            RuleId.UNIT_UNKNOWN,
             info & key("unit_code") & flag("blank", False) & flag("plan_known", True),
         ),
-        pair("window_end", "unit_from", "unit.inactive", info & key("unit_code")),
-        pair("unit_to", "window_start", "unit.inactive", info & key("unit_code")),
+        pair("window_end", "unit_from", RuleId.UNIT_INACTIVE, info & key("unit_code")),
+        pair("unit_to", "window_start", RuleId.UNIT_INACTIVE, info & key("unit_code")),
         e.ExpectColumnValuesToBeNull(
-            column="period_error", **rule("period.invalid", info & key("period"))
+            column="period_error", **rule(RuleId.PERIOD_INVALID, info & key("period"))
         ),
-        pair("period_first", "plan_start", "period.outside_plan", info & key("period")),
-        pair("plan_end", "period_last", "period.outside_plan", info & key("period")),
+        pair("period_first", "plan_start", RuleId.PERIOD_OUTSIDE_PLAN, info & key("period")),
+        pair("plan_end", "period_last", RuleId.PERIOD_OUTSIDE_PLAN, info & key("period")),
         in_set(
             "text",
             [str(catalog.template.version)],
-            "template.version",
+            RuleId.TEMPLATE_VERSION,
             info & key("template_version") & flag("blank", False),
         ),
-        in_set("code", sorted(catalog.indicators), "indicator.unknown", kind("indicator")),
+        in_set("code", sorted(catalog.indicators), RuleId.INDICATOR_UNKNOWN, kind("indicator")),
         e.ExpectCompoundColumnsToBeUnique(
-            column_list=["file_idx", "code"], **rule("indicator.duplicate", kind("indicator"))
+            column_list=["file_idx", "code"], **rule(RuleId.INDICATOR_DUPLICATE, kind("indicator"))
         ),
-        in_set("blank", [False], "value.missing", value & flag("applicable", True)),
-        in_set("nonzero", [False], "value.not_applicable", value & flag("applicable", False)),
+        in_set("blank", [False], RuleId.VALUE_MISSING, value & flag("applicable", True)),
+        in_set("nonzero", [False], RuleId.VALUE_NOT_APPLICABLE, value & flag("applicable", False)),
         *(
             e.ExpectColumnValuesToNotBeInSet(
                 column="parse_error", value_set=[rule_id], **rule(rule_id, value)
             )
-            for rule_id in ("value.formula_no_cache", "value.not_number", "value.not_integer")
+            for rule_id in (
+                RuleId.VALUE_FORMULA_NO_CACHE,
+                RuleId.VALUE_NOT_NUMBER,
+                RuleId.VALUE_NOT_INTEGER,
+            )
         ),
         e.ExpectColumnValuesToBeBetween(
-            column="value", min_value=0, **rule("value.negative", value)
+            column="value", min_value=0, **rule(RuleId.VALUE_NEGATIVE, value)
         ),
         e.ExpectColumnValuesToNotBeInSet(
             column="parse_warning",
-            value_set=["value.ambiguous_decimal"],
-            **rule("value.ambiguous_decimal", value),
+            value_set=[RuleId.VALUE_AMBIGUOUS_DECIMAL],
+            **rule(RuleId.VALUE_AMBIGUOUS_DECIMAL, value),
         ),
-        pair("parent_value", "value", "value.child_exceeds_parent", value),
+        pair("parent_value", "value", RuleId.VALUE_CHILD_EXCEEDS_PARENT, value),
         pair(
             "value",
             "period_value",
-            "value.cumulative_below_period",
+            RuleId.VALUE_CUMULATIVE_BELOW_PERIOD,
             value & (C("col") == "cumulative"),
         ),
         e.ExpectColumnPairValuesToBeEqual(
             column_A="value",
             column_B="expected_cumulative",
             ignore_row_if="either_value_is_missing",
-            **rule("value.cumulative_discontinuity", value & (C("col") == "cumulative")),
+            **rule(RuleId.VALUE_CUMULATIVE_DISCONTINUITY, value & (C("col") == "cumulative")),
         ),
-        pair("outlier_high", "value", "value.outlier", value & (C("col") == "period")),
-        in_set("plan_task", plan_tasks, "task.unknown", task & flag("plan_known", True)),
-        in_set("status_key", statuses, "task.status_invalid", task & flag("blank", False)),
+        pair("outlier_high", "value", RuleId.VALUE_OUTLIER, value & (C("col") == "period")),
+        in_set("plan_task", plan_tasks, RuleId.TASK_UNKNOWN, task & flag("plan_known", True)),
+        in_set("status_key", statuses, RuleId.TASK_STATUS_INVALID, task & flag("blank", False)),
     ]

@@ -1,0 +1,92 @@
+"""The words the pipeline speaks internally: statuses, severities and rule ids, in one place.
+
+Every value here is a `StrEnum`, so it is stored in DuckDB/PostgreSQL, written to JSON and
+compared with strings read back exactly as the bare string it replaces ("accepted" stays
+"accepted"). What a person reads for each of them (the Vietnamese label) is data in
+`schemas/labels.yaml`, checked by the catalog to cover every member; what a rule id means
+(severity, message) is data in `schemas/rules.yaml`, which the catalog checks to define every
+`RuleId` the code can report.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = [
+    "AuditAction",
+    "Completeness",
+    "RuleId",
+    "Severity",
+    "SubmissionStatus",
+]
+
+
+class SubmissionStatus(StrEnum):
+    """What a run decided about one received file (`submissions.status`)."""
+
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    OTHER_PERIOD = "other_period"  # identified, but of another plan or period: not counted
+    PENDING = "pending"  # received while the period is approved; decided after a reopening
+
+
+class Completeness(StrEnum):
+    """Where a unit expected to report stands for a period (the completeness table)."""
+
+    ON_TIME = "on_time"
+    LATE = "late"
+    MISSING = "missing"
+    REJECTED = "rejected"  # every submission of the unit was rejected
+
+
+class Severity(StrEnum):
+    """How a rule's failure weighs: an error rejects the file, a warning is only reported."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class AuditAction(StrEnum):
+    """The `audit_log.action` values (appended, never updated)."""
+
+    RUN = "run"
+    APPROVE = "approve"
+    REOPEN = "reopen"
+    REMIND = "remind"
+    PACKET = "packet"
+
+
+class RuleId(StrEnum):
+    """Every validation rule id the code can report; `schemas/rules.yaml` must define each."""
+
+    FILE_TOO_LARGE = "file.too_large"
+    FILE_UNSUPPORTED_FORMAT = "file.unsupported_format"
+    FILE_NOT_WORKBOOK = "file.not_workbook"
+    FILE_ENCRYPTED = "file.encrypted"
+    FILE_CORRUPT = "file.corrupt"
+    FILE_ZIP_BOMB = "file.zip_bomb"
+    FILE_EMPTY = "file.empty"
+    SHEET_MISSING = "sheet.missing"
+    COLUMN_MISSING = "column.missing"
+    INFO_MISSING = "info.missing"
+    TEMPLATE_VERSION = "template.version"
+    UNIT_UNKNOWN = "unit.unknown"
+    UNIT_INACTIVE = "unit.inactive"
+    PLAN_UNKNOWN = "plan.unknown"
+    PERIOD_INVALID = "period.invalid"
+    PERIOD_OUTSIDE_PLAN = "period.outside_plan"
+    INDICATOR_UNKNOWN = "indicator.unknown"
+    INDICATOR_DUPLICATE = "indicator.duplicate"
+    VALUE_NOT_NUMBER = "value.not_number"
+    VALUE_NOT_INTEGER = "value.not_integer"
+    VALUE_NEGATIVE = "value.negative"
+    VALUE_MISSING = "value.missing"
+    VALUE_NOT_APPLICABLE = "value.not_applicable"
+    VALUE_AMBIGUOUS_DECIMAL = "value.ambiguous_decimal"
+    VALUE_FORMULA_NO_CACHE = "value.formula_no_cache"
+    VALUE_CHILD_EXCEEDS_PARENT = "value.child_exceeds_parent"
+    VALUE_CUMULATIVE_BELOW_PERIOD = "value.cumulative_below_period"
+    VALUE_CUMULATIVE_DISCONTINUITY = "value.cumulative_discontinuity"
+    VALUE_OUTLIER = "value.outlier"
+    TASK_UNKNOWN = "task.unknown"
+    TASK_STATUS_INVALID = "task.status_invalid"
