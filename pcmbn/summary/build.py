@@ -15,22 +15,45 @@ from pcmbn.catalog import Catalog
 from pcmbn.domain import Plan, Unit
 from pcmbn.monthly import applicable_values
 from pcmbn.periods import Period, months_between
-from pcmbn.store.history import HistoryStore
-from pcmbn.summary.model import SummaryData
+from pcmbn.store.base import Store
+from pcmbn.summary.model import (
+    BY_GROUP_COLUMNS,
+    BY_INDICATOR_COLUMNS,
+    COMPLETENESS_COLUMNS,
+    NARRATIVES_COLUMNS,
+    SOURCES_COLUMNS,
+    TASKS_COLUMNS,
+    TREND_COLUMNS,
+    UNITS_COLUMNS,
+    SummaryData,
+)
 from pcmbn.text import fold
+from pcmbn.vocabulary import Completeness
 
-GROUP_LABELS = {"province_department": "Sở, ban, ngành tỉnh", "local_government": "UBND địa phương"}
-KEY_INDICATORS = ("DT01", "NN01", "NN02", "TT01", "TT02")
-NOT_STARTED = fold("Chưa triển khai")
+#: Completeness statuses whose unit has no accepted report (named in every sheet's note).
+WITHOUT_REPORT = (Completeness.MISSING, Completeness.REJECTED)
 
 
 def group_of(catalog: Catalog, unit: Unit) -> str:
-    kind = catalog.kinds.get(unit.kind)
-    return kind.group if kind else "province_department"
+    """The unit's group key (unit_kinds.yaml), which the summary and the packets total by."""
+    return catalog.group_of(unit)
+
+
+def _checked(frame: pd.DataFrame, columns: tuple[str, ...], table: str) -> pd.DataFrame:
+    """The table with exactly the contract's columns (`pcmbn.summary.model`), in that order.
+
+    The writers and the exports index these columns by name; a builder that drifts from the
+    contract fails here, where the table is made, not in a sheet months later.
+    """
+    if tuple(frame.columns) != columns:
+        raise ValueError(
+            f"summary table {table}: columns {list(frame.columns)} differ from {list(columns)}"
+        )
+    return frame
 
 
 def build_summary_data(
-    store: HistoryStore,
+    store: Store,
     catalog: Catalog,
     plan: Plan,
     period: Period,
@@ -41,8 +64,8 @@ def build_summary_data(
     units = registry.units
     expected = [units[c] for c in completeness["unit_code"]] if not completeness.empty else []
     previous, last_year = period.previous(), period.same_period_last_year()
-    trend_months = [m.code for m in months_between(Period.month(period.year, 1), period.last_month)]
-    wanted = sorted({period.code, previous.code, last_year.code, *trend_months})
+    trend_months = months_between(Period.month(period.year, 1), period.last_month)
+    wanted = sorted({period, previous, last_year, *trend_months}, key=lambda p: p.ordinal)
     values = applicable_values(store.current_values(plan.id, wanted), catalog, units)
     now = values[values["period"] == period.code] if not values.empty else values
 
@@ -87,7 +110,7 @@ def build_summary_data(
     empty = now.iloc[0:0]
     by_group = []
     for code, ind in catalog.indicators.items():
-        for key, label in GROUP_LABELS.items():
+        for key, label in catalog.groups.items():
             rows = grouped.get((code, key), empty)
             by_group.append(
                 {
@@ -119,47 +142,44 @@ def build_summary_data(
             {
                 "unit_code": u.code,
                 "unit_name": u.name,
-                "group_label": GROUP_LABELS[unit_group[u.code]],
+                "group_label": catalog.group_label(unit_group[u.code]),
             }
             for u in expected
         ],
-        columns=["unit_code", "unit_name", "group_label"],
+        columns=list(UNITS_COLUMNS),
     )
     completeness_out = completeness.assign(
         group_label=[
-            GROUP_LABELS[unit_group.get(c, "province_department")]
+            catalog.group_label(unit_group.get(c, next(iter(catalog.groups))))
             for c in completeness["unit_code"]
         ]
-    )[
-        [
-            "unit_code",
-            "unit_name",
-            "group_label",
-            "status",
-            "received_at",
-            "due_date",
-            "file_name",
-            "email",
-        ]
-    ]
+    )[list(COMPLETENESS_COLUMNS)]
     return SummaryData(
         plan=plan,
         period=period,
         catalog=catalog,
         generated_at=generated_at,
-        by_indicator=pd.DataFrame(by_indicator),
-        by_group=pd.DataFrame(by_group),
+        by_indicator=_checked(
+            pd.DataFrame(by_indicator, columns=list(BY_INDICATOR_COLUMNS)),
+            BY_INDICATOR_COLUMNS,
+            "by_indicator",
+        ),
+        by_group=_checked(
+            pd.DataFrame(by_group, columns=list(BY_GROUP_COLUMNS)), BY_GROUP_COLUMNS, "by_group"
+        ),
         matrix=matrix,
-        units=units_frame,
-        completeness=completeness_out,
-        tasks=_tasks(store, plan, period, expected),
-        narratives=_narratives(store, plan, period, units),
-        trend=_trend(values, trend_months, catalog),
-        sources=_sources(now),
+        units=_checked(units_frame, UNITS_COLUMNS, "units"),
+        completeness=_checked(completeness_out, COMPLETENESS_COLUMNS, "completeness"),
+        tasks=_checked(_tasks(store, catalog, plan, period, expected), TASKS_COLUMNS, "tasks"),
+        narratives=_checked(
+            _narratives(store, plan, period, units), NARRATIVES_COLUMNS, "narratives"
+        ),
+        trend=_checked(_trend(values, trend_months, catalog), TREND_COLUMNS, "trend"),
+        sources=_checked(_sources(now), SOURCES_COLUMNS, "sources"),
         missing_units=[
             c
             for c, s in zip(completeness["unit_code"], completeness["status"], strict=True)
-            if s in ("missing", "rejected")
+            if s in WITHOUT_REPORT
         ],
     )
 
@@ -171,16 +191,23 @@ def change(this: float, before: float) -> float:
     return (this - before) / before
 
 
-def _tasks(store: HistoryStore, plan: Plan, period: Period, expected: list[Unit]) -> pd.DataFrame:
-    return task_progress(store, plan, period, expected).drop(columns="period")
+def _tasks(
+    store: Store, catalog: Catalog, plan: Plan, period: Period, expected: list[Unit]
+) -> pd.DataFrame:
+    return task_progress(store, catalog, plan, period, expected).drop(columns="period")
 
 
 def task_progress(
-    store: HistoryStore, plan: Plan, period: Period, expected: list[Unit]
+    store: Store, catalog: Catalog, plan: Plan, period: Period, expected: list[Unit]
 ) -> pd.DataFrame:
     """Each plan task × its assigned units: latest status, results and the month reported,
-    up to `period` (the monthly summary and the conference packets both show it)."""
-    latest = store.current_tasks(plan.id, period.code)
+    up to `period` (the monthly summary and the conference packets both show it).
+
+    `not_started` compares with the template's `not_started` status wording (template.yaml),
+    so a province that renames the status keeps the shading.
+    """
+    not_started = fold(catalog.not_started_status())
+    latest = store.current_tasks(plan.id, period)
     by_key = {(r.unit_code, r.task_code): r for r in latest.itertuples()}
     rows = []
     for task in plan.tasks:
@@ -199,57 +226,42 @@ def task_progress(
                     "result": found.result if found is not None else None,
                     "difficulty": found.difficulty if found is not None else None,
                     "period": found.period if found is not None else None,
-                    "not_started": status is None or fold(str(status)) == NOT_STARTED,
+                    "not_started": status is None or fold(str(status)) == not_started,
                 }
             )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "task_code",
-            "task_text",
-            "unit_code",
-            "unit_name",
-            "status",
-            "result",
-            "difficulty",
-            "period",
-            "not_started",
-        ],
-    )
+    return pd.DataFrame(rows, columns=[*TASKS_COLUMNS[:-1], "period", TASKS_COLUMNS[-1]])
 
 
-def _narratives(
-    store: HistoryStore, plan: Plan, period: Period, units: dict[str, Unit]
-) -> pd.DataFrame:
-    frame = store.current_narratives(plan.id, period.code)
+def _narratives(store: Store, plan: Plan, period: Period, units: dict[str, Unit]) -> pd.DataFrame:
+    frame = store.current_narratives(plan.id, period)
     frame["unit_name"] = [units[c].name if c in units else c for c in frame["unit_code"]]
     return frame[["unit_code", "unit_name", "kind", "text"]]
 
 
-def _trend(values: pd.DataFrame, months: list[str], catalog: Catalog) -> pd.DataFrame:
+def _trend(values: pd.DataFrame, months: list[Period], catalog: Catalog) -> pd.DataFrame:
+    """Monthly totals of the summary's key indicators (schemas/summary.yaml)."""
     rows = []
     for month in months:
-        for code in KEY_INDICATORS:
+        for code in catalog.summary.key_indicators:
             if code not in catalog.indicators:
                 continue
             subset = (
-                values[(values["period"] == month) & (values["indicator"] == code)]
+                values[(values["period"] == month.code) & (values["indicator"] == code)]
                 if not values.empty
                 else values
             )
             total = (
                 float(subset["period_value"].sum(min_count=1)) if not subset.empty else float("nan")
             )
-            year, number = month.split("-")
             rows.append(
                 {
-                    "month": month,
-                    "month_label": f"T{int(number)}/{year}",
+                    "month": month.code,
+                    "month_label": month.short_label,
                     "code": code,
                     "total": total,
                 }
             )
-    return pd.DataFrame(rows, columns=["month", "month_label", "code", "total"])
+    return pd.DataFrame(rows, columns=list(TREND_COLUMNS))
 
 
 def _sources(now: pd.DataFrame) -> pd.DataFrame:
@@ -272,17 +284,4 @@ def _sources(now: pd.DataFrame) -> pd.DataFrame:
                     "archive_path": row.archive_path,
                 }
             )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "code",
-            "column",
-            "unit_code",
-            "value",
-            "file_name",
-            "sha256",
-            "sheet",
-            "cell",
-            "archive_path",
-        ],
-    )
+    return pd.DataFrame(rows, columns=list(SOURCES_COLUMNS))

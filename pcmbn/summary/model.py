@@ -25,9 +25,8 @@ from pcmbn.catalog import Catalog
 from pcmbn.domain import Plan
 from pcmbn.periods import Period
 
-#: Completeness status keys (as in `pcmbn run --format json`) → the words the office uses.
-STATUS_VI = {"on_time": "Đúng hạn", "late": "Muộn", "missing": "Chưa gửi", "rejected": "Bị từ chối"}
-
+# The columns of each table, in order: `pcmbn.summary.build` builds every table with these and
+# checks them where the table is made (`_checked`); the sheets and the exports read them by name.
 BY_INDICATOR_COLUMNS = (
     "code",
     "group",
@@ -85,29 +84,21 @@ class SummaryData:
     period: Period
     catalog: Catalog
     generated_at: datetime  # tz-aware; shown dd/mm/yyyy HH:MM (Asia/Ho_Chi_Minh)
-    # code, group, name, unit_of_measure, period, cumulative, previous, last_year,
-    # change_prev_pct, change_year_pct (floats, NaN = no data; changes are fractions)
-    by_indicator: pd.DataFrame
-    # code, name, group_key ("province_department"|"local_government"), group_label, period,
-    # cumulative
+    by_indicator: pd.DataFrame  # BY_INDICATOR_COLUMNS (NaN = no data; changes are fractions)
+    # BY_GROUP_COLUMNS; group_key is a key of unit_kinds.yaml `groups`, in the catalog's order
     by_group: pd.DataFrame
     # index = indicator code (catalog order), columns = unit codes, values = this period's value
     # (NaN: missing / not applicable)
     matrix: pd.DataFrame
-    units: pd.DataFrame  # unit_code, unit_name, group_label (column order of the matrix)
-    # unit_code, unit_name, group_label, status (keys of STATUS_VI), received_at (tz-aware
-    # datetime or NaT), due_date (date), file_name (str|None), email (str|None)
+    units: pd.DataFrame  # UNITS_COLUMNS (the column order of the matrix)
+    # COMPLETENESS_COLUMNS; status is a `Completeness` value, received_at tz-aware or NaT
     completeness: pd.DataFrame
-    # task_code, task_text, unit_code, unit_name, status (str|None), result (str|None),
-    # difficulty (str|None), not_started (bool)
-    tasks: pd.DataFrame
-    narratives: pd.DataFrame  # unit_code, unit_name, kind ("difficulties"|"proposals"), text
-    # month (period code "2024-01"), month_label ("T1/2024"), code, total — months Jan..period
-    # for key indicators
+    tasks: pd.DataFrame  # TASKS_COLUMNS; not_started is a bool
+    narratives: pd.DataFrame  # NARRATIVES_COLUMNS; kind is a template narrative_blocks key
+    # TREND_COLUMNS: month code, `Period.short_label`, code, total — months Jan..period for
+    # the key indicators of schemas/summary.yaml
     trend: pd.DataFrame
-    # code, column ("period"|"cumulative"), unit_code, value, file_name, sha256, sheet, cell,
-    # archive_path
-    sources: pd.DataFrame
+    sources: pd.DataFrame  # SOURCES_COLUMNS; column is "period" or "cumulative"
     missing_units: list[str] = field(default_factory=list)  # no accepted report (header note)
 
     def unit_names(self) -> dict[str, str]:

@@ -27,8 +27,6 @@ from pcmbn.summary.sheets.common import (
     title_block,
 )
 
-#: Reach figures read as a curve; counts of cases and victims as bars.
-LINE_CHART_CODES = frozenset({"TT01", "TT02"})
 #: Rows between chart anchors (a 9 cm chart plus a gap) and charts per printed page after the
 #: first (portrait A4 holds two; page 1 holds the month table and one chart).
 CHART_ROWS = 20
@@ -98,7 +96,8 @@ def _chart(
 ) -> BarChart | LineChart:
     first = ctx.indicator(codes[0])
     chart: BarChart | LineChart
-    if codes[0] in LINE_CHART_CODES and len(codes) == 1:
+    # Which indicators read as a curve is data (schemas/summary.yaml `line_charts`).
+    if codes[0] in ctx.data.catalog.summary.line_charts and len(codes) == 1:
         chart = LineChart()
     else:
         chart = BarChart()

@@ -42,9 +42,8 @@ FIRST_DATA_ROW = HEADER_ROW + 1
 #: Sheets other than TongHop name at most this many missing units, then only count them.
 MISSING_NAMED = 5
 
-COLUMN_VI = {"period": "Kỳ này", "cumulative": "Lũy kế"}
-NARRATIVE_VI = {"difficulties": "Khó khăn, vướng mắc", "proposals": "Đề xuất, kiến nghị"}
-GROUP_ORDER = ("province_department", "local_government")
+#: The summary's value columns ("period", "cumulative") → the template's indicator column key.
+TEMPLATE_COLUMN = {"period": "period_value", "cumulative": "cumulative"}
 
 
 @dataclass(frozen=True)
@@ -74,6 +73,15 @@ class SheetContext:
     def indicator(self, code: str) -> Indicator | None:
         """The catalog's indicator for `code`, or None for a code it no longer knows."""
         return self.data.catalog.indicators.get(str(code))
+
+    def column_label(self, column: str) -> str:
+        """A value column's header, as the unit's template names it ("Lũy kế từ đầu năm")."""
+        key = TEMPLATE_COLUMN.get(column, column)
+        return self.data.catalog.template.column_label(key)
+
+    def narrative_label(self, kind: str) -> str:
+        """A narrative block's heading, from the template ("Đề xuất, kiến nghị")."""
+        return self.data.catalog.template.narrative_label(kind)
 
     def number_style(self, code: str) -> Style:
         """`#,##0` for counts; decimals (money) also for codes the catalog no longer knows."""
@@ -160,17 +168,16 @@ def indicator_groups(ctx: SheetContext, codes: Sequence[str]) -> list[tuple[str,
     return list(groups.items())
 
 
-def ordered_groups(frame: pd.DataFrame) -> list[tuple[str, str]]:
-    """(group_key, label) with the provincial departments first, then local governments."""
+def ordered_groups(frame: pd.DataFrame, groups: dict[str, str]) -> list[tuple[str, str]]:
+    """(group_key, label) in the catalog's group order (unit_kinds.yaml `groups`), the groups
+    the table holds; all the catalog's groups when it holds none."""
     found: dict[str, str] = {}
     for rec in records(frame):
         found.setdefault(str(rec.get("group_key")), str(rec.get("group_label")))
     if not found:
-        found = {
-            "province_department": "Sở, ban, ngành tỉnh",
-            "local_government": "UBND địa phương",
-        }
-    ranked = sorted(found, key=lambda k: GROUP_ORDER.index(k) if k in GROUP_ORDER else 99)
+        found = dict(groups)
+    order = list(groups)
+    ranked = sorted(found, key=lambda k: order.index(k) if k in order else len(order))
     return [(key, found[key]) for key in ranked]
 
 

@@ -26,7 +26,6 @@ from pcmbn.office.styles import (
     WHEN,
 )
 from pcmbn.office.xlsx import put, put_row
-from pcmbn.summary.model import STATUS_VI
 from pcmbn.summary.sheets.common import (
     FIRST_DATA_ROW,
     HEADER_ROW,
@@ -55,7 +54,8 @@ def build(ws: Worksheet, ctx: SheetContext) -> None:
     header(ws, ctx.painter, HEADER_ROW, labels)
     frame = ctx.data.completeness
     row = FIRST_DATA_ROW
-    counts = dict.fromkeys(STATUS_VI, 0)
+    status_labels = ctx.data.catalog.labels.completeness
+    counts = dict.fromkeys(status_labels, 0)
     for number, rec in enumerate(records(frame), start=1):
         status = str(rec.get("status"))
         counts[status] = counts.get(status, 0) + 1
@@ -64,7 +64,7 @@ def build(ws: Worksheet, ctx: SheetContext) -> None:
             rec.get("unit_code"),
             rec.get("unit_name"),
             rec.get("group_label"),
-            STATUS_VI.get(status, status),
+            status_labels.get(status, status),  # type: ignore[call-overload]
             rec.get("received_at"),
             rec.get("due_date"),
             rec.get("file_name"),
@@ -89,7 +89,8 @@ def build(ws: Worksheet, ctx: SheetContext) -> None:
     put(ws, ctx.painter, row, 4, len(frame), TOTAL_COUNT)
     for status, count in counts.items():
         row += 1
-        put(ws, ctx.painter, row, 3, STATUS_VI.get(status, status), STATUS_STYLES.get(status, TEXT))
+        label = status_labels.get(status, status)  # type: ignore[call-overload]
+        put(ws, ctx.painter, row, 3, label, STATUS_STYLES.get(status, TEXT))
         put(ws, ctx.painter, row, 4, count, INTEGER)
     finish(ws, header_rows=(HEADER_ROW, HEADER_ROW), freeze="D8")
     if len(frame):

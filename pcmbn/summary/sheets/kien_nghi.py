@@ -18,7 +18,6 @@ from pcmbn.office.xlsx import clean_text, put, put_row
 from pcmbn.summary.sheets.common import (
     FIRST_DATA_ROW,
     HEADER_ROW,
-    NARRATIVE_VI,
     SheetContext,
     SummarySheet,
     records,
@@ -28,7 +27,12 @@ from pcmbn.summary.sheets.common import (
 
 def build(ws: Worksheet, ctx: SheetContext) -> None:
     """Difficulties and proposals side by side per unit, in the order units appear."""
-    labels = ["STT", "Đơn vị", NARRATIVE_VI["difficulties"], NARRATIVE_VI["proposals"]]
+    labels = [
+        "STT",
+        "Đơn vị",
+        ctx.narrative_label("difficulties"),
+        ctx.narrative_label("proposals"),
+    ]
     width = columns(ws, (6, 28, 62, 62))
     title_block(ws, ctx, "KHÓ KHĂN, VƯỚNG MẮC VÀ ĐỀ XUẤT, KIẾN NGHỊ CỦA CÁC ĐƠN VỊ", width)
     header(ws, ctx.painter, HEADER_ROW, labels)

@@ -16,7 +16,6 @@ from pcmbn.office.layout import (
 from pcmbn.office.styles import CENTERED, CODE, FOOTNOTE, HASH, ITALIC, TEXT_SMALL
 from pcmbn.office.xlsx import put, put_row
 from pcmbn.summary.sheets.common import (
-    COLUMN_VI,
     FIRST_DATA_ROW,
     HEADER_ROW,
     SheetContext,
@@ -75,7 +74,7 @@ def build(ws: Worksheet, ctx: SheetContext) -> None:
         column = str(rec.get("column"))
         values = [
             code,
-            COLUMN_VI.get(column, column),
+            ctx.column_label(column),
             rec.get("unit_code"),
             rec.get("value"),
             rec.get("file_name"),

@@ -19,7 +19,6 @@ from pcmbn.office.xlsx import clean_text, put_row
 from pcmbn.summary.sheets.common import (
     FIRST_DATA_ROW,
     HEADER_ROW,
-    NARRATIVE_VI,
     SheetContext,
     SummarySheet,
     flag,
@@ -41,7 +40,7 @@ def build(ws: Worksheet, ctx: SheetContext) -> None:
         "Đơn vị",
         "Tình trạng",
         "Kết quả thực hiện",
-        NARRATIVE_VI["difficulties"],
+        ctx.narrative_label("difficulties"),
     ]
     width = columns(ws, (6, 22, 30, 18, 55, 45))
     frame = ctx.data.tasks

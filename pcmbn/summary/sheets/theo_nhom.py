@@ -34,7 +34,7 @@ def build(ws: Worksheet, ctx: SheetContext) -> None:
     """Per indicator, this period and year-to-date for provincial departments vs local
     governments, because the Steering Committee reviews the two groups separately."""
     frame = ctx.data.by_group
-    groups = ordered_groups(frame)
+    groups = ordered_groups(frame, ctx.data.catalog.groups)
     width = columns(ws, (6, 8, 52, 12, *([13, 14] * len(groups))))
     note = missing_note(ctx, full=False)
     title_block(ws, ctx, "TỔNG HỢP SỐ LIỆU THEO NHÓM ĐƠN VỊ", width, note)
@@ -48,8 +48,8 @@ def build(ws: Worksheet, ctx: SheetContext) -> None:
         put(ws, ctx.painter, top, col, label, HEAD)
         put(ws, ctx.painter, top, col + 1, None, HEAD)
         ws.merge_cells(start_row=top, start_column=col, end_row=top, end_column=col + 1)
-        put(ws, ctx.painter, sub, col, "Kỳ này", HEAD)
-        put(ws, ctx.painter, sub, col + 1, "Lũy kế từ đầu năm", HEAD)
+        put(ws, ctx.painter, sub, col, ctx.column_label("period"), HEAD)
+        put(ws, ctx.painter, sub, col + 1, ctx.column_label("cumulative"), HEAD)
     ws.row_dimensions[top].height = 24
     ws.row_dimensions[sub].height = 32
     values: dict[tuple[str, str], tuple[Any, Any]] = {

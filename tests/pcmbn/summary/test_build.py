@@ -24,13 +24,7 @@ from pcmbn.domain import Plan
 from pcmbn.monthly import completeness
 from pcmbn.periods import Period
 from pcmbn.store.history import HistoryStore, RunRecord, SubmissionRecord
-from pcmbn.summary.build import (
-    GROUP_LABELS,
-    KEY_INDICATORS,
-    build_summary_data,
-    change,
-    task_progress,
-)
+from pcmbn.summary.build import build_summary_data, change, task_progress
 from pcmbn.summary.model import (
     BY_GROUP_COLUMNS,
     BY_INDICATOR_COLUMNS,
@@ -45,6 +39,9 @@ PLAN = "ST-KH-30-7-2024"
 JULY = Period.month(2024, 7)
 EXPECTED = ["CA_TINH", "BP_TINH", "SO_TTTT", "UBND_TP_SOC_TRANG", "SO_TP"]
 GENERATED = datetime(2024, 7, 20, 8, 0, tzinfo=OFFICE_TZ)
+# The group labels and key indicators are catalog data (unit_kinds.yaml, summary.yaml).
+GROUP_LABELS = load_catalog().groups
+KEY_INDICATORS = load_catalog().summary.key_indicators
 PROVINCE, LOCAL = GROUP_LABELS["province_department"], GROUP_LABELS["local_government"]
 
 
@@ -387,11 +384,13 @@ def test_task_progress_keeps_the_month_each_status_was_reported(
     store: HistoryStore, plan: Plan, catalog: Catalog
 ) -> None:
     units = catalog.registry(plan).units
-    progress = task_progress(store, plan, JULY, [units["UBND_TP_SOC_TRANG"], units["CA_TINH"]])
+    progress = task_progress(
+        store, catalog, plan, JULY, [units["UBND_TP_SOC_TRANG"], units["CA_TINH"]]
+    )
     assert _by(progress, task_code="15", unit_code="UBND_TP_SOC_TRANG")["period"] == "2024-06"
     assert _by(progress, task_code="2", unit_code="CA_TINH")["period"] == "2024-07"
     # Seen from June, CA's task 2 was still in progress.
-    june = task_progress(store, plan, JULY.previous(), [units["CA_TINH"]])
+    june = task_progress(store, catalog, plan, JULY.previous(), [units["CA_TINH"]])
     assert _by(june, task_code="2", unit_code="CA_TINH")["status"] == "Đang triển khai"
 
 

@@ -23,9 +23,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 from pcmbn.catalog import load_catalog
 from pcmbn.periods import months_between, parse_period
 from pcmbn.summary.exports import export_tables
-from pcmbn.summary.model import STATUS_VI, SummaryData
+from pcmbn.summary.model import SummaryData
 from pcmbn.summary.workbook import HEADER_ROW, SHEETS, write_summary
 
+#: Completeness status → label, as the catalog gives it (schemas/labels.yaml).
+STATUS_VI = load_catalog().labels.completeness
 PLAN = "ST-KH-30-7-2024"
 PERIOD = "2024-07"
 GENERATED = datetime(2024, 7, 18, 0, 5, tzinfo=UTC)  # 07:05 in Hà Nội
@@ -460,7 +462,8 @@ def test_nguon_one_row_per_source(summary: Path) -> None:
     first = rows[0]
     assert first[:4] == ["DT01", "Kỳ này", "CA_TINH", 3]
     assert first[5] == hashlib.sha256(b"CA_TINH").hexdigest()
-    assert {r[1] for r in rows} == {"Kỳ này", "Lũy kế"}
+    # One name per column, the template's (issue 11: "Lũy kế" and "Lũy kế từ đầu năm" were two).
+    assert {r[1] for r in rows} == {"Kỳ này", "Lũy kế từ đầu năm"}
     # Every aggregate traces: the sources of a total sum to it.
     total = sum(r[3] for r in rows if r[0] == "NN01" and r[1] == "Kỳ này")
     assert total == 6
