@@ -20,6 +20,7 @@ from pcmbn.errors import PcmbnError
 from pcmbn.monthly import applicable_values, completeness, json_number
 from pcmbn.packet.model import (
     COMPLETENESS_COLUMNS,
+    COMPLETENESS_COUNTS,
     NARRATIVES_COLUMNS,
     SERIES_COLUMNS,
     SOURCES_COLUMNS,
@@ -31,8 +32,8 @@ from pcmbn.packet.model import (
     ref_total,
 )
 from pcmbn.periods import Period, PeriodKind, data_window, months_between, parse_period
-from pcmbn.store.history import HistoryStore
-from pcmbn.summary.build import GROUP_LABELS, change, group_of, task_progress
+from pcmbn.store.base import Store
+from pcmbn.summary.build import change, group_of, task_progress
 
 MILESTONE_VI = {MilestoneKind.SO_KET: "sơ kết", MilestoneKind.TONG_KET: "tổng kết"}
 
@@ -80,7 +81,7 @@ def span_months(plan: Plan, milestone: Milestone, start: str | None = None) -> l
 
 
 def build_packet_data(
-    store: HistoryStore,
+    store: Store,
     catalog: Catalog,
     plan: Plan,
     milestone: Milestone,
@@ -92,7 +93,7 @@ def build_packet_data(
     length = len(months)
     previous = months_between(_shift(months[0], -length), _shift(months[0], -1))
     last_year = [Period.month(m.year - 1, m.index) for m in months]
-    wanted = sorted({*codes, *(m.code for m in previous), *(m.code for m in last_year)})
+    wanted = sorted({*months, *previous, *last_year}, key=lambda p: p.ordinal)
     values = applicable_values(store.current_values(plan.id, wanted), catalog, units)
     values = values[values["period_value"].notna()].sort_values(
         ["period", "unit_code", "indicator"], kind="stable"
@@ -129,7 +130,7 @@ def build_packet_data(
             }
         )
 
-    month_labels = {m.code: f"T{m.index}/{m.year}" for m in months}
+    month_labels = {m.code: m.short_label for m in months}
     by_month = _series(span_values, "period", month_labels, aggregation, refs, "thang")
     quarter_of = {
         m.code: Period(m.year, PeriodKind.QUARTER, (m.index - 1) // 3 + 1) for m in months
@@ -142,11 +143,10 @@ def build_packet_data(
     unit_labels = {code: unit.name for code, unit in units.items()}
     by_unit = _series(span_values, "unit_code", unit_labels, aggregation, refs, "don_vi")
     group_label = {
-        code: GROUP_LABELS.get(group_of(catalog, unit), group_of(catalog, unit))
-        for code, unit in units.items()
+        code: catalog.group_label(group_of(catalog, unit)) for code, unit in units.items()
     }
     with_group = span_values.assign(group=span_values["unit_code"].map(group_label))
-    groups = {g: g for g in GROUP_LABELS.values()}
+    groups = {g: g for g in catalog.groups.values()}
     by_group = _series(with_group, "group", groups, aggregation, refs, "nhom")
 
     campaign_name, campaign_months, by_campaign = None, (), pd.DataFrame(columns=SERIES_COLUMNS)
@@ -171,7 +171,7 @@ def build_packet_data(
     sources = sources.rename(columns={"indicator": "code", "period_value": "value"})
     sources = sources.assign(cell=sources["period_cell"])[list(SOURCES_COLUMNS)]
 
-    submissions = store.submissions_in(plan.id, codes)
+    submissions = store.submissions_in(plan.id, months)
     end = months[-1]
     expected_end = registry.expected(plan, end)
     return PacketData(
@@ -179,9 +179,9 @@ def build_packet_data(
         plan=plan,
         milestone=milestone,
         months=tuple(months),
-        generated_at=_generated_at(store, plan, codes, end),
-        missing_periods=[c for c in codes if c not in set(span_values["period"])],
-        unapproved_periods=[c for c in codes if store.active_approval(plan.id, c) is None],
+        generated_at=_generated_at(store, plan, months, end),
+        missing_periods=[m for m in months if m.code not in set(span_values["period"])],
+        unapproved_periods=[m for m in months if store.active_approval(plan.id, m) is None],
         previous=Comparison(
             f"{previous[0].label_vi} – {previous[-1].label_vi}",
             tuple(previous),
@@ -198,8 +198,8 @@ def build_packet_data(
         by_unit=by_unit,
         by_group=by_group,
         completeness=_completeness(catalog, plan, months, submissions, group_label),
-        tasks=task_progress(store, plan, end, expected_end)[list(TASKS_COLUMNS)],
-        narratives=_narratives(store, plan, codes, units, group_label),
+        tasks=task_progress(store, catalog, plan, end, expected_end)[list(TASKS_COLUMNS)],
+        narratives=_narratives(store, catalog, plan, months, units, group_label),
         sources=sources.reset_index(drop=True),
         refs=refs,
         campaign_name=campaign_name,
@@ -314,7 +314,7 @@ def _completeness(
         for row in table.itertuples():
             names[row.unit_code] = row.unit_name
             mine = counts.setdefault(
-                row.unit_code, {"expected": 0, "on_time": 0, "late": 0, "rejected": 0, "missing": 0}
+                row.unit_code, dict.fromkeys(("expected", *COMPLETENESS_COUNTS), 0)
             )
             mine["expected"] += 1
             mine[row.status] += 1
@@ -327,16 +327,17 @@ def _completeness(
 
 
 def _narratives(
-    store: HistoryStore,
+    store: Store,
+    catalog: Catalog,
     plan: Plan,
-    codes: list[str],
+    months: list[Period],
     units: dict[str, Unit],
     group_label: dict[str, str],
 ) -> pd.DataFrame:
     """Difficulties and proposals over the span; the same text sent in several months once."""
-    frame = store.narratives_in(plan.id, codes)
+    frame = store.narratives_in(plan.id, months)
     order = {code: i for i, code in enumerate(units)}
-    groups = list(GROUP_LABELS.values())
+    groups = list(catalog.groups.values())
     rows: dict[tuple[str, str, str], dict[str, object]] = {}
     for row in frame.itertuples():
         text = " ".join(str(row.text).split())
@@ -353,7 +354,7 @@ def _narratives(
             },
         )
         entry["periods"].append(row.period)  # type: ignore[union-attr]
-    kinds = ["difficulties", "proposals"]
+    kinds = [block.key for block in catalog.template.narrative_blocks]
     ordered = sorted(
         rows.values(),
         key=lambda e: (
@@ -369,12 +370,14 @@ def _narratives(
 
 
 def _month_labels(codes: Iterable[str]) -> list[str]:
-    return [f"T{int(c[5:7])}/{c[:4]}" for c in sorted(set(codes))]
+    """Stored period codes as short labels ("T7/2024"), in the order the periods end."""
+    periods = sorted({Period.from_code(c) for c in codes}, key=lambda p: (p.ordinal, p.code))
+    return [p.short_label for p in periods]
 
 
-def _generated_at(store: HistoryStore, plan: Plan, codes: list[str], end: Period) -> datetime:
+def _generated_at(store: Store, plan: Plan, months: list[Period], end: Period) -> datetime:
     """The newest run over the span: the packet's date follows its data, not the clock."""
-    at = store.latest_run_at(plan.id, codes)
+    at = store.latest_run_at(plan.id, months)
     if at is None:
         return datetime.combine(data_window(end).end, time(0, 0), tzinfo=UTC)
     return at

@@ -110,8 +110,8 @@ def build_manifest(
             "months": [m.code for m in data.months],
         },
         "generated_at": data.generated_at.isoformat(),
-        "missing_periods": data.missing_periods,
-        "unapproved_periods": data.unapproved_periods,
+        "missing_periods": [p.code for p in data.missing_periods],
+        "unapproved_periods": [p.code for p in data.unapproved_periods],
         "approved": not data.unapproved_periods,
         "contents": contents,
         "numbers": numbers,
@@ -156,11 +156,15 @@ def readme_text(data: PacketData, report_name: str, charts: list[Path]) -> str:
     notes = []
     if data.missing_periods:
         notes.append(
-            "- CHƯA ĐỦ SỐ LIỆU: không có báo cáo nào của " + ", ".join(data.missing_periods) + "."
+            "- CHƯA ĐỦ SỐ LIỆU: không có báo cáo nào của "
+            + ", ".join(p.code for p in data.missing_periods)
+            + "."
         )
     if data.unapproved_periods:
         notes.append(
-            "- CHƯA PHÊ DUYỆT: số liệu " + ", ".join(data.unapproved_periods) + " chưa được phê "
+            "- CHƯA PHÊ DUYỆT: số liệu "
+            + ", ".join(p.code for p in data.unapproved_periods)
+            + " chưa được phê "
             "duyệt (pcmbn approve), có thể còn thay đổi."
         )
     chart_lines = "\n".join(f"- {p.name}: biểu đồ diễn biến theo tháng" for p in charts)

@@ -57,7 +57,7 @@ def chart_png(data: PacketData, spec: ChartSpec) -> bytes:
     """One chart as PNG bytes (deterministic: same data, same bytes)."""
     fig = Figure(figsize=FIG_SIZE, dpi=DPI, layout="constrained")
     ax = fig.add_subplot()
-    labels = [f"T{p.index}/{p.year}" for p in data.months]
+    labels = [p.short_label for p in data.months]
     series = _series(data, spec.indicators)
     primary = [code for code in spec.indicators if code not in spec.secondary]
     secondary = [code for code in spec.indicators if code in spec.secondary]

@@ -19,6 +19,7 @@ import pandas as pd
 from pcmbn.catalog import Catalog
 from pcmbn.domain import Milestone, Plan
 from pcmbn.periods import Period
+from pcmbn.vocabulary import Completeness
 
 TOTALS_COLUMNS = (
     "code",
@@ -34,16 +35,14 @@ TOTALS_COLUMNS = (
 )
 #: Long tables: one row per (column key, indicator); `key` is a month, quarter, unit or group.
 SERIES_COLUMNS = ("key", "label", "code", "value")
-COMPLETENESS_COLUMNS = (
-    "unit_code",
-    "unit_name",
-    "group_label",
-    "expected",
-    "on_time",
-    "late",
-    "rejected",
-    "missing",
+#: Per unit: reports expected over the span, then one count per completeness status.
+COMPLETENESS_COUNTS = (
+    Completeness.ON_TIME.value,
+    Completeness.LATE.value,
+    Completeness.REJECTED.value,
+    Completeness.MISSING.value,
 )
+COMPLETENESS_COLUMNS = ("unit_code", "unit_name", "group_label", "expected", *COMPLETENESS_COUNTS)
 TASKS_COLUMNS = (
     "task_code",
     "task_text",
@@ -88,8 +87,8 @@ class PacketData:
     milestone: Milestone
     months: tuple[Period, ...]
     generated_at: datetime
-    missing_periods: list[str]
-    unapproved_periods: list[str]
+    missing_periods: list[Period]  # months of the span without any accepted report
+    unapproved_periods: list[Period]  # months of the span without an active approval
     previous: Comparison
     last_year: Comparison
     totals: pd.DataFrame  # TOTALS_COLUMNS

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from pcmbn.office.times import naive
-from pcmbn.periods import Period, PeriodError, PeriodKind, format_date_vi, parse_period
+from pcmbn.periods import Period, format_date_vi
 from pcmbn.reading.numbers import format_number_vi
 
 
@@ -32,29 +32,18 @@ def is_missing(value: Any) -> bool:
     return value is None or bool(pd.isna(value))
 
 
-def month_label(code: str) -> str:
-    """A month code as written in sentences: 2024-07 → 7/2024 (other kinds: their label)."""
-    try:
-        period = parse_period(code)
-    except PeriodError:
-        return code
-    if period.kind is PeriodKind.MONTH:
-        return f"{period.index}/{period.year}"
-    return period.label_vi
-
-
-def months_phrase(codes: Sequence[str]) -> str:
-    """ "tháng 7/2024" or "các tháng 7/2024, 8/2024"."""
-    word = "các tháng" if len(codes) > 1 else "tháng"
-    return f"{word} {', '.join(month_label(c) for c in codes)}"
+def months_phrase(periods: Sequence[Period]) -> str:
+    """ "tháng 7/2024" or "các tháng 7/2024, 8/2024" (`Period.number_label` after the word)."""
+    word = "các tháng" if len(periods) > 1 else "tháng"
+    return f"{word} {', '.join(p.number_label for p in periods)}"
 
 
 def span_phrase(months: Sequence[Period]) -> str:
     """Contiguous months as words: "tháng 7/2024" or "từ tháng 7/2024 đến tháng 9/2024"."""
     first, last = min(months), max(months)
     if first == last:
-        return f"tháng {first.index}/{first.year}"
-    return f"từ tháng {first.index}/{first.year} đến tháng {last.index}/{last.year}"
+        return first.in_sentence
+    return f"từ {first.in_sentence} đến {last.in_sentence}"
 
 
 def lower_first(text: str) -> str:

@@ -27,7 +27,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
 from docx.shared import Cm, Pt
 from docx.text.paragraph import Paragraph
 
-from pcmbn.domain import MILESTONE_LABELS, ChartSpec, Workstream
+from pcmbn.domain import ChartSpec, Workstream
 from pcmbn.office.atomic import atomic_write
 from pcmbn.office.docx import (
     RED,
@@ -41,7 +41,7 @@ from pcmbn.office.docx import (
     safe_text,
     setup_styles,
 )
-from pcmbn.packet.model import PacketData, ref_series, ref_total
+from pcmbn.packet.model import COMPLETENESS_COUNTS, PacketData, ref_series, ref_total
 from pcmbn.packet.phrases import (
     change_phrase,
     in_sentence,
@@ -55,6 +55,7 @@ from pcmbn.packet.phrases import (
 )
 from pcmbn.periods import format_date_vi
 from pcmbn.text import clean, fold
+from pcmbn.vocabulary import Completeness
 
 CHART_WIDTH = Cm(15)
 MAX_UNITS_QUOTED = 10
@@ -68,15 +69,8 @@ SECTIONS = (
 )
 APPENDIX = "PHỤ LỤC"
 TOTALS_HEADERS = ("STT", "Chỉ tiêu", "Đơn vị tính", "Kết quả", "Kỳ trước", "Cùng kỳ năm trước")
-COMPLETENESS_HEADERS = (
-    "Đơn vị",
-    "Số báo cáo phải gửi",
-    "Đúng hạn",
-    "Muộn",
-    "Bị từ chối",
-    "Chưa gửi",
-)
-COMPLETENESS_KEYS = ("expected", "on_time", "late", "rejected", "missing")
+#: The completeness table's counts: reports expected, then one per status (labels.yaml).
+COMPLETENESS_KEYS = ("expected", *COMPLETENESS_COUNTS)
 #: Zip entry time of every part: the save time would change the bytes at every rebuild.
 
 
@@ -199,7 +193,7 @@ def milestone_heading(data: PacketData) -> str:
     The milestone's own name leads (it says which sơ kết); "Hội nghị" is dropped because the
     report is not the conference itself.
     """
-    label = MILESTONE_LABELS.get(data.milestone.kind, data.milestone.kind.value)
+    label = data.catalog.labels.milestones[data.milestone.kind].label
     name = clean(data.milestone.name).removeprefix("Hội nghị ").strip()
     if not fold(name).startswith(fold(label)):
         name = f"{label} {lower_first(name)}"
@@ -593,7 +587,7 @@ def _monthly_table(r: _Report) -> None:
         ):
             found[(str(key), str(code))] = value
     months = [m.code for m in data.months]
-    headers = ["Chỉ tiêu", "Đơn vị tính", *(f"T{m.index}/{m.year}" for m in data.months), "Cộng"]
+    headers = ["Chỉ tiêu", "Đơn vị tính", *(m.short_label for m in data.months), "Cộng"]
     rows = []
     for code in _chart_codes(data):
         indicator = data.catalog.indicators.get(code)
@@ -620,7 +614,13 @@ def _completeness_table(r: _Report) -> None:
         rows.append([safe_text(row.unit_name) or safe_text(row.unit_code), *map(vi_number, counts)])
     if rows:
         rows.append(["Tổng cộng", *(vi_number(sums[k]) for k in COMPLETENESS_KEYS)])
-    grid(r.doc, COMPLETENESS_HEADERS, rows, (9.0, 3.5, 3.0, 3.0, 3.0, 3.0), numeric_from=1)
+    status_labels = r.data.catalog.labels.completeness
+    headers = (
+        "Đơn vị",
+        "Số báo cáo phải gửi",
+        *(status_labels[Completeness(key)] for key in COMPLETENESS_COUNTS),
+    )
+    grid(r.doc, headers, rows, (9.0, 3.5, 3.0, 3.0, 3.0, 3.0), numeric_from=1)
 
 
 def _count(value: Any) -> int:

@@ -41,8 +41,10 @@ from pcmbn.office.styles import (
 )
 from pcmbn.office.times import datetime_label
 from pcmbn.office.xlsx import cell_value, keep_text, put, xlsx_bytes
-from pcmbn.packet.model import PacketData, ref_series, ref_total
+from pcmbn.packet.model import COMPLETENESS_COUNTS, PacketData, ref_series, ref_total
+from pcmbn.periods import Period
 from pcmbn.text import roman
+from pcmbn.vocabulary import Completeness
 
 SHEETS = (
     "BiaPhuLuc",
@@ -58,14 +60,7 @@ SHEETS = (
     "BieuDo",
 )
 HEADER_ROW = 6
-STATUS_LABELS = {
-    "expected": "Số báo cáo phải gửi",
-    "on_time": "Đúng hạn",
-    "late": "Muộn",
-    "rejected": "Bị từ chối",
-    "missing": "Chưa gửi",
-}
-KIND_VI = {"difficulties": "Khó khăn, vướng mắc", "proposals": "Đề xuất, kiến nghị"}
+EXPECTED_LABEL = "Số báo cáo phải gửi"
 
 
 @dataclass
@@ -154,13 +149,13 @@ def _notice(d: PacketData) -> str:
     if d.missing_periods:
         parts.append(
             "CHƯA ĐỦ SỐ LIỆU: không có báo cáo nào được nhận của "
-            + ", ".join(_month_vi(c) for c in d.missing_periods)
+            + ", ".join(p.in_sentence for p in d.missing_periods)
             + " — tổng số chỉ gồm các tháng có số liệu"
         )
     if d.unapproved_periods:
         parts.append(
             "CHƯA PHÊ DUYỆT: số liệu "
-            + ", ".join(_month_vi(c) for c in d.unapproved_periods)
+            + ", ".join(p.in_sentence for p in d.unapproved_periods)
             + " chưa được phê duyệt, có thể còn thay đổi"
         )
     if not parts:
@@ -168,8 +163,8 @@ def _notice(d: PacketData) -> str:
     return "; ".join(parts) + "."
 
 
-def _month_vi(code: str) -> str:
-    return f"tháng {int(code[5:7])}/{code[:4]}"
+def _in_sentence(periods: list[Period]) -> str:
+    return ", ".join(p.in_sentence for p in periods)
 
 
 def _cover(s: _Sheet) -> None:
@@ -183,11 +178,11 @@ def _cover(s: _Sheet) -> None:
         ("Ngày lập (theo lượt tổng hợp cuối)", datetime_label(d.generated_at)),
         (
             "Tháng chưa có số liệu",
-            ", ".join(_month_vi(c) for c in d.missing_periods) or "Không có",
+            _in_sentence(d.missing_periods) or "Không có",
         ),
         (
             "Tháng chưa phê duyệt",
-            ", ".join(_month_vi(c) for c in d.unapproved_periods) or "Không có",
+            _in_sentence(d.unapproved_periods) or "Không có",
         ),
         (
             "So sánh với kỳ trước",
@@ -218,7 +213,7 @@ def _cover(s: _Sheet) -> None:
         "TheoThang": "Từng chỉ tiêu theo tháng",
         "TheoQuy": "Từng chỉ tiêu theo quý",
         "TheoDonVi": "Từng chỉ tiêu theo đơn vị báo cáo",
-        "TheoNhom": "Sở, ban, ngành tỉnh và UBND địa phương",
+        "TheoNhom": " và ".join(d.catalog.groups.values()),
         "CaoDiem": "Kết quả riêng đợt cao điểm (nếu kế hoạch có)",
         "DayDu": "Tình hình gửi báo cáo của từng đơn vị cả kỳ",
         "NhiemVu": "Tiến độ thực hiện nhiệm vụ của kế hoạch theo đơn vị",
@@ -300,7 +295,7 @@ def _series_sheet(s: _Sheet, frame: pd.DataFrame, table: str, heading: str, what
     keys = list(dict.fromkeys(frame["key"])) if not frame.empty else []
     if table == "thang":
         keys = [m.code for m in d.months]
-        labels = {m.code: f"T{m.index}/{m.year}" for m in d.months}
+        labels = {m.code: m.short_label for m in d.months}
     else:
         labels = dict(zip(frame["key"], frame["label"], strict=False))
     values = {(r.key, r.code): r.value for r in frame.itertuples()}
@@ -317,7 +312,8 @@ def _series_sheet(s: _Sheet, frame: pd.DataFrame, table: str, heading: str, what
         s.put(row, len(keys) + 3, d.total(code), num, ref_total(code))
         row += 1
     if table == "thang" and d.missing_periods:
-        s.put(row + 1, 1, "Tháng chưa có số liệu: " + ", ".join(d.missing_periods), ITALIC_PLAIN)
+        codes = ", ".join(p.code for p in d.missing_periods)
+        s.put(row + 1, 1, "Tháng chưa có số liệu: " + codes, ITALIC_PLAIN)
     finish(s.ws, header_rows=(HEADER_ROW, HEADER_ROW), freeze="C7")
 
 
@@ -357,7 +353,7 @@ def _campaign(s: _Sheet) -> None:
         s.put(HEADER_ROW, 1, "Kế hoạch không có đợt cao điểm trong thời gian này.", ITALIC_PLAIN)
         finish(s.ws, header_rows=None, landscape=False)
         return
-    months = ", ".join(f"T{m.index}/{m.year}" for m in d.campaign_months)
+    months = ", ".join(m.short_label for m in d.campaign_months)
     s.put(HEADER_ROW - 1, 1, f"{d.campaign_name} ({months})", ITALIC_PLAIN)
     s.header(["Mã", "Chỉ tiêu", "Đơn vị tính", "Kết quả"])
     values = {r.code: r.value for r in d.by_campaign.itertuples()}
@@ -380,11 +376,14 @@ def _completeness(s: _Sheet) -> None:
     d = s.data
     width = columns(s.ws, (6, 40, 24, 14, 11, 11, 11, 11))
     s.title("TÌNH HÌNH GỬI BÁO CÁO CẢ KỲ", width)
-    s.header(["STT", "Đơn vị", "Nhóm", *STATUS_LABELS.values()])
+    status_labels = d.catalog.labels.completeness
+    keys = ("expected", *COMPLETENESS_COUNTS)
+    labels = [EXPECTED_LABEL, *(status_labels[Completeness(k)] for k in COMPLETENESS_COUNTS)]
+    s.header(["STT", "Đơn vị", "Nhóm", *labels])
     row = HEADER_ROW + 1
     for index, rec in enumerate(d.completeness.itertuples(), start=1):
         s.row(row, [index, rec.unit_name, rec.group_label], [CENTERED, TEXT, TEXT])
-        for col, key in enumerate(STATUS_LABELS, start=4):
+        for col, key in enumerate(keys, start=4):
             s.put(row, col, getattr(rec, key), INTEGER)
         row += 1
     if len(d.completeness):
@@ -393,7 +392,7 @@ def _completeness(s: _Sheet) -> None:
             ["", "Cộng", ""],
             [CENTERED, Style(font=BOLD), CENTERED],
         )
-        for col, key in enumerate(STATUS_LABELS, start=4):
+        for col, key in enumerate(keys, start=4):
             s.put(row, col, int(d.completeness[key].sum()), Style(font=BOLD, number_format="#,##0"))
     finish(s.ws, header_rows=(HEADER_ROW, HEADER_ROW), freeze="C7")
 
@@ -416,7 +415,7 @@ def _tasks(s: _Sheet) -> None:
         s.row(row, [rec.task_code, rec.task_text, rec.unit_name, status], styles)
         s.put(row, 5, rec.result, TEXT_TOP)
         s.put(row, 6, rec.difficulty, TEXT_TOP)
-        s.put(row, 7, _month_vi(period) if period else None, CENTERED)
+        s.put(row, 7, Period.from_code(period).in_sentence if period else None, CENTERED)
         row += 1
     s.put(
         row + 1,
@@ -433,7 +432,8 @@ def _narratives(s: _Sheet) -> None:
     s.title("KHÓ KHĂN, VƯỚNG MẮC VÀ ĐỀ XUẤT, KIẾN NGHỊ CỦA CÁC ĐƠN VỊ", width)
     s.header(["STT", "Đơn vị", "Tháng", "Nội dung"])
     row = HEADER_ROW + 1
-    for kind, label in KIND_VI.items():
+    for block in d.catalog.template.narrative_blocks:
+        kind, label = block.key, block.label
         part = d.narratives[d.narratives["kind"] == kind]
         s.put(row, 1, None, GROUP)
         for col in range(2, width + 1):

@@ -15,11 +15,11 @@ from pcmbn.packet.model import PacketData
 from pcmbn.packet.phrases import change_phrase, vi_number, vi_percent
 from pcmbn.packet.report import (
     APPENDIX,
-    COMPLETENESS_HEADERS,
     SECTIONS,
     TOTALS_HEADERS,
     write_report,
 )
+from pcmbn.periods import Period
 
 MakePacket = Callable[..., PacketData]
 
@@ -71,7 +71,15 @@ def test_appendix_holds_the_three_tables(report: tuple[Path, dict]) -> None:
         "T9/2024",
         "Cộng",
     ]
-    assert tuple(c.text for c in completeness.rows[0].cells) == COMPLETENESS_HEADERS
+    # The status headers are the catalog's completeness labels (schemas/labels.yaml).
+    assert tuple(c.text for c in completeness.rows[0].cells) == (
+        "Đơn vị",
+        "Số báo cáo phải gửi",
+        "Đúng hạn",
+        "Muộn",
+        "Bị từ chối",
+        "Chưa gửi",
+    )
     dt01 = next(row for row in totals.rows if "Số vụ mua bán người" in row.cells[1].text)
     assert [c.text for c in dt01.cells[3:]] == ["12.500", "10.000", "12.500"]
     dt01_months = next(row for row in monthly.rows if "Số vụ mua bán" in row.cells[0].text)
@@ -124,7 +132,10 @@ def test_missing_and_unapproved_notices_only_when_set(
     plain, _ = _write(make_packet(), tmp_path / "a", charts=False)
     assert not any(t.startswith("Số liệu chưa đầy đủ") for t in _texts(plain))
     assert not any("chưa được phê duyệt" in t for t in _texts(plain))
-    data = make_packet(missing_periods=["2024-08"], unapproved_periods=["2024-08", "2024-09"])
+    data = make_packet(
+        missing_periods=[Period.month(2024, 8)],
+        unapproved_periods=[Period.month(2024, 8), Period.month(2024, 9)],
+    )
     partial, _ = _write(data, tmp_path / "b", charts=False)
     texts = _texts(partial)
     assert "Số liệu chưa đầy đủ: chưa có báo cáo của tháng 8/2024." in texts
