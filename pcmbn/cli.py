@@ -237,7 +237,7 @@ def check_command(
     written = {}
     if not no_feedback:
         for report in result.reports:
-            path = write_feedback(report, feedback_dir)
+            path = write_feedback(report, feedback_dir, catalog.labels)
             if path is not None:
                 written[report.submission.index] = path
     if output is OutputFormat.JSON:

@@ -204,6 +204,10 @@ class TemplateSheets(_Model):
     instructions: str
 
 
+#: The pipeline's two value columns → their key in template.yaml's `indicator_columns`.
+VALUE_COLUMN_KEYS = {"period": "period_value", "cumulative": "cumulative"}
+
+
 class TemplateSpec(_Model):
     version: int
     sheets: TemplateSheets
@@ -215,6 +219,11 @@ class TemplateSpec(_Model):
 
     def info_label(self, key: str) -> str:
         return next(field.label for field in self.info_fields if field.key == key)
+
+    def value_label(self, column: str) -> str:
+        """The header of a value column named as the pipeline does ("period" is the template's
+        `period_value`, "cumulative" its `cumulative`)."""
+        return self.column_label(VALUE_COLUMN_KEYS.get(column, column))
 
     def column_label(self, key: str) -> str:
         """The header of an indicator column ("Kỳ này", "Lũy kế từ đầu năm"): the one name of

@@ -14,15 +14,18 @@ import pandas as pd
 
 from pcmbn.catalog import Catalog
 from pcmbn.clock import OFFICE_TZ
-from pcmbn.domain import Plan, Unit
+from pcmbn.domain import Labels, Plan, Unit
 from pcmbn.intake import Received
 from pcmbn.periods import Period, due_date
 from pcmbn.store.history import SubmissionRecord
 from pcmbn.validation.checker import ACCEPTED, FileReport
+from pcmbn.vocabulary import Completeness, SubmissionStatus
 
-OTHER_PERIOD = "other_period"
-REJECTED = "rejected"
-STATUS_ORDER = ("on_time", "late", "missing", "rejected")
+OTHER_PERIOD = SubmissionStatus.OTHER_PERIOD
+REJECTED = SubmissionStatus.REJECTED
+STATUS_ORDER = tuple(Completeness)  # on_time, late, missing, rejected
+#: Completeness statuses a reminder goes to (no accepted report).
+TO_REMIND = (Completeness.MISSING, Completeness.REJECTED)
 
 
 def run_id_for(plan: Plan, period: Period, units: list[str] | None, hashes: list[str]) -> str:
@@ -31,7 +34,7 @@ def run_id_for(plan: Plan, period: Period, units: list[str] | None, hashes: list
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
-def classify(report: FileReport, plan: Plan, period: Period) -> str:
+def classify(report: FileReport, plan: Plan, period: Period) -> SubmissionStatus:
     """accepted / rejected / other_period (identified, but of another plan or period)."""
     sub = report.submission
     other_plan = sub.plan is not None and sub.plan.id != plan.id
@@ -42,7 +45,7 @@ def classify(report: FileReport, plan: Plan, period: Period) -> str:
 
 
 def submission_record(
-    received: Received, report: FileReport, status: str, plan: Plan, period: Period
+    received: Received, report: FileReport, status: SubmissionStatus, plan: Plan, period: Period
 ) -> SubmissionRecord:
     """What the store keeps of one file: identification, values with cells, problems, tasks.
 
@@ -142,12 +145,12 @@ def completeness(
         if unit.code in current:
             when, file_name = current[unit.code]
             received = pd.Timestamp(when).to_pydatetime()
-            status = "on_time" if received < due else "late"
+            status = Completeness.ON_TIME if received < due else Completeness.LATE
         elif unit.code in rejected:
             when, file_name = rejected[unit.code]
-            status, received = "rejected", pd.Timestamp(when).to_pydatetime()
+            status, received = Completeness.REJECTED, pd.Timestamp(when).to_pydatetime()
         else:
-            status, received, file_name = "missing", None, None
+            status, received, file_name = Completeness.MISSING, None, None
         rows.append(
             {
                 "unit_code": unit.code,
@@ -231,14 +234,15 @@ REMINDER_COLUMNS = [
 ]
 
 
-def reminder_list(table: pd.DataFrame, plan: Plan, period: Period) -> pd.DataFrame:
-    """Missing and rejected units with their contacts and a ready-to-send Vietnamese line."""
+def reminder_list(table: pd.DataFrame, plan: Plan, period: Period, labels: Labels) -> pd.DataFrame:
+    """Missing and rejected units with their contacts and a ready-to-send Vietnamese line
+    (`status_vi` is the catalog's completeness label)."""
     rows = []
     for row in table.itertuples():
-        if row.status not in ("missing", "rejected"):
+        if row.status not in TO_REMIND:
             continue
         due = row.due_date.strftime("%d/%m/%Y")
-        if row.status == "missing":
+        if row.status == Completeness.MISSING:
             message = (
                 f"Kính gửi {row.unit_name}: Cơ quan Thường trực chưa nhận được báo cáo "
                 f"{period.label_vi} theo {plan.number or plan.id} (hạn gửi {due}). "
@@ -254,7 +258,7 @@ def reminder_list(table: pd.DataFrame, plan: Plan, period: Period) -> pd.DataFra
                 "unit_code": row.unit_code,
                 "unit_name": row.unit_name,
                 "status": row.status,
-                "status_vi": "Chưa gửi" if row.status == "missing" else "Bị từ chối",
+                "status_vi": labels.completeness[Completeness(row.status)],
                 "email": row.email,
                 "contact": row.contact,
                 "due_date": due,

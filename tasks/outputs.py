@@ -42,7 +42,7 @@ def write_outputs(
     summary = write_summary(data, out / f"TongHop_{plan.id}_{period.code}.xlsx")
     export_tables(data, out / "exports")
     reminders = out / reminder_file_name(plan.id, period.code)
-    table = neutralise_frame(reminder_list(completeness, plan, period))
+    table = neutralise_frame(reminder_list(completeness, plan, period, catalog.labels))
     atomic_write(reminders, lambda tmp: table.to_csv(tmp, index=False, encoding="utf-8-sig"))
     return {
         "summary": str(summary),
@@ -59,7 +59,8 @@ def reminder_file_name(plan_id: str, period_code: str) -> str:
 @task(name="write-feedback", cache_policy=NO_CACHE)
 def write_feedback_files(reports: list[FileReport], out_dir: str) -> list[str]:
     """An annotated copy (or a note) for every file with an error or a warning."""
-    written = [write_feedback(report, Path(out_dir)) for report in reports]
+    labels = load_catalog().labels
+    written = [write_feedback(report, Path(out_dir), labels) for report in reports]
     return [str(path) for path in written if path is not None]
 
 

@@ -18,16 +18,16 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from python_calamine import CalamineWorkbook
 
+from pcmbn.domain import Labels
 from pcmbn.office.atomic import atomic_write
 from pcmbn.validation.checker import FileReport, Problem
+from pcmbn.vocabulary import Severity
 
 log = logging.getLogger(__name__)
 
 ERROR_FILL = PatternFill("solid", fgColor="FF9999")
 WARNING_FILL = PatternFill("solid", fgColor="FFE699")
 PROBLEM_SHEET = "LoiKiemTra"
-SEVERITY_VI = {"error": "Lỗi", "warning": "Cảnh báo"}
-STATUS_VI = {"accepted": "được chấp nhận", "rejected": "bị từ chối"}
 
 
 def feedback_name(report: FileReport) -> str:
@@ -37,22 +37,26 @@ def feedback_name(report: FileReport) -> str:
     return f"{stem}_KiemTra{suffix}"
 
 
-def write_feedback(report: FileReport, out_dir: Path) -> Path | None:
-    """Write the unit's feedback file, or None when the file has no problem at all."""
+def write_feedback(report: FileReport, out_dir: Path, labels: Labels) -> Path | None:
+    """Write the unit's feedback file, or None when the file has no problem at all.
+
+    `labels` (the catalog's labels.yaml) word the file's outcome ("bị từ chối") and each
+    problem's severity ("Lỗi", "Cảnh báo") as the province chose.
+    """
     if not report.problems:
         return None
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / feedback_name(report)
     if report.hostile:
-        return atomic_write(target, _note(report).encode("utf-8"))
+        return atomic_write(target, _note(report, labels).encode("utf-8"))
     try:
         wb = _editable_copy(report.submission.path)
     except Exception as exc:  # noqa: BLE001 - a file calamine read but openpyxl cannot
         log.info("cannot annotate %s (%r); writing a note", report.submission.path, exc)
         target = target.with_suffix(".txt")
-        return atomic_write(target, _note(report).encode("utf-8"))
+        return atomic_write(target, _note(report, labels).encode("utf-8"))
     _annotate(wb, report.problems)
-    _problem_sheet(wb, report)
+    _problem_sheet(wb, report, labels)
     buffer = io.BytesIO()
     wb.save(buffer)
     return atomic_write(target, buffer.getvalue())
@@ -81,19 +85,25 @@ def _annotate(wb: Workbook, problems: list[Problem]) -> None:
             by_cell.setdefault((problem.sheet, problem.cell), []).append(problem)
     for (sheet, address), cell_problems in by_cell.items():
         cell = wb[sheet][address]
-        worst = "error" if any(p.severity == "error" for p in cell_problems) else "warning"
-        cell.fill = ERROR_FILL if worst == "error" else WARNING_FILL
+        worst = (
+            Severity.ERROR
+            if any(p.severity == Severity.ERROR for p in cell_problems)
+            else Severity.WARNING
+        )
+        cell.fill = ERROR_FILL if worst == Severity.ERROR else WARNING_FILL
         text = "\n".join(f"[{p.rule}] {p.message}" for p in cell_problems)
         comment = Comment(text, "PCMBN")
         comment.width, comment.height = 320, 120
         cell.comment = comment
 
 
-def _problem_sheet(wb: Workbook, report: FileReport) -> None:
+def _problem_sheet(wb: Workbook, report: FileReport, labels: Labels) -> None:
     if PROBLEM_SHEET in wb.sheetnames:
         del wb[PROBLEM_SHEET]
     ws = wb.create_sheet(PROBLEM_SHEET, 0)
-    ws.append([f"KẾT QUẢ KIỂM TRA: tệp {report.submission.name} {STATUS_VI[report.status]}"])
+    ws.append(
+        [f"KẾT QUẢ KIỂM TRA: tệp {report.submission.name} {labels.submission[report.status]}"]
+    )
     ws["A1"].font = Font(bold=True, size=13)
     ws.append([])
     ws.append(["STT", "Mức độ", "Trang", "Ô", "Mã quy tắc", "Nội dung cần sửa"])
@@ -103,14 +113,14 @@ def _problem_sheet(wb: Workbook, report: FileReport) -> None:
         ws.append(
             [
                 number,
-                SEVERITY_VI[problem.severity],
+                labels.severity[Severity(problem.severity)],
                 problem.sheet or "",
                 problem.cell or "",
                 problem.rule,
                 problem.message,
             ]
         )
-        fill = ERROR_FILL if problem.severity == "error" else WARNING_FILL
+        fill = ERROR_FILL if problem.severity == Severity.ERROR else WARNING_FILL
         ws.cell(row=ws.max_row, column=2).fill = fill
         for cell in ws[ws.max_row]:
             if isinstance(cell.value, str) and cell.value[:1] in "=+-@":
@@ -121,10 +131,10 @@ def _problem_sheet(wb: Workbook, report: FileReport) -> None:
         row[5].alignment = Alignment(wrap_text=True, vertical="top")
 
 
-def _note(report: FileReport) -> str:
+def _note(report: FileReport, labels: Labels) -> str:
     lines = [
         f"KẾT QUẢ KIỂM TRA TỆP {report.submission.name}",
-        f"Tình trạng: {STATUS_VI[report.status]}.",
+        f"Tình trạng: {labels.submission[report.status]}.",
         "",
     ]
     lines += [f"- [{p.rule}] {p.message}" for p in report.problems]

@@ -22,7 +22,6 @@ from pcmbn.validation.history import HistoryContext
 from pcmbn.validation.submission import ParsedCell, Submission, parse_cell
 from pcmbn.vocabulary import RuleId
 
-COLUMN_LABELS = {"period": "Kỳ này", "cumulative": "Lũy kế từ đầu năm"}
 FAR_FUTURE = 10**7
 
 
@@ -319,7 +318,7 @@ def _value_rows(b: _Builder, sub: Submission, catalog: Catalog) -> None:
 def _label(catalog: Catalog, code: str, col: str) -> str:
     indicator = catalog.indicators.get(code)
     name = f"{code} – {indicator.name}" if indicator else code
-    return f"{name}, {COLUMN_LABELS[col]}"
+    return f"{name}, {catalog.template.value_label(col)}"
 
 
 def _value_row(
@@ -341,7 +340,7 @@ def _value_row(
         "label": _label(catalog, code, col),
         "value": _shown(current),
         "code": code,
-        "column": COLUMN_LABELS[col],
+        "column": catalog.template.value_label(col),
         "reading": number.reading or "",
     }
     if indicator is not None and indicator.parent and indicator.parent in sub.values:

@@ -42,9 +42,6 @@ FIRST_DATA_ROW = HEADER_ROW + 1
 #: Sheets other than TongHop name at most this many missing units, then only count them.
 MISSING_NAMED = 5
 
-#: The summary's value columns ("period", "cumulative") → the template's indicator column key.
-TEMPLATE_COLUMN = {"period": "period_value", "cumulative": "cumulative"}
-
 
 @dataclass(frozen=True)
 class SummarySheet:
@@ -76,8 +73,7 @@ class SheetContext:
 
     def column_label(self, column: str) -> str:
         """A value column's header, as the unit's template names it ("Lũy kế từ đầu năm")."""
-        key = TEMPLATE_COLUMN.get(column, column)
-        return self.data.catalog.template.column_label(key)
+        return self.data.catalog.template.value_label(column)
 
     def narrative_label(self, kind: str) -> str:
         """A narrative block's heading, from the template ("Đề xuất, kiến nghị")."""

@@ -11,6 +11,8 @@ from report_fixtures import Batch, Fixture, run_batch, set_value
 from pcmbn.catalog import load_catalog
 from pcmbn.validation.feedback import PROBLEM_SHEET, write_feedback
 
+LABELS = load_catalog().labels
+
 
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory: pytest.TempPathFactory) -> Batch:
@@ -25,12 +27,12 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> Batch:
 
 
 def test_no_feedback_for_a_clean_file(batch: Batch, tmp_path: Path) -> None:
-    assert write_feedback(batch.report("ordinary"), tmp_path) is None
+    assert write_feedback(batch.report("ordinary"), tmp_path, LABELS) is None
     assert list(tmp_path.iterdir()) == []
 
 
 def test_problem_cell_highlighted_with_comment_and_listed(batch: Batch, tmp_path: Path) -> None:
-    path = write_feedback(batch.report("negative_xlsx"), tmp_path)
+    path = write_feedback(batch.report("negative_xlsx"), tmp_path, LABELS)
     assert path is not None and path.name == "negative_xlsx_KiemTra.xlsx"
     wb = load_workbook(path)
     assert wb.sheetnames[0] == PROBLEM_SHEET
@@ -47,20 +49,20 @@ def test_problem_cell_highlighted_with_comment_and_listed(batch: Batch, tmp_path
 
 
 def test_legacy_format_gets_an_xlsx_rendition(batch: Batch, tmp_path: Path) -> None:
-    path = write_feedback(batch.report("negative_xls"), tmp_path)
+    path = write_feedback(batch.report("negative_xls"), tmp_path, LABELS)
     assert path is not None and path.suffix == ".xlsx"
     wb = load_workbook(path)
     assert wb["ChiTieu"]["E19"].comment is not None
 
 
 def test_warning_is_yellow(batch: Batch, tmp_path: Path) -> None:
-    path = write_feedback(batch.report("warning_only"), tmp_path)
+    path = write_feedback(batch.report("warning_only"), tmp_path, LABELS)
     assert path is not None
     assert load_workbook(path)["ChiTieu"]["E41"].fill.fgColor.rgb.endswith("FFE699")
 
 
 def test_hostile_file_gets_a_text_note(batch: Batch, tmp_path: Path) -> None:
-    path = write_feedback(batch.report("pdf_renamed"), tmp_path)
+    path = write_feedback(batch.report("pdf_renamed"), tmp_path, LABELS)
     assert path is not None and path.suffix == ".txt"
     text = path.read_text(encoding="utf-8")
     assert "file.not_workbook" in text and "bị từ chối" in text
