@@ -341,8 +341,9 @@ def _instructions_sheet(ws: Worksheet, catalog: Catalog, plan: Plan, period: Per
             NORMAL,
         ),
         (
-            f'2. Trang {spec.sheets.indicators}: điền cột "Kỳ này" (số liệu phát sinh trong kỳ) và '
-            '"Lũy kế từ đầu năm" (cộng dồn từ đầu năm đến hết kỳ này).',
+            f'2. Trang {spec.sheets.indicators}: điền cột "{spec.value_label("period")}" (số liệu '
+            f'phát sinh trong kỳ) và "{spec.value_label("cumulative")}" (cộng dồn từ đầu năm đến '
+            "hết kỳ này).",
             NORMAL,
         ),
         ("   - Ô màu vàng là ô cần điền; ô màu xám là chỉ tiêu không áp dụng cho đơn vị.", NORMAL),

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from pcmbn.catalog import load_catalog
-from pcmbn.domain import Aggregation, ValueType
+from pcmbn.domain import Aggregation, MilestoneKind, ValueType
 from pcmbn.errors import CatalogError, PcmbnError
 from pcmbn.periods import parse_period
+from pcmbn.vocabulary import AuditAction, Completeness, Severity, SubmissionStatus
 
 NA = "NA-276-KH-UBND-2021"
 ST = "ST-KH-30-7-2024"
@@ -198,3 +202,139 @@ def test_nfd_and_bom_in_hand_edited_csv_are_normalised(schemas_copy: Path) -> No
     path.write_text("\ufeff" + text, encoding="utf-8")
     catalog = load_catalog(schemas_copy)
     assert catalog.indicators["TT01"].group == "Tuyên truyền"
+
+
+# --- labels, groups and the summary's charts (issue 11: one vocabulary) --------------------------
+
+
+def test_every_status_has_its_label_from_labels_yaml() -> None:
+    labels = load_catalog().labels
+    assert labels.completeness == {
+        Completeness.ON_TIME: "Đúng hạn",
+        Completeness.LATE: "Muộn",
+        Completeness.MISSING: "Chưa gửi",
+        Completeness.REJECTED: "Bị từ chối",
+    }
+    assert labels.severity == {Severity.ERROR: "Lỗi", Severity.WARNING: "Cảnh báo"}
+    assert set(labels.submission) == set(SubmissionStatus)
+    assert set(labels.audit_actions) == set(AuditAction)
+    assert labels.action("approve") == "Phê duyệt"
+    assert labels.action("future_action") == "future_action"
+    assert labels.milestones[MilestoneKind.SO_KET].in_sentence == "sơ kết"
+
+
+def test_groups_come_from_unit_kinds_in_order() -> None:
+    catalog = load_catalog()
+    assert catalog.groups == {
+        "province_department": "Sở, ban, ngành tỉnh",
+        "local_government": "UBND địa phương",
+    }
+    assert "groups" not in catalog.kinds
+    assert {kind.group for kind in catalog.kinds.values()} <= set(catalog.groups)
+
+
+def test_summary_yaml_names_key_indicators_and_line_charts() -> None:
+    summary = load_catalog().summary
+    assert summary.key_indicators == ("DT01", "NN01", "NN02", "TT01", "TT02")
+    assert summary.line_charts == {"TT01", "TT02"}
+
+
+def test_template_gives_one_label_per_column() -> None:
+    template = load_catalog().template
+    assert template.value_label("period") == "Kỳ này"
+    assert template.value_label("cumulative") == "Lũy kế từ đầu năm"
+    assert template.narrative_label("proposals") == "Đề xuất, kiến nghị"
+    assert load_catalog().not_started_status() == "Chưa triển khai"
+
+
+def _edit_yaml(path: Path, edit: Callable[[Any], None]) -> None:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    edit(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("file", "edit", "fragments"),
+    [
+        (
+            "labels.yaml",
+            lambda d: d["completeness"].pop("late"),
+            ("labels.yaml", "mục completeness", 'thiếu nhãn cho "late"'),
+        ),
+        (
+            "labels.yaml",
+            lambda d: d["severity"].update(fatal="Nghiêm trọng"),
+            ("labels.yaml", "mục severity", 'khóa "fatal" không hợp lệ', "error, warning"),
+        ),
+        (
+            "labels.yaml",
+            lambda d: d.pop("audit_actions"),
+            ("labels.yaml", 'thiếu mục "audit_actions"'),
+        ),
+        (
+            "unit_kinds.yaml",
+            lambda d: d.pop("groups"),
+            ("unit_kinds.yaml", 'thiếu mục "groups"'),
+        ),
+        (
+            "unit_kinds.yaml",
+            lambda d: d["groups"].pop("local_government"),
+            ("unit_kinds.yaml", "mục LOCAL", 'nhóm "local_government"', "province_department"),
+        ),
+        (
+            "unit_kinds.yaml",
+            lambda d: d["groups"].update(local_government=""),
+            ("unit_kinds.yaml", 'nhóm "local_government" chưa có tên nhóm'),
+        ),
+        (
+            "summary.yaml",
+            lambda d: d["key_indicators"].append("ZZ99"),
+            ("summary.yaml", "mục key_indicators", 'không có chỉ tiêu "ZZ99"'),
+        ),
+        (
+            "summary.yaml",
+            lambda d: d.update(line_charts=["TT01", "QQ01"]),
+            ("summary.yaml", "mục line_charts", 'không có chỉ tiêu "QQ01"'),
+        ),
+        (
+            "template.yaml",
+            lambda d: d["task_statuses"].pop(0),
+            ("template.yaml", "mục task_statuses", 'thiếu khóa "not_started"'),
+        ),
+        (
+            "rules.yaml",
+            lambda d: d.pop("value.outlier"),
+            ("rules.yaml", 'thiếu quy tắc kiểm tra "value.outlier"'),
+        ),
+    ],
+    ids=[
+        "missing-label",
+        "unknown-severity",
+        "missing-section",
+        "no-groups",
+        "kind-in-unknown-group",
+        "empty-group-label",
+        "unknown-key-indicator",
+        "unknown-line-chart",
+        "no-not-started-status",
+        "rule-the-code-uses",
+    ],
+)
+def test_vocabulary_mistakes_are_named(
+    schemas_copy: Path,
+    file: str,
+    edit: Callable[[Any], None],
+    fragments: tuple[str, ...],
+) -> None:
+    _edit_yaml(schemas_copy / file, edit)
+    _expect_catalog_error(schemas_copy, *fragments)
+
+
+def test_renamed_not_started_status_keeps_the_shading(schemas_copy: Path) -> None:
+    """A province that renames "Chưa triển khai" still gets it from the catalog, not from code."""
+
+    def rename(data: Any) -> None:
+        data["task_statuses"][0]["label"] = "Chưa thực hiện"
+
+    _edit_yaml(schemas_copy / "template.yaml", rename)
+    assert load_catalog(schemas_copy).not_started_status() == "Chưa thực hiện"

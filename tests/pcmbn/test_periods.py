@@ -10,6 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pcmbn.periods import (
+    PARSE_MAX_YEAR,
+    PARSE_MIN_YEAR,
     CutoffRule,
     Period,
     PeriodError,
@@ -499,3 +501,93 @@ def test_open_month_is_the_window_containing_today(today: date, expected: str) -
 @given(periods())
 def test_next_undoes_previous(p: Period) -> None:
     assert p.previous().next() == p
+
+
+# --- labels, codes and ordinals (issue 11: one vocabulary) ---------------------------------------
+
+LABELS = [
+    # period, short label, in-sentence label, after the word "tháng"
+    (Period.month(2024, 7), "T7/2024", "tháng 7/2024", "7/2024"),
+    (Period.month(2025, 12), "T12/2025", "tháng 12/2025", "12/2025"),
+    (Period(2024, PeriodKind.QUARTER, 2), "Quý II/2024", "quý II/2024", "Quý II/2024"),
+    (
+        Period(2024, PeriodKind.HALF, 1),
+        "6 tháng đầu năm 2024",
+        "6 tháng đầu năm 2024",
+        "6 tháng đầu năm 2024",
+    ),
+    (
+        Period(2024, PeriodKind.HALF, 2),
+        "6 tháng cuối năm 2024",
+        "6 tháng cuối năm 2024",
+        "6 tháng cuối năm 2024",
+    ),
+    (
+        Period(2024, PeriodKind.NINE_MONTHS, 1),
+        "9 tháng năm 2024",
+        "9 tháng năm 2024",
+        "9 tháng năm 2024",
+    ),
+    (Period(2024, PeriodKind.YEAR, 1), "Năm 2024", "năm 2024", "Năm 2024"),
+]
+
+
+@pytest.mark.parametrize(("period", "short", "sentence", "number"), LABELS, ids=str)
+def test_period_labels(period: Period, short: str, sentence: str, number: str) -> None:
+    assert period.short_label == short
+    assert period.in_sentence == sentence
+    assert period.number_label == number
+    # Every label reads back as the same period (people copy them into reports).
+    assert parse_period(period.label_vi) == period
+    assert parse_period(period.short_label) == period
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("2024-07", Period.month(2024, 7)),
+        ("2024-12", Period.month(2024, 12)),
+        ("2024-Q3", Period(2024, PeriodKind.QUARTER, 3)),
+        ("2024-H2", Period(2024, PeriodKind.HALF, 2)),
+        ("2024-9M", Period(2024, PeriodKind.NINE_MONTHS, 1)),
+        ("2024", Period(2024, PeriodKind.YEAR, 1)),
+    ],
+)
+def test_from_code_reads_what_code_writes(code: str, expected: Period) -> None:
+    assert Period.from_code(code) == expected
+    assert Period.from_code(code).code == code
+
+
+@pytest.mark.parametrize(
+    "text", ["Tháng 7/2024", "2024-7", "2024-13", "2024-00", "2024-Q5", "2024-H3", "07/2024", ""]
+)
+def test_from_code_refuses_anything_but_a_canonical_code(text: str) -> None:
+    """Written forms are for `parse_period`; `from_code` only reads stored codes."""
+    with pytest.raises(PeriodError):
+        Period.from_code(text)
+
+
+@given(
+    year=st.integers(PARSE_MIN_YEAR, PARSE_MAX_YEAR - 1),
+    kind=st.sampled_from(list(PeriodKind)),
+    data=st.data(),
+)
+def test_code_round_trip_and_ordinal_follows_the_last_month(
+    year: int, kind: PeriodKind, data: st.DataObject
+) -> None:
+    period = Period(year, kind, data.draw(st.integers(1, MAX_INDEX[kind])))
+    assert Period.from_code(period.code) == period
+    assert period.ordinal == period.last_month.ordinal
+    assert period.next().ordinal > period.ordinal
+    assert period.previous().ordinal < period.ordinal
+
+
+def test_ordinal_orders_kinds_by_when_they_end() -> None:
+    july, q3, year = (
+        Period.month(2024, 7),
+        Period(2024, PeriodKind.QUARTER, 3),
+        Period.month(2023, 12),
+    )
+    assert Period(2023, PeriodKind.YEAR, 1).ordinal == year.ordinal
+    assert july.ordinal < q3.ordinal == Period.month(2024, 9).ordinal
+    assert sorted([q3, year, july], key=lambda p: p.ordinal) == [year, july, q3]

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 import pcmbn.store.sql as shared_sql
+from pcmbn.periods import Period
 from pcmbn.store import open_store
 from pcmbn.store.base import TABLES, RunRecord, Store, SubmissionRecord
 from pcmbn.store.duckdb_store import DuckDBStore
@@ -451,3 +452,20 @@ def test_an_unreachable_server_is_one_vietnamese_line() -> None:
     message = str(refused.value)
     assert "Không kết nối được kho lịch sử PostgreSQL" in message and "PCMBN_STORE" in message
     assert "secret" not in message
+
+
+def test_task_statuses_up_to_a_period_compare_by_when_periods_end(store: Store) -> None:
+    """Periods are compared by when they end, not by their codes: a year report "2023" ends
+    before every 2024 month though "2023" < "2024-06" only by accident of text, and a quarter
+    "2024-Q3" ends in September, so it counts up to September and not up to July."""
+    at = AT - timedelta(days=60)
+    store.record_run(_run("y", "2023", _sub("y", "CA_TINH", "2023", at, task="Hoàn thành")))
+    store.record_run(_run("m", "2024-07", _sub("m", "CA_TINH", "2024-07", at, task="Đang")))
+    store.record_run(_run("q", "2024-Q3", _sub("q", "CA_TINH", "2024-Q3", at, task="Quý")))
+    july, june = Period.month(2024, 7), Period.month(2024, 6)
+    assert list(store.current_tasks("P", july)["status"]) == ["Đang"]
+    assert list(store.current_tasks("P", june)["period"]) == ["2023"]
+    assert list(store.current_tasks("P", Period.month(2024, 9))["status"]) == ["Quý"]
+    assert store.current_tasks("P", Period.month(2022, 12)).empty
+    # Periods and their codes name the same rows.
+    assert store.submissions("P", july).equals(store.submissions("P", "2024-07"))
