@@ -146,7 +146,6 @@ def samples_command(
 def catalog_command() -> None:
     """Kiểm tra và tóm tắt danh mục (chỉ tiêu, đơn vị, kế hoạch, quy tắc kiểm tra)."""
     from pcmbn.catalog import load_catalog
-    from pcmbn.domain import MILESTONE_LABELS
 
     catalog = load_catalog()
     console.print(f"Danh mục: [bold]{catalog.root}[/bold] — hợp lệ.")
@@ -162,7 +161,8 @@ def catalog_command() -> None:
             str(len(plan.tasks)),
         )
         for m in plan.milestones:
-            milestones.add_row(plan.id, MILESTONE_LABELS[m.kind], m.period.label_vi, m.name)
+            label = catalog.labels.milestones[m.kind].label
+            milestones.add_row(plan.id, label, m.period.label_vi, m.name)
     console.print(plans)
     console.print(milestones)
     console.print(

@@ -79,9 +79,7 @@ def _history_months(plan: Plan, period: Period) -> list[Period]:
     return months[-HISTORY_MONTHS:]
 
 
-def months_for_history(period: Period) -> list[str]:
-    """Period codes the store must return for `history_context`."""
-    return [
-        m.code
-        for m in months_between(Period.month(period.year - 1, period.index), period.previous())
-    ][-HISTORY_MONTHS:]
+def months_for_history(period: Period) -> list[Period]:
+    """The months the store must return for `history_context`."""
+    months = months_between(Period.month(period.year - 1, period.index), period.previous())
+    return months[-HISTORY_MONTHS:]
