@@ -70,6 +70,10 @@ class Indicator(_Model):
             raise ValueError("applies_from nêu loại đơn vị không có trong applies_to")
         return self
 
+    def dated_for(self, kind: str) -> bool:
+        """Whether applicability to `kind` depends on the period (validity or a start date)."""
+        return bool(self.valid_from or self.valid_to or kind in self.applies_from)
+
     def in_force(self, period: Period, rule: CutoffRule | str = CutoffRule.ND09_2019) -> bool:
         """Whether the indicator is part of the report for `period` (validity dates)."""
         if self.valid_from is None and self.valid_to is None:

@@ -65,11 +65,14 @@ class Submission:
         """Whether the unit must report it; None when the unit is unknown.
 
         With the period known, the indicator's validity and the kind's start date count (a 2026
-        indicator is not owed for 2024); without it, only the unit's kind.
+        indicator is not owed for 2024). Without it, a dated one is unknown too (None): the file
+        already carries the period problem, and "missing TG01" would only add noise.
         """
         if self.unit is None:
             return None
         if self.period is None or self.plan is None:
+            if indicator.dated_for(self.unit.kind):
+                return None
             return indicator.applies(self.unit.kind)
         return indicator.applies(self.unit.kind, self.period, self.plan.reporting.cutoff)
 
