@@ -168,7 +168,7 @@ def _run(
     table = completeness(expected, submissions, plan, period)
     values = history_store.current_values(plan.id, [period.code])
     totals = provincial_totals(
-        applicable_values(values, catalog, catalog.registry(plan).units), catalog
+        applicable_values(values, catalog, catalog.registry(plan).units), catalog, plan, period
     )
     pending = int((submissions["status"] == PENDING).sum()) if not submissions.empty else 0
     history_store.audit(

@@ -82,7 +82,7 @@ def approve_period(
         "approved_by": actor(),
         "approved_at": now,
         "note": note,
-        "totals": json.dumps(provincial_totals(values, catalog), sort_keys=True),
+        "totals": json.dumps(provincial_totals(values, catalog, plan, period), sort_keys=True),
         "summary_sha256": sha256_file(summary_path(outputs, plan, period)),
         "submissions": ",".join(sorted(frozen["sha256"])),
     }

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -106,6 +107,20 @@ class Catalog:
     def indicators_in_force(self, period: Period, rule: CutoffRule | str = ND09) -> list[Indicator]:
         """The rows of the report for `period`, applicable or not to a given unit, in order."""
         return [ind for ind in self.indicators.values() if ind.in_force(period, rule)]
+
+    def indicators_in_span(
+        self, periods: Iterable[Period], rule: CutoffRule | str = ND09
+    ) -> dict[str, Indicator]:
+        """The rows a summary or packet over `periods` shows: indicators in force in any of them.
+
+        A seed plan of 2021 must not grow rows for indicators introduced in 2026.
+        """
+        spans = list(periods)
+        return {
+            code: ind
+            for code, ind in self.indicators.items()
+            if any(ind.in_force(p, rule) for p in spans)
+        }
 
     def children(self, code: str) -> list[str]:
         """Codes of the "Trong đó" rows under `code` (e.g. NN02, NN03 under NN01)."""
