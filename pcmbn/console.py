@@ -70,7 +70,7 @@ def run_guarded(entry: Callable[[Settings], Any]) -> Any:
         return entry(settings)
     except PcmbnError as exc:
         log.info("expected failure: %s", exc)
-        err_console.print(f"[bold red]Lỗi:[/bold red] {exc}")
+        err_console.print(f"[bold red]Lỗi:[/bold red] {exc}", soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err_console.print("Đã dừng theo yêu cầu.")
