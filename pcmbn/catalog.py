@@ -35,7 +35,7 @@ from pcmbn.domain import (
 )
 from pcmbn.errors import CatalogError, PcmbnError
 from pcmbn.periods import CutoffRule, Period, PeriodError
-from pcmbn.settings import schemas_dir
+from pcmbn.settings import Settings
 
 INDICATORS_FILE = "indicators.csv"
 UNITS_DIR = "units"
@@ -136,8 +136,12 @@ class Catalog:
 
 
 def load_catalog(root: Path | None = None) -> Catalog:
-    """Load and cross-check the catalog; cached per folder so flows can call it freely."""
-    return _load_cached((root or schemas_dir()).resolve())
+    """Load and cross-check the catalog; cached per folder so flows can call it freely.
+
+    Programs pass `root` (`Resources.catalog` does); without it, `PCMBN_SCHEMAS` is read now
+    through `Settings` (tests and one-off scripts).
+    """
+    return _load_cached((root or Settings.from_env().schemas).resolve())
 
 
 @lru_cache(maxsize=8)
