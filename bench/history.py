@@ -87,7 +87,9 @@ def write_history(store_path: Path, months: int, seed: int = 2026) -> int:
                     "period_cell": f"E{10 + row}",
                     "cumulative_cell": f"F{10 + row}",
                 }
-                for row, ind in enumerate(catalog.indicators_for(unit.kind))
+                for row, ind in enumerate(
+                    catalog.indicators_for(unit.kind, period, plan.reporting.cutoff)
+                )
             ]
             tasks = [
                 {

@@ -34,6 +34,7 @@ def _base_workbooks(period: str) -> dict[str, dict[str, bytes]]:
     kinds = {u.kind: u for u in catalog.registry(plan).units.values()}
     rng = random.Random(2026)  # same figures every month, so cumulatives add up
     month = int(period[5:7])
+    in_period = parse_period(period)
     for kind, example in sorted(kinds.items()):
         unit = Unit(
             code=CODE_MARK,
@@ -43,12 +44,13 @@ def _base_workbooks(period: str) -> dict[str, dict[str, bytes]]:
             valid_from=example.valid_from,
         )
         values = {}
-        for ind in catalog.indicators_for(kind):
+        for ind in catalog.indicators_for(kind, in_period, plan.reporting.cutoff):
             value = (
                 round(rng.uniform(1, 40), 1) if ind.value_type == "decimal" else rng.randint(1, 9)
             )
             values[ind.code] = (value, value * month)  # year-to-date consistent month to month
-        for ind in catalog.indicators_for(kind):  # "Trong đó" rows never above their parent
+        # "Trong đó" rows never above their parent
+        for ind in catalog.indicators_for(kind, in_period, plan.reporting.cutoff):
             if ind.parent and ind.parent in values:
                 parent = values[ind.parent]
                 values[ind.code] = (

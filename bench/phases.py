@@ -94,28 +94,29 @@ def _history(out: Path, n: int) -> int:
 
     write_catalog(out, n)
     _province(out)
-    from pcmbn.settings import store_path
+    from pcmbn.settings import Settings
 
-    store_path().parent.mkdir(parents=True, exist_ok=True)
-    return write_history(store_path(), 12)
+    store = Settings.from_env().store_path
+    store.parent.mkdir(parents=True, exist_ok=True)
+    return write_history(store, 12)
 
 
 def _packet(out: Path, _n: int) -> int:
     """The tổng kết packet over the synthetic year, from the history store (no Prefect)."""
     _province(out)
     from bench.history import PLAN_ID
-    from pcmbn.catalog import load_catalog
     from pcmbn.packet.build import build_packet_data, resolve_milestone, span_months
     from pcmbn.packet.bundle import write_packet
-    from pcmbn.settings import archive_root, packets_dir, store_path
-    from pcmbn.store.history import HistoryStore
+    from pcmbn.resources import resources_for
+    from pcmbn.settings import Settings
 
-    catalog = load_catalog()
+    resources = resources_for(Settings.from_env())
+    catalog = resources.catalog
     plan = catalog.plan(PLAN_ID)
     milestone = resolve_milestone(plan, "tong_ket", "2026")
     months = span_months(plan, milestone)
-    data = build_packet_data(HistoryStore(store_path()), catalog, plan, milestone, months)
-    write_packet(data, packets_dir(plan.id), archive_root())
+    data = build_packet_data(resources.store, catalog, plan, milestone, months)
+    write_packet(data, resources.layout.packets_dir(plan.id), resources.settings.archive_root)
     return int(data.sources["sha256"].nunique())
 
 

@@ -12,10 +12,9 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
-from pcmbn.catalog import load_catalog
 from pcmbn.packet.build import resolve_milestone, span_months
-from pcmbn.settings import archive_root, packets_dir, store_target
-from pcmbn.storage import remote_path
+from pcmbn.resources import resources_for
+from pcmbn.settings import Settings
 from tasks.packet import read_packet_data, write_and_record_packet
 
 
@@ -25,17 +24,16 @@ def conference_packet(
 ) -> dict[str, Any]:
     """Build the packet of `plan`'s `milestone` (so_ket | tong_ket)."""
     logger = get_run_logger()
-    catalog = load_catalog()
-    the_plan = catalog.plan(plan)
+    settings = Settings.from_env()
+    resources = resources_for(settings)
+    the_plan = resources.catalog.plan(plan)
     the_milestone = resolve_milestone(the_plan, milestone, period)
     months = span_months(the_plan, the_milestone, start)
-    data = read_packet_data(str(store_target()), the_plan.id, the_milestone, months)
-    files = write_and_record_packet(
-        data, str(store_target()), str(packets_dir(the_plan.id)), archive_root()
-    )
+    data = read_packet_data(settings, the_plan.id, the_milestone, months)
+    files = write_and_record_packet(settings, data)
     logger.info("packet %s sha256 %s", files.zip_path, files.sha256)
     document = {
-        "packet": remote_path(files.zip_path) or str(files.zip_path),
+        "packet": resources.layout.where(files.zip_path),
         "plan_id": the_plan.id,
         "milestone": the_milestone.kind.value,
         "span": {"start": months[0].code, "end": months[-1].code},

@@ -17,11 +17,11 @@ from prefect import flow, get_run_logger, unmapped
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.utilities.annotations import opaque
 
-from pcmbn.approval import PENDING, actor
-from pcmbn.catalog import load_catalog
+from pcmbn.approval import PENDING
 from pcmbn.clock import today_in_vietnam
 from pcmbn.errors import PcmbnError
 from pcmbn.intake import Received, collect_inbox, resolve_inbox
+from pcmbn.layout import OutputLayout
 from pcmbn.monthly import (
     OTHER_PERIOD,
     applicable_values,
@@ -32,10 +32,9 @@ from pcmbn.monthly import (
     submission_record,
 )
 from pcmbn.periods import last_closed_month, parse_period
+from pcmbn.resources import Resources, resources_for
 from pcmbn.runners import chunk_size, task_runner
-from pcmbn.settings import archive_root, default_inbox, home_dir, outputs_dir, store_target
-from pcmbn.storage import remote_path
-from pcmbn.store import open_store
+from pcmbn.settings import Settings
 from pcmbn.store.history import RunRecord
 from pcmbn.validation.submission import Submission
 from tasks.intake import archive_chunk, read_chunk
@@ -46,8 +45,8 @@ from tasks.validation import validate_all
 STATUS_VI = {"on_time": "Đúng hạn", "late": "Muộn", "missing": "Chưa gửi", "rejected": "Bị từ chối"}
 
 
-def _chunks(items: list[Any]) -> list[list[Any]]:
-    size = chunk_size(len(items))
+def _chunks(items: list[Any], workers: int) -> list[list[Any]]:
+    size = chunk_size(len(items), workers)
     return [items[i : i + size] for i in range(0, len(items), size)] or []
 
 
@@ -67,18 +66,22 @@ class InboxBatch:
 
 
 @flow(name="read-inbox")
-def read_inbox(inbox: str, archive: str, scratch: str) -> InboxBatch:
+def read_inbox(inbox: str) -> InboxBatch:
     """Archive and read the inbox in chunks on the configured task runner (`pcmbn.runners`).
 
     Takes the inbox's URL, not its file list: Prefect refuses flow-run parameters over 512 KB,
-    which a national month's list (5,000 files) exceeds.
+    which a national month's list (5,000 files) exceeds. A flow entry, so it reads the settings
+    itself (they are not a flow parameter: Prefect would store them with the run).
     """
+    settings = Settings.from_env()
+    workers = settings.worker_count
     items = collect_inbox(inbox)
     get_run_logger().info("%d files in the inbox", len(items))
-    copies = archive_chunk.map(_chunks(items), unmapped(archive), unmapped(scratch))
+    copies = archive_chunk.map(unmapped(settings), _chunks(items, workers))
     archived = [r for chunk in copies.result() for r in chunk]
     numbered = list(enumerate(archived))
-    subs = [s for chunk in read_chunk.map(_chunks(numbered)).result() for s in chunk]
+    chunks = read_chunk.map(unmapped(settings), _chunks(numbered, workers))
+    subs = [s for chunk in chunks.result() for s in chunk]
     return InboxBatch(archived, subs)
 
 
@@ -91,7 +94,8 @@ def monthly_aggregation(
 ) -> dict[str, Any]:
     """Aggregate one plan's period; returns the JSON contract of `pcmbn run`."""
     logger = get_run_logger()
-    catalog = load_catalog()
+    resources = resources_for(Settings.from_env())
+    catalog = resources.catalog
     the_plan = catalog.plan(plan)
     the_period = (
         parse_period(period)
@@ -101,11 +105,11 @@ def monthly_aggregation(
         )
     )
     unit_filter = sorted({u.strip().upper() for u in units or [] if u.strip()}) or None
-    lock_path = home_dir() / "locks" / f"{the_plan.id}_{the_period.code}.lock"
+    lock_path = resources.layout.lock_file(the_plan.id, the_period.code)
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with FileLock(str(lock_path), timeout=0):
-            return _run(catalog, the_plan, the_period, inbox, unit_filter, logger)
+            return _run(resources, the_plan, the_period, inbox, unit_filter, logger)
     except Timeout:
         raise PcmbnError(
             f"Đang có một lượt tổng hợp khác cho kế hoạch {the_plan.id}, kỳ "
@@ -114,22 +118,26 @@ def monthly_aggregation(
 
 
 def _run(
-    catalog: Any, plan: Any, period: Any, inbox: str | None, units: list[str] | None, logger: Any
+    resources: Resources,
+    plan: Any,
+    period: Any,
+    inbox: str | None,
+    units: list[str] | None,
+    logger: Any,
 ) -> dict[str, Any]:
     started = datetime.now(tz=UTC)
-    out = outputs_dir(plan.id, period.code)
-    store = str(store_target())
+    settings, catalog, layout = resources.settings, resources.catalog, resources.layout
     where = (
-        resolve_inbox(inbox, plan.id, period.code) if inbox else default_inbox(plan.id, period.code)
+        resolve_inbox(inbox, plan.id, period.code) if inbox else layout.inbox(plan.id, period.code)
     )
-    batch = read_inbox.with_options(task_runner=task_runner())(
-        where, archive_root(), str(home_dir() / "tmp")
-    )
+    batch = read_inbox.with_options(task_runner=task_runner(settings))(where)
     archived, subs = batch.archived, batch.submissions
-    history = load_history(store, plan.id, period.code)
-    result = validate_all(opaque(subs), opaque(history), str(out / "data_docs"))
+    history = load_history(settings, plan.id, period.code)
+    result = validate_all(
+        settings, opaque(subs), opaque(history), str(layout.data_docs_dir(plan.id, period.code))
+    )
 
-    history_store = open_store(store_target())
+    history_store = resources.store
     locked = history_store.active_approval(plan.id, period.code) is not None
     known = history_store.known([r.sha256 for r in archived]) if locked else set()
     records = []
@@ -146,7 +154,7 @@ def _run(
         records.append(submission_record(received, report, status, plan, period))
     run_id = run_id_for(plan, period, units, [r.sha256 for r in records])
     record_run(
-        store,
+        settings,
         opaque(
             RunRecord(run_id, plan.id, period.code, ",".join(units or []) or None, started, records)
         ),
@@ -168,12 +176,12 @@ def _run(
     table = completeness(expected, submissions, plan, period)
     values = history_store.current_values(plan.id, [period.code])
     totals = provincial_totals(
-        applicable_values(values, catalog, catalog.registry(plan).units), catalog
+        applicable_values(values, catalog, catalog.registry(plan).units), catalog, plan, period
     )
     pending = int((submissions["status"] == PENDING).sum()) if not submissions.empty else 0
     history_store.audit(
         started,
-        actor(),
+        settings.actor,
         "run",
         plan.id,
         period.code,
@@ -183,19 +191,19 @@ def _run(
     )
     if locked:
         logger.warning("period approved: %d submission(s) held as pending", pending)
-        return _document(run_id, plan, period, counts, totals, table, out)
-    write_outputs(store, plan.id, period.code, table, str(out), started)
-    feedback_dir = out / "feedback"
+        return _document(run_id, plan, period, counts, totals, table, layout)
+    write_outputs(settings, plan.id, period.code, table, started)
+    feedback_dir = layout.feedback_dir(plan.id, period.code)
     feedback_dir.mkdir(parents=True, exist_ok=True)  # listed in the outputs even when empty
     flagged = [
         r
         for r, rec in zip(result.reports, archived, strict=True)
         if r.problems and (not units or r.submission.unit_code in units)
     ]
-    write_feedback_files(opaque(flagged), str(feedback_dir))
-    publish_outputs(str(out))
+    write_feedback_files(settings, opaque(flagged), str(feedback_dir))
+    publish_outputs(settings, str(layout.period_dir(plan.id, period.code)))
     _publish(plan, period, counts, table, totals, catalog)
-    return _document(run_id, plan, period, counts, totals, table, out)
+    return _document(run_id, plan, period, counts, totals, table, layout)
 
 
 def _document(
@@ -205,7 +213,7 @@ def _document(
     counts: dict[str, int],
     totals: dict[str, Any],
     table: Any,
-    out: Any,
+    layout: OutputLayout,
 ) -> dict[str, Any]:
     """The JSON contract of `pcmbn run`."""
     return {
@@ -216,16 +224,12 @@ def _document(
         "totals": totals,
         "completeness": dict(zip(table["unit_code"], table["status"], strict=True)),
         "outputs": {  # local paths, or URLs when $PCMBN_OUTPUTS names remote storage
-            "summary": _where(out / f"TongHop_{plan.id}_{period.code}.xlsx"),
-            "feedback_dir": _where(out / "feedback"),
-            "data_docs": _where(out / "data_docs" / "index.html"),
-            "exports_dir": _where(out / "exports"),
+            "summary": layout.where(layout.summary(plan.id, period.code)),
+            "feedback_dir": layout.where(layout.feedback_dir(plan.id, period.code)),
+            "data_docs": layout.where(layout.data_docs_index(plan.id, period.code)),
+            "exports_dir": layout.where(layout.exports_dir(plan.id, period.code)),
         },
     }
-
-
-def _where(path: Any) -> str:
-    return remote_path(path) or str(path)
 
 
 def _publish(
@@ -269,5 +273,5 @@ if __name__ == "__main__":
     from pcmbn.console import run_guarded
 
     arguments = sys.argv[1:]
-    document = run_guarded(lambda: monthly_aggregation(*arguments[:3]))
+    document = run_guarded(lambda _settings: monthly_aggregation(*arguments[:3]))
     print(json.dumps(document, ensure_ascii=False, indent=2, default=str))

@@ -11,25 +11,26 @@ from pathlib import Path
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
-from pcmbn.catalog import load_catalog
 from pcmbn.clock import today_in_vietnam
 from pcmbn.periods import open_month, parse_period
-from pcmbn.settings import home_dir
+from pcmbn.resources import resources_for
+from pcmbn.settings import Settings
 from tasks.templates import write_unit_templates
 
 
 @flow(name="prepare-templates")
 def prepare_templates(plan: str, period: str | None = None, out: str | None = None) -> list[str]:
     """Write templates for `plan` and `period` (default: the month units are reporting on now)."""
-    catalog = load_catalog()
-    the_plan = catalog.plan(plan)
+    settings = Settings.from_env()
+    resources = resources_for(settings)
+    the_plan = resources.catalog.plan(plan)
     the_period = (
         parse_period(period)
         if period
         else open_month(today_in_vietnam(), the_plan.reporting.cutoff)
     )
-    out_dir = out or str(home_dir() / "outbox" / the_plan.id / the_period.code)
-    paths = write_unit_templates(the_plan.id, the_period.code, out_dir)
+    out_dir = out or str(resources.layout.outbox(the_plan.id, the_period.code))
+    paths = write_unit_templates(settings, the_plan.id, the_period.code, out_dir)
     create_markdown_artifact(
         key="bieu-mau",
         markdown=(
@@ -47,5 +48,5 @@ if __name__ == "__main__":
 
     from pcmbn.console import run_guarded
 
-    written = run_guarded(lambda: prepare_templates(*sys.argv[1:3]))
+    written = run_guarded(lambda _settings: prepare_templates(*sys.argv[1:3]))
     print(f"Đã tạo {len(written)} tệp trong thư mục {Path(written[0]).parent}.")

@@ -14,11 +14,11 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
 
 from flows.monthly_aggregation import monthly_aggregation
-from pcmbn.catalog import load_catalog
 from pcmbn.clock import today_in_vietnam
 from pcmbn.periods import parse_period
 from pcmbn.reminders import reminder_days
-from pcmbn.settings import store_target
+from pcmbn.resources import resources_for
+from pcmbn.settings import Settings
 from tasks.reminders import list_reminders, send_reminders
 
 
@@ -32,7 +32,8 @@ def unit_reminders(
 ) -> list[dict[str, Any]]:
     """Remind for `period`, or for the months whose reminder day is today when it is omitted."""
     logger = get_run_logger()
-    the_plan = load_catalog().plan(plan)
+    settings = Settings.from_env()
+    the_plan = resources_for(settings).catalog.plan(plan)
     periods = [parse_period(period)] if period else reminder_days(the_plan, today_in_vietnam())
     if not periods:
         logger.info("no reminder is due today for %s", the_plan.id)
@@ -41,14 +42,14 @@ def unit_reminders(
     for one in periods:
         if refresh:
             monthly_aggregation(the_plan.id, one.code, inbox)
-        reminders = list_reminders(str(store_target()), the_plan.id, one.code)
+        reminders = list_reminders(settings, the_plan.id, one.code)
         if not send:
             results += [
                 {"unit_code": r.unit_code, "to": r.to, "subject": r.subject, "sent": False}
                 for r in reminders
             ]
             continue
-        deliveries = send_reminders(str(store_target()), the_plan.id, one.code, reminders)
+        deliveries = send_reminders(settings, the_plan.id, one.code, reminders)
         results += [
             {"unit_code": d.unit_code, "to": d.to, "sent": d.sent, "error": d.error}
             for d in deliveries

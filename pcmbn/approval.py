@@ -9,10 +9,8 @@ stays on the record after a reopening.
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,21 +24,6 @@ from pcmbn.store.history import HistoryStore
 PENDING = "pending"
 
 
-def actor() -> str:
-    """Who acts: `$PCMBN_USER` when configured, else the operating-system user."""
-    configured = os.environ.get("PCMBN_USER", "").strip()
-    if configured:
-        return configured
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no passwd entry in some containers
-        return "khong-xac-dinh"
-
-
-def summary_path(outputs: Path, plan: Plan, period: Period) -> Path:
-    return outputs / f"TongHop_{plan.id}_{period.code}.xlsx"
-
-
 def sha256_file(path: Path) -> str | None:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
 
@@ -50,10 +33,16 @@ def approve_period(
     catalog: Catalog,
     plan: Plan,
     period: Period,
-    outputs: Path,
+    summary: Path,
     note: str | None = None,
+    *,
+    by: str,
 ) -> dict[str, object]:
-    """Freeze the period; refuse when it is already approved and not reopened."""
+    """Freeze the period; refuse when it is already approved and not reopened.
+
+    `summary` is the period's summary workbook (`OutputLayout.summary`), whose checksum is
+    frozen with the figures; `by` is who approves (`Settings.actor`).
+    """
     existing = store.active_approval(plan.id, period.code)
     if existing is not None:
         when = existing["approved_at"]
@@ -79,22 +68,24 @@ def approve_period(
         ).hexdigest()[:16],
         "plan_id": plan.id,
         "period": period.code,
-        "approved_by": actor(),
+        "approved_by": by,
         "approved_at": now,
         "note": note,
-        "totals": json.dumps(provincial_totals(values, catalog), sort_keys=True),
-        "summary_sha256": sha256_file(summary_path(outputs, plan, period)),
+        "totals": json.dumps(provincial_totals(values, catalog, plan, period), sort_keys=True),
+        "summary_sha256": sha256_file(summary),
         "submissions": ",".join(sorted(frozen["sha256"])),
     }
     store.approve(approval, approval["approved_by"], now)
     return approval
 
 
-def reopen_period(store: HistoryStore, plan: Plan, period: Period, reason: str | None) -> None:
-    """Reopen an approved period; a reason is required and recorded."""
+def reopen_period(
+    store: HistoryStore, plan: Plan, period: Period, reason: str | None, *, by: str
+) -> None:
+    """Reopen an approved period; a reason is required and recorded with who (`by`) did it."""
     if not reason or not reason.strip():
         raise UsageError('Cần ghi lý do mở lại kỳ đã phê duyệt: --reason "...".')
-    if not store.reopen(plan.id, period.code, actor(), datetime.now(tz=UTC), reason.strip()):
+    if not store.reopen(plan.id, period.code, by, datetime.now(tz=UTC), reason.strip()):
         raise PcmbnError(
             f"Kỳ {period.label_vi} của kế hoạch {plan.id} chưa được phê duyệt nên không cần mở lại."
         )

@@ -9,8 +9,11 @@ entry, in Vietnamese, so a province's data officer can fix it without reading co
 from __future__ import annotations
 
 import csv
+import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -33,8 +36,8 @@ from pcmbn.domain import (
     UnitKind,
 )
 from pcmbn.errors import CatalogError, PcmbnError
-from pcmbn.periods import Period, PeriodError
-from pcmbn.settings import schemas_dir
+from pcmbn.periods import CutoffRule, Period, PeriodError
+from pcmbn.settings import Settings
 from pcmbn.vocabulary import RuleId
 
 INDICATORS_FILE = "indicators.csv"
@@ -51,6 +54,7 @@ GROUPS_KEY = "groups"
 SUCCESSORS_FILE = "successors.csv"
 
 M = TypeVar("M", bound=BaseModel)
+ND09 = CutoffRule.ND09_2019
 
 
 @dataclass(frozen=True)
@@ -105,8 +109,29 @@ class Catalog:
     def expected_units(self, plan: Plan, period: Period) -> list[Unit]:
         return self.registry(plan).expected(plan, period)
 
-    def indicators_for(self, kind: str) -> list[Indicator]:
-        return [ind for ind in self.indicators.values() if ind.applies(kind)]
+    def indicators_for(
+        self, kind: str, period: Period | None = None, rule: CutoffRule | str = ND09
+    ) -> list[Indicator]:
+        """Indicators a unit of `kind` reports; for `period` when given (validity dates)."""
+        return [ind for ind in self.indicators.values() if ind.applies(kind, period, rule)]
+
+    def indicators_in_force(self, period: Period, rule: CutoffRule | str = ND09) -> list[Indicator]:
+        """The rows of the report for `period`, applicable or not to a given unit, in order."""
+        return [ind for ind in self.indicators.values() if ind.in_force(period, rule)]
+
+    def indicators_in_span(
+        self, periods: Iterable[Period], rule: CutoffRule | str = ND09
+    ) -> dict[str, Indicator]:
+        """The rows a summary or packet over `periods` shows: indicators in force in any of them.
+
+        A seed plan of 2021 must not grow rows for indicators introduced in 2026.
+        """
+        spans = list(periods)
+        return {
+            code: ind
+            for code, ind in self.indicators.items()
+            if any(ind.in_force(p, rule) for p in spans)
+        }
 
     def children(self, code: str) -> list[str]:
         """Codes of the "Trong đó" rows under `code` (e.g. NN02, NN03 under NN01)."""
@@ -135,8 +160,12 @@ class Catalog:
 
 
 def load_catalog(root: Path | None = None) -> Catalog:
-    """Load and cross-check the catalog; cached per folder so flows can call it freely."""
-    return _load_cached((root or schemas_dir()).resolve())
+    """Load and cross-check the catalog; cached per folder so flows can call it freely.
+
+    Programs pass `root` (`Resources.catalog` does); without it, `PCMBN_SCHEMAS` is read now
+    through `Settings` (tests and one-off scripts).
+    """
+    return _load_cached((root or Settings.from_env().schemas).resolve())
 
 
 @lru_cache(maxsize=8)
@@ -147,6 +176,8 @@ def _load_cached(root: Path) -> Catalog:
     indicators = _load_indicators(root / INDICATORS_FILE, kinds)
     registries = _load_registries(root / UNITS_DIR, kinds)
     plans = _load_plans(root / PLANS_FILE, kinds, registries)
+    for plan in plans.values():
+        _check_targets(root / PLANS_FILE, plan, indicators, kinds)
     rules = _load_rules(root / RULES_FILE)
     template = _load_template(root / TEMPLATE_FILE)
     labels = _load_labels(root / LABELS_FILE)
@@ -228,6 +259,32 @@ def _model(model: type[M], data: Any, path: Path, entry: str) -> M:
 
 def _split_kinds(raw: str) -> frozenset[str]:
     return frozenset(part.strip() for part in raw.replace(";", ",").split(",") if part.strip())
+
+
+_DATED_KIND = re.compile(
+    r"^\(?\s*([A-Za-z_]+)\s*(?:\(?\s*từ\s+(\d{4}-\d{2}-\d{2})\s*\)?)?\s*\)?$", re.IGNORECASE
+)
+
+
+def _split_dated_kinds(raw: str, path: Path, entry: str) -> tuple[frozenset[str], dict[str, date]]:
+    """`applies_to` of an indicator: kinds, each optionally "từ YYYY-MM-DD" (from that day)."""
+    kinds: set[str] = set()
+    starts: dict[str, date] = {}
+    for part in _split_kinds(raw):
+        found = _DATED_KIND.match(part)
+        try:
+            start = date.fromisoformat(found.group(2)) if found and found.group(2) else None
+        except ValueError:
+            found = None
+        if found is None:
+            raise CatalogError(
+                f'Danh mục sai — {path}, {entry}: "{part}" trong cột applies_to không hợp lệ; '
+                'ghi mã loại đơn vị, có thể kèm ngày bắt đầu (ví dụ "NV từ 2025-03-01").'
+            )
+        kinds.add(found.group(1))
+        if start is not None:
+            starts[found.group(1)] = start
+    return frozenset(kinds), starts
 
 
 def _check_kinds(kinds: frozenset[str], known: dict[str, UnitKind], path: Path, entry: str) -> None:
@@ -344,7 +401,9 @@ def _load_indicators(path: Path, kinds: dict[str, UnitKind]) -> dict[str, Indica
     for line, row in enumerate(_read_csv(path), start=2):
         entry = f"dòng {line} ({row.get('code') or '?'})"
         data = {k: (v or None) for k, v in row.items()}
-        data["applies_to"] = _split_kinds(row.get("applies_to", ""))
+        data["applies_to"], data["applies_from"] = _split_dated_kinds(
+            row.get("applies_to", ""), path, entry
+        )
         ind = _model(Indicator, data, path, entry)
         if ind.code in indicators:
             raise CatalogError(f"Danh mục sai — {path}, {entry}: mã chỉ tiêu bị trùng.")
@@ -422,6 +481,39 @@ def _load_plans(
                 )
         plans[plan.id] = plan
     return plans
+
+
+def _check_targets(
+    path: Path, plan: Plan, indicators: dict[str, Indicator], kinds: dict[str, UnitKind]
+) -> None:
+    """A target must read indicators that exist, are in force at the end of the plan and that
+    at least one of the counted kinds reports; otherwise its value could never be computed."""
+    seen: set[str] = set()
+    for target in plan.targets:
+        entry = f"kế hoạch {plan.id}, chỉ tiêu phấn đấu {target.id}"
+        if target.id in seen:
+            raise CatalogError(f"Danh mục sai — {path}, {entry}: mã chỉ tiêu phấn đấu bị trùng.")
+        seen.add(target.id)
+        _check_kinds(target.kinds, kinds, path, entry)
+        for code in target.codes:
+            ind = indicators.get(code)
+            if ind is None:
+                raise CatalogError(
+                    f'Danh mục sai — {path}, {entry}: không có chỉ tiêu "{code}" trong '
+                    f"{INDICATORS_FILE}."
+                )
+            end = plan.span.end.last_month
+            if not ind.in_force(end, plan.reporting.cutoff):
+                raise CatalogError(
+                    f"Danh mục sai — {path}, {entry}: chỉ tiêu {code} không còn hiệu lực trong kỳ "
+                    f"{end} (cột valid_from, valid_to của {INDICATORS_FILE})."
+                )
+            counted = kinds if ALL_KINDS in target.kinds else target.kinds
+            if not any(ind.applies(kind, end, plan.reporting.cutoff) for kind in counted):
+                raise CatalogError(
+                    f"Danh mục sai — {path}, {entry}: chỉ tiêu {code} không áp dụng cho loại đơn "
+                    f"vị nào được tính ({', '.join(sorted(target.kinds))})."
+                )
 
 
 def _load_packet(path: Path, indicators: dict[str, Indicator]) -> PacketSpec:

@@ -20,6 +20,8 @@ from rich.table import Table
 
 from pcmbn.console import run_guarded
 from pcmbn.errors import PcmbnError, UsageError
+from pcmbn.resources import Resources, resources_for
+from pcmbn.settings import Settings
 
 console = Console()
 
@@ -45,6 +47,12 @@ PeriodOption = Annotated[
 ]
 
 
+def _resources(ctx: typer.Context) -> Resources:
+    """The resources of the settings `main` read once (read now when the app runs otherwise)."""
+    settings = ctx.obj if isinstance(ctx.obj, Settings) else Settings.from_env()
+    return resources_for(settings)
+
+
 ACTION_VI = {
     "run": "Tổng hợp",
     "approve": "Phê duyệt",
@@ -56,6 +64,7 @@ ACTION_VI = {
 
 @app.command("template")
 def template_command(
+    ctx: typer.Context,
     plan: PlanOption,
     period: PeriodOption,
     out: Annotated[Path, typer.Option("--out", "-o", help="Thư mục ghi biểu mẫu.")],
@@ -70,13 +79,12 @@ def template_command(
     ] = False,
 ) -> None:
     """Tạo biểu mẫu báo cáo (.xlsx) đã ghi sẵn đơn vị, kế hoạch và kỳ báo cáo."""
-    from pcmbn.catalog import load_catalog
     from pcmbn.periods import parse_period
     from pcmbn.template_writer import write_templates
 
     if bool(unit) == all_units:
         raise UsageError("Cần chọn đúng một trong hai: --unit MÃ_ĐƠN_VỊ hoặc --all-units.")
-    catalog = load_catalog()
+    catalog = _resources(ctx).catalog
     the_plan = catalog.plan(plan)
     the_period = parse_period(period)
     if not the_plan.covers(the_period):
@@ -103,6 +111,7 @@ def template_command(
 
 @app.command("samples")
 def samples_command(
+    ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", "-o", help="Thư mục ghi báo cáo mẫu.")],
     plan: Annotated[
         str | None,
@@ -119,11 +128,10 @@ def samples_command(
     ] = None,
 ) -> None:
     """Tạo bộ báo cáo mẫu như thật (có đơn vị gửi muộn, không gửi, gửi bản sửa, tệp lỗi)."""
-    from pcmbn.catalog import load_catalog
     from pcmbn.periods import parse_period
     from pcmbn.samples import generate_samples
 
-    catalog = load_catalog()
+    catalog = _resources(ctx).catalog
     plans = [catalog.plan(plan).id] if plan else None
     with console.status("Đang tạo báo cáo mẫu…"):
         result = generate_samples(
@@ -143,12 +151,12 @@ def samples_command(
 
 
 @app.command("catalog")
-def catalog_command() -> None:
+def catalog_command(ctx: typer.Context) -> None:
     """Kiểm tra và tóm tắt danh mục (chỉ tiêu, đơn vị, kế hoạch, quy tắc kiểm tra)."""
-    from pcmbn.catalog import load_catalog
-
-    catalog = load_catalog()
+    resources = _resources(ctx)
+    catalog = resources.catalog
     console.print(f"Danh mục: [bold]{catalog.root}[/bold] — hợp lệ.")
+    console.print(f"Thư mục dữ liệu: [bold]{resources.settings.home}[/bold]", highlight=False)
     plans = Table("Kế hoạch", "Tỉnh", "Thời gian", "Đơn vị", "Nhiệm vụ", title="Kế hoạch")
     milestones = Table("Kế hoạch", "Mốc", "Kỳ", "Nội dung", title="Mốc hội nghị")
     for plan in catalog.plans.values():
@@ -202,6 +210,7 @@ def _expand(paths: list[Path]) -> list[Path]:
 
 @app.command("check")
 def check_command(
+    ctx: typer.Context,
     files: Annotated[
         list[Path], typer.Argument(help="Tệp báo cáo (.xlsx, .xlsm, .xls, .ods) hoặc thư mục.")
     ],
@@ -221,19 +230,18 @@ def check_command(
     ] = None,
 ) -> None:
     """Kiểm tra báo cáo trước khi gửi: chỉ rõ trang, ô cần sửa (mã thoát 0: đạt, 1: bị từ chối)."""
-    from pcmbn.catalog import load_catalog
-    from pcmbn.settings import home_dir
     from pcmbn.validation.checker import check_files
     from pcmbn.validation.feedback import write_feedback
 
     paths = _expand(files)
-    catalog = load_catalog()
+    resources = _resources(ctx)
+    catalog = resources.catalog
     if output is OutputFormat.TEXT:
         with console.status(f"Đang kiểm tra {len(paths)} tệp…"):
             result = check_files(paths, catalog, data_docs_dir=data_docs)
     else:
         result = check_files(paths, catalog, data_docs_dir=data_docs)
-    feedback_dir = feedback or home_dir() / "feedback"
+    feedback_dir = feedback or resources.layout.check_feedback_dir
     written = {}
     if not no_feedback:
         for report in result.reports:
@@ -291,6 +299,7 @@ STATUS_STYLE = {
 
 @app.command("run")
 def run_command(
+    ctx: typer.Context,
     plan: PlanOption,
     period: Annotated[
         list[str] | None,
@@ -317,7 +326,8 @@ def run_command(
     from flows.monthly_aggregation import monthly_aggregation
     from pcmbn.console import route_logs_to_file
 
-    route_logs_to_file()
+    resources = _resources(ctx)
+    route_logs_to_file(resources.layout.log_file)
     unit_list = [u for u in (units or "").split(",") if u.strip()] or None
     periods: list[str | None] = list(period or [None])
     if output is OutputFormat.JSON:
@@ -338,10 +348,10 @@ def run_command(
                 f"Kỳ {one or 'vừa chốt'}: đang lưu trữ, đọc, kiểm tra và tổng hợp…", total=None
             )
             document = monthly_aggregation(plan, one, inbox, unit_list)
-        _print_run(document)
+        _print_run(document, resources)
 
 
-def _print_run(document: dict[str, Any]) -> None:
+def _print_run(document: dict[str, Any], resources: Resources) -> None:
     files = document["files"]
     console.print(
         f"[bold]{document['plan_id']} · kỳ {document['period']}[/bold]: "
@@ -364,27 +374,23 @@ def _print_run(document: dict[str, Any]) -> None:
     console.print(f"Tệp góp ý cho đơn vị: {outputs['feedback_dir']}", highlight=False)
     console.print(f"Kết quả kiểm tra (Data Docs): {outputs['data_docs']}", highlight=False)
     console.print(f"Bảng số liệu CSV/Parquet: {outputs['exports_dir']}", highlight=False)
-    reminders = Path(outputs["summary"]).parent / (
-        f"NhacNho_{document['plan_id']}_{document['period']}.csv"
-    )
+    reminders = resources.layout.reminders(document["plan_id"], document["period"])
     if reminders.exists():
         console.print(f"Danh sách nhắc đơn vị chưa gửi / bị từ chối: {reminders}", highlight=False)
 
 
 @app.command("status")
-def status_command(plan: PlanOption, period: PeriodOption) -> None:
+def status_command(ctx: typer.Context, plan: PlanOption, period: PeriodOption) -> None:
     """Xem đơn vị nào đã gửi đúng hạn, muộn, chưa gửi hoặc bị từ chối trong kỳ."""
-    from pcmbn.catalog import load_catalog
     from pcmbn.clock import OFFICE_TZ
     from pcmbn.monthly import completeness
     from pcmbn.periods import due_date, format_date_vi, parse_period
-    from pcmbn.settings import store_target
-    from pcmbn.store import open_store
 
-    catalog = load_catalog()
+    resources = _resources(ctx)
+    catalog = resources.catalog
     the_plan = catalog.plan(plan)
     the_period = parse_period(period)
-    store = open_store(store_target())
+    store = resources.store
     table_data = completeness(
         catalog.expected_units(the_plan, the_period),
         store.submissions(the_plan.id, the_period.code),
@@ -428,26 +434,26 @@ def status_command(plan: PlanOption, period: PeriodOption) -> None:
 
 @app.command("approve")
 def approve_command(
+    ctx: typer.Context,
     plan: PlanOption,
     period: PeriodOption,
     note: Annotated[str | None, typer.Option("--note", help="Ghi chú kèm phê duyệt.")] = None,
 ) -> None:
     """Phê duyệt và khóa số liệu một kỳ (bản sửa gửi sau sẽ chờ mở lại kỳ)."""
     from pcmbn.approval import approve_period
-    from pcmbn.catalog import load_catalog
     from pcmbn.periods import parse_period
-    from pcmbn.settings import outputs_dir, store_target
-    from pcmbn.store import open_store
 
-    catalog = load_catalog()
+    resources = _resources(ctx)
+    catalog = resources.catalog
     the_plan, the_period = catalog.plan(plan), parse_period(period)
     approval = approve_period(
-        open_store(store_target()),
+        resources.store,
         catalog,
         the_plan,
         the_period,
-        outputs_dir(the_plan.id, the_period.code),
+        resources.layout.summary(the_plan.id, the_period.code),
         note,
+        by=resources.settings.actor,
     )
     frozen = len(str(approval["submissions"]).split(",")) if approval["submissions"] else 0
     console.print(
@@ -459,6 +465,7 @@ def approve_command(
 
 @app.command("reopen")
 def reopen_command(
+    ctx: typer.Context,
     plan: PlanOption,
     period: PeriodOption,
     reason: Annotated[
@@ -467,14 +474,11 @@ def reopen_command(
 ) -> None:
     """Mở lại kỳ đã phê duyệt để chạy lại tổng hợp với bản sửa (phải ghi lý do)."""
     from pcmbn.approval import reopen_period
-    from pcmbn.catalog import load_catalog
     from pcmbn.periods import parse_period
-    from pcmbn.settings import store_target
-    from pcmbn.store import open_store
 
-    catalog = load_catalog()
-    the_plan, the_period = catalog.plan(plan), parse_period(period)
-    reopen_period(open_store(store_target()), the_plan, the_period, reason)
+    resources = _resources(ctx)
+    the_plan, the_period = resources.catalog.plan(plan), parse_period(period)
+    reopen_period(resources.store, the_plan, the_period, reason, by=resources.settings.actor)
     console.print(
         f"Đã mở lại kỳ {the_period.label_vi} ({the_plan.id}). Chạy lại: pcmbn run "
         f"--plan {the_plan.id} --period {the_period.code}",
@@ -484,6 +488,7 @@ def reopen_command(
 
 @app.command("remind")
 def remind_command(
+    ctx: typer.Context,
     plan: PlanOption,
     period: PeriodOption,
     send: Annotated[
@@ -496,18 +501,15 @@ def remind_command(
     """Nhắc bằng thư điện tử các đơn vị chưa gửi hoặc bị từ chối báo cáo (mặc định: xem trước)."""
     from datetime import UTC
 
-    from pcmbn.approval import actor
-    from pcmbn.catalog import load_catalog
     from pcmbn.console import route_logs_to_file
     from pcmbn.periods import parse_period
-    from pcmbn.reminders import SmtpSettings, record_deliveries, reminders_for, send_all
-    from pcmbn.settings import outputs_dir, store_target
-    from pcmbn.store import open_store
+    from pcmbn.reminders import record_deliveries, reminders_for
 
-    route_logs_to_file()
-    catalog = load_catalog()
+    resources = _resources(ctx)
+    route_logs_to_file(resources.layout.log_file)
+    catalog = resources.catalog
     the_plan, the_period = catalog.plan(plan), parse_period(period)
-    store = open_store(store_target())
+    store = resources.store
     if store.submissions(the_plan.id, the_period.code).empty and not store.runs(
         the_plan.id, the_period.code
     ):
@@ -518,7 +520,11 @@ def remind_command(
             highlight=False,
         )
     reminders = reminders_for(
-        store, catalog, the_plan, the_period, outputs_dir(the_plan.id, the_period.code) / "feedback"
+        store,
+        catalog,
+        the_plan,
+        the_period,
+        resources.layout.feedback_dir(the_plan.id, the_period.code),
     )
     if not reminders:
         console.print(
@@ -539,9 +545,10 @@ def remind_command(
             highlight=False,
         )
         return
-    settings = SmtpSettings.from_env()
-    deliveries = send_all(reminders, settings)
-    record_deliveries(store, the_plan, the_period, deliveries, actor(), datetime.now(tz=UTC))
+    deliveries = resources.mailer.send(reminders)
+    record_deliveries(
+        store, the_plan, the_period, deliveries, resources.settings.actor, datetime.now(tz=UTC)
+    )
     table = Table("Mã đơn vị", "Địa chỉ thư", "Kết quả", title=f"Thư nhắc {the_period.label_vi}")
     for d in deliveries:
         table.add_row(
@@ -559,6 +566,7 @@ class MilestoneChoice(StrEnum):
 
 @app.command("packet")
 def packet_command(
+    ctx: typer.Context,
     plan: PlanOption,
     milestone: Annotated[
         MilestoneChoice,
@@ -583,7 +591,7 @@ def packet_command(
     from flows.conference_packet import conference_packet
     from pcmbn.console import route_logs_to_file
 
-    route_logs_to_file()
+    route_logs_to_file(_resources(ctx).layout.log_file)
     if output is OutputFormat.JSON:
         document = conference_packet(plan, milestone.value, period, start)
         sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
@@ -607,20 +615,18 @@ def packet_command(
 
 @app.command("log")
 def log_command(
+    ctx: typer.Context,
     plan: PlanOption,
     period: Annotated[str | None, typer.Option("--period", help="Chỉ một kỳ.")] = None,
 ) -> None:
     """Nhật ký: mọi lượt chạy, phê duyệt, mở lại, nhắc nhở (ai, khi nào, việc gì, vì sao)."""
-    from pcmbn.catalog import load_catalog
     from pcmbn.clock import OFFICE_TZ
     from pcmbn.periods import parse_period
-    from pcmbn.settings import store_target
-    from pcmbn.store import open_store
 
-    catalog = load_catalog()
-    the_plan = catalog.plan(plan)
+    resources = _resources(ctx)
+    the_plan = resources.catalog.plan(plan)
     code = parse_period(period).code if period else None
-    rows = open_store(store_target()).audit_log(the_plan.id, code)
+    rows = resources.store.audit_log(the_plan.id, code)
     table = Table("#", "Thời điểm", "Người", "Việc", "Kỳ", "Chi tiết", title=f"Nhật ký {plan}")
     for row in rows.itertuples():
         table.add_row(
@@ -635,5 +641,6 @@ def log_command(
 
 
 def main() -> None:
-    """Console entry point: run the app, turning every failure into one readable line."""
-    run_guarded(app)
+    """Console entry point: read the settings once, run the app with them (`ctx.obj`),
+    turning every failure into one readable line."""
+    run_guarded(lambda settings: app(obj=settings))

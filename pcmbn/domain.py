@@ -40,6 +40,15 @@ class Aggregation(StrEnum):
 
 
 class Indicator(_Model):
+    """One row of the report (chỉ tiêu).
+
+    The reporting contract changes over time, not per plan: an indicator introduced by the
+    2026–2030 programme has `valid_from` 2026-01-01 and is absent from the templates of earlier
+    periods; a kind that took over a field of work on a date (Sở Nội vụ inspecting labour-export
+    brokers from 01/03/2025) appears in `applies_from` with that date. Both use the units' rule:
+    in force for a period when the validity overlaps the period's data window.
+    """
+
     code: str = Field(pattern=r"^[A-Z]{2}[0-9]{2}$")
     group: str
     name: str
@@ -49,10 +58,51 @@ class Indicator(_Model):
     aggregation: Aggregation
     parent: str | None = None
     note: str | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+    #: Kinds of `applies_to` that report the indicator only from a date ("NV từ 2025-03-01").
+    applies_from: dict[str, date] = Field(default_factory=dict)
 
-    def applies(self, kind: str) -> bool:
-        """Whether a unit of this kind must report the indicator (blank is then missing data)."""
-        return ALL_KINDS in self.applies_to or kind in self.applies_to
+    @model_validator(mode="after")
+    def _dates_ordered(self) -> Indicator:
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            raise ValueError("valid_to trước valid_from")
+        if set(self.applies_from) - self.applies_to:
+            raise ValueError("applies_from nêu loại đơn vị không có trong applies_to")
+        return self
+
+    def dated_for(self, kind: str) -> bool:
+        """Whether applicability to `kind` depends on the period (validity or a start date)."""
+        return bool(self.valid_from or self.valid_to or kind in self.applies_from)
+
+    def in_force(self, period: Period, rule: CutoffRule | str = CutoffRule.ND09_2019) -> bool:
+        """Whether the indicator is part of the report for `period` (validity dates)."""
+        if self.valid_from is None and self.valid_to is None:
+            return True
+        window = data_window(period, rule)
+        return (self.valid_from is None or self.valid_from <= window.end) and (
+            self.valid_to is None or self.valid_to >= window.start
+        )
+
+    def applies(
+        self,
+        kind: str,
+        period: Period | None = None,
+        rule: CutoffRule | str = CutoffRule.ND09_2019,
+    ) -> bool:
+        """Whether a unit of this kind must report the indicator (blank is then missing data).
+
+        With a `period`, the indicator's validity and the kind's start date count; without one
+        (a value already stored, whose period was checked on intake) only the kind does.
+        """
+        if not (ALL_KINDS in self.applies_to or kind in self.applies_to):
+            return False
+        if period is None:
+            return True
+        if not self.in_force(period, rule):
+            return False
+        start = self.applies_from.get(kind)
+        return start is None or start <= data_window(period, rule).end
 
 
 class UnitKind(_Model):
@@ -138,6 +188,90 @@ class Span(_Model):
         return self
 
 
+class TargetKind(StrEnum):
+    RATIO = "ratio"  # numerator / denominator, e.g. tips resolved / tips received
+    COUNT = "count"  # one indicator's figure, e.g. communication sessions held
+
+
+#: Comparisons a target may use, with their Vietnamese wording for reports.
+COMPARISONS: dict[str, str] = {
+    ">=": "đạt từ",
+    ">": "trên",
+    "<=": "không quá",
+    "<": "dưới",
+    "==": "bằng",
+}
+
+
+class Target(_Model):
+    """A numeric target of a plan (chỉ tiêu phấn đấu) that a review is measured against.
+
+    BCĐ 138/CP's yearly plans set e.g. "giải quyết trên 90% tố giác, tin báo": a `ratio` of two
+    indicators summed over the units whose kind is in `kinds` (all units by default), compared
+    with `threshold` (a fraction for a ratio: 0.9 is 90%). A `count` compares one indicator's
+    figure. The values are the units' cumulative figures over the span being reviewed.
+    """
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    label: str
+    kind: TargetKind
+    numerator: str | None = None
+    denominator: str | None = None
+    indicator: str | None = None
+    comparison: Literal[">=", ">", "<=", "<", "=="] = ">="
+    threshold: float
+    kinds: frozenset[str] = frozenset({ALL_KINDS})
+    basis: str | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> Target:
+        if self.kind is TargetKind.RATIO:
+            if not self.numerator or not self.denominator or self.indicator:
+                raise ValueError("chỉ tiêu tỷ lệ cần numerator và denominator, không có indicator")
+            if not 0 <= self.threshold <= 1:
+                raise ValueError("ngưỡng của chỉ tiêu tỷ lệ phải trong khoảng 0 đến 1 (0,9 là 90%)")
+        else:
+            if not self.indicator or self.numerator or self.denominator:
+                raise ValueError("chỉ tiêu số lượng cần indicator, không có numerator/denominator")
+            if self.threshold < 0:
+                raise ValueError("ngưỡng của chỉ tiêu số lượng không được âm")
+        return self
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The indicators the target reads."""
+        if self.kind is TargetKind.RATIO:
+            return (str(self.numerator), str(self.denominator))
+        return (str(self.indicator),)
+
+    def counts(self, kind: str) -> bool:
+        """Whether a unit of this kind contributes its figures."""
+        return ALL_KINDS in self.kinds or kind in self.kinds
+
+    def value(self, figures: dict[str, float | None]) -> float | None:
+        """The target's value from summed figures by code; None when it cannot be computed
+        (no figure, or a ratio whose denominator is 0: nothing to resolve is not "100%")."""
+        if self.kind is TargetKind.COUNT:
+            return figures.get(str(self.indicator))
+        top, bottom = figures.get(str(self.numerator)), figures.get(str(self.denominator))
+        if top is None or not bottom:
+            return None
+        return top / bottom
+
+    def met(self, value: float | None) -> bool | None:
+        """Whether `value` meets the target; None when there is no value to judge."""
+        if value is None:
+            return None
+        t = self.threshold
+        return {
+            ">=": value >= t - 1e-9,
+            ">": value > t + 1e-9,
+            "<=": value <= t + 1e-9,
+            "<": value < t - 1e-9,
+            "==": abs(value - t) <= 1e-9,
+        }[self.comparison]
+
+
 class Plan(_Model):
     id: str
     title: str
@@ -153,6 +287,7 @@ class Plan(_Model):
     campaigns: tuple[Campaign, ...] = ()
     milestones: tuple[Milestone, ...] = ()
     tasks: tuple[Task, ...] = ()
+    targets: tuple[Target, ...] = ()
 
     @property
     def registry_name(self) -> str:

@@ -4,6 +4,12 @@
 process kills itself with SIGKILL (no cleanup, no `finally`), as a power cut or the OOM killer
 would. The points sit just before each commit of durable state: between writing a temporary
 file and renaming it into place, and before a history transaction commits.
+
+The one `PCMBN_*` variable read outside `pcmbn.settings`, on purpose: the points sit deep in
+the archive, the store and the file writers, in whatever process runs them (a pool or Dask
+worker), where threading `Settings` through for a test-only hook would widen every signature.
+`Settings` still validates the value at the entry point (`crash_at`), so a misspelt point stops
+the run with one line instead of silently never firing.
 """
 
 from __future__ import annotations

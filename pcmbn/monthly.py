@@ -198,14 +198,24 @@ def applicable_values(
     return values[keep]
 
 
-def provincial_totals(values: pd.DataFrame, catalog: Catalog) -> dict[str, dict[str, Any]]:
+def provincial_totals(
+    values: pd.DataFrame, catalog: Catalog, plan: Plan | None = None, period: Period | None = None
+) -> dict[str, dict[str, Any]]:
     """Per indicator: sum over units of their current period value and cumulative.
+
+    With `plan` and `period`, only the indicators in force for it are listed (a 2021 month
+    has no 2026 indicator, not even as "no data").
 
     For a stock (`last`, e.g. models running), each unit's current count is summed too: a
     single month's report already carries the latest value per unit.
     """
     totals: dict[str, dict[str, Any]] = {}
-    for code in catalog.indicators:
+    codes = (
+        catalog.indicators
+        if plan is None or period is None
+        else catalog.indicators_in_span([period], plan.reporting.cutoff)
+    )
+    for code in codes:
         rows = values[values["indicator"] == code] if not values.empty else values
         totals[code] = {
             key: json_number(rows[column].sum(min_count=1)) if not rows.empty else None

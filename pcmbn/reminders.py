@@ -2,8 +2,9 @@
 
 The standing office phones every missing unit today; DHIS2 users rely on automatic reminders.
 Composing is pure (`plan_reminders`, `compose`); sending is one small function over `smtplib`
-with the settings read at call time: host, port and STARTTLS from the environment, credentials
-from the environment or a Prefect Secret block, never from a file in the repository.
+(`send_all`), reached through the `Mailer` that `pcmbn.resources` hands out: host, port and
+STARTTLS from `Settings`, credentials from `Settings` or a Prefect Secret block, never from a
+file in the repository.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import os
 import smtplib
 import ssl
 from collections.abc import Iterable
@@ -30,8 +30,10 @@ import pandas as pd
 from pcmbn.catalog import Catalog
 from pcmbn.domain import Plan
 from pcmbn.errors import PcmbnError
+from pcmbn.layout import feedback_name
 from pcmbn.monthly import completeness
 from pcmbn.periods import Period, due_date, last_closed_month
+from pcmbn.settings import Settings
 from pcmbn.store.history import HistoryStore
 
 log = logging.getLogger(__name__)
@@ -45,7 +47,7 @@ XLSX_SUBTYPE = "vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @dataclass(frozen=True)
 class SmtpSettings:
-    """Where reminders go out. `from_env` documents every variable."""
+    """Where reminders go out (`from_settings`)."""
 
     host: str
     port: int = 587
@@ -57,38 +59,30 @@ class SmtpSettings:
     timeout: float = 30.0
 
     @classmethod
-    def from_env(cls) -> SmtpSettings:
-        """Read `PCMBN_SMTP_*` (and a Prefect Secret block when `PCMBN_SMTP_SECRET` names one).
+    def from_settings(cls, settings: Settings) -> SmtpSettings:
+        """The mail server of `settings` (its `PCMBN_SMTP_*` variables, README table).
 
-        - `PCMBN_SMTP_HOST` (required to send), `PCMBN_SMTP_PORT` (587),
-          `PCMBN_SMTP_STARTTLS` (`true`), `PCMBN_SMTP_FROM`, `PCMBN_SMTP_FROM_NAME`;
-        - `PCMBN_SMTP_USER` and `PCMBN_SMTP_PASSWORD`, or `PCMBN_SMTP_SECRET`: the name of a
-          Prefect Secret block holding the password, or JSON `{"username": ..., "password": ...}`.
+        Credentials are `PCMBN_SMTP_USER` and `PCMBN_SMTP_PASSWORD`, or `PCMBN_SMTP_SECRET`: the
+        name of a Prefect Secret block holding the password, or JSON `{"username": ...,
+        "password": ...}`; the block is read here, when mail is about to be sent.
         """
-        host = os.environ.get("PCMBN_SMTP_HOST", "").strip()
-        if not host:
+        if not settings.smtp_host:
             raise PcmbnError(
                 "Chưa cấu hình máy chủ thư (PCMBN_SMTP_HOST) nên không gửi được thư nhắc; "
                 "bỏ --send để xem trước các thư."
             )
-        try:
-            port = int(os.environ.get("PCMBN_SMTP_PORT", "587"))
-        except ValueError as exc:
-            raise PcmbnError("PCMBN_SMTP_PORT phải là một số cổng, ví dụ 587.") from exc
-        username = os.environ.get("PCMBN_SMTP_USER") or None
-        password = os.environ.get("PCMBN_SMTP_PASSWORD") or None
-        secret_name = os.environ.get("PCMBN_SMTP_SECRET", "").strip()
-        if secret_name:
-            username, password = _from_secret_block(secret_name, username)
+        username = settings.smtp_user
+        password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+        if settings.smtp_secret:
+            username, password = _from_secret_block(settings.smtp_secret, username)
         return cls(
-            host=host,
-            port=port,
-            starttls=os.environ.get("PCMBN_SMTP_STARTTLS", "true").strip().lower()
-            not in ("0", "false", "no", "khong"),
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            starttls=settings.smtp_starttls,
             username=username,
-            password=password,
-            sender=os.environ.get("PCMBN_SMTP_FROM", cls.sender),
-            sender_name=os.environ.get("PCMBN_SMTP_FROM_NAME", cls.sender_name),
+            password=password or None,
+            sender=settings.smtp_from,
+            sender_name=settings.smtp_from_name,
         )
 
 
@@ -207,7 +201,7 @@ def _feedback_file(feedback_dir: Path, file_name: object) -> Path | None:
         return None
     stem = Path(file_name).stem
     for suffix in (".xlsx", ".txt"):
-        candidate = feedback_dir / f"{stem}_KiemTra{suffix}"
+        candidate = feedback_dir / feedback_name(stem, suffix)
         if candidate.is_file():
             return candidate
     return None
@@ -310,6 +304,23 @@ def send_all(reminders: Iterable[Reminder], settings: SmtpSettings) -> list[Deli
             Delivery(r.unit_code, r.to, False, reason) for r in sendable if r.unit_code not in done
         ]
     return deliveries
+
+
+@dataclass(frozen=True)
+class Mailer:
+    """Sends reminders with the configured mail server (`Resources.mailer`).
+
+    The server settings are resolved when mail is sent, not before: previewing reminders
+    needs no mail server, and a Secret block is only read when it is used.
+    """
+
+    settings: Settings
+
+    def smtp(self) -> SmtpSettings:
+        return SmtpSettings.from_settings(self.settings)
+
+    def send(self, reminders: Iterable[Reminder]) -> list[Delivery]:
+        return send_all(reminders, self.smtp())
 
 
 def reminders_for(

@@ -177,6 +177,7 @@ def _generate_plan(
             rng=random.Random(f"{seed}:{plan.id}:{unit.code}"),
             province=plan.province,
             campaign_months=campaign,
+            rule=plan.reporting.cutoff,
         )
         for unit in registry.units.values()
     }

@@ -1,16 +1,44 @@
-"""Where things live, read from the environment at call time (never at import).
+"""Every `PCMBN_*` variable, read once at an entry point into one validated, frozen `Settings`.
 
-Defaults work with zero set-up: the project's own `schemas/` folder and `./data` for the archive,
-history store and outputs. `PCMBN_SCHEMAS` points the whole program at a province's own catalog;
-`PCMBN_HOME` moves the working data.
+The CLI's `main` and each flow's entry call `Settings.from_env()`; everything below receives the
+object (tasks as a parameter: it pickles, so the process and Dask runners get it too) and asks
+`pcmbn.resources.resources_for(settings)` for the catalog, the store, the output layout and the
+mailer. A wrong value stops the entry point with one Vietnamese line naming the variable
+(`SettingsError`, exit code 2) instead of failing deep inside a run.
+
+Defaults work with zero set-up: the project's own `schemas/`, and a home folder that does not
+depend on the working directory (`default_home`). `PCMBN_SCHEMAS` points the program at a
+province's own catalog; `PCMBN_HOME` moves the working data.
+
+The one documented exception is `PCMBN_CRASH_AT`: it is validated here (a misspelt crash point
+would silently never fire), but `pcmbn.faults.crash_point` reads it itself, because the points
+sit deep inside the toolkit, the archive and the store, in whatever process runs them.
 """
 
 from __future__ import annotations
 
+import getpass
 import os
+import re
+from collections.abc import Mapping
+from enum import StrEnum
 from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, PositiveInt, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pcmbn.errors import UsageError
+from pcmbn.faults import POINTS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: Names under the home folder that are also documented defaults of variables (README table).
+ARCHIVE_DIR = "archive"
+STORE_FILE = "history.duckdb"
+OUTPUTS_DIR = "outputs"
+OUTPUTS_CACHE_DIR = "outputs-cache"
+INBOX_DIR = "inbox"
 
 #: Environment every entry point sets before Prefect or Great Expectations is imported: this
 #: network reaches nothing, so usage analytics would only log failures and wait on time-outs.
@@ -25,6 +53,12 @@ QUIET_ENVIRONMENT: dict[str, str] = {
     "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
 }
 
+_TRUE = ("1", "true", "yes", "y", "on", "t", "co", "có")
+_FALSE = ("0", "false", "no", "n", "off", "f", "khong", "không")
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://(.*)$")
+_DASK_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx", "inproc")
+_POSTGRES_SCHEMES = ("postgresql", "postgres")
+
 
 def quiet_third_parties() -> None:
     """Turn off Prefect's and GE's analytics unless the user set these variables explicitly."""
@@ -32,69 +66,332 @@ def quiet_third_parties() -> None:
         os.environ.setdefault(key, value)
 
 
-def schemas_dir() -> Path:
-    """The catalog folder: `$PCMBN_SCHEMAS` if set, else the project's `schemas/`."""
-    configured = os.environ.get("PCMBN_SCHEMAS")
-    return Path(configured).expanduser().resolve() if configured else PROJECT_ROOT / "schemas"
+class TaskRunnerName(StrEnum):
+    """Who reads the inbox's chunks (`pcmbn.runners`)."""
+
+    THREADS = "threads"
+    PROCESSES = "processes"
+    DASK = "dask"
+
+
+class SettingsError(UsageError):
+    """A `PCMBN_*` variable holds a value the program cannot use (exit code 2)."""
+
+
+def is_source_checkout(root: Path) -> bool:
+    """True when `root` is this project's own folder (a clone), not an installed package."""
+    return (root / "pyproject.toml").is_file() and (root / "pcmbn").is_dir()
+
+
+def default_home(
+    project_root: Path | None = None, environ: Mapping[str, str] | None = None
+) -> Path:
+    """The home folder when `PCMBN_HOME` is unset, the same whatever the working directory.
+
+    A source checkout whose root is writable keeps its data beside the code (`<project>/data`,
+    as `make demo` always did); otherwise (an installed package, a read-only clone) the
+    per-user data folder: `$XDG_DATA_HOME/pcmbn`, else `~/.local/share/pcmbn`.
+    """
+    root = project_root or PROJECT_ROOT
+    env = os.environ if environ is None else environ
+    data = root / "data"
+    if is_source_checkout(root) and os.access(data if data.exists() else root, os.W_OK):
+        return data
+    xdg = env.get("XDG_DATA_HOME", "")
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share"
+    return (base / "pcmbn").resolve()
+
+
+def _url_scheme(value: str) -> str | None:
+    match = _SCHEME.match(value)
+    return match.group(1).lower() if match else None
+
+
+def _folder_or_url(value: str) -> str:
+    """A local folder, or an fsspec URL whose protocol fsspec knows (`s3://`, `memory://`…)."""
+    if "://" not in value:
+        _resolved(value)
+        return value
+    scheme = _url_scheme(value)
+    if scheme is None or not _SCHEME.match(value).group(2).strip("/"):  # type: ignore[union-attr]
+        raise ValueError("not a URL")
+    from fsspec.registry import known_implementations, registry
+
+    if scheme not in known_implementations and scheme not in registry:
+        raise ValueError(f"unknown protocol {scheme}")
+    return value
+
+
+def _resolved(value: str | Path) -> Path:
+    try:
+        return Path(value).expanduser().resolve()
+    except (RuntimeError, OSError) as exc:  # `~nobody/…`: no such user
+        raise ValueError(str(exc)) from exc
+
+
+class Settings(BaseSettings):
+    """One validated field per `PCMBN_*` variable of the README's settings table.
+
+    Frozen and hashable (it keys the process-local resources cache) and picklable: unpickling
+    does not read the environment again, so a worker process sees the entry point's values.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="PCMBN_",
+        env_ignore_empty=True,  # `PCMBN_X=` means unset, as it always did
+        frozen=True,
+        extra="ignore",
+        str_strip_whitespace=True,
+    )
+
+    home: Path = Field(default_factory=default_home)
+    schemas: Path = PROJECT_ROOT / "schemas"
+    inbox: str | None = None
+    archive: str | None = None
+    store: str | None = None
+    outputs: str | None = None
+    user: str | None = None
+    task_runner: TaskRunnerName = TaskRunnerName.THREADS
+    workers: PositiveInt | None = None
+    dask_workers: PositiveInt | None = None
+    dask_address: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_starttls: bool = True
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_secret: str | None = None
+    smtp_from: str = "bcd138@localhost"
+    smtp_from_name: str = "Cơ quan Thường trực Ban Chỉ đạo 138"
+    crash_at: Literal[POINTS] | None = None  # type: ignore[valid-type]
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        """Read the environment now; a bad value is one Vietnamese line (`SettingsError`)."""
+        try:
+            return cls()
+        except ValidationError as exc:
+            raise settings_error(exc) from None
+
+    # --- validation -------------------------------------------------------------------------
+
+    @field_validator("home", "schemas", mode="before")
+    @classmethod
+    def _path(cls, value: Any) -> Path:
+        return _resolved(value)
+
+    @field_validator("inbox", "archive", "outputs")
+    @classmethod
+    def _location(cls, value: str | None) -> str | None:
+        return None if value is None else _folder_or_url(value)
+
+    @field_validator("store")
+    @classmethod
+    def _store(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        scheme = _url_scheme(value)
+        if scheme is None:
+            if "://" in value:
+                raise ValueError("not a URL")
+            return str(_resolved(value))
+        if scheme not in _POSTGRES_SCHEMES or not value.split("://", 1)[1].strip("/"):
+            raise ValueError("only postgresql:// URLs")
+        return value
+
+    @field_validator("task_runner", mode="before")
+    @classmethod
+    def _runner(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("smtp_starttls", mode="before")
+    @classmethod
+    def _flag(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        folded = value.strip().lower()
+        if folded in _TRUE:
+            return True
+        if folded in _FALSE:
+            return False
+        raise ValueError("not a yes/no value")
+
+    @field_validator("dask_address")
+    @classmethod
+    def _dask(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        scheme = _url_scheme(value)
+        rest = value.split("://", 1)[1] if scheme else value
+        host, _, port = rest.partition(":")
+        if (
+            (scheme is None and "://" in value)
+            or (scheme is not None and scheme not in _DASK_SCHEMES)
+            or not host
+            or "/" in host
+            or (port and not port.isdigit())
+        ):
+            raise ValueError("not a Dask address")
+        return value
+
+    @field_validator("smtp_host")
+    @classmethod
+    def _host(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9.\-\[\]:]+", value):
+            raise ValueError("not a host name")
+        return value
+
+    @field_validator("smtp_from")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        local, _, domain = value.partition("@")
+        if not local or not domain or " " in value:
+            raise ValueError("not an email address")
+        return value
+
+    @field_validator("user", "smtp_user", "smtp_secret", "crash_at", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    # --- where things live ------------------------------------------------------------------
+
+    @property
+    def archive_root(self) -> str:
+        """Where originals are kept: a folder or any fsspec URL."""
+        return self.archive or str(self.home / ARCHIVE_DIR)
+
+    @property
+    def store_target(self) -> str:
+        """The history store as configured: a DuckDB file path or a `postgresql://` URL."""
+        return self.store or str(self.home / STORE_FILE)
+
+    @property
+    def store_path(self) -> Path:
+        """The DuckDB file of the history store."""
+        if self.store_is_server:
+            raise SettingsError(
+                "PCMBN_STORE là địa chỉ một máy chủ PostgreSQL, không phải tệp DuckDB."
+            )
+        return Path(self.store_target)
+
+    @property
+    def store_is_server(self) -> bool:
+        """True when `PCMBN_STORE` names a PostgreSQL database rather than a DuckDB file."""
+        return bool(self.store and _url_scheme(self.store))
+
+    @property
+    def outputs_url(self) -> str | None:
+        """`PCMBN_OUTPUTS` when it names remote storage (`s3://…`, `memory://…`), else None."""
+        root = self.outputs or ""
+        return root.rstrip("/") if "://" in root and not root.startswith("file://") else None
+
+    @property
+    def outputs_root(self) -> Path:
+        """The local folder outputs are written to (with a remote `PCMBN_OUTPUTS`, the local
+        copy that `pcmbn.storage.publish` uploads)."""
+        if self.outputs_url is not None:
+            return self.home / OUTPUTS_CACHE_DIR
+        if self.outputs:
+            return _resolved(self.outputs.removeprefix("file://"))
+        return self.home / OUTPUTS_DIR
+
+    @property
+    def inbox_root(self) -> str:
+        """The inbox's root folder or URL (`<inbox>/<plan>/<period>/` below it)."""
+        return (self.inbox or str(self.home / INBOX_DIR)).rstrip("/")
+
+    @property
+    def worker_count(self) -> int:
+        """Pool size: `PCMBN_WORKERS`, else `PCMBN_DASK_WORKERS`, else the core count."""
+        return self.workers or self.dask_workers or max(1, os.cpu_count() or 1)
+
+    @property
+    def actor(self) -> str:
+        """Who acts: `PCMBN_USER` when configured, else the operating-system user."""
+        if self.user:
+            return self.user
+        try:
+            return getpass.getuser()
+        except (KeyError, OSError):  # no passwd entry in some containers
+            return "khong-xac-dinh"
+
+
+#: What each variable must hold, in the words of the error line (`SettingsError`).
+EXPECTED: dict[str, str] = {
+    "home": "cần một đường dẫn thư mục",
+    "schemas": "cần một đường dẫn thư mục",
+    "inbox": "cần một thư mục hoặc một địa chỉ fsspec, ví dụ s3://kho/hop-thu",
+    "archive": "cần một thư mục hoặc một địa chỉ fsspec, ví dụ s3://kho/luu-tru",
+    "store": "cần đường dẫn một tệp DuckDB hoặc một địa chỉ postgresql://…",
+    "outputs": "cần một thư mục hoặc một địa chỉ fsspec, ví dụ s3://kho/ket-qua",
+    "user": "cần một tên người dùng",
+    "task_runner": "cần một trong: " + ", ".join(t.value for t in TaskRunnerName),
+    "workers": "cần một số nguyên dương",
+    "dask_workers": "cần một số nguyên dương",
+    "dask_address": "cần địa chỉ bộ lập lịch Dask, ví dụ tcp://may-chu:8786",
+    "smtp_host": "cần tên hoặc địa chỉ máy chủ thư, ví dụ mail.tinh.gov.vn",
+    "smtp_port": "cần một số cổng từ 1 đến 65535",
+    "smtp_starttls": "cần true hoặc false",
+    "smtp_user": "cần một tên đăng nhập",
+    "smtp_password": "cần một mật khẩu",
+    "smtp_secret": "cần tên một khối Secret của Prefect",
+    "smtp_from": "cần một địa chỉ thư, ví dụ bcd138@tinh.gov.vn",
+    "smtp_from_name": "cần một tên người gửi",
+    "crash_at": "cần một trong: " + ", ".join(POINTS),
+}
+
+
+def variable_name(field: str) -> str:
+    """`workers` → `PCMBN_WORKERS`."""
+    return f"PCMBN_{field.upper()}"
+
+
+def settings_error(exc: ValidationError) -> SettingsError:
+    """One line naming the (first) variable, its value and what it must hold."""
+    errors = exc.errors()
+    first = errors[0]
+    field = str(first["loc"][0]) if first["loc"] else ""
+    value = first.get("input")
+    shown = value.get_secret_value() if isinstance(value, SecretStr) else value
+    if field == "smtp_password":
+        shown = "***"
+    others = {str(e["loc"][0]) for e in errors[1:] if e["loc"]} - {field}
+    more = (
+        f" Còn {len(others)} biến khác cũng sai: "
+        + ", ".join(variable_name(f) for f in sorted(others))
+        + "."
+        if others
+        else ""
+    )
+    return SettingsError(
+        f"Giá trị của biến môi trường {variable_name(field)} không hợp lệ: {str(shown)!r} "
+        f"({EXPECTED.get(field, 'xem bảng biến môi trường trong README')}).{more}"
+    )
+
+
+# --- conveniences for tests and one-off scripts ---------------------------------------------
+# Production code receives `Settings` from its entry point; these read the environment now.
 
 
 def home_dir() -> Path:
-    """Working data (archive, history store, outputs, logs): `$PCMBN_HOME`, default `./data`."""
-    return Path(os.environ.get("PCMBN_HOME", "data")).expanduser().resolve()
-
-
-def log_file() -> Path:
-    """Engineers' log: tracebacks and third-party chatter go here, never to the terminal."""
-    return home_dir() / "logs" / "pcmbn.log"
-
-
-def archive_root() -> str:
-    """Where originals are kept (`$PCMBN_ARCHIVE`: a folder or any fsspec URL)."""
-    return os.environ.get("PCMBN_ARCHIVE") or str(home_dir() / "archive")
+    """The home folder as the environment says now (tests, scripts)."""
+    return Settings.from_env().home
 
 
 def store_path() -> Path:
-    """The history store (`$PCMBN_STORE`, default `$PCMBN_HOME/history.duckdb`)."""
-    configured = os.environ.get("PCMBN_STORE")
-    return Path(configured).expanduser().resolve() if configured else home_dir() / "history.duckdb"
+    """The DuckDB history store as the environment says now (tests, scripts)."""
+    return Settings.from_env().store_path
 
 
 def store_target() -> str | Path:
-    """The history store `open_store` opens: a `postgresql://…` URL in `$PCMBN_STORE` as it
-    is (a database server), else the DuckDB file of `store_path()`."""
-    configured = os.environ.get("PCMBN_STORE", "")
-    if configured.lower().startswith(("postgresql://", "postgres://")):
-        return configured
-    return store_path()
-
-
-def outputs_url() -> str | None:
-    """`$PCMBN_OUTPUTS` when it names remote storage (`s3://…`, `memory://…`), else None."""
-    root = os.environ.get("PCMBN_OUTPUTS", "")
-    return root.rstrip("/") if "://" in root and not root.startswith("file://") else None
-
-
-def _outputs_base() -> Path:
-    root = os.environ.get("PCMBN_OUTPUTS")
-    if outputs_url() is not None:
-        return home_dir() / "outputs-cache"  # written here first, then published to the URL
-    if root and root.startswith("file://"):
-        root = root.removeprefix("file://")
-    return Path(root).expanduser().resolve() if root else home_dir() / "outputs"
+    """What `open_store` opens as the environment says now: a PostgreSQL URL or the DuckDB file."""
+    settings = Settings.from_env()
+    return settings.store_target if settings.store_is_server else settings.store_path
 
 
 def outputs_dir(plan_id: str, period_code: str) -> Path:
-    """Summary, exports, feedback and Data Docs of one plan and period (a local folder; with a
-    remote `$PCMBN_OUTPUTS` the local copy that `pcmbn.storage.publish` uploads)."""
-    return _outputs_base() / plan_id / period_code
+    """One plan and period's local outputs folder as the environment says now (tests)."""
+    from pcmbn.layout import OutputLayout
 
-
-def packets_dir(plan_id: str) -> Path:
-    """Conference packets of a plan: `$PCMBN_OUTPUTS/<plan>/packets`."""
-    return _outputs_base() / plan_id / "packets"
-
-
-def default_inbox(plan_id: str, period_code: str) -> str:
-    """`$PCMBN_INBOX/<plan>/<period>` (default `$PCMBN_HOME/inbox/...`)."""
-    root = os.environ.get("PCMBN_INBOX") or str(home_dir() / "inbox")
-    return f"{root.rstrip('/')}/{plan_id}/{period_code}"
+    return OutputLayout.from_settings(Settings.from_env()).period_dir(plan_id, period_code)

@@ -13,24 +13,15 @@ from pathlib import Path
 
 from fsspec.core import url_to_fs
 
+from pcmbn.layout import OutputLayout
 from pcmbn.office.atomic import atomic_put
-from pcmbn.settings import _outputs_base, outputs_url
 
 log = logging.getLogger(__name__)
 
 
-def remote_path(local: Path) -> str | None:
-    """Where a local output file or folder is published, or None when outputs are local."""
-    url = outputs_url()
-    if url is None:
-        return None
-    relative = local.resolve().relative_to(_outputs_base().resolve())
-    return f"{url}/{relative.as_posix()}" if relative.parts else url
-
-
-def publish(local: Path) -> list[str]:
+def publish(local: Path, layout: OutputLayout) -> list[str]:
     """Upload a local output file or folder (recursively) to `$PCMBN_OUTPUTS`; return URLs."""
-    target = remote_path(local)
+    target = layout.remote(local)
     if target is None or not local.exists():
         return []
     fs, _ = url_to_fs(target)
@@ -39,7 +30,7 @@ def publish(local: Path) -> list[str]:
     for path in files:
         if path.name.startswith("."):
             continue  # temporary names never leave the machine
-        url = remote_path(path)
+        url = layout.remote(path)
         assert url is not None
         _, remote = url_to_fs(url)
         fs.makedirs(remote.rsplit("/", 1)[0], exist_ok=True)

@@ -193,14 +193,17 @@ def _indicator_sheet(
     ws.add_data_validation(integer_dv)
     ws.add_data_validation(decimal_dv)
     row = INDICATOR_HEADER_ROW + 1
-    for group_no, (group, indicators) in enumerate(_groups(catalog.indicators.values()), start=1):
+    rule = plan.reporting.cutoff
+    in_force = catalog.indicators_in_force(period, rule)
+    for group_no, (group, indicators) in enumerate(_groups(in_force), start=1):
         ws.cell(row=row, column=1, value=roman(group_no)).font = BOLD
         ws.cell(row=row, column=3, value=group).font = BOLD
         for col in range(1, 8):
             ws.cell(row=row, column=col).border = BOX
         row += 1
         for number, ind in enumerate(indicators, start=1):
-            _indicator_row(ws, row, number, ind, unit, c, integer_dv, decimal_dv)
+            applies = ind.applies(unit.kind, period, rule)
+            _indicator_row(ws, row, number, ind, applies, c, integer_dv, decimal_dv)
             row += 1
     for letter, width in zip("ABCDEFG", (6, 10, 58, 12, 13, 15, 22), strict=True):
         ws.column_dimensions[letter].width = width
@@ -215,12 +218,11 @@ def _indicator_row(
     row: int,
     number: int,
     ind: Indicator,
-    unit: Unit,
+    applies: bool,
     c: ReportContent,
     integer_dv: DataValidation,
     decimal_dv: DataValidation,
 ) -> None:
-    applies = ind.applies(unit.kind)
     period_value, cumulative = c.values.get(ind.code, (None, None))
     name = f"    {ind.name}" if ind.parent else ind.name
     cells = [

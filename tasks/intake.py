@@ -3,27 +3,27 @@ orchestration than work: ~12 ms each)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from pcmbn.catalog import load_catalog
 from pcmbn.intake import InboxFile, Received, archive_file
 from pcmbn.reading.guard import Limits
+from pcmbn.resources import resources_for
+from pcmbn.settings import Settings
 from pcmbn.validation.submission import Submission, load_submission
 
 
 @task(name="archive-chunk", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
-def archive_chunk(items: list[InboxFile], archive_root: str, scratch: str) -> list[Received]:
+def archive_chunk(settings: Settings, items: list[InboxFile]) -> list[Received]:
     """Copy originals into the archive; retried because it is only I/O (and idempotent)."""
-    return [archive_file(item, archive_root, Path(scratch)) for item in items]
+    scratch = resources_for(settings).layout.tmp_dir
+    return [archive_file(item, settings.archive_root, scratch) for item in items]
 
 
 @task(name="read-chunk", cache_policy=NO_CACHE)
-def read_chunk(items: list[tuple[int, Received]]) -> list[Submission]:
+def read_chunk(settings: Settings, items: list[tuple[int, Received]]) -> list[Submission]:
     """Guard and read archived copies; never raises for a bad file."""
-    catalog = load_catalog()
+    catalog = resources_for(settings).catalog
     return [
         load_submission(index, r.local_path, catalog, Limits(), original_name=r.name)
         for index, r in items

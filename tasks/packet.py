@@ -3,44 +3,42 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from pcmbn.approval import actor
-from pcmbn.catalog import load_catalog
 from pcmbn.domain import Milestone
 from pcmbn.packet.build import build_packet_data
 from pcmbn.packet.bundle import PacketFiles, write_packet
 from pcmbn.packet.model import PacketData
 from pcmbn.periods import Period
+from pcmbn.resources import resources_for
+from pcmbn.settings import Settings
 from pcmbn.storage import publish
-from pcmbn.store import open_store
 
 
 @task(name="read-packet-data", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def read_packet_data(
-    store_path: str, plan_id: str, milestone: Milestone, months: list[Period]
+    settings: Settings, plan_id: str, milestone: Milestone, months: list[Period]
 ) -> PacketData:
-    catalog = load_catalog()
-    store = open_store(store_path)
-    return build_packet_data(store, catalog, catalog.plan(plan_id), milestone, months)
+    resources = resources_for(settings)
+    catalog = resources.catalog
+    return build_packet_data(resources.store, catalog, catalog.plan(plan_id), milestone, months)
 
 
 @task(name="write-packet", cache_policy=NO_CACHE)
-def write_and_record_packet(
-    data: PacketData, store_path: str, out_root: str, archive_root: str
-) -> PacketFiles:
+def write_and_record_packet(settings: Settings, data: PacketData) -> PacketFiles:
     """Write the files and the zip, archive the zip, record it (with an audit row)."""
-    files = write_packet(data, Path(out_root), archive_root)
+    resources = resources_for(settings)
+    layout = resources.layout
+    files = write_packet(data, layout.packets_dir(data.plan.id), settings.archive_root)
     for local in (
         files.folder,
         files.zip_path,
         files.zip_path.with_name(files.zip_path.name + ".sha256"),
     ):
-        publish(local)
-    open_store(store_path).record_packet(
+        publish(local, layout)
+    resources.store.record_packet(
         {
             "sha256": files.sha256,
             "plan_id": data.plan.id,
@@ -50,7 +48,7 @@ def write_and_record_packet(
             "zip_path": str(files.zip_path),
             "archive_url": files.archive_url,
             "built_at": datetime.now(tz=UTC),
-            "built_by": actor(),
+            "built_by": settings.actor,
             "missing_periods": ",".join(data.missing_periods) or None,
             "unapproved_periods": ",".join(data.unapproved_periods) or None,
         }

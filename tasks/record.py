@@ -5,23 +5,23 @@ from __future__ import annotations
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from pcmbn.catalog import load_catalog
 from pcmbn.periods import parse_period
-from pcmbn.store import open_store
+from pcmbn.resources import resources_for
+from pcmbn.settings import Settings
 from pcmbn.store.history import RunRecord
 from pcmbn.validation.history import HistoryContext, history_context, months_for_history
 
 
 @task(name="load-history", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
-def load_history(store_path: str, plan_id: str, period_code: str) -> HistoryContext:
-    catalog = load_catalog()
+def load_history(settings: Settings, plan_id: str, period_code: str) -> HistoryContext:
+    resources = resources_for(settings)
+    catalog = resources.catalog
     period = parse_period(period_code)
-    store = open_store(store_path)
-    values = store.current_values(plan_id, months_for_history(period))
+    values = resources.store.current_values(plan_id, months_for_history(period))
     return history_context(values, catalog, catalog.plan(plan_id), period)
 
 
 @task(name="record-run", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
-def record_run(store_path: str, run: RunRecord) -> None:
+def record_run(settings: Settings, run: RunRecord) -> None:
     """One transaction: either the whole run is in the store or none of it."""
-    open_store(store_path).record_run(run)
+    resources_for(settings).store.record_run(run)

@@ -7,42 +7,34 @@ from datetime import UTC, datetime
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from pcmbn.approval import actor
-from pcmbn.catalog import load_catalog
 from pcmbn.periods import parse_period
-from pcmbn.reminders import (
-    Delivery,
-    Reminder,
-    SmtpSettings,
-    record_deliveries,
-    reminders_for,
-    send_all,
-)
-from pcmbn.settings import outputs_dir
-from pcmbn.store import open_store
+from pcmbn.reminders import Delivery, Reminder, record_deliveries, reminders_for
+from pcmbn.resources import resources_for
+from pcmbn.settings import Settings
 
 
 @task(name="list-reminders", cache_policy=NO_CACHE)
-def list_reminders(store_path: str, plan_id: str, period_code: str) -> list[Reminder]:
-    catalog = load_catalog()
+def list_reminders(settings: Settings, plan_id: str, period_code: str) -> list[Reminder]:
+    resources = resources_for(settings)
+    catalog = resources.catalog
     plan, period = catalog.plan(plan_id), parse_period(period_code)
-    feedback = outputs_dir(plan.id, period.code) / "feedback"
-    return reminders_for(open_store(store_path), catalog, plan, period, feedback)
+    feedback = resources.layout.feedback_dir(plan.id, period.code)
+    return reminders_for(resources.store, catalog, plan, period, feedback)
 
 
 @task(name="send-reminders", cache_policy=NO_CACHE)
 def send_reminders(
-    store_path: str, plan_id: str, period_code: str, reminders: list[Reminder]
+    settings: Settings, plan_id: str, period_code: str, reminders: list[Reminder]
 ) -> list[Delivery]:
     """Send over SMTP (settings from the environment or a Secret block) and audit each one."""
-    catalog = load_catalog()
-    deliveries = send_all(reminders, SmtpSettings.from_env())
+    resources = resources_for(settings)
+    deliveries = resources.mailer.send(reminders)
     record_deliveries(
-        open_store(store_path),
-        catalog.plan(plan_id),
+        resources.store,
+        resources.catalog.plan(plan_id),
         parse_period(period_code),
         deliveries,
-        actor(),
+        settings.actor,
         datetime.now(tz=UTC),
     )
     return deliveries

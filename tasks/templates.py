@@ -6,15 +6,18 @@ from pathlib import Path
 
 from prefect import task
 
-from pcmbn.catalog import load_catalog
 from pcmbn.periods import parse_period
+from pcmbn.resources import resources_for
+from pcmbn.settings import Settings
 from pcmbn.template_writer import write_templates
 
 
 @task(name="write-templates", retries=2, retry_delay_seconds=5)
-def write_unit_templates(plan_id: str, period_code: str, out_dir: str) -> list[str]:
+def write_unit_templates(
+    settings: Settings, plan_id: str, period_code: str, out_dir: str
+) -> list[str]:
     """Write one workbook per expected unit plus a zip; retried because it only does I/O."""
-    catalog = load_catalog()
+    catalog = resources_for(settings).catalog
     plan = catalog.plan(plan_id)
     period = parse_period(period_code)
     units = catalog.expected_units(plan, period)

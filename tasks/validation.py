@@ -7,12 +7,16 @@ from pathlib import Path
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from pcmbn.catalog import load_catalog
+from pcmbn.resources import resources_for
+from pcmbn.settings import Settings
 from pcmbn.validation.checker import CheckResult, check_submissions
 from pcmbn.validation.history import HistoryContext
 from pcmbn.validation.submission import Submission
 
 
 @task(name="validate", cache_policy=NO_CACHE)
-def validate_all(subs: list[Submission], history: HistoryContext, data_docs: str) -> CheckResult:
-    return check_submissions(subs, load_catalog(), data_docs_dir=Path(data_docs), history=history)
+def validate_all(
+    settings: Settings, subs: list[Submission], history: HistoryContext, data_docs: str
+) -> CheckResult:
+    catalog = resources_for(settings).catalog
+    return check_submissions(subs, catalog, data_docs_dir=Path(data_docs), history=history)

@@ -102,6 +102,7 @@ def build_packet_data(
     values["source_id"] = np.arange(1, len(values) + 1)
     refs: dict[str, list[int]] = {}
     aggregation = {code: ind.aggregation for code, ind in catalog.indicators.items()}
+    shown = catalog.indicators_in_span(months, plan.reporting.cutoff)
 
     span_values = values[values["period"].isin(codes)]
     prev_values = values[values["period"].isin([m.code for m in previous])]
@@ -111,7 +112,7 @@ def build_packet_data(
     span_by_code = dict(tuple(span_values.groupby("indicator", sort=False)))
     prev_by_code = dict(tuple(prev_values.groupby("indicator", sort=False)))
     year_by_code = dict(tuple(year_values.groupby("indicator", sort=False)))
-    for code, ind in catalog.indicators.items():
+    for code, ind in shown.items():
         value = _aggregate(span_by_code.get(code), aggregation[code], refs, ref_total(code))
         before = _aggregate(prev_by_code.get(code), aggregation[code], refs, f"truoc/{code}")
         year_ago = _aggregate(year_by_code.get(code), aggregation[code], refs, f"cung_ky/{code}")
@@ -209,7 +210,7 @@ def build_packet_data(
             code: json_number(span_by_code[code]["period_value"].sum())
             if code in span_by_code
             else None
-            for code in catalog.indicators
+            for code in shown
         },
     )
 

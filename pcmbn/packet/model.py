@@ -17,7 +17,7 @@ from datetime import datetime
 import pandas as pd
 
 from pcmbn.catalog import Catalog
-from pcmbn.domain import Milestone, Plan
+from pcmbn.domain import Indicator, Milestone, Plan
 from pcmbn.periods import Period
 from pcmbn.vocabulary import Completeness
 
@@ -107,6 +107,11 @@ class PacketData:
         default_factory=lambda: pd.DataFrame(columns=list(SERIES_COLUMNS))
     )
     json_totals: dict[str, int | float | None] = field(default_factory=dict)
+
+    @property
+    def indicators(self) -> dict[str, Indicator]:
+        """The rows shown: indicators in force in some month of the span (catalog order)."""
+        return self.catalog.indicators_in_span(self.months, self.plan.reporting.cutoff)
 
     @property
     def start(self) -> Period:

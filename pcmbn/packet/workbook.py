@@ -303,7 +303,7 @@ def _series_sheet(s: _Sheet, frame: pd.DataFrame, table: str, heading: str, what
     s.title(f"KẾT QUẢ {heading}", max(width, 4))
     s.header(["Mã", "Chỉ tiêu", *(labels.get(k, k) for k in keys), "Cả kỳ"])
     row = HEADER_ROW + 1
-    for code, ind in d.catalog.indicators.items():
+    for code, ind in d.indicators.items():
         s.row(row, [code, ind.name], [CENTERED, TEXT])
         num = s.number_style(code)
         for col, key in enumerate(keys, start=3):
@@ -321,7 +321,7 @@ def _by_unit(s: _Sheet) -> None:
     """Units down (registry order), indicators across: the widest table of the packet."""
     d = s.data
     frame = d.by_unit
-    codes = list(d.catalog.indicators)
+    codes = list(d.indicators)
     units = list(dict.fromkeys(frame["key"])) if not frame.empty else []
     order = list(d.catalog.registry(d.plan).units)
     units.sort(key=order.index)
@@ -340,7 +340,7 @@ def _by_unit(s: _Sheet) -> None:
             else:
                 s.put(row, col, None, CENTERED)
         row += 1
-    legend = "; ".join(f"{code}: {ind.name}" for code, ind in d.catalog.indicators.items())
+    legend = "; ".join(f"{code}: {ind.name}" for code, ind in d.indicators.items())
     s.put(row + 1, 1, "Mã chỉ tiêu — " + legend, ITALIC_PLAIN)
     finish(s.ws, header_rows=(HEADER_ROW, HEADER_ROW), freeze="C7", fit=(0, 0))
 
@@ -358,7 +358,7 @@ def _campaign(s: _Sheet) -> None:
     s.header(["Mã", "Chỉ tiêu", "Đơn vị tính", "Kết quả"])
     values = {r.code: r.value for r in d.by_campaign.itertuples()}
     row = HEADER_ROW + 1
-    for code, ind in d.catalog.indicators.items():
+    for code, ind in d.indicators.items():
         s.row(row, [code, ind.name, ind.unit_of_measure], [CENTERED, TEXT, CENTERED])
         value = values.get(code)
         s.put(

@@ -66,6 +66,7 @@ def build_summary_data(
     previous, last_year = period.previous(), period.same_period_last_year()
     trend_months = months_between(Period.month(period.year, 1), period.last_month)
     wanted = sorted({period, previous, last_year, *trend_months}, key=lambda p: p.ordinal)
+    shown = catalog.indicators_in_span([period], plan.reporting.cutoff)
     values = applicable_values(store.current_values(plan.id, wanted), catalog, units)
     now = values[values["period"] == period.code] if not values.empty else values
 
@@ -76,7 +77,7 @@ def build_summary_data(
     prev_frame = values[values["period"] == previous.code] if not values.empty else values
     year_frame = values[values["period"] == last_year.code] if not values.empty else values
     by_indicator = []
-    for code, ind in catalog.indicators.items():
+    for code, ind in shown.items():
         this, before, year_ago = (
             total(now, code, "period_value"),
             total(prev_frame, code, "period_value"),
@@ -109,7 +110,7 @@ def build_summary_data(
     )
     empty = now.iloc[0:0]
     by_group = []
-    for code, ind in catalog.indicators.items():
+    for code, ind in shown.items():
         for key, label in catalog.groups.items():
             rows = grouped.get((code, key), empty)
             by_group.append(
@@ -134,7 +135,7 @@ def build_summary_data(
         if not present.empty
         else pd.DataFrame()
     )
-    matrix = matrix.reindex(index=list(catalog.indicators), columns=unit_codes).astype("float64")
+    matrix = matrix.reindex(index=list(shown), columns=unit_codes).astype("float64")
     matrix.columns.name = None
     matrix.index.name = None
     units_frame = pd.DataFrame(

@@ -18,6 +18,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from python_calamine import CalamineWorkbook
 
+from pcmbn import layout
 from pcmbn.domain import Labels
 from pcmbn.office.atomic import atomic_write
 from pcmbn.validation.checker import FileReport, Problem
@@ -34,7 +35,7 @@ def feedback_name(report: FileReport) -> str:
     """`BaoCao_CA_TINH_2024-07_KiemTra.xlsx` beside the original name (never overwriting it)."""
     stem = Path(report.submission.name).stem
     suffix = ".txt" if report.hostile else ".xlsx"
-    return f"{stem}_KiemTra{suffix}"
+    return layout.feedback_name(stem, suffix)
 
 
 def write_feedback(report: FileReport, out_dir: Path, labels: Labels) -> Path | None:

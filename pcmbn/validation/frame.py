@@ -290,7 +290,7 @@ def _value_rows(b: _Builder, sub: Submission, catalog: Catalog) -> None:
     ):
         return  # without a readable table, "missing row" would only repeat that problem
     for code, indicator in catalog.indicators.items():
-        if code in seen or not indicator.applies(sub.unit.kind):
+        if code in seen or not sub.applicable(indicator):
             continue
         for col in ("period", "cumulative"):
             b.add(

@@ -63,8 +63,19 @@ class Submission:
         return self.refusal is None and self.records is not None
 
     def applicable(self, indicator: Indicator) -> bool | None:
-        """Whether the unit must report it; None when the unit is unknown."""
-        return indicator.applies(self.unit.kind) if self.unit else None
+        """Whether the unit must report it; None when the unit is unknown.
+
+        With the period known, the indicator's validity and the kind's start date count (a 2026
+        indicator is not owed for 2024). Without it, a dated one is unknown too (None): the file
+        already carries the period problem, and "missing TG01" would only add noise.
+        """
+        if self.unit is None:
+            return None
+        if self.period is None or self.plan is None:
+            if indicator.dated_for(self.unit.kind):
+                return None
+            return indicator.applies(self.unit.kind)
+        return indicator.applies(self.unit.kind, self.period, self.plan.reporting.cutoff)
 
 
 def sha256_of(path: Path) -> str:

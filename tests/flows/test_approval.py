@@ -22,6 +22,7 @@ from pcmbn.store.history import HistoryStore
 PLAN = "ST-KH-30-7-2024"
 PERIOD = "2024-08"
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+WHO = "can-bo-tong-hop"
 
 
 def _unit(folder: Path, name: str, unit: str, dt01: int, received: datetime) -> None:
@@ -38,9 +39,12 @@ def _unit(folder: Path, name: str, unit: str, dt01: int, received: datetime) -> 
         writer.writerow([path.name, received.isoformat(), unit])
 
 
+def _summary() -> Path:
+    return outputs_dir(PLAN, PERIOD) / f"TongHop_{PLAN}_{PERIOD}.xlsx"
+
+
 def _summary_sha() -> str:
-    path = outputs_dir(PLAN, PERIOD) / f"TongHop_{PLAN}_{PERIOD}.xlsx"
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return hashlib.sha256(_summary().read_bytes()).hexdigest()
 
 
 @pytest.mark.slow
@@ -55,11 +59,11 @@ def test_approve_lock_reopen_rerun(prefect_harness: None, tmp_path: Path) -> Non
 
     first = monthly_aggregation(plan=PLAN, period=PERIOD, inbox=str(inbox))
     assert first["totals"]["DT01"]["period"] == 4
-    approval = approve_period(store, catalog, plan, period, outputs_dir(PLAN, PERIOD), "gửi BCĐ")
+    approval = approve_period(store, catalog, plan, period, _summary(), "gửi BCĐ", by=WHO)
     checksum = _summary_sha()
     assert approval["summary_sha256"] == checksum
     with pytest.raises(PcmbnError):
-        approve_period(store, catalog, plan, period, outputs_dir(PLAN, PERIOD))
+        approve_period(store, catalog, plan, period, _summary(), by=WHO)
 
     _unit(inbox, "BaoCao_CA_TINH_ban_sua", "CA_TINH", 5, datetime(2024, 8, 19, 9, tzinfo=TZ))
     locked = monthly_aggregation(plan=PLAN, period=PERIOD, inbox=str(inbox))
@@ -69,15 +73,15 @@ def test_approve_lock_reopen_rerun(prefect_harness: None, tmp_path: Path) -> Non
     assert list(pending["original_name"]) == ["BaoCao_CA_TINH_ban_sua.xlsx"]
 
     with pytest.raises(UsageError):
-        reopen_period(store, plan, period, "  ")
-    reopen_period(store, plan, period, "Công an tỉnh gửi bản sửa số vụ")
+        reopen_period(store, plan, period, "  ", by=WHO)
+    reopen_period(store, plan, period, "Công an tỉnh gửi bản sửa số vụ", by=WHO)
     reopened = monthly_aggregation(plan=PLAN, period=PERIOD, inbox=str(inbox))
     assert reopened["totals"]["DT01"]["period"] == 5 + 1
     assert (
         store.query("SELECT count(*) AS n FROM submissions WHERE status = 'pending'")["n"].iloc[0]
         == 0
     )
-    approve_period(store, catalog, plan, period, outputs_dir(PLAN, PERIOD))
+    approve_period(store, catalog, plan, period, _summary(), by=WHO)
 
     approvals = store.query("SELECT reopened_at, reopen_reason FROM approvals ORDER BY approved_at")
     assert len(approvals) == 2

@@ -107,7 +107,13 @@ def test_packet_numbers_are_recomputed_and_traced(prefect_harness: None, tmp_pat
     plan = catalog.plan(PLAN)
     store = HistoryStore(store_path())
     approve_period(
-        store, catalog, plan, parse_period("2024-04"), outputs_dir(PLAN, "2024-04"), None
+        store,
+        catalog,
+        plan,
+        parse_period("2024-04"),
+        outputs_dir(PLAN, "2024-04") / f"TongHop_{PLAN}_2024-04.xlsx",
+        None,
+        by="can-bo-tong-hop",
     )
 
     document = conference_packet(plan=PLAN, milestone="so_ket", period="2024-H1", start="2024-04")

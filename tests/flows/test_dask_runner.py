@@ -9,7 +9,7 @@ import pytest
 from flows.monthly_aggregation import monthly_aggregation
 from pcmbn.errors import UsageError
 from pcmbn.runners import task_runner
-from pcmbn.settings import PROJECT_ROOT, store_path
+from pcmbn.settings import PROJECT_ROOT, Settings, store_path
 from pcmbn.store.history import HistoryStore
 
 PLAN = "ST-KH-30-7-2024"
@@ -50,7 +50,7 @@ def test_dask_local_cluster_matches_the_default_runner(
     monkeypatch.setenv("PCMBN_TASK_RUNNER", "dask")
     monkeypatch.setenv("PCMBN_DASK_WORKERS", "2")
     monkeypatch.setenv("PCMBN_HOME", str(tmp_path / "dask"))
-    assert type(task_runner()).__name__ == "DaskTaskRunner"
+    assert type(task_runner(Settings.from_env())).__name__ == "DaskTaskRunner"
     on_dask = _outcome(
         tmp_path / "dask", monthly_aggregation(plan=PLAN, period=PERIOD, inbox=str(INBOX))
     )
@@ -80,7 +80,7 @@ def test_dask_without_a_real_prefect_server_is_refused(monkeypatch: pytest.Monke
     monkeypatch.setenv("PCMBN_TASK_RUNNER", "dask")
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     with pytest.raises(UsageError, match="PREFECT_API_URL"):
-        task_runner()
+        task_runner(Settings.from_env())
 
 
 @pytest.mark.parametrize(
@@ -89,10 +89,10 @@ def test_dask_without_a_real_prefect_server_is_refused(monkeypatch: pytest.Monke
 )
 def test_runner_by_configuration(name: str, runner: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PCMBN_TASK_RUNNER", name)
-    assert type(task_runner()).__name__ == runner
+    assert type(task_runner(Settings.from_env())).__name__ == runner
 
 
 def test_unknown_runner_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PCMBN_TASK_RUNNER", "spark")
     with pytest.raises(UsageError):
-        task_runner()
+        task_runner(Settings.from_env())

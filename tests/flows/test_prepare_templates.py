@@ -9,11 +9,14 @@ import pytest
 from flows.prepare_templates import prepare_templates
 from pcmbn.catalog import load_catalog
 from pcmbn.periods import parse_period
+from pcmbn.settings import Settings
 from tasks.templates import write_unit_templates
 
 
 def test_task_logic_writes_one_file_per_expected_unit(tmp_path: Path) -> None:
-    paths = write_unit_templates.fn("ST-KH-30-7-2024", "2024-07", str(tmp_path))
+    paths = write_unit_templates.fn(
+        Settings.from_env(), "ST-KH-30-7-2024", "2024-07", str(tmp_path)
+    )
     catalog = load_catalog()
     plan = catalog.plan("ST-KH-30-7-2024")
     expected = catalog.expected_units(plan, parse_period("2024-07"))

@@ -28,7 +28,7 @@ from flows.reminders import unit_reminders
 from pcmbn.catalog import load_catalog
 from pcmbn.periods import parse_period
 from pcmbn.reminders import Reminder, SmtpSettings, send_all
-from pcmbn.settings import store_path
+from pcmbn.settings import Settings, store_path
 from pcmbn.store.history import HistoryStore
 
 PLAN = "ST-KH-30-7-2024"
@@ -182,6 +182,6 @@ def test_wrong_password_fails_every_reminder_with_one_line(
 ) -> None:
     monkeypatch.setenv("PCMBN_SMTP_PASSWORD", "sai")
     reminders = [Reminder("CA_TINH", "Công an tỉnh", "missing", "ca@x.vn", "Nhắc", "Kính gửi")]
-    (delivery,) = send_all(reminders, SmtpSettings.from_env())
+    (delivery,) = send_all(reminders, SmtpSettings.from_settings(Settings.from_env()))
     assert not delivery.sent and "sai tên đăng nhập hoặc mật khẩu" in (delivery.error or "")
     assert smtp_server.received == []

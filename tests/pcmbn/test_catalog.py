@@ -40,12 +40,13 @@ def _append_csv(path: Path, row: dict[str, str]) -> None:
 
 def test_project_catalog_loads_with_spec_content() -> None:
     catalog = load_catalog()
-    assert len(catalog.indicators) == 29
+    assert len(catalog.indicators) == 35  # 29 of the seeds, 6 from the 2026–2030 programme
+    assert len(catalog.indicators_in_force(parse_period("2024-07"))) == 29
     assert catalog.indicators["MH01"].aggregation is Aggregation.LAST
     assert catalog.indicators["KP01"].value_type is ValueType.DECIMAL
     assert catalog.children("NN01") == ["NN02", "NN03"]
     assert catalog.children("NN05") == ["NN07"]
-    assert set(catalog.plans) == {NA, ST}
+    assert set(catalog.plans) == {NA, ST, "NA-KH-PCMBN-2026"}
     assert catalog.template.version == 1
     assert catalog.rule("value.child_exceeds_parent").severity == "error"
     assert catalog.rule("value.not_applicable").severity == "warning"

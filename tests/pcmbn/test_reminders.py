@@ -22,6 +22,7 @@ from pcmbn.reminders import (
     reminder_days,
     send_all,
 )
+from pcmbn.settings import Settings
 
 PLAN = "ST-KH-30-7-2024"
 
@@ -126,7 +127,7 @@ def test_unreachable_server_fails_each_reminder_with_one_line() -> None:
 def test_sending_needs_a_configured_host(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PCMBN_SMTP_HOST", raising=False)
     with pytest.raises(PcmbnError):
-        SmtpSettings.from_env()
+        SmtpSettings.from_settings(Settings.from_env())
 
 
 def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -135,7 +136,7 @@ def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PCMBN_SMTP_STARTTLS", "false")
     monkeypatch.setenv("PCMBN_SMTP_USER", "bcd138")
     monkeypatch.setenv("PCMBN_SMTP_PASSWORD", "bí mật")
-    settings = SmtpSettings.from_env()
+    settings = SmtpSettings.from_settings(Settings.from_env())
     assert (settings.host, settings.port, settings.starttls) == ("mail.tinh.gov.vn", 2525, False)
     assert (settings.username, settings.password) == ("bcd138", "bí mật")
 

@@ -67,3 +67,11 @@ def test_sum_adds_months_and_last_takes_each_units_latest_month() -> None:
     assert refs == {"s": [1, 2, 3, 4], "l": [2, 4]}
     assert pd.isna(_aggregate(rows.iloc[0:0], Aggregation.SUM, refs, "none"))
     assert "none" not in refs
+
+
+def test_a_2024_packet_shows_only_indicators_in_force_in_its_span(make_packet) -> None:
+    data = make_packet()
+    shown = data.indicators
+    assert "DT01" in shown
+    assert "TG01" not in shown  # introduced by the 2026–2030 programme
+    assert list(shown) == [c for c in data.catalog.indicators if c in shown]

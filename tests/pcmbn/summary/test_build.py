@@ -12,7 +12,7 @@ Every expected number below is worked out from those rows in the comment beside 
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -210,7 +210,7 @@ def test_tables_have_the_contracts_columns(summary: SummaryData, catalog: Catalo
     assert tuple(summary.tasks.columns) == TASKS_COLUMNS
     assert tuple(summary.trend.columns) == TREND_COLUMNS
     assert tuple(summary.sources.columns) == SOURCES_COLUMNS
-    assert summary.by_indicator["code"].tolist() == list(catalog.indicators)
+    assert summary.by_indicator["code"].tolist() == list(_shown(catalog, summary.plan))
     assert (summary.plan.id, summary.period, summary.generated_at) == (PLAN, JULY, GENERATED)
 
 
@@ -287,7 +287,7 @@ def test_by_group_splits_province_departments_and_local_governments(
 
 def test_matrix_is_indicators_by_expected_units(summary: SummaryData, catalog: Catalog) -> None:
     matrix = summary.matrix
-    assert list(matrix.index) == list(catalog.indicators)
+    assert list(matrix.index) == list(_shown(catalog, summary.plan))
     assert list(matrix.columns) == EXPECTED
     assert summary.units["unit_code"].tolist() == EXPECTED
     assert matrix.loc["DT01", "CA_TINH"] == 3  # the correction, not the first file
@@ -421,6 +421,25 @@ def test_an_empty_store_gives_empty_tables_not_errors(
     data = build_summary_data(store, catalog, plan, JULY, table, GENERATED)
     assert data.by_indicator[["period", "cumulative", "previous"]].isna().all().all()
     assert data.sources.empty and data.narratives.empty
-    assert data.matrix.shape == (len(catalog.indicators), 1) and data.matrix.isna().all().all()
+    shown = _shown(catalog, plan)
+    assert data.matrix.shape == (len(shown), 1) and data.matrix.isna().all().all()
     assert data.missing_units == ["CA_TINH"]
     assert data.trend["total"].isna().all()
+
+
+def _shown(catalog: Catalog, plan: Plan) -> dict[str, object]:
+    """The rows of a July 2024 summary: the indicators in force then, in catalog order."""
+    return catalog.indicators_in_span([JULY], plan.reporting.cutoff)
+
+
+def test_a_2024_summary_has_no_row_for_an_indicator_introduced_later(
+    summary: SummaryData, catalog: Catalog
+) -> None:
+    later = [
+        code
+        for code, ind in catalog.indicators.items()
+        if ind.valid_from is not None and ind.valid_from > date(2024, 12, 31)
+    ]
+    assert later, "the catalog has indicators introduced after 2024 (the 2026 programme)"
+    assert not set(later) & set(summary.by_indicator["code"])
+    assert not set(later) & set(summary.matrix.index)

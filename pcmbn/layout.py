@@ -1,0 +1,141 @@
+"""The one place that knows file and folder names under the home and outputs folders.
+
+Data officers, scripts and the reminder emails refer to these names (`TongHop_<plan>_<kỳ>.xlsx`,
+`NhacNho_…csv`, `…_KiemTra.xlsx`), so they are part of the product: changing one here changes
+it everywhere, and nowhere else builds them.
+
+```
+<outputs>/<plan>/<period>/TongHop_<plan>_<period>.xlsx   summary workbook
+                          NhacNho_<plan>_<period>.csv    who to remind
+                          exports/  feedback/  data_docs/index.html
+<outputs>/<plan>/packets/                                conference packets
+<home>/locks/<plan>_<period>.lock   <home>/tmp/   <home>/logs/pcmbn.log
+<home>/outbox/<plan>/<period>/ (blank templates)   <home>/feedback/ (`pcmbn check`)
+<inbox>/<plan>/<period>/
+```
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pcmbn.settings import Settings
+
+SUMMARY_PREFIX = "TongHop_"
+REMINDERS_PREFIX = "NhacNho_"
+FEEDBACK_SUFFIX = "_KiemTra"
+EXPORTS_DIR = "exports"
+FEEDBACK_DIR = "feedback"
+DATA_DOCS_DIR = "data_docs"
+DATA_DOCS_INDEX = "index.html"
+PACKETS_DIR = "packets"
+LOCKS_DIR = "locks"
+TMP_DIR = "tmp"
+LOGS_DIR = "logs"
+LOG_FILE = "pcmbn.log"
+OUTBOX_DIR = "outbox"
+
+
+def summary_name(plan_id: str, period_code: str) -> str:
+    """`TongHop_<plan>_<period>.xlsx`: the provincial summary workbook."""
+    return f"{SUMMARY_PREFIX}{plan_id}_{period_code}.xlsx"
+
+
+def reminders_name(plan_id: str, period_code: str) -> str:
+    """`NhacNho_<plan>_<period>.csv`: the reminder list beside the summary."""
+    return f"{REMINDERS_PREFIX}{plan_id}_{period_code}.csv"
+
+
+def feedback_name(stem: str, suffix: str) -> str:
+    """`<stem>_KiemTra<suffix>`: a unit's annotated copy (`.xlsx`) or note (`.txt`)."""
+    return f"{stem}{FEEDBACK_SUFFIX}{suffix}"
+
+
+@dataclass(frozen=True)
+class OutputLayout:
+    """Paths of one configuration (`from_settings`); pure: nothing is created here."""
+
+    home: Path
+    outputs_root: Path
+    outputs_url: str | None
+    inbox_root: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> OutputLayout:
+        return cls(
+            home=settings.home,
+            outputs_root=settings.outputs_root,
+            outputs_url=settings.outputs_url,
+            inbox_root=settings.inbox_root,
+        )
+
+    # --- one plan and period ----------------------------------------------------------------
+
+    def period_dir(self, plan_id: str, period_code: str) -> Path:
+        """Summary, exports, feedback and Data Docs of one plan and period (a local folder)."""
+        return self.outputs_root / plan_id / period_code
+
+    def summary(self, plan_id: str, period_code: str) -> Path:
+        return self.period_dir(plan_id, period_code) / summary_name(plan_id, period_code)
+
+    def reminders(self, plan_id: str, period_code: str) -> Path:
+        return self.period_dir(plan_id, period_code) / reminders_name(plan_id, period_code)
+
+    def exports_dir(self, plan_id: str, period_code: str) -> Path:
+        return self.period_dir(plan_id, period_code) / EXPORTS_DIR
+
+    def feedback_dir(self, plan_id: str, period_code: str) -> Path:
+        return self.period_dir(plan_id, period_code) / FEEDBACK_DIR
+
+    def data_docs_dir(self, plan_id: str, period_code: str) -> Path:
+        return self.period_dir(plan_id, period_code) / DATA_DOCS_DIR
+
+    def data_docs_index(self, plan_id: str, period_code: str) -> Path:
+        return self.data_docs_dir(plan_id, period_code) / DATA_DOCS_INDEX
+
+    def packets_dir(self, plan_id: str) -> Path:
+        """Conference packets of a plan: `<outputs>/<plan>/packets`."""
+        return self.outputs_root / plan_id / PACKETS_DIR
+
+    def inbox(self, plan_id: str, period_code: str) -> str:
+        """The default inbox of a plan and period: `<inbox>/<plan>/<period>` (path or URL)."""
+        return f"{self.inbox_root}/{plan_id}/{period_code}"
+
+    def outbox(self, plan_id: str, period_code: str) -> Path:
+        """Where the template flow writes a period's blank workbooks by default."""
+        return self.home / OUTBOX_DIR / plan_id / period_code
+
+    def lock_file(self, plan_id: str, period_code: str) -> Path:
+        """Keeps two runs of the same plan and period from interleaving."""
+        return self.home / LOCKS_DIR / f"{plan_id}_{period_code}.lock"
+
+    # --- the home folder --------------------------------------------------------------------
+
+    @property
+    def tmp_dir(self) -> Path:
+        """Scratch space (archive copies in progress)."""
+        return self.home / TMP_DIR
+
+    @property
+    def log_file(self) -> Path:
+        """Engineers' log: tracebacks and third-party chatter go here, never to the terminal."""
+        return self.home / LOGS_DIR / LOG_FILE
+
+    @property
+    def check_feedback_dir(self) -> Path:
+        """`pcmbn check`'s default folder for feedback files."""
+        return self.home / FEEDBACK_DIR
+
+    # --- remote outputs ---------------------------------------------------------------------
+
+    def remote(self, local: Path) -> str | None:
+        """Where a local output file or folder is published, or None when outputs are local."""
+        if self.outputs_url is None:
+            return None
+        relative = local.resolve().relative_to(self.outputs_root.resolve())
+        return f"{self.outputs_url}/{relative.as_posix()}" if relative.parts else self.outputs_url
+
+    def where(self, local: Path) -> str:
+        """What a person is told: the URL with remote outputs, else the local path."""
+        return self.remote(local) or str(local)
