@@ -27,6 +27,7 @@ from report_fixtures import PLAN, Fixture, set_value, write_fixture
 from pcmbn.catalog import load_catalog
 from pcmbn.clock import OFFICE_TZ
 from pcmbn.intake import InboxFile, Received
+from pcmbn.settings import Settings
 from pcmbn.validation.checker import CheckResult
 from pcmbn.validation.history import HistoryContext
 from pcmbn.validation.submission import Submission
@@ -53,13 +54,14 @@ def received(tmp_path_factory: pytest.TempPathFactory) -> list[Received]:
     items = [
         InboxFile(str(p), p.name, RECEIVED_AT, sender=p.stem.removeprefix("BaoCao_")) for p in paths
     ]
-    return archive_chunk.fn(items, str(root / "archive"), str(root / "scratch"))
+    settings = Settings(home=root / "home", archive=str(root / "archive"))
+    return archive_chunk.fn(settings, items)
 
 
 @pytest.fixture(scope="module")
 def submissions(received: list[Received]) -> list[Submission]:
     # The flow numbers files across chunks; a chunk need not start at 0.
-    return read_chunk.fn([(10 + i, r) for i, r in enumerate(received)])
+    return read_chunk.fn(Settings(), [(10 + i, r) for i, r in enumerate(received)])
 
 
 def test_archive_chunk_names_copies_by_content(received: list[Received]) -> None:
@@ -102,7 +104,7 @@ def checked(
     """
     docs = tmp_path_factory.mktemp("docs")
     history = HistoryContext(previous_cumulative={("CA_TINH", "DT01"): 10.0})
-    return validate_all.fn(submissions, history, str(docs)), docs
+    return validate_all.fn(Settings(), submissions, history, str(docs)), docs
 
 
 def test_validate_all_checks_every_submission_in_one_run(

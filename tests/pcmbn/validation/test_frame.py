@@ -97,8 +97,9 @@ def test_rows_per_kind_follow_the_catalog(
         "value": 2 * n_indicators,  # Kỳ này and Lũy kế
         "task": len(ordinary.plan.tasks_for(ordinary.unit.kind)),
     }
-    # The template writes every indicator of the catalog, applicable or not.
-    assert set(rows(frame, kind="indicator")["code"]) == set(catalog.indicators)
+    # The template writes every indicator in force for its period, applicable or not.
+    in_force = catalog.indicators_in_force(ordinary.period, ordinary.plan.reporting.cutoff)
+    assert set(rows(frame, kind="indicator")["code"]) == {ind.code for ind in in_force}
 
 
 # --- structure ------------------------------------------------------------------------------
