@@ -107,13 +107,14 @@ def _packet(out: Path, _n: int) -> int:
     from bench.history import PLAN_ID
     from pcmbn.packet.build import build_packet_data, resolve_milestone, span_months
     from pcmbn.packet.bundle import write_packet
+    from pcmbn.periods import Period
     from pcmbn.resources import resources_for
     from pcmbn.settings import Settings
 
     resources = resources_for(Settings.from_env())
     catalog = resources.catalog
     plan = catalog.plan(PLAN_ID)
-    milestone = resolve_milestone(plan, "tong_ket", "2026")
+    milestone = resolve_milestone(plan, "tong_ket", Period.from_code("2026"), labels=catalog.labels)
     months = span_months(plan, milestone)
     data = build_packet_data(resources.store, catalog, plan, milestone, months)
     write_packet(data, resources.layout.packets_dir(plan.id), resources.settings.archive_root)

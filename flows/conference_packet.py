@@ -13,6 +13,7 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
 from pcmbn.packet.build import resolve_milestone, span_months
+from pcmbn.periods import parse_period
 from pcmbn.resources import resources_for
 from pcmbn.settings import Settings
 from tasks.packet import read_packet_data, write_and_record_packet
@@ -27,8 +28,12 @@ def conference_packet(
     settings = Settings.from_env()
     resources = resources_for(settings)
     the_plan = resources.catalog.plan(plan)
-    the_milestone = resolve_milestone(the_plan, milestone, period)
-    months = span_months(the_plan, the_milestone, start)
+    # Flow parameters are text (deployments pass strings): parsed once, here.
+    the_period = parse_period(period) if period else None
+    the_start = parse_period(start) if start else None
+    labels = resources.catalog.labels
+    the_milestone = resolve_milestone(the_plan, milestone, the_period, labels=labels)
+    months = span_months(the_plan, the_milestone, the_start)
     data = read_packet_data(settings, the_plan.id, the_milestone, months)
     files = write_and_record_packet(settings, data)
     logger.info("packet %s sha256 %s", files.zip_path, files.sha256)
@@ -37,14 +42,14 @@ def conference_packet(
         "plan_id": the_plan.id,
         "milestone": the_milestone.kind.value,
         "span": {"start": months[0].code, "end": months[-1].code},
-        "missing_periods": data.missing_periods,
+        "missing_periods": [p.code for p in data.missing_periods],
         "totals": data.json_totals,
     }
     notes = []
     if data.missing_periods:
-        notes.append("**Chưa đủ số liệu:** " + ", ".join(data.missing_periods))
+        notes.append("**Chưa đủ số liệu:** " + ", ".join(p.code for p in data.missing_periods))
     if data.unapproved_periods:
-        notes.append("**Chưa phê duyệt:** " + ", ".join(data.unapproved_periods))
+        notes.append("**Chưa phê duyệt:** " + ", ".join(p.code for p in data.unapproved_periods))
     create_markdown_artifact(
         key="goi-hoi-nghi",
         markdown=(

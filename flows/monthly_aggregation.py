@@ -37,12 +37,11 @@ from pcmbn.runners import chunk_size, task_runner
 from pcmbn.settings import Settings
 from pcmbn.store.history import RunRecord
 from pcmbn.validation.submission import Submission
+from pcmbn.vocabulary import SubmissionStatus
 from tasks.intake import archive_chunk, read_chunk
 from tasks.outputs import publish_outputs, write_feedback_files, write_outputs
 from tasks.record import load_history, record_run
 from tasks.validation import validate_all
-
-STATUS_VI = {"on_time": "Đúng hạn", "late": "Muộn", "missing": "Chưa gửi", "rejected": "Bị từ chối"}
 
 
 def _chunks(items: list[Any], workers: int) -> list[list[Any]]:
@@ -127,12 +126,10 @@ def _run(
 ) -> dict[str, Any]:
     started = datetime.now(tz=UTC)
     settings, catalog, layout = resources.settings, resources.catalog, resources.layout
-    where = (
-        resolve_inbox(inbox, plan.id, period.code) if inbox else layout.inbox(plan.id, period.code)
-    )
+    where = resolve_inbox(inbox, plan.id, period) if inbox else layout.inbox(plan.id, period.code)
     batch = read_inbox.with_options(task_runner=task_runner(settings))(where)
     archived, subs = batch.archived, batch.submissions
-    history = load_history(settings, plan.id, period.code)
+    history = load_history(settings, plan.id, period)
     result = validate_all(
         settings, opaque(subs), opaque(history), str(layout.data_docs_dir(plan.id, period.code))
     )
@@ -164,7 +161,7 @@ def _run(
     mine = submissions[submissions["sha256"].isin([r.sha256 for r in records])]
     for row in mine.itertuples():
         if (
-            row.status == "accepted"
+            row.status == SubmissionStatus.ACCEPTED
             and row.superseded_by is not None
             and str(row.superseded_by) != "nan"
         ):
@@ -192,7 +189,7 @@ def _run(
     if locked:
         logger.warning("period approved: %d submission(s) held as pending", pending)
         return _document(run_id, plan, period, counts, totals, table, layout)
-    write_outputs(settings, plan.id, period.code, table, started)
+    write_outputs(settings, plan.id, period, table, started)
     feedback_dir = layout.feedback_dir(plan.id, period.code)
     feedback_dir.mkdir(parents=True, exist_ok=True)  # listed in the outputs even when empty
     flagged = [
@@ -245,7 +242,8 @@ def _publish(
         "| Đơn vị | Tình trạng |",
         "|---|---|",
     ]
-    lines += [f"| {row.unit_name} | {STATUS_VI[row.status]} |" for row in table.itertuples()]
+    status_vi = catalog.labels.completeness
+    lines += [f"| {row.unit_name} | {status_vi[row.status]} |" for row in table.itertuples()]
     create_markdown_artifact(
         key="tong-hop-thang",
         markdown="\n".join(lines),
@@ -257,8 +255,8 @@ def _publish(
             {
                 "Mã": code,
                 "Chỉ tiêu": catalog.indicators[code].name,
-                "Kỳ này": value["period"],
-                "Lũy kế": value["cumulative"],
+                catalog.template.value_label("period"): value["period"],
+                catalog.template.value_label("cumulative"): value["cumulative"],
             }
             for code, value in totals.items()
         ],

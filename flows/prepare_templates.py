@@ -30,7 +30,7 @@ def prepare_templates(plan: str, period: str | None = None, out: str | None = No
         else open_month(today_in_vietnam(), the_plan.reporting.cutoff)
     )
     out_dir = out or str(resources.layout.outbox(the_plan.id, the_period.code))
-    paths = write_unit_templates(settings, the_plan.id, the_period.code, out_dir)
+    paths = write_unit_templates(settings, the_plan.id, the_period, out_dir)
     create_markdown_artifact(
         key="bieu-mau",
         markdown=(

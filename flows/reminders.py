@@ -42,14 +42,14 @@ def unit_reminders(
     for one in periods:
         if refresh:
             monthly_aggregation(the_plan.id, one.code, inbox)
-        reminders = list_reminders(settings, the_plan.id, one.code)
+        reminders = list_reminders(settings, the_plan.id, one)
         if not send:
             results += [
                 {"unit_code": r.unit_code, "to": r.to, "subject": r.subject, "sent": False}
                 for r in reminders
             ]
             continue
-        deliveries = send_reminders(settings, the_plan.id, one.code, reminders)
+        deliveries = send_reminders(settings, the_plan.id, one, reminders)
         results += [
             {"unit_code": d.unit_code, "to": d.to, "sent": d.sent, "error": d.error}
             for d in deliveries

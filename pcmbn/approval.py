@@ -20,8 +20,10 @@ from pcmbn.errors import PcmbnError, UsageError
 from pcmbn.monthly import applicable_values, provincial_totals
 from pcmbn.periods import Period, format_date_vi
 from pcmbn.store.history import HistoryStore
+from pcmbn.vocabulary import SubmissionStatus
 
-PENDING = "pending"
+#: The status of a file received while its period is approved (kept for importers).
+PENDING = SubmissionStatus.PENDING
 
 
 def sha256_file(path: Path) -> str | None:
@@ -43,7 +45,7 @@ def approve_period(
     `summary` is the period's summary workbook (`OutputLayout.summary`), whose checksum is
     frozen with the figures; `by` is who approves (`Settings.actor`).
     """
-    existing = store.active_approval(plan.id, period.code)
+    existing = store.active_approval(plan.id, period)
     if existing is not None:
         when = existing["approved_at"]
         raise PcmbnError(
@@ -51,16 +53,17 @@ def approve_period(
             f"{format_date_vi(when.date())} bởi {existing['approved_by']}; muốn sửa thì mở "
             "lại trước (pcmbn reopen)."
         )
-    if not store.runs(plan.id, period.code):
+    if not store.runs(plan.id, period):
         raise PcmbnError(
             f"Kỳ {period.label_vi} của kế hoạch {plan.id} chưa được tổng hợp lần nào nên chưa "
             f"thể phê duyệt; chạy trước: pcmbn run --plan {plan.id} --period {period.code}"
         )
     values = applicable_values(
-        store.current_values(plan.id, [period.code]), catalog, catalog.registry(plan).units
+        store.current_values(plan.id, [period]), catalog, catalog.registry(plan).units
     )
-    current = store.submissions(plan.id, period.code)
-    frozen = current[(current["status"] == "accepted") & current["superseded_by"].isna()]
+    current = store.submissions(plan.id, period)
+    accepted = current["status"] == SubmissionStatus.ACCEPTED
+    frozen = current[accepted & current["superseded_by"].isna()]
     now = datetime.now(tz=UTC)
     approval = {
         "approval_id": hashlib.sha256(
@@ -85,7 +88,7 @@ def reopen_period(
     """Reopen an approved period; a reason is required and recorded with who (`by`) did it."""
     if not reason or not reason.strip():
         raise UsageError('Cần ghi lý do mở lại kỳ đã phê duyệt: --reason "...".')
-    if not store.reopen(plan.id, period.code, by, datetime.now(tz=UTC), reason.strip()):
+    if not store.reopen(plan.id, period, by, datetime.now(tz=UTC), reason.strip()):
         raise PcmbnError(
             f"Kỳ {period.label_vi} của kế hoạch {plan.id} chưa được phê duyệt nên không cần mở lại."
         )

@@ -12,7 +12,7 @@ import sys
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -20,8 +20,13 @@ from rich.table import Table
 
 from pcmbn.console import run_guarded
 from pcmbn.errors import PcmbnError, UsageError
+from pcmbn.periods import Period
 from pcmbn.resources import Resources, resources_for
 from pcmbn.settings import Settings
+from pcmbn.vocabulary import Completeness, Severity, SubmissionStatus
+
+if TYPE_CHECKING:
+    from pcmbn.domain import Labels
 
 console = Console()
 
@@ -53,13 +58,28 @@ def _resources(ctx: typer.Context) -> Resources:
     return resources_for(settings)
 
 
-ACTION_VI = {
-    "run": "Tổng hợp",
-    "approve": "Phê duyệt",
-    "reopen": "Mở lại",
-    "remind": "Nhắc nhở",
-    "packet": "Lập gói hội nghị",
+#: Screen colours of the statuses; their words are the catalog's (schemas/labels.yaml).
+STATUS_COLOUR = {
+    Completeness.ON_TIME: "green",
+    Completeness.LATE: "yellow",
+    Completeness.MISSING: "red",
+    Completeness.REJECTED: "red",
 }
+SEVERITY_COLOUR = {Severity.ERROR: "red", Severity.WARNING: "yellow"}
+
+
+def _coloured(colour: str, label: str) -> str:
+    return f"[{colour}]{label}[/{colour}]"
+
+
+def _status_styles(labels: Labels) -> dict[Completeness, str]:
+    """Completeness status → its coloured label, in the order the tables list them."""
+    return {key: _coloured(STATUS_COLOUR[key], labels.completeness[key]) for key in Completeness}
+
+
+def _severity_style(labels: Labels, severity: str) -> str:
+    key = Severity(severity)
+    return _coloured(SEVERITY_COLOUR[key], labels.severity[key])
 
 
 @app.command("template")
@@ -184,9 +204,6 @@ class OutputFormat(StrEnum):
     JSON = "json"
 
 
-SEVERITY_STYLE = {"error": "[red]Lỗi[/red]", "warning": "[yellow]Cảnh báo[/yellow]"}
-
-
 def _expand(paths: list[Path]) -> list[Path]:
     """Files as given; a folder stands for every file under it (sorted, hidden ones skipped)."""
     files: list[Path] = []
@@ -255,15 +272,21 @@ def check_command(
             item["feedback"] = str(path) if path else None
         sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
     else:
-        _print_check(result, written, data_docs)
+        _print_check(result, written, data_docs, catalog.labels)
     if not result.all_accepted:
         raise typer.Exit(1)
 
 
-def _print_check(result: Any, written: dict[int, Path], data_docs: Path | None) -> None:
+def _print_check(
+    result: Any, written: dict[int, Path], data_docs: Path | None, labels: Labels
+) -> None:
     for report in result.reports:
         sub = report.submission
-        status = "[green]ĐẠT[/green]" if report.status == "accepted" else "[red]BỊ TỪ CHỐI[/red]"
+        status = (
+            "[green]ĐẠT[/green]"
+            if report.status == SubmissionStatus.ACCEPTED
+            else "[red]BỊ TỪ CHỐI[/red]"
+        )
         who = " · ".join(
             x for x in (sub.unit_code, sub.period.label_vi if sub.period else None) if x
         )
@@ -275,11 +298,11 @@ def _print_check(result: Any, written: dict[int, Path], data_docs: Path | None) 
             table = Table("Mức độ", "Ô", "Mã quy tắc", "Nội dung", show_lines=False)
             for p in report.problems:
                 where = f"{p.sheet}!{p.cell}" if p.cell else (p.sheet or "—")
-                table.add_row(SEVERITY_STYLE[p.severity], where, p.rule, p.message)
+                table.add_row(_severity_style(labels, p.severity), where, p.rule, p.message)
             console.print(table)
         if sub.index in written:
             console.print(f"Tệp góp ý: {written[sub.index]}", highlight=False)
-    accepted = sum(r.status == "accepted" for r in result.reports)
+    accepted = sum(r.status == SubmissionStatus.ACCEPTED for r in result.reports)
     console.print(
         f"\nĐã kiểm tra {len(result.reports)} tệp: {accepted} đạt, "
         f"{len(result.reports) - accepted} bị từ chối.",
@@ -287,14 +310,6 @@ def _print_check(result: Any, written: dict[int, Path], data_docs: Path | None) 
     )
     if data_docs is not None:
         console.print(f"Báo cáo kiểm tra (Data Docs): {data_docs / 'index.html'}", highlight=False)
-
-
-STATUS_STYLE = {
-    "on_time": "[green]Đúng hạn[/green]",
-    "late": "[yellow]Muộn[/yellow]",
-    "missing": "[red]Chưa gửi[/red]",
-    "rejected": "[red]Bị từ chối[/red]",
-}
 
 
 @app.command("run")
@@ -366,7 +381,7 @@ def _print_run(document: dict[str, Any], resources: Resources) -> None:
         )
     statuses = list(document["completeness"].values())
     table = Table("Tình trạng", "Số đơn vị", title="Tình hình gửi báo cáo")
-    for key, label in STATUS_STYLE.items():
+    for key, label in _status_styles(resources.catalog.labels).items():
         table.add_row(label, str(statuses.count(key)))
     console.print(table)
     outputs = document["outputs"]
@@ -393,7 +408,7 @@ def status_command(ctx: typer.Context, plan: PlanOption, period: PeriodOption) -
     store = resources.store
     table_data = completeness(
         catalog.expected_units(the_plan, the_period),
-        store.submissions(the_plan.id, the_period.code),
+        store.submissions(the_plan.id, the_period),
         the_plan,
         the_period,
     )
@@ -406,6 +421,7 @@ def status_command(ctx: typer.Context, plan: PlanOption, period: PeriodOption) -
         "Tệp",
         title=f"{the_plan.id} · {the_period.label_vi} · hạn gửi {format_date_vi(due)}",
     )
+    styles = _status_styles(catalog.labels)
     for row in table_data.itertuples():
         received = (
             row.received_at.astimezone(OFFICE_TZ).strftime("%d/%m/%Y %H:%M")
@@ -415,13 +431,13 @@ def status_command(ctx: typer.Context, plan: PlanOption, period: PeriodOption) -
         table.add_row(
             row.unit_code,
             row.unit_name,
-            STATUS_STYLE[row.status],
+            styles[row.status],
             received,
             row.file_name if isinstance(row.file_name, str) else "—",
         )
     console.print(table)
-    submissions = store.submissions(the_plan.id, the_period.code)
-    pending = submissions[submissions["status"] == "pending"]
+    submissions = store.submissions(the_plan.id, the_period)
+    pending = submissions[submissions["status"] == SubmissionStatus.PENDING]
     for row in pending.itertuples():
         console.print(
             f"[yellow]Chờ mở lại kỳ[/yellow] (kỳ đã được phê duyệt, chờ mở lại): "
@@ -429,7 +445,7 @@ def status_command(ctx: typer.Context, plan: PlanOption, period: PeriodOption) -
             highlight=False,
         )
     counts = table_data["status"].value_counts()
-    console.print(", ".join(f"{STATUS_STYLE[k]}: {int(counts.get(k, 0))}" for k in STATUS_STYLE))
+    console.print(", ".join(f"{label}: {int(counts.get(k, 0))}" for k, label in styles.items()))
 
 
 @app.command("approve")
@@ -607,7 +623,7 @@ def packet_command(
     if document["missing_periods"]:
         console.print(
             "[yellow]Chưa đủ số liệu: không có báo cáo nào của "
-            + ", ".join(f"tháng {int(c[5:7])}/{c[:4]}" for c in document["missing_periods"])
+            + ", ".join(Period.from_code(c).in_sentence for c in document["missing_periods"])
             + " (gói ghi rõ điều này).[/yellow]",
             highlight=False,
         )
@@ -625,15 +641,16 @@ def log_command(
 
     resources = _resources(ctx)
     the_plan = resources.catalog.plan(plan)
-    code = parse_period(period).code if period else None
-    rows = resources.store.audit_log(the_plan.id, code)
+    the_period = parse_period(period) if period else None
+    rows = resources.store.audit_log(the_plan.id, the_period)
+    labels = resources.catalog.labels
     table = Table("#", "Thời điểm", "Người", "Việc", "Kỳ", "Chi tiết", title=f"Nhật ký {plan}")
     for row in rows.itertuples():
         table.add_row(
             str(row.seq),
             row.logged_at.astimezone(OFFICE_TZ).strftime("%d/%m/%Y %H:%M"),
             row.actor,
-            ACTION_VI.get(row.action, row.action),
+            labels.action(row.action),
             row.period or "",
             row.detail or "",
         )

@@ -22,6 +22,7 @@ from fsspec.core import url_to_fs
 
 from pcmbn.clock import OFFICE_TZ
 from pcmbn.office.atomic import atomic_put
+from pcmbn.periods import Period
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +52,13 @@ class Received:
     local_path: Path  # a readable local copy (the archived file itself when local)
 
 
-def resolve_inbox(inbox: str, plan_id: str, period_code: str) -> str:
-    """A given inbox may hold one folder per period (or per plan and period): use it if so."""
+def resolve_inbox(inbox: str, plan_id: str, period: Period) -> str:
+    """A given inbox may hold one folder per period (or per plan and period), named by the
+    period's code: use it if so."""
     fs, root = url_to_fs(inbox)
     for candidate in (
-        f"{root.rstrip('/')}/{period_code}",
-        f"{root.rstrip('/')}/{plan_id}/{period_code}",
+        f"{root.rstrip('/')}/{period.code}",
+        f"{root.rstrip('/')}/{plan_id}/{period.code}",
     ):
         if fs.isdir(candidate):
             return _url(fs, candidate)

@@ -31,10 +31,11 @@ from pcmbn.catalog import Catalog
 from pcmbn.domain import Plan
 from pcmbn.errors import PcmbnError
 from pcmbn.layout import feedback_name
-from pcmbn.monthly import completeness
+from pcmbn.monthly import TO_REMIND, completeness
 from pcmbn.periods import Period, due_date, last_closed_month
 from pcmbn.settings import Settings
 from pcmbn.store.history import HistoryStore
+from pcmbn.vocabulary import AuditAction, Completeness, Severity
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +116,7 @@ class Reminder:
 
     unit_code: str
     unit_name: str
-    status: str  # missing | rejected
+    status: Completeness  # MISSING or REJECTED
     to: str | None
     subject: str
     body: str
@@ -139,7 +140,7 @@ def plan_reminders(
     reminders = []
     plan_name = plan.number or plan.id
     for row in table.itertuples():
-        if row.status not in ("missing", "rejected"):
+        if row.status not in TO_REMIND:
             continue
         due = row.due_date.strftime("%d/%m/%Y")
         email = row.email if isinstance(row.email, str) and row.email.strip() else None
@@ -148,7 +149,7 @@ def plan_reminders(
             "\n\nTrân trọng,\nCơ quan Thường trực Ban Chỉ đạo 138\n"
             "(Thư do hệ thống tổng hợp báo cáo PCMBN gửi tự động.)"
         )
-        if row.status == "missing":
+        if row.status == Completeness.MISSING:
             subject = f"Nhắc gửi báo cáo PCMBN {period.label_vi} – {row.unit_name}"
             body = (
                 f"{greeting}\n\nĐến nay Cơ quan Thường trực Ban Chỉ đạo 138 chưa nhận được báo "
@@ -161,7 +162,7 @@ def plan_reminders(
             )
             continue
         mine = problems[problems["unit_code"] == row.unit_code] if not problems.empty else problems
-        errors = mine[mine["severity"] == "error"] if not mine.empty else mine
+        errors = mine[mine["severity"] == Severity.ERROR] if not mine.empty else mine
         quoted = [
             f"- Trang “{p.sheet}”, ô {p.cell}: {p.message}" if p.sheet else f"- {p.message}"
             for p in errors.head(QUOTED_PROBLEMS).itertuples()
@@ -328,9 +329,9 @@ def reminders_for(
 ) -> list[Reminder]:
     """Reminders for the period as the history store knows it (run `pcmbn run` first)."""
     table = completeness(
-        catalog.expected_units(plan, period), store.submissions(plan.id, period.code), plan, period
+        catalog.expected_units(plan, period), store.submissions(plan.id, period), plan, period
     )
-    problems = store.rejection_problems(plan.id, period.code)
+    problems = store.rejection_problems(plan.id, period)
     return plan_reminders(table, plan, period, problems, feedback_dir)
 
 
@@ -348,7 +349,7 @@ def record_deliveries(
             (
                 at,
                 who,
-                "remind",
+                AuditAction.REMIND,
                 plan.id,
                 period.code,
                 f"{d.unit_code} <{d.to or '—'}>: " + ("đã gửi" if d.sent else f"lỗi: {d.error}"),

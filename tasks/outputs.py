@@ -12,7 +12,7 @@ from prefect.cache_policies import NO_CACHE
 from pcmbn.monthly import reminder_list
 from pcmbn.office.atomic import atomic_write
 from pcmbn.office.csv import neutralise_frame
-from pcmbn.periods import parse_period
+from pcmbn.periods import Period
 from pcmbn.resources import resources_for
 from pcmbn.settings import Settings
 from pcmbn.storage import publish
@@ -27,7 +27,7 @@ from pcmbn.validation.feedback import write_feedback
 def write_outputs(
     settings: Settings,
     plan_id: str,
-    period_code: str,
+    period: Period,
     completeness: pd.DataFrame,
     generated_at: datetime,
 ) -> dict[str, str]:
@@ -35,7 +35,6 @@ def write_outputs(
     resources = resources_for(settings)
     catalog, layout = resources.catalog, resources.layout
     plan = catalog.plan(plan_id)
-    period = parse_period(period_code)
     data = build_summary_data(resources.store, catalog, plan, period, completeness, generated_at)
     summary = write_summary(data, layout.summary(plan.id, period.code))
     exports = layout.exports_dir(plan.id, period.code)

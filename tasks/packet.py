@@ -49,8 +49,8 @@ def write_and_record_packet(settings: Settings, data: PacketData) -> PacketFiles
             "archive_url": files.archive_url,
             "built_at": datetime.now(tz=UTC),
             "built_by": settings.actor,
-            "missing_periods": ",".join(data.missing_periods) or None,
-            "unapproved_periods": ",".join(data.unapproved_periods) or None,
+            "missing_periods": ",".join(p.code for p in data.missing_periods) or None,
+            "unapproved_periods": ",".join(p.code for p in data.unapproved_periods) or None,
         }
     )
     return files

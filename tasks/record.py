@@ -5,7 +5,7 @@ from __future__ import annotations
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from pcmbn.periods import parse_period
+from pcmbn.periods import Period
 from pcmbn.resources import resources_for
 from pcmbn.settings import Settings
 from pcmbn.store.history import RunRecord
@@ -13,10 +13,9 @@ from pcmbn.validation.history import HistoryContext, history_context, months_for
 
 
 @task(name="load-history", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
-def load_history(settings: Settings, plan_id: str, period_code: str) -> HistoryContext:
+def load_history(settings: Settings, plan_id: str, period: Period) -> HistoryContext:
     resources = resources_for(settings)
     catalog = resources.catalog
-    period = parse_period(period_code)
     values = resources.store.current_values(plan_id, months_for_history(period))
     return history_context(values, catalog, catalog.plan(plan_id), period)
 

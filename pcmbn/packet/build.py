@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from pcmbn.catalog import Catalog
-from pcmbn.domain import Aggregation, Milestone, MilestoneKind, Plan, Unit
+from pcmbn.domain import Aggregation, Labels, Milestone, MilestoneKind, Plan, Unit
 from pcmbn.errors import PcmbnError
 from pcmbn.monthly import applicable_values, completeness, json_number
 from pcmbn.packet.model import (
@@ -31,26 +31,30 @@ from pcmbn.packet.model import (
     ref_series,
     ref_total,
 )
-from pcmbn.periods import Period, PeriodKind, data_window, months_between, parse_period
+from pcmbn.periods import Period, PeriodKind, data_window, months_between
 from pcmbn.store.base import Store
 from pcmbn.summary.build import change, group_of, task_progress
 
-MILESTONE_VI = {MilestoneKind.SO_KET: "sơ kết", MilestoneKind.TONG_KET: "tổng kết"}
-
 
 def resolve_milestone(
-    plan: Plan, kind: MilestoneKind | str, period: str | None, today: datetime | None = None
+    plan: Plan,
+    kind: MilestoneKind | str,
+    period: Period | None,
+    today: datetime | None = None,
+    *,
+    labels: Labels,
 ) -> Milestone:
     """The milestone a packet is for.
 
-    `period` picks among several of the same kind (Sóc Trăng has two sơ kết) or sets an ad-hoc
-    end inside the plan; without it, the latest milestone already reached (else the first).
+    `period` (parsed by the caller, at the boundary) picks among several of the same kind
+    (Sóc Trăng has two sơ kết) or sets an ad-hoc end inside the plan; without it, the latest
+    milestone already reached (else the first). `labels` word the kind ("sơ kết").
     """
     kind = MilestoneKind(kind)
     mine = [m for m in plan.milestones if m.kind is kind]
-    label = MILESTONE_VI.get(kind, kind.value)
-    if period:
-        wanted = parse_period(period)
+    label = labels.milestones[kind].in_sentence
+    if period is not None:
+        wanted = period
         for m in mine:
             if m.period == wanted or m.period.last_month == wanted.last_month:
                 return m
@@ -69,9 +73,9 @@ def resolve_milestone(
     return (reached or mine[:1])[-1]
 
 
-def span_months(plan: Plan, milestone: Milestone, start: str | None = None) -> list[Period]:
+def span_months(plan: Plan, milestone: Milestone, start: Period | None = None) -> list[Period]:
     """From the plan's start (or `start`) to the milestone's last month."""
-    first = parse_period(start).first_month if start else plan.span.start.first_month
+    first = start.first_month if start is not None else plan.span.start.first_month
     last = milestone.period.last_month
     if first > last:
         raise PcmbnError(

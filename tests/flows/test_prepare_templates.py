@@ -15,7 +15,7 @@ from tasks.templates import write_unit_templates
 
 def test_task_logic_writes_one_file_per_expected_unit(tmp_path: Path) -> None:
     paths = write_unit_templates.fn(
-        Settings.from_env(), "ST-KH-30-7-2024", "2024-07", str(tmp_path)
+        Settings.from_env(), "ST-KH-30-7-2024", parse_period("2024-07"), str(tmp_path)
     )
     catalog = load_catalog()
     plan = catalog.plan("ST-KH-30-7-2024")

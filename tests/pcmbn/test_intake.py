@@ -9,6 +9,7 @@ from pathlib import Path
 import fsspec
 
 from pcmbn.intake import archive_file, collect_inbox, resolve_inbox
+from pcmbn.periods import Period
 
 
 def test_memory_inbox_and_archive(tmp_path: Path) -> None:
@@ -19,7 +20,7 @@ def test_memory_inbox_and_archive(tmp_path: Path) -> None:
         "/hop-thu/2024-07/received.csv",
         b"file,received_at,unit_code\nBaoCao_CA_TINH.xlsx,2024-07-16T09:00:00+07:00,ca_tinh\n",
     )
-    inbox = resolve_inbox("memory://hop-thu", "ST", "2024-07")
+    inbox = resolve_inbox("memory://hop-thu", "ST", Period.month(2024, 7))
     assert inbox.endswith("/hop-thu/2024-07")
     items = collect_inbox(inbox)
     assert [i.name for i in items] == ["BaoCao_BP_TINH.xlsx", "BaoCao_CA_TINH.xlsx"]

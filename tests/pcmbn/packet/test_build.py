@@ -11,17 +11,19 @@ from pcmbn.catalog import load_catalog
 from pcmbn.domain import Aggregation, MilestoneKind
 from pcmbn.errors import PcmbnError
 from pcmbn.packet.build import _aggregate, resolve_milestone, span_months
+from pcmbn.periods import Period
 
 ST = "ST-KH-30-7-2024"
 NA = "NA-276-KH-UBND-2021"
+LABELS = load_catalog().labels
 
 
 def test_several_milestones_of_a_kind_are_chosen_by_period() -> None:
     plan = load_catalog().plan(ST)
-    chosen = resolve_milestone(plan, "so_ket", "2024-09")
+    chosen = resolve_milestone(plan, "so_ket", Period.from_code("2024-09"), labels=LABELS)
     assert chosen.name.startswith("Sơ kết đợt cao điểm")
     assert [m.code for m in span_months(plan, chosen)][0] == "2024-01"
-    assert [m.code for m in span_months(plan, chosen, "2024-07")] == [
+    assert [m.code for m in span_months(plan, chosen, Period.from_code("2024-07"))] == [
         "2024-07",
         "2024-08",
         "2024-09",
@@ -31,14 +33,16 @@ def test_several_milestones_of_a_kind_are_chosen_by_period() -> None:
 def test_default_milestone_is_the_latest_already_reached() -> None:
     plan = load_catalog().plan(ST)
     in_august = datetime(2024, 8, 20, tzinfo=UTC)
-    assert resolve_milestone(plan, "so_ket", None, in_august).period.code == "2024-H1"
+    assert (
+        resolve_milestone(plan, "so_ket", None, in_august, labels=LABELS).period.code == "2024-H1"
+    )
     later = datetime(2024, 12, 1, tzinfo=UTC)
-    assert resolve_milestone(plan, "so_ket", None, later).period.code == "2024-09"
+    assert resolve_milestone(plan, "so_ket", None, later, labels=LABELS).period.code == "2024-09"
 
 
 def test_nghe_an_so_ket_spans_may_to_november_2021() -> None:
     plan = load_catalog().plan(NA)
-    milestone = resolve_milestone(plan, MilestoneKind.SO_KET, None)
+    milestone = resolve_milestone(plan, MilestoneKind.SO_KET, None, labels=LABELS)
     months = span_months(plan, milestone)
     assert (months[0].code, months[-1].code, len(months)) == ("2021-05", "2021-11", 7)
 
@@ -46,10 +50,10 @@ def test_nghe_an_so_ket_spans_may_to_november_2021() -> None:
 def test_period_outside_the_plan_and_reversed_span_are_refused() -> None:
     plan = load_catalog().plan(NA)
     with pytest.raises(PcmbnError):
-        resolve_milestone(plan, "tong_ket", "2023-01")
-    milestone = resolve_milestone(plan, "so_ket", None)
+        resolve_milestone(plan, "tong_ket", Period.from_code("2023-01"), labels=LABELS)
+    milestone = resolve_milestone(plan, "so_ket", None, labels=LABELS)
     with pytest.raises(PcmbnError):
-        span_months(plan, milestone, "2022-01")
+        span_months(plan, milestone, Period.from_code("2022-01"))
 
 
 def test_sum_adds_months_and_last_takes_each_units_latest_month() -> None:
