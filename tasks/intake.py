@@ -11,7 +11,7 @@ from prefect.cache_policies import NO_CACHE
 from pcmbn.catalog import load_catalog
 from pcmbn.intake import InboxFile, Received, archive_file
 from pcmbn.reading.guard import Limits
-from pcmbn.validation.submission import Submission, load_submission
+from pcmbn.validation.submission import Submission, load_submissions
 
 
 @task(name="archive-chunk", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
@@ -24,7 +24,6 @@ def archive_chunk(items: list[InboxFile], archive_root: str, scratch: str) -> li
 def read_chunk(items: list[tuple[int, Received]]) -> list[Submission]:
     """Guard and read archived copies; never raises for a bad file."""
     catalog = load_catalog()
-    return [
-        load_submission(index, r.local_path, catalog, Limits(), original_name=r.name)
-        for index, r in items
-    ]
+    return load_submissions(
+        [(index, r.local_path, r.name) for index, r in items], catalog, Limits()
+    )
