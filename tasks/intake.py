@@ -22,8 +22,14 @@ def archive_chunk(items: list[InboxFile], archive_root: str, scratch: str) -> li
 
 @task(name="read-chunk", cache_policy=NO_CACHE)
 def read_chunk(items: list[tuple[int, Received]]) -> list[Submission]:
-    """Guard and read archived copies; never raises for a bad file."""
+    """Guard and read archived copies; never raises for a bad file. Entries refused at intake
+    (symlinks, FIFOs, over-sized files…) become rejected submissions without being opened."""
     catalog = load_catalog()
-    return load_submissions(
-        [(index, r.local_path, r.name) for index, r in items], catalog, Limits()
-    )
+    readable = [(index, r.local_path, r.name) for index, r in items if r.refusal is None]
+    loaded = {sub.index: sub for sub in load_submissions(readable, catalog, Limits())}
+    return [
+        loaded[index]
+        if r.refusal is None
+        else Submission(index, r.local_path, r.sha256, refusal=r.refusal, original_name=r.name)
+        for index, r in items
+    ]

@@ -111,6 +111,7 @@ def ensure_rules(catalog: Catalog) -> None:
         "file.zip_bomb",
         "file.empty",
         "file.too_complex",
+        "file.not_regular",
         "file.reader_crashed",
         *READER_RULES,
     ):
