@@ -10,6 +10,7 @@ import os
 import resource
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from pcmbn.settings import quiet_third_parties
@@ -78,6 +79,28 @@ def _bomb(out: Path, _n: int) -> int:
     verdict = inspect_file(out / "bomb.xlsx")
     assert isinstance(verdict, Refused) and verdict.rule == "file.zip_bomb", verdict
     return 1
+
+
+def _hostile_data(out: Path, _n: int) -> int:
+    """Setup: the worst workbooks of `bench.hostile` (not a measured phase)."""
+    from bench.hostile import write_cases
+
+    return write_cases(out)
+
+
+def _hostile(case: str) -> Callable[[Path, int], int]:
+    """`pcmbn check` of one hostile file (sandboxed reader included, as in production)."""
+
+    def phase(out: Path, _n: int) -> int:
+        from bench.hostile import CASES
+        from pcmbn.catalog import load_catalog
+        from pcmbn.validation.checker import check_files
+
+        result = check_files([out / CASES[case][1]], load_catalog())
+        assert result.reports[0].status == "rejected" or case == "widest-allowed", result
+        return 1
+
+    return phase
 
 
 def _province(out: Path) -> None:
@@ -186,6 +209,18 @@ PHASES = {
     "floor": _floor,
     "check": _check,
     "bomb": _bomb,
+    "hostile-data": _hostile_data,
+    **{
+        f"hostile-{case}": _hostile(case)
+        for case in (
+            "far-cell",
+            "far-cell-xls",
+            "shared-part",
+            "ods-repeat",
+            "ods-cells",
+            "widest-allowed",
+        )
+    },
 }
 
 
@@ -196,7 +231,13 @@ def main() -> None:
     start = time.perf_counter()
     files = PHASES[phase](out, n)
     wall = time.perf_counter() - start  # in-process; run.py also times the whole process
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_mb = (
+        max(
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,  # the sandbox's workers
+        )
+        / 1024
+    )
     print(json.dumps({"phase": phase, "files": files, "wall_s": wall, "peak_rss_mb": rss_mb}))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import stat
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -77,11 +78,18 @@ class Submission:
         return indicator.applies(self.unit.kind) if self.unit else None
 
 
-def sha256_of(path: Path) -> str:
+def sha256_of(path: Path, limit: int | None = None) -> str:
+    """sha256 of the file, or of its first `limit` bytes (an over-sized file, refused anyway)."""
     digest = hashlib.sha256()
+    left = limit if limit is not None else -1
     with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
+        while left != 0:
+            chunk = handle.read(1 << 20 if left < 0 else min(1 << 20, left))
+            if not chunk:
+                break
             digest.update(chunk)
+            if left > 0:
+                left -= len(chunk)
     return digest.hexdigest()
 
 
@@ -124,9 +132,27 @@ def load_submission(
     *,
     reader: Reader | None = None,
 ) -> Submission:
-    """Guard, read and identify one file; never raises."""
+    """Guard, read and identify one file; never raises.
+
+    The entry is looked at (stat) before any byte is read: a FIFO or device named like a
+    workbook would block or never end, and a file over the size cap is hashed by its head only.
+    """
     try:
-        sha = sha256_of(path)
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            kind = "thư mục" if stat.S_ISDIR(info.st_mode) else "tệp đặc biệt (FIFO, thiết bị)"
+            return Submission(
+                index,
+                path,
+                "",
+                refusal=Refused(
+                    "file.not_regular",
+                    {"name": original_name or path.name, "kind": kind},
+                    f"mode {info.st_mode:o}",
+                ),
+                original_name=original_name,
+            )
+        sha = sha256_of(path, limit=limits.max_bytes if info.st_size > limits.max_bytes else None)
     except OSError as exc:
         log.warning("cannot read %s: %s", path, exc)
         return Submission(
