@@ -51,6 +51,8 @@ RECEPTION_LOG = "received.csv"
 BOOKKEEPING = {RECEPTION_LOG, "manifest.csv", "README.md", "readme.txt", "Thumbs.db", ".DS_Store"}
 #: Files operating systems and office suites leave behind (compared case-insensitively).
 LITTER = {"thumbs.db", "desktop.ini", ".ds_store", "ehthumbs.db", "icon\r"}
+#: A reception log larger than this is not a mail gateway's log (read whole, so bounded).
+LOG_MAX_BYTES = 10 * 1024 * 1024
 #: How much of an over-sized file is hashed to record it without copying it.
 HEAD_BYTES = 64 * 1024
 
@@ -102,8 +104,10 @@ def collect_inbox(inbox: str, limits: Limits | None = None) -> list[InboxFile]:
     if not fs.exists(root):
         return []
     if is_local(fs):
-        listed = list(_scan_local(Path(root)))
-        logs = [path for path, kind, _ in listed if kind == "log"]
+        listed = sorted(_scan_local(Path(root)))  # full-path order, as fs.find gives it
+        logs = [p for p, kind, size in listed if kind == "log" and (size or 0) <= LOG_MAX_BYTES]
+        if len(logs) < sum(1 for _, kind, _ in listed if kind == "log"):
+            log.warning("ignoring reception logs over %d bytes", LOG_MAX_BYTES)
         entries = [(path, kind, size) for path, kind, size in listed if kind != "log"]
     else:
         found = fs.find(root)

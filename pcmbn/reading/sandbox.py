@@ -100,6 +100,7 @@ class _Worker:
     """One worker interpreter and its pipes; stderr goes to a temp file (never blocks)."""
 
     def __init__(self, limits: ReaderLimits) -> None:
+        self.broken = False  # died of a Python error of its own (set by `why`)
         self.stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - lives with the worker
         env = {**os.environ, "RUST_BACKTRACE": "0", "PYTHONFAULTHANDLER": ""}
         root = str(Path(__file__).resolve().parents[2])
@@ -136,6 +137,7 @@ class _Worker:
         self.stderr.seek(max(0, self.stderr.tell() - 2000))
         tail = self.stderr.read().decode("utf-8", "replace").strip()
         memory = "memory allocation" in tail or "MemoryError" in tail
+        self.broken = code == 1 and not memory and "Traceback (most recent call last)" in tail
         if code is not None and code < 0:
             try:
                 name = signal.Signals(-code).name
@@ -197,8 +199,6 @@ class ReaderPool:
         self.size = max(1, workers or min(4, os.cpu_count() or 1))
         self.limits = limits or reader_limits()
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
-        self._started = 0
-        self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(self.size)
         self._closed = False
 
@@ -219,6 +219,9 @@ class ReaderPool:
                 worker.stop()
                 detail, log = worker.why()
                 worker.stderr.close()
+                if worker.broken:
+                    # the worker itself broke (environment, imports), not a file: say so loudly
+                    raise RuntimeError(f"reader worker failed: {log}") from None
                 raise ReaderCrashed(detail, log) from None
             self._idle.put(worker)
         if kind == "ok":
@@ -231,8 +234,6 @@ class ReaderPool:
         try:
             return self._idle.get_nowait()
         except queue.Empty:
-            with self._lock:
-                self._started += 1
             return _Worker(self.limits)
 
     def close(self) -> None:
@@ -271,12 +272,6 @@ def _recv(stream: IO[bytes]) -> Any:
     return pickle.loads(stream.read(size))
 
 
-def _send(stream: IO[bytes], message: Any) -> None:
-    payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(_HEADER.pack(len(payload)) + payload)
-    stream.flush()
-
-
 def _serve(cpu_seconds: int, memory_mb: int) -> None:
     """Worker loop: set the limits, then read one job at a time until told to stop."""
     import resource
@@ -303,7 +298,12 @@ def _serve(cpu_seconds: int, memory_mb: int) -> None:
             reply = ("memory", "MemoryError")
         except Exception as exc:  # noqa: BLE001 - the parent turns it into file.corrupt
             reply = ("error", str(exc), repr(exc))
-        _send(sink, reply)
+        try:
+            payload = pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # noqa: BLE001 - a value that does not pickle is still one file
+            payload = pickle.dumps(("error", str(exc), f"reply not picklable: {exc!r}"))
+        sink.write(_HEADER.pack(len(payload)) + payload)
+        sink.flush()
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from openpyxl import Workbook
 
 from pcmbn.catalog import load_catalog
 from pcmbn.reading.guard import Admitted, Limits, Refused, inspect_file
-from pcmbn.reading.sandbox import ReaderCrashed, ReaderPool
+from pcmbn.reading.sandbox import ReaderCrashed, ReaderLimits, ReaderPool
 from pcmbn.reading.workbook import read_workbook
 from pcmbn.validation.submission import load_submissions
 
@@ -252,6 +252,17 @@ def test_pool_replaces_a_dead_worker_and_reports_why(tmp_path, catalog) -> None:
         good = write(tmp_path, "ok.xlsx", xlsx(sheets()))
         records = pool.read(good, catalog.template, None)
         assert [row.code for row in records.indicators] == ["DT01"]
+    finally:
+        pool.close()
+
+
+@pytest.mark.timeout(120)
+def test_a_worker_over_its_wall_time_is_stopped(tmp_path, catalog) -> None:
+    pool = ReaderPool(workers=1, limits=ReaderLimits(wall_seconds=0.0001))
+    try:
+        with pytest.raises(ReaderCrashed) as crash:
+            pool.read(write(tmp_path, "ok.xlsx", xlsx(sheets())), catalog.template, None)
+        assert "giây" in crash.value.detail
     finally:
         pool.close()
 
