@@ -87,7 +87,7 @@ def _xls_far() -> bytes:
     book = xlwt.Workbook()
     ws = book.add_sheet("ChiTieu")
     ws.write(0, 0, "x")
-    ws.write(65535, 255, "boom")  # the last cell of BIFF8: the guard does not parse BIFF cells
+    ws.write(65535, 255, "boom")  # the last cell of BIFF8
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -96,7 +96,7 @@ def _xls_far() -> bytes:
 #: name -> (what the row says, file name, builder)
 CASES: dict[str, tuple[str, str, Callable[[], bytes]]] = {
     "far-cell": ("text cell at XFD1048576 (.xlsx)", "xa.xlsx", lambda: _xlsx(far="XFD1048576")),
-    "far-cell-xls": ("text cell at IV65536 (.xls, sandbox)", "xa.xls", _xls_far),
+    "far-cell-xls": ("text cell at IV65536 (.xls)", "xa.xls", _xls_far),
     "shared-part": (
         "1,000 hidden sheets → one 250 KB part",
         "chung.xlsx",

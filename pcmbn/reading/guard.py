@@ -146,7 +146,7 @@ def _inspect(path: Path, limits: Limits) -> Admitted:
         if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
             return _inspect_zip(fp, limits)
         if head.startswith(_OLE_MAGIC):
-            return _inspect_ole(fp)
+            return _inspect_ole(fp, limits)
     detected = _sniff(head)
     raise _Stop("file.not_workbook", f"content looks like {detected}", detected=detected)
 
@@ -591,7 +591,7 @@ def _parse_xml(data: bytes, name: str) -> Element:
         raise _corrupt(f"{name} không hợp lệ", f"{name}: {exc}") from exc
 
 
-def _inspect_ole(fp: BinaryIO) -> Admitted:
+def _inspect_ole(fp: BinaryIO, limits: Limits) -> Admitted:
     """An OLE2 container is a legacy workbook, an encrypted OOXML package, or something else."""
     try:
         ole = olefile.OleFileIO(fp)
@@ -612,7 +612,33 @@ def _inspect_ole(fp: BinaryIO) -> Admitted:
         except Exception as exc:
             raise _corrupt("cấu trúc OLE không hợp lệ", f"olefile: {exc}") from exc
     _check_biff(data)
-    return Admitted(WorkbookFormat.XLS)
+    _biff_census(data, _Census(limits))
+    return Admitted(WorkbookFormat.XLS, SheetLayout())
+
+
+#: BIFF cell records with a value: (row u16, column u16, ...) at the start of the body.
+_BIFF_CELLS = {0x0203, 0x00FD, 0x027E, 0x0204, 0x0006, 0x0205, 0x00D6, 0x0004, 0x0003, 0x0002}
+_BIFF_MULRK, _BIFF_BOUNDSHEET = 0x00BD, 0x0085
+
+
+def _biff_census(data: bytes, census: _Census) -> None:
+    """Every record of the workbook stream: sheets (BOUNDSHEET) and where cells with a value
+    are (the native reader allocates the rectangle up to the farthest one, as for .xlsx)."""
+    position, end = 0, len(data)
+    unpack = struct.unpack_from
+    while position + 4 <= end:
+        kind, length = unpack("<HH", data, position)
+        body = position + 4
+        if kind in _BIFF_CELLS and length >= 4:
+            row, column = unpack("<HH", data, body)
+            census.cell(row + 1, column + 1, 1)
+        elif kind == _BIFF_MULRK and length >= 6:
+            row, first = unpack("<HH", data, body)
+            (last,) = unpack("<H", data, body + length - 2)
+            census.cell(row + 1, last + 1, max(1, last - first + 1))
+        elif kind == _BIFF_BOUNDSHEET:
+            census.sheet()
+        position = body + length
 
 
 def _check_biff(data: bytes) -> None:

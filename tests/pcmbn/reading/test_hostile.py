@@ -148,6 +148,26 @@ def test_styled_empty_cells_and_a_huge_dimension_are_not_refused(tmp_path) -> No
     assert isinstance(inspect_file(write(tmp_path, "dinh-dang.xlsx", data)), Admitted)
 
 
+def test_xls_cell_at_the_last_biff8_cell_is_refused(tmp_path) -> None:
+    import xlwt
+
+    book = xlwt.Workbook()
+    ws = book.add_sheet("ChiTieu")
+    ws.write(0, 0, "x")
+    ws.write(65535, 255, "boom")
+    out = io.BytesIO()
+    book.save(out)
+    assert "IV65536" in too_complex(inspect_file(write(tmp_path, "xa.xls", out.getvalue())))
+
+
+@pytest.mark.timeout(60)
+def test_check_of_a_fifo_does_not_block(tmp_path, catalog) -> None:
+    fifo = tmp_path / "BaoCao_X.xlsx"
+    os.mkfifo(fifo)
+    [sub] = load_submissions([(0, fifo, None)], catalog, Limits())
+    assert sub.refusal is not None and sub.refusal.rule == "file.not_regular"
+
+
 def test_too_many_sheets_are_refused(tmp_path) -> None:
     book = {f"Trang{i}": [["x"]] for i in range(60)}
     assert "60 trang tính" in too_complex(inspect_file(write(tmp_path, "60.xlsx", xlsx(book))))
