@@ -362,3 +362,21 @@ def test_checker_rejects_each_ambiguity_with_its_rule(tmp_path, catalog) -> None
         assert rule in found, (name, found)
         assert all("{" not in p.message for p in report.problems)
     assert os.environ.get("PCMBN_READER", "isolated") != "inline"
+
+
+def test_ods_hidden_identification_row_does_not_decide_the_unit(tmp_path, catalog) -> None:
+    def row(*values: str, hidden: bool = False) -> str:
+        opening = '<table:table-row table:visibility="collapse">' if hidden else "<table:table-row>"
+        return opening + "".join(ODS_TEXT.format(v) for v in values) + "</table:table-row>"
+
+    body = (
+        '<table:table table:name="ThongTin">'
+        + row("Mã đơn vị", "BP_TINH", hidden=True)
+        + row("Mã đơn vị", "CA_TINH")
+        + row("Kỳ báo cáo", "07/2024")
+        + "</table:table>"
+    )
+    path = write(tmp_path, "an.ods", ods(body))
+    records = read_workbook(path.read_bytes(), catalog.template, inspect_file(path).layout)
+    assert records.info["unit_code"].raw == "CA_TINH"
+    assert ("info.hidden_row", "ThongTin", "B1") in rules(records)
