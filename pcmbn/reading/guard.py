@@ -314,7 +314,7 @@ def _zip_format(parts: dict[str, bytes]) -> Admitted:
 
 _TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _OFFICE_NS = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
-_REF = re.compile(r"([A-Z]{1,7})([0-9]{1,12})\Z")
+_REF = re.compile(r"([A-Za-z]{1,7})([0-9]{1,12})\Z")
 _COLUMNS: dict[str, int] = {}  # letters -> column number (a few hundred distinct in practice)
 #: The root element's local name, from a part's first bytes (UTF-8/ASCII parts).
 _ROOT = re.compile(rb"<(?![?!])(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
@@ -387,7 +387,7 @@ def _split_ref(ref: str | None) -> tuple[int, int] | None:
     found = _REF.match(ref) if ref else None
     if found is None:
         return None
-    letters = found.group(1)
+    letters = found.group(1).upper()
     column = _COLUMNS.get(letters)
     if column is None:
         column = _column_number(letters)
