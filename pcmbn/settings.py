@@ -210,7 +210,7 @@ class Settings(BaseSettings):
             raise ValueError("only postgresql:// URLs")
         return value
 
-    @field_validator("task_runner", mode="before")
+    @field_validator("task_runner", "reader", mode="before")
     @classmethod
     def _runner(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value

@@ -13,6 +13,7 @@ import pytest
 
 from pcmbn.intake import InboxFile, archive_file, collect_inbox, resolve_inbox, safe_name
 from pcmbn.reading.guard import Limits
+from pcmbn.settings import Settings
 from tasks.intake import read_chunk
 
 
@@ -113,7 +114,7 @@ def test_non_regular_entries_are_refused_never_opened(tmp_path, name, make, kind
     stored = list((Path(os.environ["PCMBN_HOME"]) / "archive").rglob("*.xlsx"))
     assert [p.read_bytes() for p in stored] == [b"PK-valid"]
     assert _home_holds(PASSWD_MARK) == []
-    subs = read_chunk.fn([(0, refused)])
+    subs = read_chunk.fn(Settings(), [(0, refused)])
     assert subs[0].refusal.rule == "file.not_regular" and subs[0].name == name
 
 
@@ -177,7 +178,7 @@ def test_zero_byte_file_is_rejected_as_empty(tmp_path) -> None:
     items = collect_inbox(str(inbox))
     assert _refused(items) == {"BaoCao_RONG.xlsx": "file.empty"}
     received = next(r for r in _archive_all(items, tmp_path) if r.name == "BaoCao_RONG.xlsx")
-    assert read_chunk.fn([(0, received)])[0].refusal.rule == "file.empty"
+    assert read_chunk.fn(Settings(), [(0, received)])[0].refusal.rule == "file.empty"
 
 
 def test_dot_files_and_os_litter_are_ignored(tmp_path) -> None:
