@@ -18,7 +18,7 @@ from pcmbn.reading.guard import Limits
 from pcmbn.validation.engine import run_expectations
 from pcmbn.validation.frame import RowContext, build_frame
 from pcmbn.validation.history import HistoryContext
-from pcmbn.validation.submission import Submission, load_submission
+from pcmbn.validation.submission import Submission, load_submissions
 from pcmbn.validation.suite import SUITE_RULES
 from pcmbn.vocabulary import RuleId, Severity, SubmissionStatus
 
@@ -27,6 +27,14 @@ log = logging.getLogger(__name__)
 #: A file's status after checking (the other `SubmissionStatus` values are decided by a run).
 ACCEPTED = SubmissionStatus.ACCEPTED
 REJECTED = SubmissionStatus.REJECTED
+#: Problems the reader reports itself (not through an expectation): they become problems as
+#: they are, like the guard's refusals.
+READER_RULES = (
+    RuleId.SHEET_DUPLICATE,
+    RuleId.SHEET_HIDDEN,
+    RuleId.INFO_DUPLICATE,
+    RuleId.INFO_HIDDEN_ROW,
+)
 
 
 @dataclass(frozen=True)
@@ -101,9 +109,21 @@ def ensure_rules(catalog: Catalog) -> None:
     """Fail early, naming rules.yaml, if a province's catalog lacks a rule the checker uses.
 
     `load_catalog` already refuses a rules.yaml without every `RuleId`; this also covers a
-    catalog built another way (and keeps the suite's ids inside `RuleId`)."""
-    for rule in (*SUITE_RULES, *RuleId):
+    catalog built another way (and keeps the suite's and the reader's ids inside `RuleId`)."""
+    for rule in (*SUITE_RULES, *READER_RULES, *RuleId):
         catalog.rule(rule)
+
+
+def _order(cell: str | None) -> tuple[int, int]:
+    """(row, column) of an A1 address, for sorting a file's problems."""
+    if not cell:
+        return (0, 0)
+    letters = cell.rstrip("0123456789")
+    column = 0
+    for char in letters:
+        column = column * 26 + ord(char) - 64
+    digits = cell[len(letters) :]
+    return (int(digits) if digits.isdigit() else 0, column)
 
 
 def check_files(
@@ -117,7 +137,7 @@ def check_files(
     """Check every file; one GE run for all of them."""
     ensure_rules(catalog)
     limits = limits or Limits()
-    subs = [load_submission(i, Path(p), catalog, limits) for i, p in enumerate(paths)]
+    subs = load_submissions([(i, Path(p), None) for i, p in enumerate(paths)], catalog, limits)
     return check_submissions(subs, catalog, data_docs_dir=data_docs_dir, history=history)
 
 
@@ -137,6 +157,20 @@ def check_submissions(
             report.problems.append(
                 Problem(rule.severity, None, None, rule.id, rule.render(**refusal.params))
             )
+        records = report.submission.records
+        for found in records.problems if records is not None else ():
+            if found.rule in READER_RULES:
+                rule = catalog.rule(found.rule)
+                report.problems.append(
+                    Problem(
+                        rule.severity,
+                        found.sheet,
+                        found.cell,
+                        rule.id,
+                        rule.render(**found.params),
+                        _order(found.cell),
+                    )
+                )
     frame, contexts = build_frame(subs, catalog, history)
     result = run_expectations(frame, catalog, data_docs_dir)
     by_index = {sub.index: report for sub, report in zip(subs, reports, strict=True)}
