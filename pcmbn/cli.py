@@ -18,6 +18,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from pcmbn import __version__
+from pcmbn.cli_frame import VietnameseTyper, localise_framework, usage_error_message
 from pcmbn.console import run_guarded
 from pcmbn.errors import PcmbnError, UsageError
 from pcmbn.resources import Resources, resources_for
@@ -25,7 +27,7 @@ from pcmbn.settings import Settings
 
 console = Console()
 
-app = typer.Typer(
+app = VietnameseTyper(
     name="pcmbn",
     help=(
         "Công cụ tổng hợp báo cáo phòng, chống mua bán người (PCMBN) của Cơ quan Thường trực "
@@ -47,10 +49,42 @@ PeriodOption = Annotated[
 ]
 
 
+def _settings(ctx: typer.Context) -> Settings:
+    """The settings `main` read once (read now when the app runs otherwise, e.g. in tests)."""
+    return ctx.obj if isinstance(ctx.obj, Settings) else Settings.from_env()
+
+
+def _show_version(ctx: typer.Context, value: bool) -> None:
+    """`pcmbn --version`: the version and the home folder this command works in."""
+    if not value or ctx.resilient_parsing:
+        return
+    console.print(f"pcmbn {__version__}", highlight=False)
+    console.print(f"Thư mục dữ liệu: {_settings(ctx).home}", highlight=False, soft_wrap=True)
+    raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            "-V",
+            help="In phiên bản và thư mục dữ liệu đang dùng rồi thoát.",
+            callback=_show_version,
+            is_eager=True,
+            expose_value=True,
+        ),
+    ] = False,
+) -> None:
+    # No docstring on purpose: the app's help text above is what `pcmbn --help` shows.
+    pass
+
+
 def _resources(ctx: typer.Context) -> Resources:
     """The resources of the settings `main` read once (read now when the app runs otherwise)."""
-    settings = ctx.obj if isinstance(ctx.obj, Settings) else Settings.from_env()
-    return resources_for(settings)
+    return resources_for(_settings(ctx))
 
 
 ACTION_VI = {
@@ -213,7 +247,8 @@ def _expand(paths: list[Path]) -> list[Path]:
 def check_command(
     ctx: typer.Context,
     files: Annotated[
-        list[Path], typer.Argument(help="Tệp báo cáo (.xlsx, .xlsm, .xls, .ods) hoặc thư mục.")
+        list[Path],
+        typer.Argument(metavar="TỆP", help="Tệp báo cáo (.xlsx, .xlsm, .xls, .ods) hoặc thư mục."),
     ],
     output: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="text: bảng dễ đọc; json: cho máy.")
@@ -643,5 +678,26 @@ def log_command(
 
 def main() -> None:
     """Console entry point: read the settings once, run the app with them (`ctx.obj`),
-    turning every failure into one readable line."""
-    run_guarded(lambda settings: app(obj=settings))
+    turning every failure into one readable Vietnamese line.
+
+    The app runs with `standalone_mode=False` so the framework's usage errors reach us (not
+    its English panel): they become a `UsageError` (exit 2) worded by `usage_error_message`.
+    """
+    localise_framework()
+    run_guarded(_run_app)
+
+
+def _run_app(settings: Settings) -> None:
+    from typer._click.exceptions import NoArgsIsHelpError
+    from typer._click.exceptions import UsageError as FrameworkUsageError
+
+    try:
+        code = app(obj=settings, prog_name="pcmbn", standalone_mode=False)
+    except NoArgsIsHelpError:
+        sys.exit(2)  # the help was printed; no command was given
+    except FrameworkUsageError as exc:
+        raise UsageError(usage_error_message(exc)) from None
+    if code == 130:  # typer turns Ctrl-C into exit code 130 without a word
+        raise KeyboardInterrupt
+    if isinstance(code, int) and code:
+        sys.exit(code)

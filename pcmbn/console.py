@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from pcmbn.errors import PcmbnError
 from pcmbn.layout import OutputLayout
@@ -70,7 +71,7 @@ def run_guarded(entry: Callable[[Settings], Any]) -> Any:
         return entry(settings)
     except PcmbnError as exc:
         log.info("expected failure: %s", exc)
-        err_console.print(f"[bold red]Lỗi:[/bold red] {exc}", soft_wrap=True)
+        err_console.print(f"[bold red]Lỗi:[/bold red] {escape(str(exc))}", soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err_console.print("Đã dừng theo yêu cầu.")
