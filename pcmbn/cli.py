@@ -20,7 +20,7 @@ from rich.table import Table
 
 from pcmbn import __version__
 from pcmbn.cli_frame import VietnameseTyper, localise_framework, usage_error_message
-from pcmbn.console import run_guarded
+from pcmbn.console import run_guarded, stop_on_interrupt
 from pcmbn.errors import PcmbnError, UsageError
 from pcmbn.resources import Resources, resources_for
 from pcmbn.settings import Settings
@@ -684,6 +684,7 @@ def main() -> None:
     its English panel): they become a `UsageError` (exit 2) worded by `usage_error_message`.
     """
     localise_framework()
+    stop_on_interrupt()
     run_guarded(_run_app)
 
 
