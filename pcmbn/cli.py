@@ -593,6 +593,10 @@ def remind_command(
     console.print(table)
     sent = sum(d.sent for d in deliveries)
     console.print(f"Đã gửi {sent}/{len(deliveries)} thư nhắc.", highlight=False)
+    failed = [d for d in deliveries if not d.sent]  # issue 12.11: a failure is not a success
+    if failed:
+        reasons = "; ".join(dict.fromkeys(d.error or "không rõ lý do" for d in failed))
+        raise PcmbnError(f"{len(failed)}/{len(deliveries)} thư nhắc không gửi được: {reasons}")
 
 
 class MilestoneChoice(StrEnum):
