@@ -114,3 +114,26 @@ def test_version_prints_the_version_and_the_home_folder() -> None:
     assert f"pcmbn {__version__}" in result.stdout
     home = Path(os.environ["PCMBN_HOME"]).resolve()
     assert f"Thư mục dữ liệu: {home}" in " ".join(result.stdout.split()), result.stdout
+
+
+def test_readme_and_demo_say_how_to_reach_pcmbn_after_make_demo() -> None:
+    """Issue 12.22: after `make demo`, `pcmbn` is in `.venv/`, not on the PATH."""
+    from pcmbn.settings import PROJECT_ROOT
+
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    quick_guide = readme.split("## Hướng dẫn nhanh", 1)[1].split("\n## ", 1)[0]
+    for text in (quick_guide, readme.split("## Set-up", 1)[1].split("\n## ", 1)[0]):
+        assert "source .venv/bin/activate" in text and ".venv/bin/pcmbn" in text
+    assert "command not found" in quick_guide
+    demo = (PROJECT_ROOT / "scripts" / "demo.sh").read_text(encoding="utf-8")
+    tail = demo.rsplit('step "Kết quả"', 1)[1]
+    assert ".venv/bin/pcmbn" in tail and "source .venv/bin/activate" in tail
+
+
+def test_readme_says_what_a_rerun_writes() -> None:
+    """Issue 12.23: the README and the audit agree: one line saying nothing changed."""
+    from pcmbn.settings import PROJECT_ROOT
+
+    readme = " ".join((PROJECT_ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert "adds no row anywhere" not in readme
+    assert "chạy lại, không có thay đổi" in readme
