@@ -246,7 +246,11 @@ def usage_error_message(exc: _click.exceptions.UsageError) -> str:
         if exc.possibilities:
             text += f" Có phải ý bạn là: {', '.join(sorted(exc.possibilities))}?"
     elif isinstance(exc, _click.exceptions.BadOptionUsage):
-        text = f"Tùy chọn {exc.option_name} cần kèm một giá trị."
+        # The parser raises this for two cases only; its (pinned, vendored) text tells which.
+        if "does not take a value" in exc.message:
+            text = f"Tùy chọn {exc.option_name} là công tắc bật/tắt, không kèm giá trị."
+        else:
+            text = f"Tùy chọn {exc.option_name} cần kèm một giá trị."
     elif isinstance(exc, _click.exceptions.BadParameter) and param is not None:
         value = _offending_value(exc)
         shown = f" '{value}'" if value is not None else ""

@@ -117,6 +117,9 @@ def _interrupted(signum: int, frame: FrameType | None) -> None:
         _cancel_flow_runs()
     except Exception:  # noqa: BLE001 - stopping matters more than the flow run's state
         log.exception("could not mark the flow run cancelled")
+    if sys.stdout.isatty():  # a progress spinner may be on screen, the cursor hidden
+        with contextlib.suppress(OSError, ValueError):
+            sys.stdout.write("\r\x1b[2K\x1b[?25h")
     err_console.print(STOPPED_LINE)
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):

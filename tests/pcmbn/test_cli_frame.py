@@ -93,6 +93,7 @@ def test_help_has_no_english_word(command: str) -> None:
         (["catalog", "thua"], ["Thừa đối số", "thua"]),
         (["status", "--plan"], ["--plan", "cần kèm một giá trị"]),
         (["check"], ["Thiếu đối số TỆP"]),
+        (["remind", "--send=yes"], ["--send", "không kèm giá trị"]),
     ],
 )
 def test_usage_errors_are_one_vietnamese_line(args: list[str], words: list[str]) -> None:
