@@ -31,7 +31,8 @@ app = VietnameseTyper(
     name="pcmbn",
     help=(
         "Công cụ tổng hợp báo cáo phòng, chống mua bán người (PCMBN) của Cơ quan Thường trực "
-        "Ban Chỉ đạo 138: tạo biểu mẫu, kiểm tra báo cáo, tạo báo cáo mẫu, kiểm tra danh mục."
+        "Ban Chỉ đạo 138: tạo biểu mẫu, kiểm tra báo cáo, tổng hợp hằng tháng, theo dõi và nhắc "
+        "đơn vị, phê duyệt, lập gói tài liệu hội nghị."
     ),
     no_args_is_help=True,
     add_completion=False,
