@@ -19,7 +19,7 @@ from prefect.utilities.annotations import opaque
 
 from pcmbn.approval import PENDING
 from pcmbn.clock import today_in_vietnam
-from pcmbn.errors import PcmbnError
+from pcmbn.errors import OutputLocked, PcmbnError
 from pcmbn.intake import Received, collect_inbox, resolve_inbox
 from pcmbn.layout import OutputLayout
 from pcmbn.monthly import (
@@ -37,7 +37,7 @@ from pcmbn.runners import chunk_size, task_runner
 from pcmbn.settings import Settings
 from pcmbn.store.history import RunRecord
 from pcmbn.validation.submission import Submission
-from pcmbn.vocabulary import SubmissionStatus
+from pcmbn.vocabulary import AuditAction, SubmissionStatus
 from tasks.intake import archive_chunk, read_chunk
 from tasks.outputs import publish_outputs, write_feedback_files, write_outputs
 from tasks.record import load_history, record_run
@@ -150,6 +150,7 @@ def _run(
             status = PENDING  # approved period: archived and held until it is reopened
         records.append(submission_record(received, report, status, plan, period))
     run_id = run_id_for(plan, period, units, [r.sha256 for r in records])
+    rerun = run_id in history_store.runs(plan.id, period.code)  # issue 12.23: same inputs
     record_run(
         settings,
         opaque(
@@ -176,20 +177,31 @@ def _run(
         applicable_values(values, catalog, catalog.registry(plan).units), catalog, plan, period
     )
     pending = int((submissions["status"] == PENDING).sum()) if not submissions.empty else 0
-    history_store.audit(
-        started,
-        settings.actor,
-        "run",
-        plan.id,
-        period.code,
+    detail = (
         f"run {run_id}: "
+        + ("chạy lại, không có thay đổi; " if rerun else "")
         + ", ".join(f"{k}={v}" for k, v in counts.items())
-        + (f", pending={pending} (kỳ đã phê duyệt)" if locked else ""),
+        + (f", pending={pending} (kỳ đã phê duyệt)" if locked else "")
     )
     if locked:
+        history_store.audit(started, settings.actor, AuditAction.RUN, plan.id, period.code, detail)
         logger.warning("period approved: %d submission(s) held as pending", pending)
         return _document(run_id, plan, period, counts, totals, table, layout)
-    write_outputs(settings, plan.id, period, table, started)
+    # issue 12.10 (cli helper): an output that cannot be replaced means the run did not publish;
+    # the audit row says so, then the user is told which file to close (exit 1).
+    try:
+        write_outputs(settings, plan.id, period, table, started)
+    except OutputLocked as exc:
+        history_store.audit(
+            started,
+            settings.actor,
+            AuditAction.RUN,
+            plan.id,
+            period.code,
+            f"{detail}; KHÔNG xuất bản: không thay được {exc.path.name}",
+        )
+        raise
+    history_store.audit(started, settings.actor, AuditAction.RUN, plan.id, period.code, detail)
     feedback_dir = layout.feedback_dir(plan.id, period.code)
     feedback_dir.mkdir(parents=True, exist_ok=True)  # listed in the outputs even when empty
     flagged = [

@@ -18,7 +18,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from pcmbn.console import run_guarded
+from pcmbn import __version__
+from pcmbn.cli_frame import VietnameseTyper, localise_framework, usage_error_message
+from pcmbn.console import run_guarded, stop_on_interrupt
 from pcmbn.errors import PcmbnError, UsageError
 from pcmbn.periods import Period
 from pcmbn.resources import Resources, resources_for
@@ -30,11 +32,12 @@ if TYPE_CHECKING:
 
 console = Console()
 
-app = typer.Typer(
+app = VietnameseTyper(
     name="pcmbn",
     help=(
         "Công cụ tổng hợp báo cáo phòng, chống mua bán người (PCMBN) của Cơ quan Thường trực "
-        "Ban Chỉ đạo 138: tạo biểu mẫu, kiểm tra báo cáo, tạo báo cáo mẫu, kiểm tra danh mục."
+        "Ban Chỉ đạo 138: tạo biểu mẫu, kiểm tra báo cáo, tổng hợp hằng tháng, theo dõi và nhắc "
+        "đơn vị, phê duyệt, lập gói tài liệu hội nghị."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -52,10 +55,42 @@ PeriodOption = Annotated[
 ]
 
 
+def _settings(ctx: typer.Context) -> Settings:
+    """The settings `main` read once (read now when the app runs otherwise, e.g. in tests)."""
+    return ctx.obj if isinstance(ctx.obj, Settings) else Settings.from_env()
+
+
+def _show_version(ctx: typer.Context, value: bool) -> None:
+    """`pcmbn --version`: the version and the home folder this command works in."""
+    if not value or ctx.resilient_parsing:
+        return
+    console.print(f"pcmbn {__version__}", highlight=False)
+    console.print(f"Thư mục dữ liệu: {_settings(ctx).home}", highlight=False, soft_wrap=True)
+    raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            "-V",
+            help="In phiên bản và thư mục dữ liệu đang dùng rồi thoát.",
+            callback=_show_version,
+            is_eager=True,
+            expose_value=True,
+        ),
+    ] = False,
+) -> None:
+    # No docstring on purpose: the app's help text above is what `pcmbn --help` shows.
+    pass
+
+
 def _resources(ctx: typer.Context) -> Resources:
     """The resources of the settings `main` read once (read now when the app runs otherwise)."""
-    settings = ctx.obj if isinstance(ctx.obj, Settings) else Settings.from_env()
-    return resources_for(settings)
+    return resources_for(_settings(ctx))
 
 
 #: Screen colours of the statuses; their words are the catalog's (schemas/labels.yaml).
@@ -229,7 +264,8 @@ def _expand(paths: list[Path]) -> list[Path]:
 def check_command(
     ctx: typer.Context,
     files: Annotated[
-        list[Path], typer.Argument(help="Tệp báo cáo (.xlsx, .xlsm, .xls, .ods) hoặc thư mục.")
+        list[Path],
+        typer.Argument(metavar="TỆP", help="Tệp báo cáo (.xlsx, .xlsm, .xls, .ods) hoặc thư mục."),
     ],
     output: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="text: bảng dễ đọc; json: cho máy.")
@@ -573,6 +609,10 @@ def remind_command(
     console.print(table)
     sent = sum(d.sent for d in deliveries)
     console.print(f"Đã gửi {sent}/{len(deliveries)} thư nhắc.", highlight=False)
+    failed = [d for d in deliveries if not d.sent]  # issue 12.11: a failure is not a success
+    if failed:
+        reasons = "; ".join(dict.fromkeys(d.error or "không rõ lý do" for d in failed))
+        raise PcmbnError(f"{len(failed)}/{len(deliveries)} thư nhắc không gửi được: {reasons}")
 
 
 class MilestoneChoice(StrEnum):
@@ -659,5 +699,27 @@ def log_command(
 
 def main() -> None:
     """Console entry point: read the settings once, run the app with them (`ctx.obj`),
-    turning every failure into one readable line."""
-    run_guarded(lambda settings: app(obj=settings))
+    turning every failure into one readable Vietnamese line.
+
+    The app runs with `standalone_mode=False` so the framework's usage errors reach us (not
+    its English panel): they become a `UsageError` (exit 2) worded by `usage_error_message`.
+    """
+    localise_framework()
+    stop_on_interrupt()
+    run_guarded(_run_app)
+
+
+def _run_app(settings: Settings) -> None:
+    from typer._click.exceptions import NoArgsIsHelpError
+    from typer._click.exceptions import UsageError as FrameworkUsageError
+
+    try:
+        code = app(obj=settings, prog_name="pcmbn", standalone_mode=False)
+    except NoArgsIsHelpError:
+        sys.exit(2)  # the help was printed; no command was given
+    except FrameworkUsageError as exc:
+        raise UsageError(usage_error_message(exc)) from None
+    if code == 130:  # typer turns Ctrl-C into exit code 130 without a word
+        raise KeyboardInterrupt
+    if isinstance(code, int) and code:
+        sys.exit(code)

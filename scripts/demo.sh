@@ -38,3 +38,9 @@ echo "Lưu trữ bản gốc:   $HOME_DIR/archive/   Lịch sử: $HOME_DIR/hist
 echo "Biểu mẫu:          $HOME_DIR/demo/bieu-mau/"
 echo "Gói hội nghị:      $HOME_DIR/outputs/$NA/packets/"
 echo "Nhật ký kỹ thuật:  $HOME_DIR/logs/pcmbn.log"
+
+step "Chạy tiếp lệnh pcmbn"
+echo "pcmbn nằm trong .venv/ của dự án (gõ ngay 'pcmbn' sẽ báo 'command not found'):"
+echo "  .venv/bin/pcmbn --help                 # gõ đủ đường dẫn, hoặc"
+echo "  source .venv/bin/activate && pcmbn --help   # một lần cho mỗi cửa sổ dòng lệnh"
+echo "Ví dụ: .venv/bin/pcmbn status --plan $NA --period 2021-11"

@@ -21,6 +21,7 @@ from pathlib import Path
 import fsspec
 
 from pcmbn import faults
+from pcmbn.errors import OutputLocked
 
 __all__ = ["PART_SUFFIX", "atomic_folder", "atomic_put", "atomic_write", "part_name"]
 
@@ -47,9 +48,21 @@ def atomic_write(
 
     `payload` is the content (bytes, or text encoded with `encoding`) or a callable that writes
     the file at the temporary path it is given (e.g. `frame.to_parquet`, `workbook.save`).
+
+    A target that cannot be replaced (open in Excel on Windows, read-only, a folder in its
+    place) raises `OutputLocked` naming it, so the user is told to close the file.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = part_name(path)
+    try:
+        return _atomic_write(path, tmp, payload, crash_point, encoding)
+    except (PermissionError, IsADirectoryError) as exc:
+        raise OutputLocked(path) from exc
+
+
+def _atomic_write(
+    path: Path, tmp: Path, payload: Payload, crash_point: str | None, encoding: str
+) -> Path:
     try:
         if callable(payload):
             payload(tmp)

@@ -1,0 +1,59 @@
+"""Ctrl-C during `pcmbn run` (issue 12.9): stops at once, one line, exit 130, nothing half-made."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from pcmbn.settings import PROJECT_ROOT
+
+PLAN = "ST-KH-30-7-2024"
+
+
+def _wait_for(path: Path, text: str, process: subprocess.Popen[str], bound: float) -> None:
+    """Until `text` appears in the log file (the run has started working)."""
+    deadline = time.monotonic() + bound
+    while time.monotonic() < deadline:
+        if path.is_file() and text in path.read_text(encoding="utf-8", errors="replace"):
+            return
+        if process.poll() is not None:
+            pytest.fail(f"the run ended before it was interrupted: {process.communicate()}")
+        time.sleep(0.2)
+    process.kill()
+    pytest.fail(f"the run did not reach {text!r} in {bound} s")
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_the_run_with_one_line_and_cancels_the_flow_run(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pcmbn", "run", "--plan", PLAN, "--period", "2024-07"]
+        + ["--inbox", str(PROJECT_ROOT / "sample_reports" / PLAN)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PCMBN_HOME": str(home), "COLUMNS": "200"},
+    )
+    log = home / "logs" / "pcmbn.log"
+    _wait_for(log, "files in the inbox", process, bound=600)
+    process.send_signal(signal.SIGINT)
+    try:
+        out, err = process.communicate(timeout=30)  # a bound for the test, not a speed target
+    except subprocess.TimeoutExpired:
+        process.kill()
+        pytest.fail("the run was still going 30 s after Ctrl-C")
+    assert process.returncode == 130, err
+    assert err.strip().splitlines() == ["Đã dừng theo yêu cầu."], err
+    assert "Traceback" not in out + err and "EventsWorker" not in out + err
+    assert "marked cancelled" in log.read_text(encoding="utf-8")
+    outputs = home / "outputs"
+    for path in outputs.rglob("*") if outputs.exists() else []:
+        if path.is_file() and not path.name.startswith(".") and path.suffix == ".xlsx":
+            load_workbook(path, read_only=True).close()  # complete, or it would not open
