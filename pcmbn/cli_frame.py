@@ -47,7 +47,7 @@ RICH_STRINGS = {
     "ARGUMENTS_PANEL_TITLE": "Đối số",
     "OPTIONS_PANEL_TITLE": "Tùy chọn",
     "COMMANDS_PANEL_TITLE": "Lệnh",
-    "ERRORS_PANEL_TITLE": "Lỗi",
+    "ERRORS_PANEL_TITLE": "Lỗi cách dùng",
     "ABORTED_TEXT": "Đã hủy.",
     "RICH_HELP": "Xem hướng dẫn: [blue]'{command_path} {help_option}'[/].",
     "DEFAULT_STRING": "[mặc định: {}]",
