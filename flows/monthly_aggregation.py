@@ -20,20 +20,23 @@ from prefect.utilities.annotations import opaque
 from pcmbn.approval import PENDING
 from pcmbn.clock import today_in_vietnam
 from pcmbn.errors import PcmbnError
-from pcmbn.intake import Received, collect_inbox, resolve_inbox
+from pcmbn.intake import Received, collect_inbox
 from pcmbn.layout import OutputLayout
 from pcmbn.monthly import (
-    OTHER_PERIOD,
+    SKIP_KNOWN,
+    SKIP_OTHER_UNIT,
     applicable_values,
     classify,
     completeness,
+    decide,
     provincial_totals,
     run_id_for,
     submission_record,
+    tally,
 )
-from pcmbn.periods import last_closed_month, parse_period
 from pcmbn.resources import Resources, resources_for
 from pcmbn.runners import chunk_size, task_runner
+from pcmbn.service import check_run_arguments, run_inbox
 from pcmbn.settings import Settings
 from pcmbn.store.history import RunRecord
 from pcmbn.validation.submission import Submission
@@ -95,21 +98,15 @@ def monthly_aggregation(
     """Aggregate one plan's period; returns the JSON contract of `pcmbn run`."""
     logger = get_run_logger()
     resources = resources_for(Settings.from_env())
-    catalog = resources.catalog
-    the_plan = catalog.plan(plan)
-    the_period = (
-        parse_period(period)
-        if period
-        else last_closed_month(
-            today_in_vietnam(), the_plan.reporting.cutoff, the_plan.reporting.due_days_after_cutoff
-        )
-    )
-    unit_filter = sorted({u.strip().upper() for u in units or [] if u.strip()}) or None
+    # The same checks as the CLI's, again: a deployment starts this flow without the CLI.
+    checked = check_run_arguments(resources.catalog, plan, period, today_in_vietnam(), units)
+    the_plan, the_period, unit_filter = checked.plan, checked.period, checked.units
+    where = run_inbox(resources, the_plan, the_period, inbox)
     lock_path = resources.layout.lock_file(the_plan.id, the_period.code)
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with FileLock(str(lock_path), timeout=0):
-            return _run(resources, the_plan, the_period, inbox, unit_filter, logger)
+            return _run(resources, the_plan, the_period, where, unit_filter, logger)
     except Timeout:
         raise PcmbnError(
             f"Đang có một lượt tổng hợp khác cho kế hoạch {the_plan.id}, kỳ "
@@ -121,15 +118,12 @@ def _run(
     resources: Resources,
     plan: Any,
     period: Any,
-    inbox: str | None,
+    where: str,
     units: list[str] | None,
     logger: Any,
 ) -> dict[str, Any]:
     started = datetime.now(tz=UTC)
     settings, catalog, layout = resources.settings, resources.catalog, resources.layout
-    where = (
-        resolve_inbox(inbox, plan.id, period.code) if inbox else layout.inbox(plan.id, period.code)
-    )
     batch = read_inbox.with_options(task_runner=task_runner(settings))(where)
     archived, subs = batch.archived, batch.submissions
     history = load_history(settings, plan.id, period.code)
@@ -141,17 +135,17 @@ def _run(
     locked = history_store.active_approval(plan.id, period.code) is not None
     known = history_store.known([r.sha256 for r in archived]) if locked else set()
     records = []
-    counts = {"accepted": 0, "rejected": 0, "superseded": 0, "other_period": 0}
     for received, report in zip(archived, result.reports, strict=True):
-        status = classify(report, plan, period)
-        sub = report.submission
-        if units and status != OTHER_PERIOD and (sub.unit_code or received.sender) not in units:
-            continue  # a rerun for some units leaves the others as they are
-        if locked and received.sha256 in known:
-            continue  # already on the approved record
-        if locked and status != OTHER_PERIOD:
-            status = PENDING  # approved period: archived and held until it is reopened
-        records.append(submission_record(received, report, status, plan, period))
+        status = decide(
+            classify(report, plan, period),
+            report.submission.unit_code or received.sender,
+            received.sha256,
+            units=units,
+            locked=locked,
+            known=known,
+        )
+        if status not in (SKIP_OTHER_UNIT, SKIP_KNOWN):
+            records.append(submission_record(received, report, status, plan, period))
     run_id = run_id_for(plan, period, units, [r.sha256 for r in records])
     record_run(
         settings,
@@ -161,17 +155,7 @@ def _run(
     )
 
     submissions = history_store.submissions(plan.id, period.code)
-    mine = submissions[submissions["sha256"].isin([r.sha256 for r in records])]
-    for row in mine.itertuples():
-        if (
-            row.status == "accepted"
-            and row.superseded_by is not None
-            and str(row.superseded_by) != "nan"
-        ):
-            counts["superseded"] += 1
-        elif row.status in counts:
-            counts[row.status] += 1
-    counts["other_period"] = sum(1 for r in records if r.status == OTHER_PERIOD)
+    counts = tally(records, submissions)
     expected = catalog.expected_units(plan, period)
     table = completeness(expected, submissions, plan, period)
     values = history_store.current_values(plan.id, [period.code])

@@ -80,6 +80,7 @@ def template_command(
 ) -> None:
     """Tạo biểu mẫu báo cáo (.xlsx) đã ghi sẵn đơn vị, kế hoạch và kỳ báo cáo."""
     from pcmbn.periods import parse_period
+    from pcmbn.service import check_period_in_plan
     from pcmbn.template_writer import write_templates
 
     if bool(unit) == all_units:
@@ -87,11 +88,7 @@ def template_command(
     catalog = _resources(ctx).catalog
     the_plan = catalog.plan(plan)
     the_period = parse_period(period)
-    if not the_plan.covers(the_period):
-        raise PcmbnError(
-            f"Kỳ {the_period.label_vi} nằm ngoài thời gian thực hiện kế hoạch {the_plan.id} "
-            f"({the_plan.span.start.label_vi} – {the_plan.span.end.label_vi})."
-        )
+    check_period_in_plan(the_plan, the_period)
     registry = catalog.registry(the_plan)
     if unit:
         found = registry.get(unit.strip().upper())
@@ -324,20 +321,32 @@ def run_command(
     """Tổng hợp báo cáo tháng: lưu trữ, kiểm tra, tổng hợp toàn tỉnh, theo dõi đơn vị gửi."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    from pcmbn.clock import today_in_vietnam
+    from pcmbn.service import check_run_arguments, run_inbox, run_summary
+
+    resources = _resources(ctx)
+    unit_list = [u for u in (units or "").split(",") if u.strip()] or None
+    periods: list[str | None] = list(period or [None])
+    if output is OutputFormat.JSON and len(periods) > 1:
+        raise UsageError("Với --format json, chỉ chạy một kỳ mỗi lần (một --period).")
+    # Every argument is checked against the catalog before Prefect is even imported: a typo
+    # answers at once and leaves no failed flow run behind.
+    checked = [
+        check_run_arguments(resources.catalog, plan, one, today_in_vietnam(), unit_list)
+        for one in periods
+    ]
+    folders = [run_inbox(resources, c.plan, c.period, inbox) for c in checked]
+
     from flows.monthly_aggregation import monthly_aggregation
     from pcmbn.console import route_logs_to_file
 
-    resources = _resources(ctx)
     route_logs_to_file(resources.layout.log_file)
-    unit_list = [u for u in (units or "").split(",") if u.strip()] or None
-    periods: list[str | None] = list(period or [None])
     if output is OutputFormat.JSON:
-        if len(periods) > 1:
-            raise UsageError("Với --format json, chỉ chạy một kỳ mỗi lần (một --period).")
-        document = monthly_aggregation(plan, periods[0], inbox, unit_list)
+        document = monthly_aggregation(plan, checked[0].period.code, inbox, unit_list)
         sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n")
         return
-    for one in periods:
+    for args, folder in zip(checked, folders, strict=True):
+        one = args.period.code
         with Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),
@@ -346,13 +355,14 @@ def run_command(
             transient=True,
         ) as progress:
             progress.add_task(
-                f"Kỳ {one or 'vừa chốt'}: đang lưu trữ, đọc, kiểm tra và tổng hợp…", total=None
+                f"Kỳ {args.period.label_vi}: đang lưu trữ, đọc, kiểm tra và tổng hợp…", total=None
             )
             document = monthly_aggregation(plan, one, inbox, unit_list)
-        _print_run(document, resources)
+        _print_run(document, resources, run_summary(resources, args.plan, args.period, folder))
 
 
-def _print_run(document: dict[str, Any], resources: Resources) -> None:
+def _print_run(document: dict[str, Any], resources: Resources, summary: Any) -> None:
+    """The run's result in words; `summary` is the service's `RunSummary` (inbox, approval)."""
     files = document["files"]
     console.print(
         f"[bold]{document['plan_id']} · kỳ {document['period']}[/bold]: "
@@ -360,10 +370,20 @@ def _print_run(document: dict[str, Any], resources: Resources) -> None:
         f"{files['superseded']} được thay thế bằng bản sửa, {files['other_period']} thuộc kỳ khác.",
         highlight=False,
     )
-    if not any(files.values()):
+    console.print(f"Thư mục nhận báo cáo đã đọc: {summary.inbox}", highlight=False)
+    if summary.approved:
         console.print(
-            "[yellow]Không có tệp báo cáo nào trong thư mục nhận (--inbox); mọi đơn vị được ghi "
-            "là chưa gửi.[/yellow]"
+            f"[yellow]Kỳ {document['period']} đã được phê duyệt: số liệu đã khóa không đổi. "
+            f"{summary.pending} tệp đang chờ mở lại kỳ; chạy pcmbn reopen --plan "
+            f'{document["plan_id"]} --period {document["period"]} --reason "..." rồi chạy '
+            "lại để tiếp nhận các tệp này.[/yellow]",
+            highlight=False,
+        )
+    elif not any(files.values()):
+        console.print(
+            f"[yellow]Không có tệp báo cáo nào trong thư mục nhận {summary.inbox}; mọi đơn vị "
+            "được ghi là chưa gửi.[/yellow]",
+            highlight=False,
         )
     statuses = list(document["completeness"].values())
     table = Table("Tình trạng", "Số đơn vị", title="Tình hình gửi báo cáo")
