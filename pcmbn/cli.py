@@ -404,30 +404,21 @@ def _print_run(document: dict[str, Any], resources: Resources, summary: Any) -> 
 def status_command(ctx: typer.Context, plan: PlanOption, period: PeriodOption) -> None:
     """Xem đơn vị nào đã gửi đúng hạn, muộn, chưa gửi hoặc bị từ chối trong kỳ."""
     from pcmbn.clock import OFFICE_TZ
-    from pcmbn.monthly import completeness
-    from pcmbn.periods import due_date, format_date_vi, parse_period
+    from pcmbn.periods import format_date_vi, parse_period
+    from pcmbn.service import period_status
 
     resources = _resources(ctx)
-    catalog = resources.catalog
-    the_plan = catalog.plan(plan)
-    the_period = parse_period(period)
-    store = resources.store
-    table_data = completeness(
-        catalog.expected_units(the_plan, the_period),
-        store.submissions(the_plan.id, the_period.code),
-        the_plan,
-        the_period,
-    )
-    due = due_date(the_period, the_plan.reporting.cutoff, the_plan.reporting.due_days_after_cutoff)
+    the_plan = resources.catalog.plan(plan)
+    status = period_status(resources, the_plan, parse_period(period))
     table = Table(
         "Mã đơn vị",
         "Tên đơn vị",
         "Tình trạng",
         "Thời điểm nhận",
         "Tệp",
-        title=f"{the_plan.id} · {the_period.label_vi} · hạn gửi {format_date_vi(due)}",
+        title=f"{the_plan.id} · {status.period.label_vi} · hạn gửi {format_date_vi(status.due)}",
     )
-    for row in table_data.itertuples():
+    for row in status.table.itertuples():
         received = (
             row.received_at.astimezone(OFFICE_TZ).strftime("%d/%m/%Y %H:%M")
             if isinstance(row.received_at, datetime) and row.received_at == row.received_at
@@ -441,16 +432,14 @@ def status_command(ctx: typer.Context, plan: PlanOption, period: PeriodOption) -
             row.file_name if isinstance(row.file_name, str) else "—",
         )
     console.print(table)
-    submissions = store.submissions(the_plan.id, the_period.code)
-    pending = submissions[submissions["status"] == "pending"]
-    for row in pending.itertuples():
+    for row in status.pending.itertuples():
         console.print(
             f"[yellow]Chờ mở lại kỳ[/yellow] (kỳ đã được phê duyệt, chờ mở lại): "
             f"{row.original_name} — {row.unit_code or '?'}",
             highlight=False,
         )
-    counts = table_data["status"].value_counts()
-    console.print(", ".join(f"{STATUS_STYLE[k]}: {int(counts.get(k, 0))}" for k in STATUS_STYLE))
+    counts = status.counts()
+    console.print(", ".join(f"{STATUS_STYLE[k]}: {counts[k]}" for k in STATUS_STYLE))
 
 
 @app.command("approve")
@@ -461,25 +450,15 @@ def approve_command(
     note: Annotated[str | None, typer.Option("--note", help="Ghi chú kèm phê duyệt.")] = None,
 ) -> None:
     """Phê duyệt và khóa số liệu một kỳ (bản sửa gửi sau sẽ chờ mở lại kỳ)."""
-    from pcmbn.approval import approve_period
     from pcmbn.periods import parse_period
+    from pcmbn.service import approve, frozen_count
 
     resources = _resources(ctx)
-    catalog = resources.catalog
-    the_plan, the_period = catalog.plan(plan), parse_period(period)
-    approval = approve_period(
-        resources.store,
-        catalog,
-        the_plan,
-        the_period,
-        resources.layout.summary(the_plan.id, the_period.code),
-        note,
-        by=resources.settings.actor,
-    )
-    frozen = len(str(approval["submissions"]).split(",")) if approval["submissions"] else 0
+    the_plan, the_period = resources.catalog.plan(plan), parse_period(period)
+    approval = approve(resources, the_plan, the_period, note)
     console.print(
         f"Đã phê duyệt kỳ {the_period.label_vi} ({the_plan.id}) — người duyệt "
-        f"{approval['approved_by']}; {frozen} báo cáo được khóa.",
+        f"{approval['approved_by']}; {frozen_count(approval)} báo cáo được khóa.",
         highlight=False,
     )
 
@@ -494,12 +473,12 @@ def reopen_command(
     ] = None,
 ) -> None:
     """Mở lại kỳ đã phê duyệt để chạy lại tổng hợp với bản sửa (phải ghi lý do)."""
-    from pcmbn.approval import reopen_period
     from pcmbn.periods import parse_period
+    from pcmbn.service import reopen
 
     resources = _resources(ctx)
     the_plan, the_period = resources.catalog.plan(plan), parse_period(period)
-    reopen_period(resources.store, the_plan, the_period, reason, by=resources.settings.actor)
+    reopen(resources, the_plan, the_period, reason)
     console.print(
         f"Đã mở lại kỳ {the_period.label_vi} ({the_plan.id}). Chạy lại: pcmbn run "
         f"--plan {the_plan.id} --period {the_period.code}",
@@ -520,33 +499,21 @@ def remind_command(
     ] = False,
 ) -> None:
     """Nhắc bằng thư điện tử các đơn vị chưa gửi hoặc bị từ chối báo cáo (mặc định: xem trước)."""
-    from datetime import UTC
-
     from pcmbn.console import route_logs_to_file
     from pcmbn.periods import parse_period
-    from pcmbn.reminders import record_deliveries, reminders_for
+    from pcmbn.service import compose_reminders, ever_run, send_reminders
 
     resources = _resources(ctx)
     route_logs_to_file(resources.layout.log_file)
-    catalog = resources.catalog
-    the_plan, the_period = catalog.plan(plan), parse_period(period)
-    store = resources.store
-    if store.submissions(the_plan.id, the_period.code).empty and not store.runs(
-        the_plan.id, the_period.code
-    ):
+    the_plan, the_period = resources.catalog.plan(plan), parse_period(period)
+    if not ever_run(resources, the_plan, the_period):
         console.print(
             f"[yellow]Kỳ {the_period.label_vi} chưa được tổng hợp lần nào: mọi đơn vị được coi là "
             f"chưa gửi. Nên chạy trước: pcmbn run --plan {the_plan.id} --period "
             f"{the_period.code}[/yellow]",
             highlight=False,
         )
-    reminders = reminders_for(
-        store,
-        catalog,
-        the_plan,
-        the_period,
-        resources.layout.feedback_dir(the_plan.id, the_period.code),
-    )
+    reminders = compose_reminders(resources, the_plan, the_period)
     if not reminders:
         console.print(
             f"Mọi đơn vị đã gửi báo cáo {the_period.label_vi} hợp lệ; không có thư nhắc nào.",
@@ -566,10 +533,7 @@ def remind_command(
             highlight=False,
         )
         return
-    deliveries = resources.mailer.send(reminders)
-    record_deliveries(
-        store, the_plan, the_period, deliveries, resources.settings.actor, datetime.now(tz=UTC)
-    )
+    deliveries = send_reminders(resources, the_plan, the_period, reminders)
     table = Table("Mã đơn vị", "Địa chỉ thư", "Kết quả", title=f"Thư nhắc {the_period.label_vi}")
     for d in deliveries:
         table.add_row(

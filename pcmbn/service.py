@@ -179,7 +179,15 @@ def period_status(resources: Resources, plan: Plan, period: Period) -> PeriodSta
         table=table,
         pending=pending,
         approval=store.active_approval(plan.id, period.code),
-        ever_run=not submissions.empty or bool(store.runs(plan.id, period.code)),
+        ever_run=ever_run(resources, plan, period),
+    )
+
+
+def ever_run(resources: Resources, plan: Plan, period: Period) -> bool:
+    """Whether the period was ever aggregated (else every unit only looks missing)."""
+    store = resources.store
+    return not store.submissions(plan.id, period.code).empty or bool(
+        store.runs(plan.id, period.code)
     )
 
 
