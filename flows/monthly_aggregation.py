@@ -10,6 +10,7 @@ submission, both kept.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from filelock import FileLock, Timeout
@@ -30,6 +31,7 @@ from pcmbn.monthly import (
     completeness,
     decide,
     provincial_totals,
+    run_audit_detail,
     run_id_for,
     submission_record,
     tally,
@@ -38,6 +40,7 @@ from pcmbn.resources import Resources, resources_for
 from pcmbn.runners import chunk_size, task_runner
 from pcmbn.service import check_run_arguments, run_inbox
 from pcmbn.settings import Settings
+from pcmbn.store.base import RunAudit
 from pcmbn.store.history import RunRecord
 from pcmbn.validation.submission import Submission
 from tasks.intake import archive_chunk, read_chunk
@@ -152,6 +155,9 @@ def _run(
         opaque(
             RunRecord(run_id, plan.id, period.code, ",".join(units or []) or None, started, records)
         ),
+        opaque(
+            RunAudit(started, settings.actor, partial(run_audit_detail, run_id, records, locked))
+        ),
     )
 
     submissions = history_store.submissions(plan.id, period.code)
@@ -162,18 +168,8 @@ def _run(
     totals = provincial_totals(
         applicable_values(values, catalog, catalog.registry(plan).units), catalog, plan, period
     )
-    pending = int((submissions["status"] == PENDING).sum()) if not submissions.empty else 0
-    history_store.audit(
-        started,
-        settings.actor,
-        "run",
-        plan.id,
-        period.code,
-        f"run {run_id}: "
-        + ", ".join(f"{k}={v}" for k, v in counts.items())
-        + (f", pending={pending} (kỳ đã phê duyệt)" if locked else ""),
-    )
     if locked:
+        pending = int((submissions["status"] == PENDING).sum()) if not submissions.empty else 0
         logger.warning("period approved: %d submission(s) held as pending", pending)
         return _document(run_id, plan, period, counts, totals, table, layout)
     write_outputs(settings, plan.id, period.code, table, started)

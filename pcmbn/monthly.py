@@ -99,6 +99,23 @@ def tally(recorded: list[SubmissionRecord], stored: pd.DataFrame) -> dict[str, i
     return counts
 
 
+def run_audit_detail(
+    run_id: str, recorded: list[SubmissionRecord], locked: bool, stored: pd.DataFrame
+) -> str:
+    """The detail of a run's audit line: its file counts, and in an approved period how many
+    files wait for it to be reopened. `stored` is the period's submissions once the run is
+    recorded (the store passes them from inside the run's transaction, `RunAudit`)."""
+    from pcmbn.approval import PENDING
+
+    counts = tally(recorded, stored)
+    pending = int((stored["status"] == PENDING).sum()) if not stored.empty else 0
+    return (
+        f"run {run_id}: "
+        + ", ".join(f"{k}={v}" for k, v in counts.items())
+        + (f", pending={pending} (kỳ đã phê duyệt)" if locked else "")
+    )
+
+
 def submission_record(
     received: Received, report: FileReport, status: str, plan: Plan, period: Period
 ) -> SubmissionRecord:

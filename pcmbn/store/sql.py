@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from pcmbn.faults import crash_point
-from pcmbn.store.base import TABLES, AuditRow, RunRecord
+from pcmbn.store.base import TABLES, AuditRow, RunAudit, RunRecord
 from pcmbn.store.schema import MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,12 @@ VALUES_COLUMNS = [
     "original_name",
     "archive_path",
 ]
+
+
+#: Every submission of a plan and period, newest first.
+SUBMISSIONS_SQL = (
+    "SELECT * FROM submissions WHERE plan_id = ? AND period = ? ORDER BY received_at DESC, sha256"
+)
 
 
 class Session(ABC):
@@ -90,8 +96,9 @@ class SqlStore(ABC):
 
     # --- writing ----------------------------------------------------------------------------
 
-    def record_run(self, run: RunRecord) -> None:
-        """Write a run in one transaction, then settle which submission is current per unit."""
+    def record_run(self, run: RunRecord, audit: RunAudit | None = None) -> None:
+        """Write a run in one transaction, then settle which submission is current per unit;
+        with `audit`, the run's audit line is written in that same transaction."""
         frames = _frames(run)
         with self._write(f"run {run.plan_id} {run.period}") as s:
             s.execute(
@@ -137,6 +144,10 @@ class SqlStore(ABC):
                 if not frame.empty:
                     s.insert_ignore(table, frame)
             _settle_supersession(s, run.plan_id)
+            if audit is not None:
+                stored = s.frame(SUBMISSIONS_SQL, [run.plan_id, run.period])
+                detail = audit.describe(stored)
+                _audit(s, audit.at, audit.actor, "run", run.plan_id, run.period, detail)
             crash_point("history")
 
     def approve(self, approval: dict[str, Any], actor: str, at: datetime) -> None:
@@ -214,11 +225,7 @@ class SqlStore(ABC):
 
     def submissions(self, plan_id: str, period: str) -> pd.DataFrame:
         """Every submission recorded for the plan and period, newest first."""
-        return self._frame(
-            "SELECT * FROM submissions WHERE plan_id = ? AND period = ? "
-            "ORDER BY received_at DESC, sha256",
-            [plan_id, period],
-        )
+        return self._frame(SUBMISSIONS_SQL, [plan_id, period])
 
     def submissions_in(self, plan_id: str, periods: list[str]) -> pd.DataFrame:
         """Every submission recorded for the plan in any of the periods (a packet's span), by
