@@ -1,18 +1,24 @@
 """Flow: the standing office's month, from the inbox to the provincial summary.
 
-collect → archive every original → read in parallel chunks → validate everything in one Great
-Expectations run (with the rules that need history) → record the run in one transaction →
-aggregate, completeness, summary workbook, exports, feedback → Prefect artifacts.
+Named steps, each a thin task or subflow over the pure functions of `pcmbn.monthly`:
+collect & archive every original → read in parallel chunks (the `read-inbox` subflow) →
+validate everything in one Great Expectations run (with the rules that need history) →
+decide what each file is (accepted, rejected, another period, held pending, skipped) →
+record the run and its audit line in one transaction → aggregate (counts, completeness,
+province totals) → publish outputs (summary workbook, exports, feedback, Prefect artifacts).
+The arguments are checked by `pcmbn.service` first, as the CLI checks them.
 Rerunning over the same inputs changes nothing; a unit's correction supersedes its earlier
 submission, both kept.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
+import pandas as pd
 from filelock import FileLock, Timeout
 from prefect import flow, get_run_logger, unmapped
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -20,6 +26,7 @@ from prefect.utilities.annotations import opaque
 
 from pcmbn.approval import PENDING
 from pcmbn.clock import today_in_vietnam
+from pcmbn.domain import Plan
 from pcmbn.errors import PcmbnError
 from pcmbn.intake import Received, collect_inbox
 from pcmbn.layout import OutputLayout
@@ -36,12 +43,14 @@ from pcmbn.monthly import (
     submission_record,
     tally,
 )
+from pcmbn.periods import Period
 from pcmbn.resources import Resources, resources_for
 from pcmbn.runners import chunk_size, task_runner
 from pcmbn.service import check_run_arguments, run_inbox
 from pcmbn.settings import Settings
 from pcmbn.store.base import RunAudit
-from pcmbn.store.history import RunRecord
+from pcmbn.store.history import RunRecord, SubmissionRecord
+from pcmbn.validation.checker import CheckResult
 from pcmbn.validation.submission import Submission
 from tasks.intake import archive_chunk, read_chunk
 from tasks.outputs import publish_outputs, write_feedback_files, write_outputs
@@ -117,28 +126,75 @@ def monthly_aggregation(
         ) from None
 
 
+@dataclass(frozen=True)
+class Decided:
+    """What the `decide` step made of the month's files: the records to keep, and whether the
+    period is approved (then new files are held pending and no output is rewritten)."""
+
+    records: list[SubmissionRecord]
+    locked: bool
+
+
+@dataclass(frozen=True)
+class Aggregated:
+    """The month after the run is recorded: file counts, completeness table, province totals."""
+
+    counts: dict[str, int]
+    table: pd.DataFrame
+    totals: dict[str, Any]
+    pending: int
+
+
 def _run(
     resources: Resources,
-    plan: Any,
-    period: Any,
+    plan: Plan,
+    period: Period,
     where: str,
     units: list[str] | None,
     logger: Any,
 ) -> dict[str, Any]:
+    """The office's month, one named step after the other."""
     started = datetime.now(tz=UTC)
-    settings, catalog, layout = resources.settings, resources.catalog, resources.layout
-    batch = read_inbox.with_options(task_runner=task_runner(settings))(where)
-    archived, subs = batch.archived, batch.submissions
+    settings, layout = resources.settings, resources.layout
+    batch = read_inbox.with_options(task_runner=task_runner(settings))(where)  # collect, read
+    result = _validate(settings, layout, plan, period, batch)
+    decided = _decide(resources, plan, period, batch, result, units)
+    run_id = _record(settings, plan, period, units, decided, started)
+    month = _aggregate(resources, plan, period, decided)
+    if decided.locked:
+        logger.warning("period approved: %d submission(s) held as pending", month.pending)
+    else:
+        _publish_outputs(resources, plan, period, result, units, month, started)
+    return _document(run_id, plan, period, month.counts, month.totals, month.table, layout)
+
+
+def _validate(
+    settings: Settings, layout: OutputLayout, plan: Plan, period: Period, batch: InboxBatch
+) -> CheckResult:
+    """validate: every file in one Great Expectations run, with the rules that need history."""
     history = load_history(settings, plan.id, period.code)
-    result = validate_all(
-        settings, opaque(subs), opaque(history), str(layout.data_docs_dir(plan.id, period.code))
+    return validate_all(
+        settings,
+        opaque(batch.submissions),
+        opaque(history),
+        str(layout.data_docs_dir(plan.id, period.code)),
     )
 
-    history_store = resources.store
-    locked = history_store.active_approval(plan.id, period.code) is not None
-    known = history_store.known([r.sha256 for r in archived]) if locked else set()
+
+def _decide(
+    resources: Resources,
+    plan: Plan,
+    period: Period,
+    batch: InboxBatch,
+    result: CheckResult,
+    units: list[str] | None,
+) -> Decided:
+    """decide: classify each file, then keep, skip or hold it (`pcmbn.monthly.decide`)."""
+    store = resources.store
+    locked = store.active_approval(plan.id, period.code) is not None
+    known = store.known([r.sha256 for r in batch.archived]) if locked else set()
     records = []
-    for received, report in zip(archived, result.reports, strict=True):
+    for received, report in zip(batch.archived, result.reports, strict=True):
         status = decide(
             classify(report, plan, period),
             report.submission.unit_code or received.sender,
@@ -149,41 +205,59 @@ def _run(
         )
         if status not in (SKIP_OTHER_UNIT, SKIP_KNOWN):
             records.append(submission_record(received, report, status, plan, period))
-    run_id = run_id_for(plan, period, units, [r.sha256 for r in records])
-    record_run(
-        settings,
-        opaque(
-            RunRecord(run_id, plan.id, period.code, ",".join(units or []) or None, started, records)
-        ),
-        opaque(
-            RunAudit(started, settings.actor, partial(run_audit_detail, run_id, records, locked))
-        ),
-    )
+    return Decided(records, locked)
 
-    submissions = history_store.submissions(plan.id, period.code)
-    counts = tally(records, submissions)
-    expected = catalog.expected_units(plan, period)
-    table = completeness(expected, submissions, plan, period)
-    values = history_store.current_values(plan.id, [period.code])
+
+def _record(
+    settings: Settings,
+    plan: Plan,
+    period: Period,
+    units: list[str] | None,
+    decided: Decided,
+    started: datetime,
+) -> str:
+    """record: the run, its files and its audit line in one transaction; returns the run id."""
+    records = decided.records
+    run_id = run_id_for(plan, period, units, [r.sha256 for r in records])
+    run = RunRecord(run_id, plan.id, period.code, ",".join(units or []) or None, started, records)
+    describe = partial(run_audit_detail, run_id, records, decided.locked)
+    record_run(settings, opaque(run), opaque(RunAudit(started, settings.actor, describe)))
+    return run_id
+
+
+def _aggregate(resources: Resources, plan: Plan, period: Period, decided: Decided) -> Aggregated:
+    """aggregate: counts, completeness and province totals from the store, as recorded."""
+    catalog, store = resources.catalog, resources.store
+    submissions = store.submissions(plan.id, period.code)
+    table = completeness(catalog.expected_units(plan, period), submissions, plan, period)
+    values = store.current_values(plan.id, [period.code])
     totals = provincial_totals(
         applicable_values(values, catalog, catalog.registry(plan).units), catalog, plan, period
     )
-    if locked:
-        pending = int((submissions["status"] == PENDING).sum()) if not submissions.empty else 0
-        logger.warning("period approved: %d submission(s) held as pending", pending)
-        return _document(run_id, plan, period, counts, totals, table, layout)
-    write_outputs(settings, plan.id, period.code, table, started)
+    pending = int((submissions["status"] == PENDING).sum()) if not submissions.empty else 0
+    return Aggregated(tally(decided.records, submissions), table, totals, pending)
+
+
+def _publish_outputs(
+    resources: Resources,
+    plan: Plan,
+    period: Period,
+    result: CheckResult,
+    units: list[str] | None,
+    month: Aggregated,
+    started: datetime,
+) -> None:
+    """publish: summary workbook, exports, feedback files, then the Prefect artifacts."""
+    settings, layout = resources.settings, resources.layout
+    write_outputs(settings, plan.id, period.code, month.table, started)
     feedback_dir = layout.feedback_dir(plan.id, period.code)
     feedback_dir.mkdir(parents=True, exist_ok=True)  # listed in the outputs even when empty
     flagged = [
-        r
-        for r, rec in zip(result.reports, archived, strict=True)
-        if r.problems and (not units or r.submission.unit_code in units)
+        r for r in result.reports if r.problems and (not units or r.submission.unit_code in units)
     ]
     write_feedback_files(opaque(flagged), str(feedback_dir))
     publish_outputs(settings, str(layout.period_dir(plan.id, period.code)))
-    _publish(plan, period, counts, table, totals, catalog)
-    return _document(run_id, plan, period, counts, totals, table, layout)
+    _publish(plan, period, month.counts, month.table, month.totals, resources.catalog)
 
 
 def _document(
