@@ -46,7 +46,7 @@ from pcmbn.monthly import (
 from pcmbn.periods import Period
 from pcmbn.resources import Resources, resources_for
 from pcmbn.runners import chunk_size, task_runner
-from pcmbn.service import check_run_arguments, run_inbox
+from pcmbn.service import check_run_arguments, run_document, run_inbox
 from pcmbn.settings import Settings
 from pcmbn.store.base import RunAudit
 from pcmbn.store.history import RunRecord, SubmissionRecord
@@ -165,7 +165,7 @@ def _run(
         logger.warning("period approved: %d submission(s) held as pending", month.pending)
     else:
         _publish_outputs(resources, plan, period, result, units, month, started)
-    return _document(run_id, plan, period, month.counts, month.totals, month.table, layout)
+    return run_document(run_id, plan, period, month.counts, month.totals, month.table, layout)
 
 
 def _validate(
@@ -258,32 +258,6 @@ def _publish_outputs(
     write_feedback_files(opaque(flagged), str(feedback_dir))
     publish_outputs(settings, str(layout.period_dir(plan.id, period.code)))
     _publish(plan, period, month.counts, month.table, month.totals, resources.catalog)
-
-
-def _document(
-    run_id: str,
-    plan: Any,
-    period: Any,
-    counts: dict[str, int],
-    totals: dict[str, Any],
-    table: Any,
-    layout: OutputLayout,
-) -> dict[str, Any]:
-    """The JSON contract of `pcmbn run`."""
-    return {
-        "run_id": run_id,
-        "plan_id": plan.id,
-        "period": period.code,
-        "files": counts,
-        "totals": totals,
-        "completeness": dict(zip(table["unit_code"], table["status"], strict=True)),
-        "outputs": {  # local paths, or URLs when $PCMBN_OUTPUTS names remote storage
-            "summary": layout.where(layout.summary(plan.id, period.code)),
-            "feedback_dir": layout.where(layout.feedback_dir(plan.id, period.code)),
-            "data_docs": layout.where(layout.data_docs_index(plan.id, period.code)),
-            "exports_dir": layout.where(layout.exports_dir(plan.id, period.code)),
-        },
-    }
 
 
 def _publish(

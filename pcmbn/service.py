@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from pcmbn.catalog import Catalog
     from pcmbn.domain import Plan
+    from pcmbn.layout import OutputLayout
     from pcmbn.periods import Period
     from pcmbn.reminders import Delivery, Reminder
     from pcmbn.resources import Resources
@@ -258,6 +259,32 @@ def send_reminders(
 
 
 # --- after a run --------------------------------------------------------------------------
+
+
+def run_document(
+    run_id: str,
+    plan: Plan,
+    period: Period,
+    counts: dict[str, int],
+    totals: dict[str, Any],
+    table: pd.DataFrame,
+    layout: OutputLayout,
+) -> dict[str, Any]:
+    """The JSON contract of `pcmbn run` (README): what a script or the web app reads of a run."""
+    return {
+        "run_id": run_id,
+        "plan_id": plan.id,
+        "period": period.code,
+        "files": counts,
+        "totals": totals,
+        "completeness": dict(zip(table["unit_code"], table["status"], strict=True)),
+        "outputs": {  # local paths, or URLs when $PCMBN_OUTPUTS names remote storage
+            "summary": layout.where(layout.summary(plan.id, period.code)),
+            "feedback_dir": layout.where(layout.feedback_dir(plan.id, period.code)),
+            "data_docs": layout.where(layout.data_docs_index(plan.id, period.code)),
+            "exports_dir": layout.where(layout.exports_dir(plan.id, period.code)),
+        },
+    }
 
 
 @dataclass(frozen=True)

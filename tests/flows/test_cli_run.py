@@ -130,3 +130,15 @@ def test_a_run_of_an_approved_month_says_what_it_holds_pending(tmp_path: Path) -
     assert "1 tệp đang chờ mở lại kỳ" in text, text
     assert f"pcmbn reopen --plan {PLAN} --period 2024-08" in text, text
     assert "mọi đơn vị được ghi là chưa gửi" not in text, text
+
+
+@pytest.mark.slow
+def test_without_period_the_latest_closed_month_inside_the_plan_is_run(tmp_path: Path) -> None:
+    """Issue 12.3: the plan ran 01–12/2024; today's last closed month is outside it."""
+    empty = tmp_path / "inbox"
+    empty.mkdir()
+    result = _pcmbn(
+        tmp_path / "home", "run", "--plan", PLAN, "--inbox", str(empty), "--format", "json"
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads(result.stdout)["period"] == "2024-12"
