@@ -10,6 +10,7 @@ import os
 import resource
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from pcmbn.settings import quiet_third_parties
@@ -78,6 +79,33 @@ def _bomb(out: Path, _n: int) -> int:
     verdict = inspect_file(out / "bomb.xlsx")
     assert isinstance(verdict, Refused) and verdict.rule == "file.zip_bomb", verdict
     return 1
+
+
+def _hostile_data(out: Path, _n: int) -> int:
+    """Setup: the worst workbooks of `bench.hostile` (not a measured phase)."""
+    from bench.hostile import write_cases
+
+    return write_cases(out)
+
+
+def _hostile(case: str) -> Callable[[Path, int], dict[str, float]]:
+    """`pcmbn check` of one hostile file, sandboxed reader included, as in production; timed
+    after one ordinary check has paid the imports (the cold cost is the "1 file, cold" row)."""
+
+    def phase(out: Path, _n: int) -> dict[str, float]:
+        from bench.hostile import CASES, WARM_UP
+        from pcmbn.catalog import load_catalog
+        from pcmbn.validation.checker import check_files
+
+        catalog = load_catalog()
+        check_files([out / WARM_UP], catalog)
+        start = time.perf_counter()
+        result = check_files([out / CASES[case][1]], catalog)
+        wall = time.perf_counter() - start
+        assert result.reports[0].status == "rejected" or case == "widest-allowed", result
+        return {"files": 1, "wall_s": wall}
+
+    return phase
 
 
 def _province(out: Path) -> None:
@@ -187,6 +215,18 @@ PHASES = {
     "floor": _floor,
     "check": _check,
     "bomb": _bomb,
+    "hostile-data": _hostile_data,
+    **{
+        f"hostile-{case}": _hostile(case)
+        for case in (
+            "far-cell",
+            "far-cell-xls",
+            "shared-part",
+            "ods-repeat",
+            "ods-cells",
+            "widest-allowed",
+        )
+    },
 }
 
 
@@ -197,7 +237,15 @@ def main() -> None:
     start = time.perf_counter()
     files = PHASES[phase](out, n)
     wall = time.perf_counter() - start  # in-process; run.py also times the whole process
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if isinstance(files, dict):  # a phase that times its own measured part
+        files, wall = files["files"], files["wall_s"]
+    rss_mb = (
+        max(
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,  # the sandbox's workers
+        )
+        / 1024
+    )
     print(json.dumps({"phase": phase, "files": files, "wall_s": wall, "peak_rss_mb": rss_mb}))
 
 

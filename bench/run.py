@@ -89,6 +89,17 @@ def prefect_server(home: Path) -> Iterator[str]:
         log.close()
 
 
+def hostile(out: Path) -> list[tuple[str, dict[str, float]]]:
+    """`pcmbn check` of each of the worst files of `bench.hostile`, one process each."""
+    from bench.hostile import CASES
+
+    _run("hostile-data", out, 0)
+    return [
+        (f"hostile: {label}", _run(f"hostile-{case}", out, 0))
+        for case, (label, _, _) in CASES.items()
+    ]
+
+
 def national(args: argparse.Namespace) -> list[tuple[str, dict[str, float]]]:
     """Floor, straightforward pipeline and `pcmbn run` over one national-scale month."""
     out = args.out / "national"
@@ -148,6 +159,7 @@ def main() -> None:
         (f"pcmbn check ({args.check} files)", _run("check", samples, args.check)),
         ("pcmbn check (1 file, cold)", _run("check", samples, 1)),
         ("zip bomb 1 GB refused", _run("bomb", args.out / "bomb", 0)),
+        *hostile(args.out / "hostile"),
         (
             f"synthetic history ({args.units} units × 12 months, setup)",
             _run("history", args.out / "province", args.units),

@@ -5,37 +5,66 @@ content-addressed (`<archive>/<sha[:2]>/<sha256><ext>`): a file is written once 
 name and renamed into place, never overwritten, never deleted, so whatever happens next the
 original is kept. When time received is known from a reception log (`received.csv`: file,
 received_at — what a mail gateway or document system records), it wins over file times.
+
+An inbox is untrusted: on a local disk only regular files are taken. Symlinks (to anything),
+FIFOs, devices, sockets and folders named like a workbook are listed with a refusal and never
+opened (listing uses `lstat`; opening uses O_NOFOLLOW|O_NONBLOCK and checks the open file is
+still regular, which closes the race with a swap after listing). A file over the guard's size
+cap or of zero bytes is refused before archiving: it is recorded by name and size (and the
+sha256 of its first bytes), never copied. Refused entries travel as `InboxFile.refusal` and
+`Received.refusal`, so they become rejected submissions with a file-level problem. Names are
+compared in NFC, with control characters replaced, so a log row matches however the name was
+encoded and no name can break a log line, a CSV or a derived file name; a malformed reception
+log row is reported and skipped, the other rows still count. Dot-files and OS litter (Office
+lock files, Thumbs.db, AppleDouble) are ignored.
 """
 
 from __future__ import annotations
 
 import csv
+import errno
 import hashlib
 import io
 import logging
+import os
+import stat
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 import fsspec
 from fsspec.core import url_to_fs
 
 from pcmbn.clock import OFFICE_TZ
 from pcmbn.office.atomic import atomic_put
+from pcmbn.reading.guard import ACCEPTED_EXTENSIONS, Limits, Refused
+from pcmbn.reading.guard import _size as human_size
 
 log = logging.getLogger(__name__)
 
 RECEPTION_LOG = "received.csv"
 #: Files in an inbox that are the office's own bookkeeping, not submissions.
 BOOKKEEPING = {RECEPTION_LOG, "manifest.csv", "README.md", "readme.txt", "Thumbs.db", ".DS_Store"}
+#: Files operating systems and office suites leave behind (compared case-insensitively).
+LITTER = {"thumbs.db", "desktop.ini", ".ds_store", "ehthumbs.db", "icon\r"}
+#: A reception log larger than this is not a mail gateway's log (read whole, so bounded).
+LOG_MAX_BYTES = 10 * 1024 * 1024
+#: How much of an over-sized file is hashed to record it without copying it.
+HEAD_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
 class InboxFile:
     url: str  # where it is in the inbox (fsspec path)
-    name: str  # the original file name
+    name: str  # the original file name (NFC, control characters replaced)
     received_at: datetime
     sender: str | None = None  # unit code from the reception log, when it says
+    refusal: Refused | None = None  # set when the entry must not be opened or copied
+    size: int | None = None  # from lstat, when listed locally
 
 
 @dataclass(frozen=True)
@@ -47,8 +76,9 @@ class Received:
     sender: str | None
     sha256: str
     size: int
-    archive_path: str
+    archive_path: str  # "" when refused at intake (nothing was copied)
     local_path: Path  # a readable local copy (the archived file itself when local)
+    refusal: Refused | None = None  # refused at intake: never opened by the reader
 
 
 def resolve_inbox(inbox: str, plan_id: str, period_code: str) -> str:
@@ -63,24 +93,133 @@ def resolve_inbox(inbox: str, plan_id: str, period_code: str) -> str:
     return inbox
 
 
-def collect_inbox(inbox: str) -> list[InboxFile]:
-    """Every file under the inbox (recursively), with the time each was received."""
+def collect_inbox(inbox: str, limits: Limits | None = None) -> list[InboxFile]:
+    """Every file under the inbox (recursively), with the time each was received.
+
+    Entries that are not regular files, or that are empty or over the size cap, come back
+    with a `refusal` (and are never opened); OS litter and dot-files are left out.
+    """
+    limits = limits or Limits()
     fs, root = url_to_fs(inbox)
     if not fs.exists(root):
         return []
-    paths = sorted(p for p in fs.find(root) if _is_submission(p))
-    logs = _reception_logs(fs, [p for p in fs.find(root) if PurePosixPath(p).name == RECEPTION_LOG])
+    if is_local(fs):
+        listed = sorted(_scan_local(Path(root)))  # full-path order, as fs.find gives it
+        logs = [p for p, kind, size in listed if kind == "log" and (size or 0) <= LOG_MAX_BYTES]
+        if len(logs) < sum(1 for _, kind, _ in listed if kind == "log"):
+            log.warning("ignoring reception logs over %d bytes", LOG_MAX_BYTES)
+        entries = [(path, kind, size) for path, kind, size in listed if kind != "log"]
+    else:
+        found = fs.find(root)
+        logs = [p for p in found if PurePosixPath(p).name == RECEPTION_LOG]
+        entries = [(p, "file", None) for p in sorted(found) if _is_submission(p)]
+    times = _reception_logs(fs, logs)
     files = []
-    for path in paths:
-        name = PurePosixPath(path).name
-        received, sender = logs.get(name, (None, None))
-        files.append(InboxFile(_url(fs, path), name, received or _modified(fs, path), sender))
+    for path, kind, size in entries:
+        name = safe_name(PurePosixPath(path).name)
+        received, sender = times.get(name, (None, None))
+        refusal = _refusal(name, kind, size, limits)
+        when = received or (_lmodified(path) if is_local(fs) else _modified(fs, path))
+        files.append(InboxFile(_url(fs, path), name, when, sender, refusal, size))
     return files
+
+
+def safe_name(name: str) -> str:
+    """A received name as it is compared and shown: NFC, control characters (newlines, tabs,
+    bidi overrides, line separators) replaced by "_", at most 255 characters."""
+    text = unicodedata.normalize("NFC", name)
+    cleaned = "".join(
+        "_" if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") else char for char in text
+    )
+    return cleaned.strip()[:255] or "_"
+
+
+_KIND_VI = {
+    "symlink": "liên kết tượng trưng (symlink)",
+    "fifo": "đường ống FIFO",
+    "device": "tệp thiết bị",
+    "socket": "socket",
+    "directory": "thư mục đặt tên như tệp báo cáo",
+    "other": "loại tệp đặc biệt",
+}
+
+
+def _refusal(name: str, kind: str, size: int | None, limits: Limits) -> Refused | None:
+    if kind in _KIND_VI:
+        return Refused("file.not_regular", {"name": name, "kind": _KIND_VI[kind]}, kind)
+    if size == 0:
+        return Refused("file.empty", {}, "0 bytes at intake")
+    if size is not None and size > limits.max_bytes:
+        return Refused(
+            "file.too_large",
+            {"size": human_size(size), "limit": human_size(limits.max_bytes)},
+            f"{size} bytes > {limits.max_bytes} at intake",
+        )
+    return None
+
+
+def _scan_local(root: Path) -> Iterator[tuple[str, str, int | None]]:
+    """(path, kind, size) under a local inbox, never following a symlink, in name order.
+
+    kind is "file", "log" (a reception log), or why the entry is refused: symlink, fifo,
+    device, socket, directory (a folder named like a workbook, not descended), other.
+    """
+    try:
+        entries = sorted(os.scandir(root), key=lambda entry: entry.name)
+    except OSError as exc:
+        log.warning("cannot list %s: %s", root, exc)
+        return
+    for entry in entries:
+        name = entry.name
+        if _litter(name):
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+        except OSError as exc:
+            log.warning("cannot lstat %s: %s", entry.path, exc)
+            continue
+        mode = info.st_mode
+        if stat.S_ISLNK(mode):
+            yield entry.path, "symlink", None
+        elif stat.S_ISDIR(mode):
+            if name.lower().endswith(ACCEPTED_EXTENSIONS):
+                yield entry.path, "directory", None
+            else:
+                yield from _scan_local(Path(entry.path))
+        elif stat.S_ISREG(mode):
+            if name == RECEPTION_LOG:
+                yield entry.path, "log", info.st_size
+            elif name not in BOOKKEEPING:
+                yield entry.path, "file", info.st_size
+        elif stat.S_ISFIFO(mode):
+            yield entry.path, "fifo", None
+        elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+            yield entry.path, "device", None
+        elif stat.S_ISSOCK(mode):
+            yield entry.path, "socket", None
+        else:
+            yield entry.path, "other", None
+
+
+def _litter(name: str) -> bool:
+    """Dot-files, Office lock files (~$…), AppleDouble (._…) and the OS's own files."""
+    return name.startswith((".", "~$")) or name.lower() in LITTER or name == "__MACOSX"
+
+
+def _lmodified(path: str) -> datetime:
+    try:
+        return datetime.fromtimestamp(os.lstat(path).st_mtime, tz=UTC)
+    except OSError:
+        return datetime.now(tz=UTC)
 
 
 def _is_submission(path: str) -> bool:
     parts = PurePosixPath(path).parts
-    return parts[-1] not in BOOKKEEPING and not any(p.startswith(".") for p in parts[-2:])
+    return (
+        parts[-1] not in BOOKKEEPING
+        and not _litter(parts[-1])
+        and not any(p.startswith(".") for p in parts[-2:])
+    )
 
 
 def _url(fs: fsspec.AbstractFileSystem, path: str) -> str:
@@ -101,34 +240,137 @@ def _modified(fs: fsspec.AbstractFileSystem, path: str) -> datetime:
 def _reception_logs(
     fs: fsspec.AbstractFileSystem, logs: list[str]
 ) -> dict[str, tuple[datetime, str | None]]:
-    """file name -> (time received, sender unit code if the log has a `unit_code` column)."""
+    """file name (as `safe_name` gives it) -> (time received, sender unit code if the log has a
+    `unit_code` column). A malformed row is reported and skipped; the other rows still count."""
     times: dict[str, tuple[datetime, str | None]] = {}
     for path in logs:
         try:
             text = fs.cat_file(path).decode("utf-8-sig")
-            for row in csv.DictReader(io.StringIO(text)):
-                when = datetime.fromisoformat(row["received_at"].strip())
-                when = when if when.tzinfo else when.replace(tzinfo=OFFICE_TZ)
-                sender = (row.get("unit_code") or "").strip().upper() or None
-                times[row["file"].strip()] = (when, sender)
-        except (KeyError, ValueError, UnicodeDecodeError, OSError) as exc:
+        except (UnicodeDecodeError, OSError) as exc:
             log.warning("ignoring unreadable reception log %s: %s", path, exc)
+            continue
+        try:
+            reader = csv.DictReader(io.StringIO(text, newline=""))
+            if not reader.fieldnames or not {"file", "received_at"} <= set(reader.fieldnames):
+                log.warning("reception log %s lacks the file/received_at columns", path)
+                continue
+            for number, row in enumerate(reader, start=2):
+                try:
+                    when = datetime.fromisoformat((row["received_at"] or "").strip())
+                    when = when if when.tzinfo else when.replace(tzinfo=OFFICE_TZ)
+                    name = safe_name((row["file"] or "").strip())
+                    if not (row["file"] or "").strip():
+                        raise ValueError("empty file name")
+                except (KeyError, ValueError, TypeError, AttributeError) as exc:
+                    log.warning(
+                        "Nhật ký nhận tệp %s, dòng %d không hợp lệ (%s): bỏ qua dòng này.",
+                        path,
+                        number,
+                        exc,
+                    )
+                    continue
+                sender = (row.get("unit_code") or "").strip().upper() or None
+                times[name] = (when, sender)
+        except csv.Error as exc:
+            log.warning("reception log %s stops being CSV here: %s", path, exc)
     return times
 
 
+@contextmanager
+def open_regular(path: str) -> Iterator[IO[bytes]]:
+    """Open a local inbox file for reading only if it is a regular file, without following a
+    symlink and without blocking (a FIFO swapped in after listing would hang a plain open)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotRegular(path)
+        os.set_blocking(fd, True)
+        handle = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    with handle:
+        yield handle
+
+
+class NotRegular(OSError):
+    """The entry stopped being a regular file between listing and opening."""
+
+
+class _Oversized(Exception):
+    """A file passed the size cap while being copied."""
+
+
+#: errno of an open refused because the entry became a symlink, a FIFO without writer, etc.
+_SWAPPED = (errno.ELOOP, errno.ENXIO, errno.EMLINK)
+
+
+def _refused_receipt(item: InboxFile, refusal: Refused, head: bytes = b"") -> Received:
+    """What is recorded of a refused entry: a key from its name, kind and first bytes."""
+    key = hashlib.sha256(
+        b"refused\0" + item.url.encode("utf-8", "surrogateescape") + b"\0" + head
+    ).hexdigest()
+    return Received(
+        item.name,
+        item.received_at,
+        item.sender,
+        key,
+        item.size or 0,
+        "",
+        Path(item.name),
+        refusal,
+    )
+
+
 def archive_file(item: InboxFile, archive_root: str, scratch: Path) -> Received:
-    """Copy one inbox file into the archive (streamed; written once, never overwritten)."""
+    """Copy one inbox file into the archive (streamed; written once, never overwritten).
+
+    A refused entry is recorded, not copied: an over-sized file by the sha256 of its first
+    `HEAD_BYTES`, anything else by its name."""
     src_fs, src_path = url_to_fs(item.url)
+    if item.refusal is not None:
+        head = b""
+        if item.refusal.rule == "file.too_large" and is_local(src_fs):
+            try:
+                with open_regular(src_path) as source:
+                    head = source.read(HEAD_BYTES)
+            except OSError as exc:
+                log.warning("cannot read the head of %s: %s", src_path, exc)
+        return _refused_receipt(item, item.refusal, head)
     dst_fs, dst_root = url_to_fs(archive_root)
     digest = hashlib.sha256()
     size = 0
     scratch.mkdir(parents=True, exist_ok=True)
     tmp_local = scratch / f".incoming-{hashlib.sha1(item.url.encode()).hexdigest()}"
-    with src_fs.open(src_path, "rb") as source, tmp_local.open("wb") as copy:
-        for chunk in iter(lambda: source.read(1 << 20), b""):
-            digest.update(chunk)
-            size += len(chunk)
-            copy.write(chunk)
+    cap = Limits().max_bytes
+    try:
+        opened = open_regular(src_path) if is_local(src_fs) else src_fs.open(src_path, "rb")
+        with opened as source, tmp_local.open("wb") as copy:
+            for chunk in iter(lambda: source.read(1 << 20), b""):
+                digest.update(chunk)
+                size += len(chunk)
+                if size > cap:  # grew after listing, or a remote inbox that lists no sizes
+                    raise _Oversized(size)
+                copy.write(chunk)
+    except _Oversized:
+        tmp_local.unlink(missing_ok=True)
+        refusal = Refused(
+            "file.too_large",
+            {"size": f"hơn {human_size(cap)}", "limit": human_size(cap)},
+            "over the cap while copying",
+        )
+        return _refused_receipt(item, refusal)
+    except OSError as exc:
+        tmp_local.unlink(missing_ok=True)
+        if not isinstance(exc, NotRegular | IsADirectoryError) and exc.errno not in _SWAPPED:
+            raise
+        kind = "symlink" if exc.errno == errno.ELOOP else "other"
+        refusal = Refused(
+            "file.not_regular",
+            {"name": item.name, "kind": _KIND_VI[kind]},
+            f"changed after listing: {exc!r}",
+        )
+        return _refused_receipt(item, refusal)
     sha = digest.hexdigest()
     suffix = PurePosixPath(item.name).suffix.lower()[:10]
     relative = f"{sha[:2]}/{sha}{suffix}"

@@ -74,6 +74,13 @@ class TaskRunnerName(StrEnum):
     DASK = "dask"
 
 
+class ReaderMode(StrEnum):
+    """Where untrusted workbooks are parsed (`pcmbn.reading.sandbox`)."""
+
+    ISOLATED = "isolated"  # worker processes with per-file limits: a native crash costs one file
+    INLINE = "inline"  # in this process: benchmarks only
+
+
 class SettingsError(UsageError):
     """A `PCMBN_*` variable holds a value the program cannot use (exit code 2)."""
 
@@ -163,6 +170,10 @@ class Settings(BaseSettings):
     smtp_secret: str | None = None
     smtp_from: str = "bcd138@localhost"
     smtp_from_name: str = "Cơ quan Thường trực Ban Chỉ đạo 138"
+    reader: ReaderMode = ReaderMode.ISOLATED
+    reader_cpu_s: int = Field(default=20, ge=1, le=3600)
+    reader_memory_mb: int = Field(default=1024, ge=256, le=65536)
+    reader_timeout_s: float = Field(default=60.0, ge=1, le=3600)
     crash_at: Literal[POINTS] | None = None  # type: ignore[valid-type]
 
     @classmethod
@@ -199,7 +210,7 @@ class Settings(BaseSettings):
             raise ValueError("only postgresql:// URLs")
         return value
 
-    @field_validator("task_runner", mode="before")
+    @field_validator("task_runner", "reader", mode="before")
     @classmethod
     def _runner(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
@@ -338,6 +349,10 @@ EXPECTED: dict[str, str] = {
     "smtp_secret": "cần tên một khối Secret của Prefect",
     "smtp_from": "cần một địa chỉ thư, ví dụ bcd138@tinh.gov.vn",
     "smtp_from_name": "cần một tên người gửi",
+    "reader": "cần một trong: " + ", ".join(m.value for m in ReaderMode),
+    "reader_cpu_s": "cần một số giây CPU từ 1 đến 3600",
+    "reader_memory_mb": "cần một số MB từ 256 đến 65536",
+    "reader_timeout_s": "cần một số giây từ 1 đến 3600",
     "crash_at": "cần một trong: " + ", ".join(POINTS),
 }
 

@@ -11,15 +11,19 @@ counts, without inflating), then one streaming pass that verifies every entry, a
 
 from __future__ import annotations
 
+import contextlib
+import posixpath
+import re
 import stat
 import struct
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 from xml.etree.ElementTree import Element
+from xml.parsers import expat
 
 import olefile
 from defusedxml import ElementTree
@@ -30,7 +34,13 @@ _MIB = 1024 * 1024
 _CHUNK = 64 * 1024
 _RATIO_FLOOR = _MIB  # small entries compress absurdly well (empty sheets); only big ones count
 _CD_BYTES_PER_ENTRY = 1024  # generous central-directory budget per allowed entry
-_CONTROL_PARTS = ("[Content_Types].xml", "mimetype", "META-INF/manifest.xml")
+_CONTROL_PARTS = (
+    "[Content_Types].xml",
+    "mimetype",
+    "META-INF/manifest.xml",
+    "xl/workbook.xml",
+    "xl/_rels/workbook.xml.rels",
+)
 _DTD_MARKERS = tuple(
     word.encode(codec) for word in ("<!doctype", "<!entity") for codec in ("ascii", "utf-16-le")
 ) + tuple(word.encode("utf-16-be") for word in ("<!doctype", "<!entity"))
@@ -61,11 +71,30 @@ class Limits:
     max_zip_entries: int = 1_000
     max_uncompressed_bytes: int = 100 * _MIB
     max_ratio: float = 100.0  # per entry, only for entries over 1 MiB uncompressed
+    # The template needs a few hundred rows and fewer than 30 columns on four sheets; a cell
+    # with content beyond these makes the native reader allocate the whole rectangle up to it
+    # (one cell at XFD1048576: 512 GB requested, the interpreter aborts).
+    max_rows: int = 5_000
+    max_columns: int = 200
+    max_cells: int = 200_000  # cells with content in the whole workbook, repeats expanded
+    max_sheets: int = 50
+
+
+@dataclass(frozen=True)
+class SheetLayout:
+    """What the guard saw in the sheets' XML that the reader cannot see: hidden rows.
+
+    `hidden_rows` maps a sheet's name to its hidden 1-based row numbers (within `max_rows`);
+    filled for .xlsx/.xlsm (`<row hidden="1">`) and .ods (`table:visibility`), empty for .xls.
+    """
+
+    hidden_rows: dict[str, frozenset[int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Admitted:
     format: WorkbookFormat  # detected from the content (magic bytes), not the extension
+    layout: SheetLayout | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -117,7 +146,7 @@ def _inspect(path: Path, limits: Limits) -> Admitted:
         if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
             return _inspect_zip(fp, limits)
         if head.startswith(_OLE_MAGIC):
-            return _inspect_ole(fp)
+            return _inspect_ole(fp, limits)
     detected = _sniff(head)
     raise _Stop("file.not_workbook", f"content looks like {detected}", detected=detected)
 
@@ -164,16 +193,33 @@ def _inspect_zip(fp: BinaryIO, limits: Limits) -> Admitted:
         raise _Stop("file.not_workbook", "zip, no OOXML/ODF marker", detected=_ZIP_NOT_WORKBOOK)
     parts: dict[str, bytes] = {}
     inflated = 0
+    census = _Census(limits)
+    scans: dict[str, _PartScan] = {}
     for entry in entries:
+        scan = _PartScan(census) if entry.filename.lower().endswith(".xml") else None
         try:
-            inflated += _stream_entry(fp, entry, limits.max_uncompressed_bytes - inflated, parts)
+            inflated += _stream_entry(
+                fp, entry, limits.max_uncompressed_bytes - inflated, parts, layout=scan
+            )
         except (OSError, ValueError, struct.error) as exc:  # offsets past the end, negative seeks
             raise _corrupt("cấu trúc tệp nén không hợp lệ", f"{entry.filename}: {exc}") from exc
-    return _zip_format(parts)
+        if scan is not None:
+            scan.close()
+            scans[entry.filename] = scan
+    admitted = _zip_format(parts)
+    if admitted.format is WorkbookFormat.ODS:
+        content = scans.get("content.xml")
+        hidden = content.ods_hidden if content else {}
+        return Admitted(admitted.format, SheetLayout(hidden))
+    return Admitted(admitted.format, _xlsx_layout(parts, scans, limits))
 
 
 def _stream_entry(
-    fp: BinaryIO, entry: zipfile.ZipInfo, budget: int, parts: dict[str, bytes]
+    fp: BinaryIO,
+    entry: zipfile.ZipInfo,
+    budget: int,
+    parts: dict[str, bytes],
+    layout: _PartScan | None = None,
 ) -> int:
     """Inflate one entry chunk by chunk: honest size, total budget, no DTD in XML, CRC.
 
@@ -219,6 +265,8 @@ def _stream_entry(
                 if _declares_dtd(window):
                     raise _bomb("phần XML khai báo DOCTYPE/ENTITY", f"{name}: DTD in XML part")
                 tail = window[-_DTD_TAIL:]
+                if layout is not None:
+                    layout.feed(out)
             if name in _CONTROL_PARTS and len(kept) < _MIB:
                 kept += out
     if (inflater and not inflater.eof and entry.compress_size) or produced != entry.file_size:
@@ -264,6 +312,278 @@ def _zip_format(parts: dict[str, bytes]) -> Admitted:
     return Admitted(WorkbookFormat.ODS)
 
 
+_TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_OFFICE_NS = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+_REF = re.compile(r"([A-Za-z]{1,7})([0-9]{1,12})\Z")
+_COLUMNS: dict[str, int] = {}  # letters -> column number (a few hundred distinct in practice)
+#: The root element's local name, from a part's first bytes (UTF-8/ASCII parts).
+_ROOT = re.compile(rb"<(?![?!])(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
+_CELL_CONTENT = frozenset({"v", "f", "is"})  # children of `c` that give it a value
+_ELEMENTS_PER_CELL = 10  # budget of XML elements (runs, styles, text) per allowed cell
+
+
+def _too_complex(detail: str, log: str) -> _Stop:
+    return _Stop("file.too_complex", log, detail=detail)
+
+
+class _Census:
+    """Content cells, sheets and XML elements counted across every part of one workbook."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.cells = 0
+        self.sheets = 0
+        self.elements = 0
+
+    def cell(self, row: int, column: int, count: int) -> None:
+        """A cell with content at (row, column) (the last of `count` repeated ones)."""
+        limits = self.limits
+        if row > limits.max_rows or column > limits.max_columns:
+            where = _a1(row, column) if column <= 16_384 and row <= 1_048_576 else "xa"
+            detail = (
+                f"có ô ghi dữ liệu ở {where}, ngoài vùng biểu mẫu (tối đa "
+                f"{_number(limits.max_rows)} dòng, {_number(limits.max_columns)} cột)"
+            )
+            raise _too_complex(detail, f"content cell at row {row}, column {column}")
+        self.cells += count
+        if self.cells > limits.max_cells:
+            detail = f"hơn {_number(limits.max_cells)} ô có dữ liệu"
+            raise _too_complex(detail, f"over {limits.max_cells} content cells")
+
+    def sheet(self) -> None:
+        self.sheets += 1
+        if self.sheets > self.limits.max_sheets:
+            raise _too_many_sheets(self.sheets, self.limits)
+
+    def element(self) -> None:
+        self.elements += 1
+        if self.elements > self.limits.max_cells * _ELEMENTS_PER_CELL:
+            detail = "phần XML của trang tính có quá nhiều thành phần"
+            raise _too_complex(detail, f"over {self.elements - 1} XML elements")
+
+
+def _too_many_sheets(count: int, limits: Limits) -> _Stop:
+    detail = f"{_number(count)} trang tính vượt giới hạn {_number(limits.max_sheets)}"
+    return _too_complex(detail, f"{count} sheets")
+
+
+def _a1(row: int, column: int) -> str:
+    letters = ""
+    while column:
+        column, rem = divmod(column - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{row}"
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for char in letters:
+        number = number * 26 + ord(char) - 64
+    return number
+
+
+def _split_ref(ref: str | None) -> tuple[int, int] | None:
+    """'XFD1048576' -> (1048576, 16384); None for anything else."""
+    found = _REF.match(ref) if ref else None
+    if found is None:
+        return None
+    letters = found.group(1).upper()
+    column = _COLUMNS.get(letters)
+    if column is None:
+        column = _column_number(letters)
+        if len(letters) <= 2:  # bounded cache: hostile letters are computed, not kept
+            _COLUMNS[letters] = column
+    return int(found.group(2)), column
+
+
+def _repeat(value: str | None) -> int:
+    return int(value) if value and value.isdigit() and len(value) < 13 else 1
+
+
+def _local(name: str) -> str:
+    return name[name.rfind(" ") + 1 :]
+
+
+class _PartScan:
+    """One XML part parsed while it streams: where cells with content are, which rows hide.
+
+    Positions are followed as the native reader follows them: a row or cell without its `r`
+    attribute comes after the previous one, ODS repeats expand. Parts that are neither a
+    worksheet nor ODS content stop being parsed at their root element. A malformed part stops
+    the scan silently: the reader (in its sandbox) judges it.
+    """
+
+    def __init__(self, census: _Census) -> None:
+        self.census = census
+        self.active = True
+        self.parser: Any = expat.ParserCreate(namespace_separator=" ")
+        self.parser.StartElementHandler = self._root
+        self.parser.StartDoctypeDeclHandler = self._doctype
+        self.parser.EntityDeclHandler = self._doctype
+        self.hidden: set[int] = set()  # worksheet part
+        self.ods_hidden: dict[str, frozenset[int]] = {}
+        self._ods_rows: set[int] = set()
+        self.row = self.column = 0
+        self.depth = 0  # inside a cell: element depth (0 = not in a cell)
+        self.content = False
+        self.cell_row = 0
+        self.row_repeat = self.cell_repeat = 1
+        self.tables = 0
+        self.sheet = ""
+        self.decided = False
+
+    def feed(self, data: bytes) -> None:
+        if not self.active:
+            return
+        if not self.decided:
+            self.decided = True
+            root = _ROOT.search(data[:4096])
+            if root is not None and root.group(1) not in (b"worksheet", b"document-content"):
+                self.active = False  # styles, strings, themes: nothing there allocates cells
+                return
+        try:
+            self.parser.Parse(data, False)
+        except expat.ExpatError:
+            self.active = False
+
+    def close(self) -> None:
+        if self.active:
+            with contextlib.suppress(expat.ExpatError):
+                self.parser.Parse(b"", True)
+        self._end_table()
+        self.active = False
+        self.parser = None
+
+    def _doctype(self, *_: Any) -> None:
+        raise _bomb("phần XML khai báo DOCTYPE/ENTITY", "DTD in XML part (expat)")
+
+    def _root(self, name: str, attrs: dict[str, str]) -> None:
+        local = _local(name)
+        if local == "worksheet":
+            self.parser.StartElementHandler = self._sheet_start
+        elif local == "document-content":
+            self.parser.StartElementHandler = self._ods_start
+            self.parser.EndElementHandler = self._ods_end
+        else:
+            self.active = False  # styles, strings, themes: nothing here allocates cells
+            self.parser.StartElementHandler = None
+
+    # SpreadsheetML worksheet
+
+    def _sheet_start(self, name: str, attrs: dict[str, str]) -> None:
+        """No end events (they double the callbacks): a cell has content when a `v`, `f` or
+        `is` child starts before the next cell or row does."""
+        census = self.census
+        census.elements += 1
+        if census.elements > census.limits.max_cells * _ELEMENTS_PER_CELL:
+            census.element()  # raises
+        local = name[name.rfind(" ") + 1 :]
+        if local == "c":
+            where = _split_ref(attrs.get("r"))
+            if where is None:
+                self.column += 1
+                self.cell_row = self.row
+            else:
+                self.cell_row, self.column = where
+            self.depth = 1
+        elif local in _CELL_CONTENT:
+            if self.depth:
+                self.depth = 0
+                census.cell(self.cell_row, self.column, 1)
+        elif local == "row":
+            self.depth = 0
+            number = attrs.get("r", "")
+            self.row = int(number) if number.isdigit() and len(number) < 13 else self.row + 1
+            self.column = 0
+            if attrs.get("hidden") in ("1", "true") and self.row <= census.limits.max_rows:
+                self.hidden.add(self.row)
+
+    # OpenDocument content
+
+    def _ods_start(self, name: str, attrs: dict[str, str]) -> None:
+        self.census.element()
+        if self.depth:
+            self.depth += 1
+            self.content = True
+            return
+        namespace, _, local = name.rpartition(" ")
+        if namespace != _TABLE_NS:
+            return
+        if local == "table":
+            self.tables += 1
+            if self.tables == 1:
+                self.census.sheet()
+                self.sheet = attrs.get(f"{_TABLE_NS} name", "")
+                self.row = 0
+                self._ods_rows = set()
+        elif local == "table-row" and self.tables == 1:
+            self.row_repeat = _repeat(attrs.get(f"{_TABLE_NS} number-rows-repeated"))
+            first, self.row = self.row + 1, self.row + self.row_repeat
+            self.column = 0
+            limit = self.census.limits.max_rows
+            if attrs.get(f"{_TABLE_NS} visibility") in ("collapse", "filter") and first <= limit:
+                self._ods_rows.update(range(first, min(self.row, limit) + 1))
+        elif local in ("table-cell", "covered-table-cell") and self.tables == 1:
+            self.cell_repeat = _repeat(attrs.get(f"{_TABLE_NS} number-columns-repeated"))
+            self.column += self.cell_repeat
+            self.depth = 1
+            self.content = f"{_OFFICE_NS} value-type" in attrs
+
+    def _ods_end(self, name: str) -> None:
+        if self.depth:
+            self.depth -= 1
+            if not self.depth and self.content:
+                self.census.cell(self.row, self.column, self.row_repeat * self.cell_repeat)
+            return
+        namespace, _, local = name.rpartition(" ")
+        if namespace == _TABLE_NS and local == "table":
+            if self.tables == 1:
+                self._end_table()
+            self.tables = max(0, self.tables - 1)
+
+    def _end_table(self) -> None:
+        if self._ods_rows:
+            self.ods_hidden[self.sheet] = frozenset(self._ods_rows)
+            self._ods_rows = set()
+
+
+def _xlsx_layout(
+    parts: dict[str, bytes], scans: dict[str, _PartScan], limits: Limits
+) -> SheetLayout:
+    """Sheets of workbook.xml: at most `max_sheets`, each its own part; hidden rows by name."""
+    book = parts.get("xl/workbook.xml")
+    if book is None:
+        return SheetLayout()
+    sheets = [
+        (node.get("name") or "", next((v for k, v in node.attrib.items() if k.endswith("}id")), ""))
+        for node in _parse_xml(book, "xl/workbook.xml").iter()
+        if isinstance(node.tag, str) and node.tag.rpartition("}")[2] == "sheet"
+    ]
+    if len(sheets) > limits.max_sheets:
+        raise _too_many_sheets(len(sheets), limits)
+    targets: dict[str, str] = {}
+    rels = parts.get("xl/_rels/workbook.xml.rels")
+    if rels is not None:
+        for node in _parse_xml(rels, "xl/_rels/workbook.xml.rels").iter():
+            if isinstance(node.tag, str) and node.tag.rpartition("}")[2] == "Relationship":
+                targets[node.get("Id") or ""] = node.get("Target") or ""
+    owners: dict[str, str] = {}
+    hidden: dict[str, frozenset[int]] = {}
+    for name, rid in sheets:
+        target = targets.get(rid)
+        if not target:
+            continue
+        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+        if part in owners:
+            detail = f'trang "{owners[part]}" và trang "{name}" dùng chung một phần dữ liệu'
+            raise _too_complex(detail, f"sheets {owners[part]!r} and {name!r} share {part}")
+        owners[part] = name
+        scan = scans.get(part)
+        if scan is not None and scan.hidden:
+            hidden[name] = frozenset(scan.hidden)
+    return SheetLayout(hidden)
+
+
 def _parse_xml(data: bytes, name: str) -> Element:
     try:
         return ElementTree.fromstring(data)
@@ -271,7 +591,7 @@ def _parse_xml(data: bytes, name: str) -> Element:
         raise _corrupt(f"{name} không hợp lệ", f"{name}: {exc}") from exc
 
 
-def _inspect_ole(fp: BinaryIO) -> Admitted:
+def _inspect_ole(fp: BinaryIO, limits: Limits) -> Admitted:
     """An OLE2 container is a legacy workbook, an encrypted OOXML package, or something else."""
     try:
         ole = olefile.OleFileIO(fp)
@@ -292,7 +612,33 @@ def _inspect_ole(fp: BinaryIO) -> Admitted:
         except Exception as exc:
             raise _corrupt("cấu trúc OLE không hợp lệ", f"olefile: {exc}") from exc
     _check_biff(data)
-    return Admitted(WorkbookFormat.XLS)
+    _biff_census(data, _Census(limits))
+    return Admitted(WorkbookFormat.XLS, SheetLayout())
+
+
+#: BIFF cell records with a value: (row u16, column u16, ...) at the start of the body.
+_BIFF_CELLS = {0x0203, 0x00FD, 0x027E, 0x0204, 0x0006, 0x0205, 0x00D6, 0x0004, 0x0003, 0x0002}
+_BIFF_MULRK, _BIFF_BOUNDSHEET = 0x00BD, 0x0085
+
+
+def _biff_census(data: bytes, census: _Census) -> None:
+    """Every record of the workbook stream: sheets (BOUNDSHEET) and where cells with a value
+    are (the native reader allocates the rectangle up to the farthest one, as for .xlsx)."""
+    position, end = 0, len(data)
+    unpack = struct.unpack_from
+    while position + 4 <= end:
+        kind, length = unpack("<HH", data, position)
+        body = position + 4
+        if kind in _BIFF_CELLS and length >= 4:
+            row, column = unpack("<HH", data, body)
+            census.cell(row + 1, column + 1, 1)
+        elif kind == _BIFF_MULRK and length >= 6:
+            row, first = unpack("<HH", data, body)
+            (last,) = unpack("<H", data, body + length - 2)
+            census.cell(row + 1, last + 1, max(1, last - first + 1))
+        elif kind == _BIFF_BOUNDSHEET:
+            census.sheet()
+        position = body + length
 
 
 def _check_biff(data: bytes) -> None:

@@ -2,9 +2,14 @@
 
 Layout is found, never assumed: sheets by folded name, the indicator and task tables by their
 header row (wherever it is, whatever its case, spacing or diacritics, in whatever column order),
-identification fields by their labels. Rows may be shuffled, hidden or preceded by title rows;
-extra columns are ignored. python-calamine reads every format (.xlsx, .xlsm, .xls, .ods) and
-gives the cached value of formulas; a formula with nothing cached comes back as its text.
+identification fields by their labels. Rows may be shuffled or preceded by title rows; extra
+columns are ignored. What is counted must be what the clerk sees: two sheets whose names fold
+to the same (hidden or not) are an error naming both (the visible one is read), a required
+sheet that is hidden is an error, and an identification label written twice or on a hidden row
+of ThongTin is an error (a hidden row must not decide which unit a file counts for). Hidden
+indicator rows are still read: a repeated code is `indicator.duplicate` wherever it hides.
+python-calamine reads every format (.xlsx, .xlsm, .xls, .ods) and gives the cached value of
+formulas; a formula with nothing cached comes back as its text.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from typing import Any
 from python_calamine import CalamineWorkbook
 
 from pcmbn.domain import Column, TemplateSpec
+from pcmbn.reading.guard import SheetLayout
 from pcmbn.text import clean, fold, fold_key
 
 #: How far down a sheet the header row is searched for (title rows above it are tolerated).
@@ -88,29 +94,38 @@ def cell_address(row: int, col: int) -> str:
     return f"{letters}{row}"
 
 
-def read_workbook(data: bytes, spec: TemplateSpec) -> WorkbookRecords:
+def read_workbook(
+    data: bytes, spec: TemplateSpec, layout: SheetLayout | None = None
+) -> WorkbookRecords:
     """Read all four sheets; raises the library's own error for unreadable content.
 
-    The caller (the checker) has already passed the bytes through the guard and turns any
-    exception from here into a `file.corrupt` rejection.
+    The caller (the checker) has already passed the bytes through the guard (whose `layout`
+    says which rows are hidden) and turns any exception from here into a rejection.
     """
     wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
     records = WorkbookRecords()
-    sheets = {fold_key(name): name for name in wb.sheet_names}
+    hidden_rows = layout.hidden_rows if layout else {}
+    sheets = _sheets_by_key(wb, records)
     grids: dict[str, tuple[str, list[list[Any]]]] = {}
     for key in ("info", "indicators", "tasks", "narrative"):
         wanted = getattr(spec.sheets, key)
-        actual = sheets.get(fold_key(wanted))
-        if actual is None:
+        found = sheets.get(fold_key(wanted))
+        if found is None:
             records.problems.append(
                 ReadProblem(
                     "sheet.missing", None, None, {"sheet": wanted, "version": str(spec.version)}
                 )
             )
             continue
+        actual, visible = found
+        if not visible:
+            records.problems.append(ReadProblem("sheet.hidden", actual, None, {"sheet": actual}))
         grids[key] = (actual, wb.get_sheet_by_name(actual).to_python(skip_empty_area=False))
     if "info" in grids:
-        records.info = _read_info(*grids["info"], spec)
+        sheet = grids["info"][0]
+        records.info = _read_info(
+            *grids["info"], spec, hidden_rows.get(sheet, frozenset()), records
+        )
     if "indicators" in grids:
         records.indicator_sheet = grids["indicators"][0]
         _read_indicators(*grids["indicators"], spec, records)
@@ -123,6 +138,34 @@ def read_workbook(data: bytes, spec: TemplateSpec) -> WorkbookRecords:
         # have none, so the sheet XML is scanned only when it could matter.
         records.uncached_formulas = uncached_formulas(data)
     return records
+
+
+def _sheets_by_key(wb: CalamineWorkbook, records: WorkbookRecords) -> dict[str, tuple[str, bool]]:
+    """Folded name -> (actual name, visible); names folding alike are `sheet.duplicate`.
+
+    The visible sheet wins over a hidden one of the same folded name (a veryHidden "ChiTieu"
+    must never be read instead of the one the clerk filled in); the first wins among equals.
+    """
+    found: dict[str, tuple[str, bool]] = {}
+    for meta in wb.sheets_metadata:
+        name, visible = meta.name, _visible(meta)
+        key = fold_key(name)
+        if key not in found:
+            found[key] = (name, visible)
+            continue
+        kept, kept_visible = found[key]
+        if visible and not kept_visible:
+            found[key] = (name, visible)
+        first, second = (kept, name) if kept_visible or not visible else (name, kept)
+        records.problems.append(
+            ReadProblem("sheet.duplicate", first, None, {"sheet": first, "other": second})
+        )
+    return found
+
+
+def _visible(meta: Any) -> bool:
+    """calamine's SheetVisibleEnum: Visible, Hidden, VeryHidden."""
+    return str(getattr(meta, "visible", "Visible")).rsplit(".", 1)[-1].lower() == "visible"
 
 
 _CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.DOTALL)
@@ -180,21 +223,60 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
-def _read_info(sheet: str, rows: list[list[Any]], spec: TemplateSpec) -> dict[str, CellValue]:
-    """Find each label anywhere in the sheet; its value is the next non-empty cell to the right."""
-    labels = {fold(f.label): f.key for f in spec.info_fields}
-    found: dict[str, CellValue] = {}
+def _read_info(
+    sheet: str,
+    rows: list[list[Any]],
+    spec: TemplateSpec,
+    hidden: frozenset[int] = frozenset(),
+    records: WorkbookRecords | None = None,
+) -> dict[str, CellValue]:
+    """Find each label anywhere in the sheet; its value is the next non-empty cell to the right.
+
+    A label found twice is `info.duplicate` and a label on a hidden row `info.hidden_row`
+    (both errors when `records` collects problems); a visible occurrence wins over a hidden one.
+    """
+    labels = {fold(f.label): f for f in spec.info_fields}
+    seen: dict[str, list[tuple[int, CellValue]]] = {}
     for r, row in enumerate(rows, start=1):
         for c, value in enumerate(row, start=1):
-            key = labels.get(fold(value)) if isinstance(value, str) else None
-            if key is None or key in found:
+            field_spec = labels.get(fold(value)) if isinstance(value, str) else None
+            if field_spec is None:
                 continue
             target = next(
                 (cc for cc in range(c + 1, len(row) + 1) if _text(row[cc - 1]) is not None),
                 c + 1,
             )
             raw = row[target - 1] if target <= len(row) else None
-            found[key] = CellValue(raw, sheet, cell_address(r, target))
+            seen.setdefault(field_spec.key, []).append(
+                (r, CellValue(raw, sheet, cell_address(r, target)))
+            )
+    found: dict[str, CellValue] = {}
+    for key, places in seen.items():
+        visible = [cell for r, cell in places if r not in hidden]
+        found[key] = visible[0] if visible else places[0][1]
+        if records is None:
+            continue
+        label = next(f.label for f in spec.info_fields if f.key == key)
+        first_row, first = places[0]
+        for _, other in places[1:]:
+            records.problems.append(
+                ReadProblem(
+                    "info.duplicate",
+                    sheet,
+                    other.cell,
+                    {"cell": other.cell or "", "label": label, "other": first.cell or ""},
+                )
+            )
+        for r, cell in places:
+            if r in hidden:
+                records.problems.append(
+                    ReadProblem(
+                        "info.hidden_row",
+                        sheet,
+                        cell.cell,
+                        {"cell": cell.cell or "", "label": label},
+                    )
+                )
     return found
 
 

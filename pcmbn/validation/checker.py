@@ -19,13 +19,16 @@ from pcmbn.reading.guard import Limits
 from pcmbn.validation.engine import run_expectations
 from pcmbn.validation.frame import RowContext, build_frame
 from pcmbn.validation.history import HistoryContext
-from pcmbn.validation.submission import Submission, load_submission
+from pcmbn.validation.submission import Submission, load_submissions
 from pcmbn.validation.suite import SUITE_RULES
 
 log = logging.getLogger(__name__)
 
 ACCEPTED = "accepted"
 REJECTED = "rejected"
+#: Problems the reader reports itself (not through an expectation): they become problems as
+#: they are, like the guard's refusals.
+READER_RULES = ("sheet.duplicate", "sheet.hidden", "info.duplicate", "info.hidden_row")
 
 
 @dataclass(frozen=True)
@@ -107,8 +110,24 @@ def ensure_rules(catalog: Catalog) -> None:
         "file.corrupt",
         "file.zip_bomb",
         "file.empty",
+        "file.too_complex",
+        "file.not_regular",
+        "file.reader_crashed",
+        *READER_RULES,
     ):
         catalog.rule(rule)
+
+
+def _order(cell: str | None) -> tuple[int, int]:
+    """(row, column) of an A1 address, for sorting a file's problems."""
+    if not cell:
+        return (0, 0)
+    letters = cell.rstrip("0123456789")
+    column = 0
+    for char in letters:
+        column = column * 26 + ord(char) - 64
+    digits = cell[len(letters) :]
+    return (int(digits) if digits.isdigit() else 0, column)
 
 
 def check_files(
@@ -122,7 +141,7 @@ def check_files(
     """Check every file; one GE run for all of them."""
     ensure_rules(catalog)
     limits = limits or Limits()
-    subs = [load_submission(i, Path(p), catalog, limits) for i, p in enumerate(paths)]
+    subs = load_submissions([(i, Path(p), None) for i, p in enumerate(paths)], catalog, limits)
     return check_submissions(subs, catalog, data_docs_dir=data_docs_dir, history=history)
 
 
@@ -142,6 +161,20 @@ def check_submissions(
             report.problems.append(
                 Problem(rule.severity.value, None, None, rule.id, rule.render(**refusal.params))
             )
+        records = report.submission.records
+        for found in records.problems if records is not None else ():
+            if found.rule in READER_RULES:
+                rule = catalog.rule(found.rule)
+                report.problems.append(
+                    Problem(
+                        rule.severity.value,
+                        found.sheet,
+                        found.cell,
+                        rule.id,
+                        rule.render(**found.params),
+                        _order(found.cell),
+                    )
+                )
     frame, contexts = build_frame(subs, catalog, history)
     result = run_expectations(frame, catalog, data_docs_dir)
     by_index = {sub.index: report for sub, report in zip(subs, reports, strict=True)}

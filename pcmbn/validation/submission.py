@@ -1,24 +1,36 @@
 """One received file, from bytes to parsed records: guard, read, identify, parse numbers.
 
 Every file ends here either with records to validate or with the reason it cannot be read
-(a guard refusal or a library error turned into `file.corrupt`); nothing raises out of
-`load_submission`, so one bad file never stops the others.
+(a guard refusal, a library error turned into `file.corrupt`, a reader that died turned into
+`file.reader_crashed`); nothing raises out of `load_submission`, so one bad file never stops
+the others. The native parse runs in the sandbox's worker processes (`pcmbn.reading.sandbox`)
+unless `$PCMBN_READER=inline`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import stat
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pcmbn.catalog import Catalog
-from pcmbn.domain import Indicator, Plan, Unit, ValueType
+from pcmbn.domain import Indicator, Plan, TemplateSpec, Unit, ValueType
 from pcmbn.periods import Period, PeriodError, parse_period
-from pcmbn.reading.guard import Limits, Refused, inspect_file
+from pcmbn.reading.guard import Limits, Refused, SheetLayout, inspect_file
 from pcmbn.reading.numbers import ParsedNumber, parse_number
-from pcmbn.reading.workbook import CellValue, WorkbookRecords, read_workbook
+from pcmbn.reading.sandbox import (
+    ReaderCrashed,
+    ReaderFailed,
+    read_inline,
+    reading_mode,
+    shared_pool,
+)
+from pcmbn.reading.workbook import CellValue, WorkbookRecords
 from pcmbn.text import clean
 
 log = logging.getLogger(__name__)
@@ -77,20 +89,81 @@ class Submission:
         return indicator.applies(self.unit.kind, self.period, self.plan.reporting.cutoff)
 
 
-def sha256_of(path: Path) -> str:
+def sha256_of(path: Path, limit: int | None = None) -> str:
+    """sha256 of the file, or of its first `limit` bytes (an over-sized file, refused anyway)."""
     digest = hashlib.sha256()
+    left = limit if limit is not None else -1
     with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
+        while left != 0:
+            chunk = handle.read(1 << 20 if left < 0 else min(1 << 20, left))
+            if not chunk:
+                break
             digest.update(chunk)
+            if left > 0:
+                left -= len(chunk)
     return digest.hexdigest()
 
 
+#: Reads one admitted workbook: (path, template, hidden rows) -> records.
+Reader = Callable[[Path, TemplateSpec, SheetLayout | None], WorkbookRecords]
+
+
+def default_reader() -> Reader:
+    """The sandbox's shared worker pool, or the in-process reader with `PCMBN_READER=inline`."""
+    return read_inline if reading_mode() == "inline" else shared_pool().read
+
+
+def load_submissions(
+    items: Sequence[tuple[int, Path, str | None]],
+    catalog: Catalog,
+    limits: Limits,
+    reader: Reader | None = None,
+) -> list[Submission]:
+    """`load_submission` for (index, path, original name) items, as many at a time as the
+    sandbox has workers (threads only wait on the workers' pipes); order is kept."""
+    reader = reader or default_reader()
+    workers = shared_pool().size if reading_mode() == "isolated" and len(items) > 1 else 1
+    if workers == 1:
+        return [load_submission(i, p, catalog, limits, name, reader=reader) for i, p, name in items]
+    with ThreadPoolExecutor(max_workers=workers) as threads:
+        return list(
+            threads.map(
+                lambda item: load_submission(*item[:2], catalog, limits, item[2], reader=reader),
+                items,
+            )
+        )
+
+
 def load_submission(
-    index: int, path: Path, catalog: Catalog, limits: Limits, original_name: str | None = None
+    index: int,
+    path: Path,
+    catalog: Catalog,
+    limits: Limits,
+    original_name: str | None = None,
+    *,
+    reader: Reader | None = None,
 ) -> Submission:
-    """Guard, read and identify one file; never raises."""
+    """Guard, read and identify one file; never raises.
+
+    The entry is looked at (stat) before any byte is read: a FIFO or device named like a
+    workbook would block or never end, and a file over the size cap is hashed by its head only.
+    """
     try:
-        sha = sha256_of(path)
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            kind = "thư mục" if stat.S_ISDIR(info.st_mode) else "tệp đặc biệt (FIFO, thiết bị)"
+            return Submission(
+                index,
+                path,
+                "",
+                refusal=Refused(
+                    "file.not_regular",
+                    {"name": original_name or path.name, "kind": kind},
+                    f"mode {info.st_mode:o}",
+                ),
+                original_name=original_name,
+            )
+        sha = sha256_of(path, limit=limits.max_bytes if info.st_size > limits.max_bytes else None)
     except OSError as exc:
         log.warning("cannot read %s: %s", path, exc)
         return Submission(
@@ -106,7 +179,17 @@ def load_submission(
         log.info("refused %s: %s (%s)", path, verdict.rule, verdict.detail)
         return sub
     try:
-        sub.records = read_workbook(path.read_bytes(), catalog.template)
+        sub.records = (reader or default_reader())(path, catalog.template, verdict.layout)
+    except ReaderCrashed as crash:
+        log.warning("reader crashed on %s: %s", path, crash.log)
+        sub.refusal = Refused(
+            "file.reader_crashed", {"name": sub.name, "detail": crash.detail}, crash.log
+        )
+        return sub
+    except ReaderFailed as exc:
+        log.info("unreadable %s: %s", path, exc.log)
+        sub.refusal = Refused("file.corrupt", {"detail": _library_detail(exc)}, exc.log)
+        return sub
     except Exception as exc:  # noqa: BLE001 - any library error on a malformed file is a refusal
         log.info("unreadable %s: %r", path, exc)
         sub.refusal = Refused("file.corrupt", {"detail": _library_detail(exc)}, repr(exc))

@@ -56,6 +56,10 @@ VALID: list[tuple[str, str, str, Any]] = [
     ("PCMBN_SMTP_FROM", "bcd138@tinh.gov.vn", "smtp_from", "bcd138@tinh.gov.vn"),
     ("PCMBN_SMTP_FROM_NAME", "Văn phòng BCĐ 138", "smtp_from_name", "Văn phòng BCĐ 138"),
     ("PCMBN_CRASH_AT", "history", "crash_at", "history"),
+    ("PCMBN_READER", "Inline", "reader", "inline"),
+    ("PCMBN_READER_CPU_S", "5", "reader_cpu_s", 5),
+    ("PCMBN_READER_MEMORY_MB", "512", "reader_memory_mb", 512),
+    ("PCMBN_READER_TIMEOUT_S", "2.5", "reader_timeout_s", 2.5),
 ]
 
 # (variable, value, words the one line must contain besides the variable and the value)
@@ -78,6 +82,10 @@ INVALID: list[tuple[str, str, str]] = [
     ("PCMBN_SMTP_STARTTLS", "maybe", "true hoặc false"),
     ("PCMBN_SMTP_FROM", "bcd138", "địa chỉ thư"),
     ("PCMBN_CRASH_AT", "histroy", "archive, history, summary, packet"),
+    ("PCMBN_READER", "unsafe", "isolated, inline"),
+    ("PCMBN_READER_CPU_S", "0", "giây CPU"),
+    ("PCMBN_READER_MEMORY_MB", "64", "MB"),
+    ("PCMBN_READER_TIMEOUT_S", "mot phut", "số giây"),
 ]
 
 
