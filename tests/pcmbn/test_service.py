@@ -137,3 +137,48 @@ def test_the_service_layer_does_not_import_prefect() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_period_status_approve_reopen_and_run_summary(resources, catalog) -> None:  # type: ignore[no-untyped-def]
+    """The functions `pcmbn status/approve/reopen` and the web app call, on a small store."""
+    from datetime import UTC, datetime
+
+    from pcmbn.service import (
+        approve,
+        compose_reminders,
+        ever_run,
+        frozen_count,
+        period_status,
+        reopen,
+        run_summary,
+    )
+    from pcmbn.store.base import RunRecord, SubmissionRecord
+
+    plan, period = catalog.plan(ST), parse_period("2024-07")
+    assert not ever_run(resources, plan, period)
+    at = datetime(2024, 7, 16, 2, tzinfo=UTC)
+
+    def record(sha: str, status: str) -> SubmissionRecord:
+        return SubmissionRecord(
+            sha * 64, f"{sha}.xlsx", at, "x", 1, status, ST, "2024-07", "CA_TINH"
+        )
+
+    resources.store.record_run(RunRecord("r1", ST, "2024-07", None, at, [record("a", "accepted")]))
+    status = period_status(resources, plan, period)
+    assert status.ever_run and not status.approved and status.pending.empty
+    assert status.counts()["on_time"] == 1
+    assert status.counts()["missing"] == len(status.table) - 1
+    assert "CA_TINH" not in [r.unit_code for r in compose_reminders(resources, plan, period)]
+
+    approval = approve(resources, plan, period, "gửi BCĐ")
+    assert frozen_count(approval) == 1 and approval["approved_by"] == resources.settings.actor
+    resources.store.record_run(RunRecord("r2", ST, "2024-07", None, at, [record("b", "pending")]))
+    status = period_status(resources, plan, period)
+    assert status.approved and list(status.pending["original_name"]) == ["b.xlsx"]
+    summary = run_summary(resources, plan, period, "/hop-thu")
+    assert (summary.inbox, summary.approved, summary.pending) == ("/hop-thu", True, 1)
+
+    with pytest.raises(PcmbnError):
+        reopen(resources, plan, period, "  ")
+    reopen(resources, plan, period, "Công an tỉnh gửi bản sửa")
+    assert not period_status(resources, plan, period).approved
