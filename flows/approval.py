@@ -6,7 +6,7 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 
-from pcmbn.approval import approve_period
+from pcmbn import service
 from pcmbn.periods import parse_period
 from pcmbn.resources import resources_for
 from pcmbn.settings import Settings
@@ -16,17 +16,8 @@ from pcmbn.settings import Settings
 def approve(plan: str, period: str, note: str | None = None) -> dict[str, Any]:
     """Freeze the period's submissions, totals and summary checksum; returns the approval."""
     resources = resources_for(Settings.from_env())
-    catalog = resources.catalog
-    the_plan, the_period = catalog.plan(plan), parse_period(period)
-    approval = approve_period(
-        resources.store,
-        catalog,
-        the_plan,
-        the_period,
-        resources.layout.summary(the_plan.id, the_period.code),
-        note,
-        by=resources.settings.actor,
-    )
+    the_plan, the_period = resources.catalog.plan(plan), parse_period(period)
+    approval = service.approve(resources, the_plan, the_period, note)
     get_run_logger().info(
         "approved %s %s by %s", the_plan.id, the_period.code, approval["approved_by"]
     )

@@ -1,17 +1,24 @@
 """Flow: the standing office's month, from the inbox to the provincial summary.
 
-collect → archive every original → read in parallel chunks → validate everything in one Great
-Expectations run (with the rules that need history) → record the run in one transaction →
-aggregate, completeness, summary workbook, exports, feedback → Prefect artifacts.
+Named steps, each a thin task or subflow over the pure functions of `pcmbn.monthly`:
+collect & archive every original → read in parallel chunks (the `read-inbox` subflow) →
+validate everything in one Great Expectations run (with the rules that need history) →
+decide what each file is (accepted, rejected, another period, held pending, skipped) →
+record the run and its audit line in one transaction → aggregate (counts, completeness,
+province totals) → publish outputs (summary workbook, exports, feedback, Prefect artifacts).
+The arguments are checked by `pcmbn.service` first, as the CLI checks them.
 Rerunning over the same inputs changes nothing; a unit's correction supersedes its earlier
 submission, both kept.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
+import pandas as pd
 from filelock import FileLock, Timeout
 from prefect import flow, get_run_logger, unmapped
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -19,29 +26,39 @@ from prefect.utilities.annotations import opaque
 
 from pcmbn.approval import PENDING
 from pcmbn.clock import today_in_vietnam
+from pcmbn.domain import Plan
 from pcmbn.errors import OutputLocked, PcmbnError
-from pcmbn.intake import Received, collect_inbox, resolve_inbox
+from pcmbn.intake import Received, collect_inbox
 from pcmbn.layout import OutputLayout
 from pcmbn.monthly import (
-    OTHER_PERIOD,
+    SKIP_KNOWN,
+    SKIP_OTHER_UNIT,
     applicable_values,
     classify,
     completeness,
+    decide,
     provincial_totals,
+    run_audit_detail,
     run_id_for,
     submission_record,
+    tally,
 )
-from pcmbn.periods import last_closed_month, parse_period
+from pcmbn.periods import Period
 from pcmbn.resources import Resources, resources_for
 from pcmbn.runners import chunk_size, task_runner
+from pcmbn.service import check_run_arguments, run_document, run_inbox
 from pcmbn.settings import Settings
-from pcmbn.store.history import RunRecord
+from pcmbn.store.base import RunAudit
+from pcmbn.store.history import RunRecord, SubmissionRecord
+from pcmbn.validation.checker import CheckResult
 from pcmbn.validation.submission import Submission
-from pcmbn.vocabulary import AuditAction, SubmissionStatus
+from pcmbn.vocabulary import AuditAction
 from tasks.intake import archive_chunk, read_chunk
 from tasks.outputs import publish_outputs, write_feedback_files, write_outputs
 from tasks.record import load_history, record_run
 from tasks.validation import validate_all
+
+STATUS_VI = {"on_time": "Đúng hạn", "late": "Muộn", "missing": "Chưa gửi", "rejected": "Bị từ chối"}
 
 
 def _chunks(items: list[Any], workers: int) -> list[list[Any]]:
@@ -94,21 +111,15 @@ def monthly_aggregation(
     """Aggregate one plan's period; returns the JSON contract of `pcmbn run`."""
     logger = get_run_logger()
     resources = resources_for(Settings.from_env())
-    catalog = resources.catalog
-    the_plan = catalog.plan(plan)
-    the_period = (
-        parse_period(period)
-        if period
-        else last_closed_month(
-            today_in_vietnam(), the_plan.reporting.cutoff, the_plan.reporting.due_days_after_cutoff
-        )
-    )
-    unit_filter = sorted({u.strip().upper() for u in units or [] if u.strip()}) or None
+    # The same checks as the CLI's, again: a deployment starts this flow without the CLI.
+    checked = check_run_arguments(resources.catalog, plan, period, today_in_vietnam(), units)
+    the_plan, the_period, unit_filter = checked.plan, checked.period, checked.units
+    where = run_inbox(resources, the_plan, the_period, inbox)
     lock_path = resources.layout.lock_file(the_plan.id, the_period.code)
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with FileLock(str(lock_path), timeout=0):
-            return _run(resources, the_plan, the_period, inbox, unit_filter, logger)
+            return _run(resources, the_plan, the_period, where, unit_filter, logger)
     except Timeout:
         raise PcmbnError(
             f"Đang có một lượt tổng hợp khác cho kế hoạch {the_plan.id}, kỳ "
@@ -116,129 +127,152 @@ def monthly_aggregation(
         ) from None
 
 
+@dataclass(frozen=True)
+class Decided:
+    """What the `decide` step made of the month's files: the records to keep, and whether the
+    period is approved (then new files are held pending and no output is rewritten)."""
+
+    records: list[SubmissionRecord]
+    locked: bool
+
+
+@dataclass(frozen=True)
+class Aggregated:
+    """The month after the run is recorded: file counts, completeness table, province totals."""
+
+    counts: dict[str, int]
+    table: pd.DataFrame
+    totals: dict[str, Any]
+    pending: int
+
+
 def _run(
     resources: Resources,
-    plan: Any,
-    period: Any,
-    inbox: str | None,
+    plan: Plan,
+    period: Period,
+    where: str,
     units: list[str] | None,
     logger: Any,
 ) -> dict[str, Any]:
+    """The office's month, one named step after the other."""
     started = datetime.now(tz=UTC)
-    settings, catalog, layout = resources.settings, resources.catalog, resources.layout
-    where = resolve_inbox(inbox, plan.id, period) if inbox else layout.inbox(plan.id, period.code)
-    batch = read_inbox.with_options(task_runner=task_runner(settings))(where)
-    archived, subs = batch.archived, batch.submissions
+    settings, layout = resources.settings, resources.layout
+    batch = read_inbox.with_options(task_runner=task_runner(settings))(where)  # collect, read
+    result = _validate(settings, layout, plan, period, batch)
+    decided = _decide(resources, plan, period, batch, result, units)
+    run_id = _record(settings, plan, period, units, decided, started)
+    month = _aggregate(resources, plan, period, decided)
+    if decided.locked:
+        logger.warning("period approved: %d submission(s) held as pending", month.pending)
+    else:
+        _publish_outputs(resources, plan, period, result, units, month, started)
+    return run_document(run_id, plan, period, month.counts, month.totals, month.table, layout)
+
+
+def _validate(
+    settings: Settings, layout: OutputLayout, plan: Plan, period: Period, batch: InboxBatch
+) -> CheckResult:
+    """validate: every file in one Great Expectations run, with the rules that need history."""
     history = load_history(settings, plan.id, period)
-    result = validate_all(
-        settings, opaque(subs), opaque(history), str(layout.data_docs_dir(plan.id, period.code))
-    )
-
-    history_store = resources.store
-    locked = history_store.active_approval(plan.id, period.code) is not None
-    known = history_store.known([r.sha256 for r in archived]) if locked else set()
-    records = []
-    counts = {"accepted": 0, "rejected": 0, "superseded": 0, "other_period": 0}
-    for received, report in zip(archived, result.reports, strict=True):
-        status = classify(report, plan, period)
-        sub = report.submission
-        if units and status != OTHER_PERIOD and (sub.unit_code or received.sender) not in units:
-            continue  # a rerun for some units leaves the others as they are
-        if locked and received.sha256 in known:
-            continue  # already on the approved record
-        if locked and status != OTHER_PERIOD:
-            status = PENDING  # approved period: archived and held until it is reopened
-        records.append(submission_record(received, report, status, plan, period))
-    run_id = run_id_for(plan, period, units, [r.sha256 for r in records])
-    rerun = run_id in history_store.runs(plan.id, period.code)  # issue 12.23: same inputs
-    record_run(
+    return validate_all(
         settings,
-        opaque(
-            RunRecord(run_id, plan.id, period.code, ",".join(units or []) or None, started, records)
-        ),
+        opaque(batch.submissions),
+        opaque(history),
+        str(layout.data_docs_dir(plan.id, period.code)),
     )
 
-    submissions = history_store.submissions(plan.id, period.code)
-    mine = submissions[submissions["sha256"].isin([r.sha256 for r in records])]
-    for row in mine.itertuples():
-        if (
-            row.status == SubmissionStatus.ACCEPTED
-            and row.superseded_by is not None
-            and str(row.superseded_by) != "nan"
-        ):
-            counts["superseded"] += 1
-        elif row.status in counts:
-            counts[row.status] += 1
-    counts["other_period"] = sum(1 for r in records if r.status == OTHER_PERIOD)
-    expected = catalog.expected_units(plan, period)
-    table = completeness(expected, submissions, plan, period)
-    values = history_store.current_values(plan.id, [period.code])
+
+def _decide(
+    resources: Resources,
+    plan: Plan,
+    period: Period,
+    batch: InboxBatch,
+    result: CheckResult,
+    units: list[str] | None,
+) -> Decided:
+    """decide: classify each file, then keep, skip or hold it (`pcmbn.monthly.decide`)."""
+    store = resources.store
+    locked = store.active_approval(plan.id, period.code) is not None
+    known = store.known([r.sha256 for r in batch.archived]) if locked else set()
+    records = []
+    for received, report in zip(batch.archived, result.reports, strict=True):
+        status = decide(
+            classify(report, plan, period),
+            report.submission.unit_code or received.sender,
+            received.sha256,
+            units=units,
+            locked=locked,
+            known=known,
+        )
+        if status not in (SKIP_OTHER_UNIT, SKIP_KNOWN):
+            records.append(submission_record(received, report, status, plan, period))
+    return Decided(records, locked)
+
+
+def _record(
+    settings: Settings,
+    plan: Plan,
+    period: Period,
+    units: list[str] | None,
+    decided: Decided,
+    started: datetime,
+) -> str:
+    """record: the run, its files and its audit line in one transaction; returns the run id."""
+    records = decided.records
+    run_id = run_id_for(plan, period, units, [r.sha256 for r in records])
+    rerun = run_id in resources_for(settings).store.runs(plan.id, period.code)
+    run = RunRecord(run_id, plan.id, period.code, ",".join(units or []) or None, started, records)
+    describe = partial(run_audit_detail, run_id, records, decided.locked, rerun=rerun)
+    record_run(settings, opaque(run), opaque(RunAudit(started, settings.actor, describe)))
+    return run_id
+
+
+def _aggregate(resources: Resources, plan: Plan, period: Period, decided: Decided) -> Aggregated:
+    """aggregate: counts, completeness and province totals from the store, as recorded."""
+    catalog, store = resources.catalog, resources.store
+    submissions = store.submissions(plan.id, period.code)
+    table = completeness(catalog.expected_units(plan, period), submissions, plan, period)
+    values = store.current_values(plan.id, [period.code])
     totals = provincial_totals(
         applicable_values(values, catalog, catalog.registry(plan).units), catalog, plan, period
     )
     pending = int((submissions["status"] == PENDING).sum()) if not submissions.empty else 0
-    detail = (
-        f"run {run_id}: "
-        + ("chạy lại, không có thay đổi; " if rerun else "")
-        + ", ".join(f"{k}={v}" for k, v in counts.items())
-        + (f", pending={pending} (kỳ đã phê duyệt)" if locked else "")
-    )
-    if locked:
-        history_store.audit(started, settings.actor, AuditAction.RUN, plan.id, period.code, detail)
-        logger.warning("period approved: %d submission(s) held as pending", pending)
-        return _document(run_id, plan, period, counts, totals, table, layout)
-    # issue 12.10 (cli helper): an output that cannot be replaced means the run did not publish;
-    # the audit row says so, then the user is told which file to close (exit 1).
+    return Aggregated(tally(decided.records, submissions), table, totals, pending)
+
+
+def _publish_outputs(
+    resources: Resources,
+    plan: Plan,
+    period: Period,
+    result: CheckResult,
+    units: list[str] | None,
+    month: Aggregated,
+    started: datetime,
+) -> None:
+    """publish: summary workbook, exports, feedback files, then the Prefect artifacts."""
+    settings, layout = resources.settings, resources.layout
     try:
-        write_outputs(settings, plan.id, period, table, started)
+        write_outputs(settings, plan.id, period, month.table, started)
     except OutputLocked as exc:
-        history_store.audit(
+        # The run is on the record; its outputs are not: the audit says so, then the officer
+        # is told which file to close (exit 1).
+        resources.store.audit(
             started,
             settings.actor,
             AuditAction.RUN,
             plan.id,
             period.code,
-            f"{detail}; KHÔNG xuất bản: không thay được {exc.path.name}",
+            f"KHÔNG xuất bản: không thay được {exc.path.name}",
         )
         raise
-    history_store.audit(started, settings.actor, AuditAction.RUN, plan.id, period.code, detail)
     feedback_dir = layout.feedback_dir(plan.id, period.code)
     feedback_dir.mkdir(parents=True, exist_ok=True)  # listed in the outputs even when empty
     flagged = [
-        r
-        for r, rec in zip(result.reports, archived, strict=True)
-        if r.problems and (not units or r.submission.unit_code in units)
+        r for r in result.reports if r.problems and (not units or r.submission.unit_code in units)
     ]
     write_feedback_files(settings, opaque(flagged), str(feedback_dir))
     publish_outputs(settings, str(layout.period_dir(plan.id, period.code)))
-    _publish(plan, period, counts, table, totals, catalog)
-    return _document(run_id, plan, period, counts, totals, table, layout)
-
-
-def _document(
-    run_id: str,
-    plan: Any,
-    period: Any,
-    counts: dict[str, int],
-    totals: dict[str, Any],
-    table: Any,
-    layout: OutputLayout,
-) -> dict[str, Any]:
-    """The JSON contract of `pcmbn run`."""
-    return {
-        "run_id": run_id,
-        "plan_id": plan.id,
-        "period": period.code,
-        "files": counts,
-        "totals": totals,
-        "completeness": dict(zip(table["unit_code"], table["status"], strict=True)),
-        "outputs": {  # local paths, or URLs when $PCMBN_OUTPUTS names remote storage
-            "summary": layout.where(layout.summary(plan.id, period.code)),
-            "feedback_dir": layout.where(layout.feedback_dir(plan.id, period.code)),
-            "data_docs": layout.where(layout.data_docs_index(plan.id, period.code)),
-            "exports_dir": layout.where(layout.exports_dir(plan.id, period.code)),
-        },
-    }
+    _publish(plan, period, month.counts, month.table, month.totals, resources.catalog)
 
 
 def _publish(

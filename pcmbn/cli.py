@@ -135,6 +135,7 @@ def template_command(
 ) -> None:
     """Tạo biểu mẫu báo cáo (.xlsx) đã ghi sẵn đơn vị, kế hoạch và kỳ báo cáo."""
     from pcmbn.periods import parse_period
+    from pcmbn.service import check_period_in_plan
     from pcmbn.template_writer import write_templates
 
     if bool(unit) == all_units:
@@ -142,11 +143,7 @@ def template_command(
     catalog = _resources(ctx).catalog
     the_plan = catalog.plan(plan)
     the_period = parse_period(period)
-    if not the_plan.covers(the_period):
-        raise PcmbnError(
-            f"Kỳ {the_period.label_vi} nằm ngoài thời gian thực hiện kế hoạch {the_plan.id} "
-            f"({the_plan.span.start.label_vi} – {the_plan.span.end.label_vi})."
-        )
+    check_period_in_plan(the_plan, the_period)
     registry = catalog.registry(the_plan)
     if unit:
         found = registry.get(unit.strip().upper())
@@ -374,20 +371,32 @@ def run_command(
     """Tổng hợp báo cáo tháng: lưu trữ, kiểm tra, tổng hợp toàn tỉnh, theo dõi đơn vị gửi."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    from pcmbn.clock import today_in_vietnam
+    from pcmbn.service import check_run_arguments, run_inbox, run_summary
+
+    resources = _resources(ctx)
+    unit_list = [u for u in (units or "").split(",") if u.strip()] or None
+    periods: list[str | None] = list(period or [None])
+    if output is OutputFormat.JSON and len(periods) > 1:
+        raise UsageError("Với --format json, chỉ chạy một kỳ mỗi lần (một --period).")
+    # Every argument is checked against the catalog before Prefect is even imported: a typo
+    # answers at once and leaves no failed flow run behind.
+    checked = [
+        check_run_arguments(resources.catalog, plan, one, today_in_vietnam(), unit_list)
+        for one in periods
+    ]
+    folders = [run_inbox(resources, c.plan, c.period, inbox) for c in checked]
+
     from flows.monthly_aggregation import monthly_aggregation
     from pcmbn.console import route_logs_to_file
 
-    resources = _resources(ctx)
     route_logs_to_file(resources.layout.log_file)
-    unit_list = [u for u in (units or "").split(",") if u.strip()] or None
-    periods: list[str | None] = list(period or [None])
     if output is OutputFormat.JSON:
-        if len(periods) > 1:
-            raise UsageError("Với --format json, chỉ chạy một kỳ mỗi lần (một --period).")
-        document = monthly_aggregation(plan, periods[0], inbox, unit_list)
+        document = monthly_aggregation(plan, checked[0].period.code, inbox, unit_list)
         sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n")
         return
-    for one in periods:
+    for args, folder in zip(checked, folders, strict=True):
+        one = args.period.code
         with Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),
@@ -396,13 +405,14 @@ def run_command(
             transient=True,
         ) as progress:
             progress.add_task(
-                f"Kỳ {one or 'vừa chốt'}: đang lưu trữ, đọc, kiểm tra và tổng hợp…", total=None
+                f"Kỳ {args.period.label_vi}: đang lưu trữ, đọc, kiểm tra và tổng hợp…", total=None
             )
             document = monthly_aggregation(plan, one, inbox, unit_list)
-        _print_run(document, resources)
+        _print_run(document, resources, run_summary(resources, args.plan, args.period, folder))
 
 
-def _print_run(document: dict[str, Any], resources: Resources) -> None:
+def _print_run(document: dict[str, Any], resources: Resources, summary: Any) -> None:
+    """The run's result in words; `summary` is the service's `RunSummary` (inbox, approval)."""
     files = document["files"]
     console.print(
         f"[bold]{document['plan_id']} · kỳ {document['period']}[/bold]: "
@@ -410,10 +420,20 @@ def _print_run(document: dict[str, Any], resources: Resources) -> None:
         f"{files['superseded']} được thay thế bằng bản sửa, {files['other_period']} thuộc kỳ khác.",
         highlight=False,
     )
-    if not any(files.values()):
+    console.print(f"Thư mục nhận báo cáo đã đọc: {summary.inbox}", highlight=False)
+    if summary.approved:
         console.print(
-            "[yellow]Không có tệp báo cáo nào trong thư mục nhận (--inbox); mọi đơn vị được ghi "
-            "là chưa gửi.[/yellow]"
+            f"[yellow]Kỳ {document['period']} đã được phê duyệt: số liệu đã khóa không đổi. "
+            f"{summary.pending} tệp đang chờ mở lại kỳ; chạy pcmbn reopen --plan "
+            f'{document["plan_id"]} --period {document["period"]} --reason "..." rồi chạy '
+            "lại để tiếp nhận các tệp này.[/yellow]",
+            highlight=False,
+        )
+    elif not any(files.values()):
+        console.print(
+            f"[yellow]Không có tệp báo cáo nào trong thư mục nhận {summary.inbox}; mọi đơn vị "
+            "được ghi là chưa gửi.[/yellow]",
+            highlight=False,
         )
     statuses = list(document["completeness"].values())
     table = Table("Tình trạng", "Số đơn vị", title="Tình hình gửi báo cáo")
@@ -434,31 +454,22 @@ def _print_run(document: dict[str, Any], resources: Resources) -> None:
 def status_command(ctx: typer.Context, plan: PlanOption, period: PeriodOption) -> None:
     """Xem đơn vị nào đã gửi đúng hạn, muộn, chưa gửi hoặc bị từ chối trong kỳ."""
     from pcmbn.clock import OFFICE_TZ
-    from pcmbn.monthly import completeness
-    from pcmbn.periods import due_date, format_date_vi, parse_period
+    from pcmbn.periods import format_date_vi, parse_period
+    from pcmbn.service import period_status
 
     resources = _resources(ctx)
-    catalog = resources.catalog
-    the_plan = catalog.plan(plan)
-    the_period = parse_period(period)
-    store = resources.store
-    table_data = completeness(
-        catalog.expected_units(the_plan, the_period),
-        store.submissions(the_plan.id, the_period),
-        the_plan,
-        the_period,
-    )
-    due = due_date(the_period, the_plan.reporting.cutoff, the_plan.reporting.due_days_after_cutoff)
+    the_plan = resources.catalog.plan(plan)
+    status = period_status(resources, the_plan, parse_period(period))
     table = Table(
         "Mã đơn vị",
         "Tên đơn vị",
         "Tình trạng",
         "Thời điểm nhận",
         "Tệp",
-        title=f"{the_plan.id} · {the_period.label_vi} · hạn gửi {format_date_vi(due)}",
+        title=f"{the_plan.id} · {status.period.label_vi} · hạn gửi {format_date_vi(status.due)}",
     )
-    styles = _status_styles(catalog.labels)
-    for row in table_data.itertuples():
+    styles = _status_styles(resources.catalog.labels)
+    for row in status.table.itertuples():
         received = (
             row.received_at.astimezone(OFFICE_TZ).strftime("%d/%m/%Y %H:%M")
             if isinstance(row.received_at, datetime) and row.received_at == row.received_at
@@ -472,16 +483,14 @@ def status_command(ctx: typer.Context, plan: PlanOption, period: PeriodOption) -
             row.file_name if isinstance(row.file_name, str) else "—",
         )
     console.print(table)
-    submissions = store.submissions(the_plan.id, the_period)
-    pending = submissions[submissions["status"] == SubmissionStatus.PENDING]
-    for row in pending.itertuples():
+    for row in status.pending.itertuples():
         console.print(
             f"[yellow]Chờ mở lại kỳ[/yellow] (kỳ đã được phê duyệt, chờ mở lại): "
             f"{row.original_name} — {row.unit_code or '?'}",
             highlight=False,
         )
-    counts = table_data["status"].value_counts()
-    console.print(", ".join(f"{label}: {int(counts.get(k, 0))}" for k, label in styles.items()))
+    counts = status.counts()
+    console.print(", ".join(f"{label}: {counts.get(k, 0)}" for k, label in styles.items()))
 
 
 @app.command("approve")
@@ -492,25 +501,15 @@ def approve_command(
     note: Annotated[str | None, typer.Option("--note", help="Ghi chú kèm phê duyệt.")] = None,
 ) -> None:
     """Phê duyệt và khóa số liệu một kỳ (bản sửa gửi sau sẽ chờ mở lại kỳ)."""
-    from pcmbn.approval import approve_period
     from pcmbn.periods import parse_period
+    from pcmbn.service import approve, frozen_count
 
     resources = _resources(ctx)
-    catalog = resources.catalog
-    the_plan, the_period = catalog.plan(plan), parse_period(period)
-    approval = approve_period(
-        resources.store,
-        catalog,
-        the_plan,
-        the_period,
-        resources.layout.summary(the_plan.id, the_period.code),
-        note,
-        by=resources.settings.actor,
-    )
-    frozen = len(str(approval["submissions"]).split(",")) if approval["submissions"] else 0
+    the_plan, the_period = resources.catalog.plan(plan), parse_period(period)
+    approval = approve(resources, the_plan, the_period, note)
     console.print(
         f"Đã phê duyệt kỳ {the_period.label_vi} ({the_plan.id}) — người duyệt "
-        f"{approval['approved_by']}; {frozen} báo cáo được khóa.",
+        f"{approval['approved_by']}; {frozen_count(approval)} báo cáo được khóa.",
         highlight=False,
     )
 
@@ -525,12 +524,12 @@ def reopen_command(
     ] = None,
 ) -> None:
     """Mở lại kỳ đã phê duyệt để chạy lại tổng hợp với bản sửa (phải ghi lý do)."""
-    from pcmbn.approval import reopen_period
     from pcmbn.periods import parse_period
+    from pcmbn.service import reopen
 
     resources = _resources(ctx)
     the_plan, the_period = resources.catalog.plan(plan), parse_period(period)
-    reopen_period(resources.store, the_plan, the_period, reason, by=resources.settings.actor)
+    reopen(resources, the_plan, the_period, reason)
     console.print(
         f"Đã mở lại kỳ {the_period.label_vi} ({the_plan.id}). Chạy lại: pcmbn run "
         f"--plan {the_plan.id} --period {the_period.code}",
@@ -551,33 +550,21 @@ def remind_command(
     ] = False,
 ) -> None:
     """Nhắc bằng thư điện tử các đơn vị chưa gửi hoặc bị từ chối báo cáo (mặc định: xem trước)."""
-    from datetime import UTC
-
     from pcmbn.console import route_logs_to_file
     from pcmbn.periods import parse_period
-    from pcmbn.reminders import record_deliveries, reminders_for
+    from pcmbn.service import compose_reminders, ever_run, send_reminders
 
     resources = _resources(ctx)
     route_logs_to_file(resources.layout.log_file)
-    catalog = resources.catalog
-    the_plan, the_period = catalog.plan(plan), parse_period(period)
-    store = resources.store
-    if store.submissions(the_plan.id, the_period.code).empty and not store.runs(
-        the_plan.id, the_period.code
-    ):
+    the_plan, the_period = resources.catalog.plan(plan), parse_period(period)
+    if not ever_run(resources, the_plan, the_period):
         console.print(
             f"[yellow]Kỳ {the_period.label_vi} chưa được tổng hợp lần nào: mọi đơn vị được coi là "
             f"chưa gửi. Nên chạy trước: pcmbn run --plan {the_plan.id} --period "
             f"{the_period.code}[/yellow]",
             highlight=False,
         )
-    reminders = reminders_for(
-        store,
-        catalog,
-        the_plan,
-        the_period,
-        resources.layout.feedback_dir(the_plan.id, the_period.code),
-    )
+    reminders = compose_reminders(resources, the_plan, the_period)
     if not reminders:
         console.print(
             f"Mọi đơn vị đã gửi báo cáo {the_period.label_vi} hợp lệ; không có thư nhắc nào.",
@@ -597,10 +584,7 @@ def remind_command(
             highlight=False,
         )
         return
-    deliveries = resources.mailer.send(reminders)
-    record_deliveries(
-        store, the_plan, the_period, deliveries, resources.settings.actor, datetime.now(tz=UTC)
-    )
+    deliveries = send_reminders(resources, the_plan, the_period, reminders)
     table = Table("Mã đơn vị", "Địa chỉ thư", "Kết quả", title=f"Thư nhắc {the_period.label_vi}")
     for d in deliveries:
         table.add_row(

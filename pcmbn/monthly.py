@@ -44,6 +44,88 @@ def classify(report: FileReport, plan: Plan, period: Period) -> SubmissionStatus
     return report.status
 
 
+#: What a run does with one file, besides classifying it.
+SKIP_OTHER_UNIT = "skip_other_unit"  # a rerun for some units leaves the others as they are
+SKIP_KNOWN = "skip_known"  # already on the approved record
+
+
+def decide(
+    status: str,
+    unit_code: str | None,
+    sha256: str,
+    *,
+    units: list[str] | None,
+    locked: bool,
+    known: set[str],
+) -> str:
+    """The status a classified file is recorded with, or one of the SKIP_* decisions.
+
+    `units` is the run's unit filter (None for all), `locked` whether the period is approved,
+    `known` the hashes already in the store. In an approved period a new file of the period is
+    archived and held as pending until the period is reopened; a file of another period is
+    recorded as such (it changes nothing of this one).
+    """
+    from pcmbn.approval import PENDING
+
+    if units and status != OTHER_PERIOD and unit_code not in units:
+        return SKIP_OTHER_UNIT
+    if locked and sha256 in known:
+        return SKIP_KNOWN
+    if locked and status != OTHER_PERIOD:
+        return PENDING
+    return status
+
+
+FILE_COUNTS = ("accepted", "rejected", "superseded", "other_period")
+
+
+def tally(recorded: list[SubmissionRecord], stored: pd.DataFrame) -> dict[str, int]:
+    """The run's file counts: accepted / rejected / superseded / other_period.
+
+    `recorded` are the run's records, `stored` the period's submissions after the run (the
+    store settles which accepted file a later correction superseded). Pending files are not
+    counted here: they are the period's, reported apart.
+    """
+    counts = dict.fromkeys(FILE_COUNTS, 0)
+    mine = set(r.sha256 for r in recorded)
+    if not stored.empty:
+        for sha, status, superseded_by in zip(
+            stored["sha256"], stored["status"], stored["superseded_by"], strict=True
+        ):
+            if sha not in mine:
+                continue
+            if status == ACCEPTED and superseded_by is not None and str(superseded_by) != "nan":
+                counts["superseded"] += 1
+            elif status in ("accepted", "rejected"):
+                counts[status] += 1
+    counts["other_period"] = sum(1 for r in recorded if r.status == OTHER_PERIOD)
+    return counts
+
+
+def run_audit_detail(
+    run_id: str,
+    recorded: list[SubmissionRecord],
+    locked: bool,
+    stored: pd.DataFrame,
+    *,
+    rerun: bool = False,
+) -> str:
+    """The detail of a run's audit line: its file counts, and in an approved period how many
+    files wait for it to be reopened. `stored` is the period's submissions once the run is
+    recorded (the store passes them from inside the run's transaction, `RunAudit`). A rerun over
+    the same inputs is worth one line that says it changed nothing."""
+    from pcmbn.approval import PENDING
+
+    counts = tally(recorded, stored)
+    pending = int((stored["status"] == PENDING).sum()) if not stored.empty else 0
+    return (
+        f"run {run_id}: "
+        + ("chạy lại, không có thay đổi; " if rerun else "")
+        + ", ".join(f"{k}={v}" for k, v in counts.items())
+        + (f", pending={pending} (kỳ đã phê duyệt)" if locked else "")
+    )
+
+
 def submission_record(
     received: Received, report: FileReport, status: SubmissionStatus, plan: Plan, period: Period
 ) -> SubmissionRecord:

@@ -8,6 +8,7 @@ from prefect.cache_policies import NO_CACHE
 from pcmbn.periods import Period
 from pcmbn.resources import resources_for
 from pcmbn.settings import Settings
+from pcmbn.store.base import RunAudit
 from pcmbn.store.history import RunRecord
 from pcmbn.validation.history import HistoryContext, history_context, months_for_history
 
@@ -21,6 +22,7 @@ def load_history(settings: Settings, plan_id: str, period: Period) -> HistoryCon
 
 
 @task(name="record-run", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
-def record_run(settings: Settings, run: RunRecord) -> None:
-    """One transaction: either the whole run is in the store or none of it."""
-    resources_for(settings).store.record_run(run)
+def record_run(settings: Settings, run: RunRecord, audit: RunAudit | None = None) -> None:
+    """One transaction: either the whole run, with its audit line, is in the store or none
+    of it (a retry after a failure therefore never logs the run twice)."""
+    resources_for(settings).store.record_run(run, audit)

@@ -8,7 +8,7 @@ to a backend.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
@@ -76,6 +76,21 @@ def period_codes(periods: Sequence[PeriodRef]) -> list[str]:
     return [period_code(p) for p in periods]
 
 
+@dataclass(frozen=True)
+class RunAudit:
+    """The audit line of a run, written inside the run's own transaction.
+
+    Its detail states what the run did (files accepted, superseded…), which is only known once
+    the store has settled supersession; so the store calls `describe` with the period's
+    submissions as the transaction sees them. A run that fails leaves neither its rows nor its
+    audit line. `describe` should be picklable (a module function or a `functools.partial`).
+    """
+
+    at: datetime
+    actor: str
+    describe: Callable[[pd.DataFrame], str]
+
+
 @runtime_checkable
 class Store(Protocol):
     """The history store: submissions, accepted numbers, problems, tasks, narratives, runs,
@@ -84,8 +99,9 @@ class Store(Protocol):
 
     # --- writing ----------------------------------------------------------------------------
 
-    def record_run(self, run: RunRecord) -> None:
-        """Write a run in one transaction, then settle which submission is current per unit."""
+    def record_run(self, run: RunRecord, audit: RunAudit | None = None) -> None:
+        """Write a run in one transaction, then settle which submission is current per unit;
+        with `audit`, the run's audit line is part of the same transaction."""
         ...
 
     def approve(self, approval: dict[str, Any], actor: str, at: datetime) -> None: ...

@@ -22,7 +22,15 @@ import pandas as pd
 
 from pcmbn.faults import crash_point
 from pcmbn.periods import Period
-from pcmbn.store.base import TABLES, AuditRow, PeriodRef, RunRecord, period_code, period_codes
+from pcmbn.store.base import (
+    TABLES,
+    AuditRow,
+    PeriodRef,
+    RunAudit,
+    RunRecord,
+    period_code,
+    period_codes,
+)
 from pcmbn.store.schema import MIGRATIONS
 from pcmbn.vocabulary import AuditAction, SubmissionStatus
 
@@ -52,6 +60,12 @@ def _known_period(code: Any) -> Period | None:
         return Period.from_code(str(code))
     except ValueError:
         return None
+
+
+#: Every submission of a plan and period, newest first.
+SUBMISSIONS_SQL = (
+    "SELECT * FROM submissions WHERE plan_id = ? AND period = ? ORDER BY received_at DESC, sha256"
+)
 
 
 class Session(ABC):
@@ -101,8 +115,9 @@ class SqlStore(ABC):
 
     # --- writing ----------------------------------------------------------------------------
 
-    def record_run(self, run: RunRecord) -> None:
-        """Write a run in one transaction, then settle which submission is current per unit."""
+    def record_run(self, run: RunRecord, audit: RunAudit | None = None) -> None:
+        """Write a run in one transaction, then settle which submission is current per unit;
+        with `audit`, the run's audit line is written in that same transaction."""
         frames = _frames(run)
         with self._write(f"run {run.plan_id} {run.period}") as s:
             s.execute(
@@ -148,6 +163,10 @@ class SqlStore(ABC):
                 if not frame.empty:
                     s.insert_ignore(table, frame)
             _settle_supersession(s, run.plan_id)
+            if audit is not None:
+                stored = s.frame(SUBMISSIONS_SQL, [run.plan_id, run.period])
+                detail = audit.describe(stored)
+                _audit(s, audit.at, audit.actor, "run", run.plan_id, run.period, detail)
             crash_point("history")
 
     def approve(self, approval: dict[str, Any], actor: str, at: datetime) -> None:
@@ -227,11 +246,7 @@ class SqlStore(ABC):
 
     def submissions(self, plan_id: str, period: PeriodRef) -> pd.DataFrame:
         """Every submission recorded for the plan and period, newest first."""
-        return self._frame(
-            "SELECT * FROM submissions WHERE plan_id = ? AND period = ? "
-            "ORDER BY received_at DESC, sha256",
-            [plan_id, period_code(period)],
-        )
+        return self._frame(SUBMISSIONS_SQL, [plan_id, period_code(period)])
 
     def submissions_in(self, plan_id: str, periods: Sequence[PeriodRef]) -> pd.DataFrame:
         """Every submission recorded for the plan in any of the periods (a packet's span), by

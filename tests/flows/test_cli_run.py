@@ -73,3 +73,72 @@ def test_unknown_plan_is_one_line(tmp_path: Path) -> None:
     result = _pcmbn(tmp_path, "run", "--plan", "KH-KHONG-CO", "--period", "2024-07")
     assert result.returncode == 1
     assert "KH-KHONG-CO" in result.stderr and "Traceback" not in result.stderr + result.stdout
+
+
+@pytest.mark.slow
+def test_an_empty_inbox_is_allowed_and_the_output_names_it(tmp_path: Path) -> None:
+    """Issue 12.1: an existing but empty inbox is a run, and says which folder it read."""
+    empty = tmp_path / "hop-thu-trong"
+    empty.mkdir()
+    result = _pcmbn(
+        tmp_path / "home", "run", "--plan", PLAN, "--period", "2024-07", "--inbox", str(empty)
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    text = " ".join(result.stdout.split())
+    assert f"Thư mục nhận báo cáo đã đọc: {empty}" in text, text
+    assert f"Không có tệp báo cáo nào trong thư mục nhận {empty}" in text, text
+
+
+def _report(folder: Path, name: str, unit: str, dt01: int, received: str) -> None:
+    """One unit's August report in `folder`, with its line in the reception log."""
+    from report_fixtures import Fixture, write_fixture
+
+    from pcmbn.catalog import load_catalog
+
+    def edit(content):  # type: ignore[no-untyped-def]
+        content.values["DT01"] = (dt01, dt01 * 3)
+
+    path = write_fixture(
+        Fixture(name, unit=unit, period="2024-08", edit=edit), folder, load_catalog()
+    )
+    log = folder / "received.csv"
+    lines = [] if log.exists() else ["file,received_at,unit_code"]
+    lines.append(f"{path.name},{received},{unit}")
+    with log.open("a", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+
+
+@pytest.mark.slow
+def test_a_run_of_an_approved_month_says_what_it_holds_pending(tmp_path: Path) -> None:
+    """Issue 12.4: not "0 tệp … mọi đơn vị được ghi là chưa gửi" but the approval, the files
+    held pending and the command that takes them in."""
+    home, inbox = tmp_path / "home", tmp_path / "inbox"
+    inbox.mkdir()
+    _report(inbox, "BaoCao_CA_TINH", "CA_TINH", 3, "2024-08-15T09:00:00+07:00")
+    _report(inbox, "BaoCao_BP_TINH", "BP_TINH", 1, "2024-08-15T10:00:00+07:00")
+    args = ("--plan", PLAN, "--period", "2024-08")
+    first = _pcmbn(home, "run", *args, "--inbox", str(inbox))
+    assert first.returncode == 0, first.stderr[-2000:]
+    approved = _pcmbn(home, "approve", *args)
+    assert approved.returncode == 0, approved.stderr[-2000:]
+
+    _report(inbox, "BaoCao_CA_TINH_ban_sua", "CA_TINH", 5, "2024-08-19T09:00:00+07:00")
+    locked = _pcmbn(home, "run", *args, "--inbox", str(inbox))
+    assert locked.returncode == 0, locked.stderr[-2000:]
+    text = " ".join(locked.stdout.split())
+    assert "đã được phê duyệt" in text, text
+    assert "1 tệp đang chờ mở lại kỳ" in text, text
+    assert f"pcmbn reopen --plan {PLAN} --period 2024-08" in text, text
+    assert "mọi đơn vị được ghi là chưa gửi" not in text, text
+
+
+@pytest.mark.slow
+def test_without_period_the_latest_closed_month_inside_the_plan_is_run(tmp_path: Path) -> None:
+    """Issue 12.3: the plan ran 01–12/2024; today's last closed month is outside it."""
+    empty = tmp_path / "inbox"
+    empty.mkdir()
+    result = _pcmbn(
+        tmp_path / "home", "run", "--plan", PLAN, "--inbox", str(empty), "--format", "json"
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads(result.stdout)["period"] == "2024-12"

@@ -214,3 +214,30 @@ def test_second_run_of_the_same_period_refuses_clearly(first_run, module_home: P
     with FileLock(str(lock)), pytest.raises(PcmbnError) as info:
         monthly_aggregation(plan=PLAN, period="2024-07", inbox=str(inbox))
     assert "Đang có một lượt tổng hợp khác" in str(info.value)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"plan": "ST-KH-30-7-2O24", "period": "2024-07"}, ("ST-KH-30-7-2O24",)),
+        ({"plan": PLAN, "period": "2026-11"}, ("nằm ngoài", "Tháng 12/2024")),
+        ({"plan": PLAN, "period": "2024-07", "inbox": "/a/missing/folder"}, ("/a/missing/folder",)),
+    ],
+)
+def test_the_flow_checks_its_arguments_as_the_cli_does(
+    prefect_harness: None, kwargs: dict[str, str], words: tuple[str, ...]
+) -> None:
+    """A deployment starts the flow without the CLI: the service's checks run there too, and
+    nothing reaches the store."""
+    from pcmbn.errors import PcmbnError
+
+    def counts() -> dict[str, int]:
+        return HistoryStore(store_path()).counts() if store_path().exists() else {}
+
+    before = counts()
+    with pytest.raises(PcmbnError) as caught:
+        monthly_aggregation(**kwargs)
+    for word in words:
+        assert word in str(caught.value)
+    assert counts() == before

@@ -14,25 +14,31 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from pcmbn.approval import PENDING
 from pcmbn.catalog import Catalog, load_catalog
 from pcmbn.clock import OFFICE_TZ
 from pcmbn.domain import Plan
 from pcmbn.intake import Received
 from pcmbn.monthly import (
     OTHER_PERIOD,
+    SKIP_KNOWN,
+    SKIP_OTHER_UNIT,
     applicable_values,
     classify,
     completeness,
+    decide,
     due_moment,
     json_number,
     provincial_totals,
     run_id_for,
     submission_record,
+    tally,
 )
 from pcmbn.periods import Period, parse_period
 from pcmbn.reading.guard import Refused
 from pcmbn.reading.numbers import ParsedNumber
 from pcmbn.reading.workbook import CellValue
+from pcmbn.store.history import SubmissionRecord
 from pcmbn.validation.checker import ACCEPTED, REJECTED, FileReport, Problem
 from pcmbn.validation.submission import ParsedCell, Submission
 
@@ -129,6 +135,120 @@ def test_classify(
     case: str, kwargs: dict[str, Any], expected: str, catalog: Catalog, plan: Plan
 ) -> None:
     assert classify(_report(catalog, **kwargs), plan, JULY) == expected, case
+
+
+# --- what a run does with a classified file --------------------------------------------------
+
+KNOWN = "k" * 64
+NEW = "n" * 64
+
+
+@pytest.mark.parametrize(
+    ("case", "status", "unit", "sha", "units", "locked", "expected"),
+    [
+        ("open period, accepted", ACCEPTED, "CA_TINH", NEW, None, False, ACCEPTED),
+        ("open period, rejected", REJECTED, "CA_TINH", NEW, None, False, REJECTED),
+        ("open period, rerun of a known file", ACCEPTED, "CA_TINH", KNOWN, None, False, ACCEPTED),
+        ("open period, another month", OTHER_PERIOD, "CA_TINH", NEW, None, False, OTHER_PERIOD),
+        ("unit filter, unit in it", ACCEPTED, "CA_TINH", NEW, ["CA_TINH"], False, ACCEPTED),
+        ("unit filter, other unit", ACCEPTED, "BP_TINH", NEW, ["CA_TINH"], False, SKIP_OTHER_UNIT),
+        ("unit filter, no unit known", REJECTED, None, NEW, ["CA_TINH"], False, SKIP_OTHER_UNIT),
+        (
+            "unit filter, other period kept",
+            OTHER_PERIOD,
+            "BP_TINH",
+            NEW,
+            ["CA_TINH"],
+            False,
+            OTHER_PERIOD,
+        ),
+        ("approved, already on record", ACCEPTED, "CA_TINH", KNOWN, None, True, SKIP_KNOWN),
+        ("approved, late correction", ACCEPTED, "CA_TINH", NEW, None, True, PENDING),
+        ("approved, late rejected file", REJECTED, "CA_TINH", NEW, None, True, PENDING),
+        ("approved, another month", OTHER_PERIOD, "CA_TINH", NEW, None, True, OTHER_PERIOD),
+        ("approved, known other month", OTHER_PERIOD, "CA_TINH", KNOWN, None, True, SKIP_KNOWN),
+        (
+            "approved, filter, other unit",
+            ACCEPTED,
+            "BP_TINH",
+            NEW,
+            ["CA_TINH"],
+            True,
+            SKIP_OTHER_UNIT,
+        ),
+    ],
+)
+def test_decide(
+    case: str,
+    status: str,
+    unit: str | None,
+    sha: str,
+    units: list[str] | None,
+    locked: bool,
+    expected: str,
+) -> None:
+    assert decide(status, unit, sha, units=units, locked=locked, known={KNOWN}) == expected, case
+
+
+def _record(sha: str, status: str) -> SubmissionRecord:
+    return SubmissionRecord(sha, "BaoCao.xlsx", at(16), "x", 1, status, PLAN, "2024-07", "CA_TINH")
+
+
+def _stored(*rows: tuple[str, str, str | None]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["sha256", "status", "superseded_by"])
+
+
+@pytest.mark.parametrize(
+    ("case", "recorded", "stored", "expected"),
+    [
+        ("nothing", [], _stored(), (0, 0, 0, 0)),
+        (
+            "one accepted, one rejected",
+            [_record("a", ACCEPTED), _record("b", REJECTED)],
+            _stored(("a", ACCEPTED, None), ("b", REJECTED, None)),
+            (1, 1, 0, 0),
+        ),
+        (
+            "a correction supersedes the first file",
+            [_record("a", ACCEPTED), _record("b", ACCEPTED)],
+            _stored(("a", ACCEPTED, "b"), ("b", ACCEPTED, None)),
+            (1, 0, 1, 0),
+        ),
+        (
+            "superseded by NaN is not superseded",
+            [_record("a", ACCEPTED)],
+            _stored(("a", ACCEPTED, float("nan"))),
+            (1, 0, 0, 0),
+        ),
+        (
+            "files of earlier runs are not this run's",
+            [_record("b", ACCEPTED)],
+            _stored(("a", ACCEPTED, "b"), ("b", ACCEPTED, None)),
+            (1, 0, 0, 0),
+        ),
+        (
+            "another period counts from the records",
+            [_record("o", OTHER_PERIOD)],
+            _stored(),
+            (0, 0, 0, 1),
+        ),
+        (
+            "pending files are not counted",
+            [_record("p", PENDING)],
+            _stored(("p", PENDING, None)),
+            (0, 0, 0, 0),
+        ),
+    ],
+)
+def test_tally(
+    case: str,
+    recorded: list[SubmissionRecord],
+    stored: pd.DataFrame,
+    expected: tuple[int, int, int, int],
+) -> None:
+    counts = tally(recorded, stored)
+    assert list(counts) == ["accepted", "rejected", "superseded", "other_period"], case
+    assert tuple(counts.values()) == expected, case
 
 
 # --- the record kept in the store -----------------------------------------------------------

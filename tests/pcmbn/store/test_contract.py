@@ -15,7 +15,7 @@ import pytest
 import pcmbn.store.sql as shared_sql
 from pcmbn.periods import Period
 from pcmbn.store import open_store
-from pcmbn.store.base import TABLES, RunRecord, Store, SubmissionRecord
+from pcmbn.store.base import TABLES, RunAudit, RunRecord, Store, SubmissionRecord
 from pcmbn.store.duckdb_store import DuckDBStore
 from pcmbn.store.postgres import PostgresStore
 from pcmbn.store.schema import MIGRATIONS
@@ -262,6 +262,59 @@ def test_a_run_is_one_transaction(store: Store, monkeypatch: pytest.MonkeyPatch)
     assert store.runs("P", "2024-07") == ["r1"]
     current = store.current_values("P", ["2024-07"])
     assert set(current["sha256"]) == {"1" * 64}  # supersession was rolled back too
+
+
+def _describe(stored: pd.DataFrame) -> str:
+    """What a run's audit line says, from the submissions the transaction sees."""
+    superseded = int(stored["superseded_by"].notna().sum())
+    return f"{len(stored)} submissions, {superseded} superseded"
+
+
+def test_a_runs_audit_line_is_written_in_the_runs_transaction(store: Store) -> None:
+    store.record_run(_run("r1", "2024-07", _sub("1", "CA_TINH", "2024-07", AT)))
+    later = AT + timedelta(days=1)
+    store.record_run(
+        _run("r2", "2024-07", _sub("2", "CA_TINH", "2024-07", later), at=later),
+        RunAudit(later, "can-bo", _describe),
+    )
+    log = store.audit_log("P", "2024-07")
+    assert list(log["action"]) == ["run"] and list(log["actor"]) == ["can-bo"]
+    # The detail saw the run's own rows with supersession already settled.
+    assert list(log["detail"]) == ["2 submissions, 1 superseded"]
+
+
+def test_a_failed_run_leaves_neither_its_rows_nor_its_audit_line(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.record_run(
+        _run("r1", "2024-07", _sub("1", "CA_TINH", "2024-07", AT)), RunAudit(AT, "a", _describe)
+    )
+    before, log_before = store.counts(), store.audit_log("P", None)
+
+    def power_cut(name: str) -> None:
+        raise RuntimeError(f"crash at {name}")
+
+    monkeypatch.setattr(shared_sql, "crash_point", power_cut)
+    later = AT + timedelta(days=1)
+    with pytest.raises(RuntimeError, match="crash at history"):
+        store.record_run(
+            _run("r2", "2024-07", _sub("2", "CA_TINH", "2024-07", later), at=later),
+            RunAudit(later, "a", _describe),
+        )
+    assert store.counts() == before
+    pd.testing.assert_frame_equal(store.audit_log("P", None), log_before)
+
+    def broken(stored: pd.DataFrame) -> str:
+        raise ValueError("cannot describe")
+
+    monkeypatch.undo()
+    with pytest.raises(ValueError, match="cannot describe"):
+        store.record_run(
+            _run("r3", "2024-07", _sub("3", "CA_TINH", "2024-07", later), at=later),
+            RunAudit(later, "a", broken),
+        )
+    assert store.counts() == before
+    pd.testing.assert_frame_equal(store.audit_log("P", None), log_before)
 
 
 def test_rerunning_the_same_inputs_adds_nothing(store: Store) -> None:

@@ -1,0 +1,303 @@
+"""The office's operations as plain functions: what the CLI, the Prefect tasks and flows (and
+the web app later) all call, so that each rule lives in one place.
+
+Inputs are the `Resources` of one `Settings`, a `Plan` and a `Period` (or the raw text a person
+typed, for the checks that turn it into them); outputs are dataclasses, dicts or frames. Nothing
+here prints, and nothing imports Prefect: the argument checks must answer in well under a
+second, before any flow run exists.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+
+from pcmbn.errors import PcmbnError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from pcmbn.catalog import Catalog
+    from pcmbn.domain import Plan
+    from pcmbn.layout import OutputLayout
+    from pcmbn.periods import Period
+    from pcmbn.reminders import Delivery, Reminder
+    from pcmbn.resources import Resources
+
+
+# --- arguments of a run -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunArguments:
+    """A run's arguments checked against the catalog: the plan, its period, the unit filter."""
+
+    plan: Plan
+    period: Period
+    units: list[str] | None
+
+
+def check_period_in_plan(plan: Plan, period: Period) -> None:
+    """Refuse a period outside the plan's span, naming the span (no report exists for it)."""
+    if not plan.covers(period):
+        raise PcmbnError(
+            f"Kỳ {period.label_vi} nằm ngoài thời gian thực hiện kế hoạch {plan.id} "
+            f"({plan.span.start.label_vi} – {plan.span.end.label_vi})."
+        )
+
+
+def default_period(plan: Plan, today: date) -> Period:
+    """The latest closed month inside the plan: the month to collect when none is named.
+
+    For a plan that has ended, its last month; for one that has not begun, there is none.
+    """
+    from pcmbn.periods import last_closed_month
+
+    latest = last_closed_month(today, plan.reporting.cutoff, plan.reporting.due_days_after_cutoff)
+    last = plan.span.end.last_month
+    candidate = last if last < latest else latest
+    if candidate < plan.span.start.first_month:
+        raise PcmbnError(
+            f"Kế hoạch {plan.id} chưa có tháng nào đã chốt số liệu (thời gian thực hiện "
+            f"{plan.span.start.label_vi} – {plan.span.end.label_vi}); hãy ghi rõ --period."
+        )
+    return candidate
+
+
+def normalise_units(units: list[str] | None) -> list[str] | None:
+    """Unit codes as the store spells them (upper case, no blanks, sorted); None for all."""
+    return sorted({u.strip().upper() for u in units or [] if u.strip()}) or None
+
+
+def check_run_arguments(
+    catalog: Catalog,
+    plan_id: str,
+    period_text: str | None,
+    today: date,
+    units: list[str] | None = None,
+) -> RunArguments:
+    """The plan, period and unit filter of `pcmbn run`, refused in one Vietnamese line when
+    wrong. The CLI calls it before starting Prefect (a typo answers at once); the flow calls
+    it again, since a deployment starts the flow without the CLI."""
+    from pcmbn.periods import parse_period
+
+    plan = catalog.plan(plan_id)
+    if period_text:
+        period = parse_period(period_text)
+        check_period_in_plan(plan, period)
+    else:
+        period = default_period(plan, today)
+    wanted = normalise_units(units)
+    if wanted:
+        registry = catalog.registry(plan)
+        unknown = [u for u in wanted if registry.get(u) is None]
+        if unknown:
+            raise PcmbnError(
+                f"Không có đơn vị {', '.join(unknown)} trong danh sách {registry.path.name} "
+                f"của kế hoạch {plan.id}."
+            )
+    return RunArguments(plan, period, wanted)
+
+
+def run_inbox(resources: Resources, plan: Plan, period: Period, inbox: str | None) -> str:
+    """The folder (path or URL) a run reads, checked before anything is written.
+
+    A named inbox that does not exist or cannot be read is refused: reading it as empty would
+    record every unit as missing and remind all of them. The default inbox
+    (`$PCMBN_HOME/inbox/KH/KỲ`) may be absent: nothing has arrived yet.
+    """
+    from fsspec.core import url_to_fs
+
+    from pcmbn.intake import resolve_inbox
+
+    if not inbox:
+        return resources.layout.inbox(plan.id, period.code)
+    try:
+        fs, root = url_to_fs(inbox)
+        found = fs.isdir(root)
+    except Exception as exc:  # noqa: BLE001 - any failure to reach it is the same answer
+        raise PcmbnError(f"Không đọc được thư mục nhận báo cáo {inbox}: {exc}") from exc
+    if not found:
+        raise PcmbnError(
+            f"Không tìm thấy thư mục nhận báo cáo {inbox} (--inbox). Hãy kiểm tra lại đường dẫn."
+        )
+    local = fs.protocol in ("file", "local") or "file" in tuple(fs.protocol)
+    if local and not os.access(root, os.R_OK | os.X_OK):
+        raise PcmbnError(
+            f"Không có quyền đọc thư mục nhận báo cáo {inbox} (--inbox). Hãy kiểm tra quyền "
+            "truy cập rồi chạy lại."
+        )
+    return resolve_inbox(inbox, plan.id, period)
+
+
+# --- status of a period -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeriodStatus:
+    """What the office knows of one period: who reported, what waits, whether it is approved.
+
+    `table` is the completeness table (`pcmbn.monthly.completeness`), `pending` the
+    submissions held because the period is approved, `approval` the active approval or None.
+    """
+
+    plan: Plan
+    period: Period
+    due: date
+    table: pd.DataFrame
+    pending: pd.DataFrame
+    approval: dict[str, Any] | None
+    ever_run: bool
+
+    @property
+    def approved(self) -> bool:
+        return self.approval is not None
+
+    def counts(self) -> dict[str, int]:
+        """Units per completeness status (every status listed, zeros included)."""
+        from pcmbn.monthly import STATUS_ORDER
+
+        found = self.table["status"].value_counts()
+        return {k: int(found.get(k, 0)) for k in STATUS_ORDER}
+
+
+def period_status(resources: Resources, plan: Plan, period: Period) -> PeriodStatus:
+    """The status of a period as the history store knows it (`pcmbn status`, the web page)."""
+    from pcmbn.approval import PENDING
+    from pcmbn.monthly import completeness
+    from pcmbn.periods import due_date
+
+    store = resources.store
+    submissions = store.submissions(plan.id, period.code)
+    table = completeness(resources.catalog.expected_units(plan, period), submissions, plan, period)
+    pending = submissions[submissions["status"] == PENDING]
+    return PeriodStatus(
+        plan=plan,
+        period=period,
+        due=due_date(period, plan.reporting.cutoff, plan.reporting.due_days_after_cutoff),
+        table=table,
+        pending=pending,
+        approval=store.active_approval(plan.id, period.code),
+        ever_run=ever_run(resources, plan, period),
+    )
+
+
+def ever_run(resources: Resources, plan: Plan, period: Period) -> bool:
+    """Whether the period was ever aggregated (else every unit only looks missing)."""
+    store = resources.store
+    return not store.submissions(plan.id, period.code).empty or bool(
+        store.runs(plan.id, period.code)
+    )
+
+
+# --- approval -----------------------------------------------------------------------------
+
+
+def approve(
+    resources: Resources, plan: Plan, period: Period, note: str | None = None
+) -> dict[str, Any]:
+    """Approve and lock the period, by the configured actor; returns the approval row."""
+    from pcmbn.approval import approve_period
+
+    return approve_period(
+        resources.store,
+        resources.catalog,
+        plan,
+        period,
+        resources.layout.summary(plan.id, period.code),
+        note,
+        by=resources.settings.actor,
+    )
+
+
+def frozen_count(approval: dict[str, Any]) -> int:
+    """How many submissions an approval froze."""
+    return len(str(approval["submissions"]).split(",")) if approval["submissions"] else 0
+
+
+def reopen(resources: Resources, plan: Plan, period: Period, reason: str | None) -> None:
+    """Reopen an approved period (a reason is required), by the configured actor."""
+    from pcmbn.approval import reopen_period
+
+    reopen_period(resources.store, plan, period, reason, by=resources.settings.actor)
+
+
+# --- reminders ----------------------------------------------------------------------------
+
+
+def compose_reminders(resources: Resources, plan: Plan, period: Period) -> list[Reminder]:
+    """The reminders the period calls for, as the history store knows it."""
+    from pcmbn.reminders import reminders_for
+
+    return reminders_for(
+        resources.store,
+        resources.catalog,
+        plan,
+        period,
+        resources.layout.feedback_dir(plan.id, period.code),
+    )
+
+
+def send_reminders(
+    resources: Resources, plan: Plan, period: Period, reminders: list[Reminder]
+) -> list[Delivery]:
+    """Send with the configured mailer and write one audit row per reminder."""
+    from pcmbn.reminders import record_deliveries
+
+    deliveries = resources.mailer.send(reminders)
+    record_deliveries(
+        resources.store,
+        plan,
+        period,
+        deliveries,
+        resources.settings.actor,
+        datetime.now(tz=UTC),
+    )
+    return deliveries
+
+
+# --- after a run --------------------------------------------------------------------------
+
+
+def run_document(
+    run_id: str,
+    plan: Plan,
+    period: Period,
+    counts: dict[str, int],
+    totals: dict[str, Any],
+    table: pd.DataFrame,
+    layout: OutputLayout,
+) -> dict[str, Any]:
+    """The JSON contract of `pcmbn run` (README): what a script or the web app reads of a run."""
+    return {
+        "run_id": run_id,
+        "plan_id": plan.id,
+        "period": period.code,
+        "files": counts,
+        "totals": totals,
+        "completeness": dict(zip(table["unit_code"], table["status"], strict=True)),
+        "outputs": {  # local paths, or URLs when $PCMBN_OUTPUTS names remote storage
+            "summary": layout.where(layout.summary(plan.id, period.code)),
+            "feedback_dir": layout.where(layout.feedback_dir(plan.id, period.code)),
+            "data_docs": layout.where(layout.data_docs_index(plan.id, period.code)),
+            "exports_dir": layout.where(layout.exports_dir(plan.id, period.code)),
+        },
+    }
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What a person is told after a run, beyond the run's JSON document: where it looked,
+    whether the period is approved, and how many files wait for it to be reopened."""
+
+    inbox: str
+    approved: bool
+    pending: int
+
+
+def run_summary(resources: Resources, plan: Plan, period: Period, inbox: str) -> RunSummary:
+    """The approval and the files held pending after a run of `inbox`."""
+    status = period_status(resources, plan, period)
+    return RunSummary(inbox=inbox, approved=status.approved, pending=len(status.pending))
