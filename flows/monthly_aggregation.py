@@ -58,8 +58,6 @@ from tasks.outputs import publish_outputs, write_feedback_files, write_outputs
 from tasks.record import load_history, record_run
 from tasks.validation import validate_all
 
-STATUS_VI = {"on_time": "Đúng hạn", "late": "Muộn", "missing": "Chưa gửi", "rejected": "Bị từ chối"}
-
 
 def _chunks(items: list[Any], workers: int) -> list[list[Any]]:
     size = chunk_size(len(items), workers)
