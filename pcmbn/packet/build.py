@@ -210,12 +210,9 @@ def build_packet_data(
         campaign_name=campaign_name,
         campaign_months=campaign_months,
         by_campaign=by_campaign,
-        json_totals={
-            code: json_number(span_by_code[code]["period_value"].sum())
-            if code in span_by_code
-            else None
-            for code in shown
-        },
+        # The JSON follows each indicator's aggregation, as the appendix does: flows summed over
+        # the span, a stock (`last`) as each unit's latest month summed over units.
+        json_totals={row["code"]: json_number(row["value"]) for row in totals_rows},
     )
 
 

@@ -120,8 +120,10 @@ def test_packet_numbers_are_recomputed_and_traced(prefect_harness: None, tmp_pat
     span = ["2024-04", "2024-05", "2024-06"]
     assert document["span"] == {"start": "2024-04", "end": "2024-06"}
     assert document["missing_periods"] == ["2024-05"]
-    for code in CODES:  # JSON totals: the span's sums of the period values
+    for code in ("DT01", "NN01", "NN02"):  # JSON totals: flows are the span's sums
         assert document["totals"][code] == _expected_span_sum(code, span)
+    # a stock (MH01, aggregation `last`) is each unit's latest month, never a sum over months
+    assert document["totals"]["MH01"] == 6 + 3 != _expected_span_sum("MH01", span)
     zip_path = Path(document["packet"])
     with zipfile.ZipFile(zip_path) as packed:
         names = set(packed.namelist())
