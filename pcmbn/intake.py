@@ -175,6 +175,7 @@ def _scan_local(root: Path) -> Iterator[tuple[str, str, int | None]]:
     for entry in entries:
         name = entry.name
         if _litter(name):
+            log.info("ignored %s (an Office lock file, a hidden file or OS litter)", entry.path)
             continue
         try:
             info = entry.stat(follow_symlinks=False)
