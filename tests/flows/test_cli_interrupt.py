@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -33,22 +34,33 @@ def _wait_for(path: Path, text: str, process: subprocess.Popen[str], bound: floa
 @pytest.mark.slow
 def test_ctrl_c_stops_the_run_with_one_line_and_cancels_the_flow_run(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pcmbn", "run", "--plan", PLAN, "--period", "2024-07"]
-        + ["--inbox", str(PROJECT_ROOT / "sample_reports" / PLAN)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PCMBN_HOME": str(home), "COLUMNS": "200"},
-    )
+    # As a data officer types it: no Prefect server of the test session (its own temporary one).
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    # Files, not pipes: a child that outlived the run would hold a pipe open and hang the test.
+    out_file, err_file = tmp_path / "out.txt", tmp_path / "err.txt"
+    with out_file.open("w") as stdout, err_file.open("w") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pcmbn", "run", "--plan", PLAN, "--period", "2024-07"]
+            + ["--inbox", str(PROJECT_ROOT / "sample_reports" / PLAN)],
+            stdout=stdout,
+            stderr=stderr,
+            text=True,
+            env={**env, "PCMBN_HOME": str(home), "COLUMNS": "200"},
+            start_new_session=True,
+        )
     log = home / "logs" / "pcmbn.log"
-    _wait_for(log, "files in the inbox", process, bound=600)
-    process.send_signal(signal.SIGINT)
     try:
-        out, err = process.communicate(timeout=30)  # a bound for the test, not a speed target
-    except subprocess.TimeoutExpired:
-        process.kill()
-        pytest.fail("the run was still going 30 s after Ctrl-C")
+        _wait_for(log, "files in the inbox", process, bound=600)
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)  # a bound for the test, not a speed target
+        except subprocess.TimeoutExpired:
+            pytest.fail("the run was still going 30 s after Ctrl-C")
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # whatever is left of the session
+    out = out_file.read_text(encoding="utf-8")
+    err = err_file.read_text(encoding="utf-8")
     assert process.returncode == 130, err
     assert err.strip().splitlines() == ["Đã dừng theo yêu cầu."], err
     assert "Traceback" not in out + err and "EventsWorker" not in out + err
