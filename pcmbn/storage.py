@@ -27,9 +27,10 @@ def publish(local: Path, layout: OutputLayout) -> list[str]:
     fs, _ = url_to_fs(target)
     files = [local] if local.is_file() else sorted(p for p in local.rglob("*") if p.is_file())
     published = []
+    base = local if local.is_dir() else local.parent
     for path in files:
-        if path.name.startswith("."):
-            continue  # temporary names never leave the machine
+        if any(part.startswith(".") for part in path.relative_to(base).parts):
+            continue  # temporary names (and staging folders) never leave the machine
         url = layout.remote(path)
         assert url is not None
         _, remote = url_to_fs(url)

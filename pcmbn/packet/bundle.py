@@ -149,7 +149,8 @@ def sources_csv(data: PacketData) -> bytes:
         }
     )
     frame = neutralise_frame(frame)
-    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
+    # CRLF (RFC 4180): a text field holding a carriage return is then quoted, not split.
+    return frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def readme_text(data: PacketData, report_name: str, charts: list[Path]) -> str:

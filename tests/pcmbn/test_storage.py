@@ -119,12 +119,6 @@ def test_a_folder_is_published_recursively_without_dot_files(
     assert {u.removeprefix(f"memory://{root}/outputs/") for u in urls} == set(expected)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="publish skips dot-named files only, not files inside a dot-named folder: the "
-    "hidden staging folder `atomic_folder` leaves behind after a kill (`.<name>.part/`) would "
-    "be uploaded file by file",
-)
 def test_files_inside_a_hidden_staging_folder_are_not_published(
     layout: OutputLayout, memory: MemoryFileSystem, root: str
 ) -> None:
