@@ -60,14 +60,14 @@ def test_list_reminders_of_a_period_never_run_reminds_every_expected_unit(
     resources = resources_for(settings)
     plan = resources.catalog.plan(PLAN)
     expected = resources.catalog.expected_units(plan, Period.month(2024, 7))
-    reminders = list_reminders.fn(settings, PLAN, PERIOD)
+    reminders = list_reminders.fn(settings, PLAN, Period.from_code(PERIOD))
     assert [r.unit_code for r in reminders] == [u.code for u in expected]
     assert {r.status for r in reminders} == {"missing"}
 
 
 def test_list_reminders_leaves_out_a_unit_that_reported(settings: Settings) -> None:
     record_run.fn(settings, RunRecord("r1", PLAN, PERIOD, None, AT, [_accepted("a")]))
-    units = [r.unit_code for r in list_reminders.fn(settings, PLAN, PERIOD)]
+    units = [r.unit_code for r in list_reminders.fn(settings, PLAN, Period.from_code(PERIOD))]
     assert "CA_TINH" not in units and units
 
 
@@ -75,7 +75,7 @@ def test_send_reminders_audits_each_one_even_when_it_could_not_go(settings: Sett
     reminder = Reminder("CA_TINH", "Công an tỉnh", "missing", None, "Nhắc", "Kính gửi")
     # A unit without an address is not sent to: no connection is made to the mail server.
     settings = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": 9})
-    deliveries = send_reminders.fn(settings, PLAN, PERIOD, [reminder])
+    deliveries = send_reminders.fn(settings, PLAN, Period.from_code(PERIOD), [reminder])
     assert [(d.unit_code, d.sent) for d in deliveries] == [("CA_TINH", False)]
     log = resources_for(settings).store.audit_log(PLAN, PERIOD)
     assert list(log["action"]) == ["remind"]
