@@ -18,7 +18,7 @@ from pcmbn.domain import Labels, Plan, Unit
 from pcmbn.intake import Received
 from pcmbn.periods import Period, due_date
 from pcmbn.store.history import SubmissionRecord
-from pcmbn.validation.checker import ACCEPTED, FileReport, Problem, recorded_unit, unit_key
+from pcmbn.validation.checker import ACCEPTED, FileReport, Problem, unit_key
 from pcmbn.vocabulary import Completeness, RuleId, SubmissionStatus
 
 OTHER_PERIOD = SubmissionStatus.OTHER_PERIOD
@@ -167,9 +167,9 @@ def submission_record(
     """What the store keeps of one file: identification, values with cells, problems, tasks.
 
     A file that could not be read at all says nothing about itself: it is filed under the run's
-    plan and period (it was sent for them) and under the sender the reception log names. Where
-    the log names a sender, the file is filed under it whatever ThongTin declares (a mismatch
-    is rejected, `sender_problem`).
+    plan and period (it was sent for them) and under the sender the reception log names. Once
+    the decide step has attached the sender (`hold_spoofed`), a readable file is filed under it
+    whatever ThongTin declares (`FileReport.unit_code`; the mismatch rejects it).
     """
     sub = report.submission
     unreadable = sub.refusal is not None
@@ -182,7 +182,7 @@ def submission_record(
         status=status,
         plan_id=plan.id if unreadable else (sub.plan.id if sub.plan else sub.plan_text),
         period=period.code if unreadable else (sub.period.code if sub.period else None),
-        unit_code=recorded_unit(sub.unit_code, received.sender),
+        unit_code=report.unit_code or received.sender,
     )
     for code, (period_cell, cumulative_cell) in sub.values.items():
         record.values.append(
