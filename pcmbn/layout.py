@@ -69,7 +69,12 @@ def feedback_name(unit_code: str | None, sha256: str, original_name: str, suffix
     whole name stays within `FEEDBACK_NAME_MAX_BYTES` UTF-8 bytes. Without a unit (a file that
     says nothing about itself, checked alone) the name starts with the hash.
     """
-    unit = _truncate(_safe_part(unit_code or ""), FEEDBACK_UNIT_MAX_BYTES)
+    # not a str: no unit known (a store's missing value can reach here as NaN)
+    unit = (
+        _truncate(_safe_part(unit_code), FEEDBACK_UNIT_MAX_BYTES)
+        if isinstance(unit_code, str)
+        else ""
+    )
     prefix = "_".join(p for p in (unit, sha256[:FEEDBACK_SHA_DIGITS].lower()) if p)
     tail = f"{FEEDBACK_SUFFIX}{suffix}"
     stem = _safe_part(Path(original_name.replace("\\", "/")).stem)
