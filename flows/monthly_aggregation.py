@@ -37,6 +37,7 @@ from pcmbn.monthly import (
     classify,
     completeness,
     decide,
+    hold_spoofed,
     provincial_totals,
     run_audit_detail,
     run_id_for,
@@ -188,15 +189,18 @@ def _decide(
     result: CheckResult,
     units: list[str] | None,
 ) -> Decided:
-    """decide: classify each file, then keep, skip or hold it (`pcmbn.monthly.decide`)."""
+    """decide: check each file's declared unit against its known sender
+    (`pcmbn.monthly.hold_spoofed`), classify it, then keep, skip or hold it
+    (`pcmbn.monthly.decide`)."""
     store = resources.store
     locked = store.active_approval(plan.id, period.code) is not None
     known = store.known([r.sha256 for r in batch.archived]) if locked else set()
     records = []
     for received, report in zip(batch.archived, result.reports, strict=True):
+        hold_spoofed(report, received.sender, resources.catalog)  # the sender decides the unit
         status = decide(
             classify(report, plan, period),
-            report.submission.unit_code or received.sender,
+            report.unit_code,
             received.sha256,
             units=units,
             locked=locked,
@@ -265,9 +269,7 @@ def _publish_outputs(
         raise
     feedback_dir = layout.feedback_dir(plan.id, period.code)
     feedback_dir.mkdir(parents=True, exist_ok=True)  # listed in the outputs even when empty
-    flagged = [
-        r for r in result.reports if r.problems and (not units or r.submission.unit_code in units)
-    ]
+    flagged = [r for r in result.reports if r.problems and (not units or r.unit_code in units)]
     write_feedback_files(settings, opaque(flagged), str(feedback_dir))
     publish_outputs(settings, str(layout.period_dir(plan.id, period.code)))
     _publish(plan, period, month.counts, month.table, month.totals, resources.catalog)

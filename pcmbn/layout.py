@@ -17,6 +17,7 @@ it everywhere, and nowhere else builds them.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,16 @@ from pcmbn.settings import Settings
 SUMMARY_PREFIX = "TongHop_"
 REMINDERS_PREFIX = "NhacNho_"
 FEEDBACK_SUFFIX = "_KiemTra"
+#: Longest feedback file name, in UTF-8 bytes: file systems stop at 255, and the atomic writer
+#: and the outputs' upload add a temporary suffix to it.
+FEEDBACK_NAME_MAX_BYTES = 200
+#: Hex digits of the submission's sha256 in its feedback name: enough to tell any two files of
+#: a month apart, short enough to leave room for the name the unit gave its file.
+FEEDBACK_SHA_DIGITS = 12
+#: A unit code longer than this (a reception log can say anything) is cut in the name.
+FEEDBACK_UNIT_MAX_BYTES = 40
+#: Characters Windows, macOS or a mail client refuse or misread in a file name.
+_UNSAFE = set('<>:"/\\|?*')
 EXPORTS_DIR = "exports"
 FEEDBACK_DIR = "feedback"
 DATA_DOCS_DIR = "data_docs"
@@ -47,9 +58,45 @@ def reminders_name(plan_id: str, period_code: str) -> str:
     return f"{REMINDERS_PREFIX}{plan_id}_{period_code}.csv"
 
 
-def feedback_name(stem: str, suffix: str) -> str:
-    """`<stem>_KiemTra<suffix>`: a unit's annotated copy (`.xlsx`) or note (`.txt`)."""
-    return f"{stem}{FEEDBACK_SUFFIX}{suffix}"
+def feedback_name(unit_code: str | None, sha256: str, original_name: str, suffix: str) -> str:
+    """`<unit>_<sha256[:12]>_<safe stem>_KiemTra<suffix>`: a unit's annotated copy (`.xlsx`)
+    or note (`.txt`) of ONE submission.
+
+    Keyed by the submission (the unit it is recorded under and its content hash), not by the
+    name the unit gave it: two units sending `BaoCao.xlsx` get a file each, and a reminder finds
+    the addressee's own file from the store. The unit's name for the file follows, made safe
+    (NFC; control, path and reserved characters replaced) and cut at a character boundary so the
+    whole name stays within `FEEDBACK_NAME_MAX_BYTES` UTF-8 bytes. Without a unit (a file that
+    says nothing about itself, checked alone) the name starts with the hash.
+    """
+    # not a str: no unit known (a store's missing value can reach here as NaN)
+    unit = (
+        _truncate(_safe_part(unit_code), FEEDBACK_UNIT_MAX_BYTES)
+        if isinstance(unit_code, str)
+        else ""
+    )
+    prefix = "_".join(p for p in (unit, sha256[:FEEDBACK_SHA_DIGITS].lower()) if p)
+    tail = f"{FEEDBACK_SUFFIX}{suffix}"
+    stem = _safe_part(Path(original_name.replace("\\", "/")).stem)
+    budget = FEEDBACK_NAME_MAX_BYTES - len(prefix.encode()) - len(tail.encode()) - 1
+    stem = _truncate(stem, max(budget, 0))
+    return f"{prefix}_{stem}{tail}" if stem else f"{prefix}{tail}"
+
+
+def _safe_part(text: str) -> str:
+    """One segment of a derived file name: NFC, nothing a file system or a shell misreads."""
+    text = unicodedata.normalize("NFC", text)
+    chars = [
+        "_" if ch in _UNSAFE or (unicodedata.category(ch)[0] in "CZ" and ch != " ") else ch
+        for ch in text
+    ]
+    return "".join(chars).strip(" ._")
+
+
+def _truncate(text: str, max_bytes: int) -> str:
+    """`text` cut to at most `max_bytes` UTF-8 bytes, never inside a character."""
+    cut = text.encode("utf-8")[:max_bytes].decode("utf-8", "ignore")
+    return cut.rstrip(" ._") if cut != text else text
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from pcmbn.domain import Labels, Plan, Unit
 from pcmbn.intake import Received
 from pcmbn.periods import Period, due_date
 from pcmbn.store.history import SubmissionRecord
-from pcmbn.validation.checker import ACCEPTED, FileReport
-from pcmbn.vocabulary import Completeness, SubmissionStatus
+from pcmbn.validation.checker import ACCEPTED, FileReport, Problem, unit_key
+from pcmbn.vocabulary import Completeness, RuleId, SubmissionStatus
 
 OTHER_PERIOD = SubmissionStatus.OTHER_PERIOD
 REJECTED = SubmissionStatus.REJECTED
@@ -34,8 +34,43 @@ def run_id_for(plan: Plan, period: Period, units: list[str] | None, hashes: list
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
+def sender_problem(report: FileReport, sender: str | None, catalog: Catalog) -> Problem | None:
+    """`unit.sender_mismatch` when the intake knows who sent the file (reception log, later the
+    mailbox and the portal) and its ThongTin declares another unit; else None.
+
+    The sender decides: such a file is rejected under the sender's code with both units named,
+    so a unit cannot file figures as another (the province total would change), and the officer,
+    the status table, the feedback file and the reminder all say why. No sender known (or no unit
+    declared): nothing to compare, the file is judged on its content as before.
+    """
+    declared = report.submission.unit_code
+    if not sender or not declared or unit_key(sender) == unit_key(declared):
+        return None
+    rule = catalog.rule(RuleId.UNIT_SENDER_MISMATCH)
+    records = report.submission.records
+    where = records.info.get("unit_code") if records is not None else None
+    sheet = where.sheet if where is not None else None
+    cell = where.cell if where is not None else None
+    message = rule.render(sender=sender, declared=declared, cell=cell or "?")
+    return Problem(rule.severity, sheet, cell, rule.id, message)
+
+
+def hold_spoofed(report: FileReport, sender: str | None, catalog: Catalog) -> None:
+    """Attach the intake's sender to `report`, and the mismatch problem when there is one (first,
+    so it leads the feedback, the status and the reminder)."""
+    report.sender = sender
+    problem = sender_problem(report, sender, catalog)
+    if problem is not None and not any(p.rule == problem.rule for p in report.problems):
+        report.problems.insert(0, problem)
+
+
 def classify(report: FileReport, plan: Plan, period: Period) -> SubmissionStatus:
-    """accepted / rejected / other_period (identified, but of another plan or period)."""
+    """accepted / rejected / other_period (identified, but of another plan or period).
+
+    A file whose sender and declared unit differ is rejected whatever period it declares: none
+    of what it says about itself can be trusted."""
+    if any(p.rule == RuleId.UNIT_SENDER_MISMATCH for p in report.problems):
+        return REJECTED
     sub = report.submission
     other_plan = sub.plan is not None and sub.plan.id != plan.id
     other_period = sub.period is not None and sub.period.code != period.code
@@ -132,7 +167,9 @@ def submission_record(
     """What the store keeps of one file: identification, values with cells, problems, tasks.
 
     A file that could not be read at all says nothing about itself: it is filed under the run's
-    plan and period (it was sent for them) and under the sender the reception log names.
+    plan and period (it was sent for them) and under the sender the reception log names. Once
+    the decide step has attached the sender (`hold_spoofed`), a readable file is filed under it
+    whatever ThongTin declares (`FileReport.unit_code`; the mismatch rejects it).
     """
     sub = report.submission
     unreadable = sub.refusal is not None
@@ -145,7 +182,7 @@ def submission_record(
         status=status,
         plan_id=plan.id if unreadable else (sub.plan.id if sub.plan else sub.plan_text),
         period=period.code if unreadable else (sub.period.code if sub.period else None),
-        unit_code=sub.unit_code or received.sender,
+        unit_code=report.unit_code or received.sender,
     )
     for code, (period_cell, cumulative_cell) in sub.values.items():
         record.values.append(

@@ -133,9 +133,10 @@ def plan_reminders(
 ) -> list[Reminder]:
     """A reminder for every missing or rejected unit of the completeness `table`.
 
-    `problems` holds the rejected submissions' problems (`unit_code`, `severity`, `sheet`,
-    `cell`, `message`); a rejection quotes the first few errors and attaches the feedback file
-    written by the monthly run when it exists.
+    `problems` holds the problems of each unit's newest rejected submission (`unit_code`,
+    `sha256`, `original_name`, `severity`, `sheet`, `cell`, `message`, as
+    `Store.rejection_problems` gives them); a rejection quotes the first few errors and attaches
+    the feedback file the monthly run wrote for that very submission, when it exists.
     """
     reminders = []
     plan_name = plan.number or plan.id
@@ -170,7 +171,7 @@ def plan_reminders(
         more = len(errors) - len(quoted)
         if more > 0:
             quoted.append(f"- … và {more} lỗi khác (xem tệp kèm theo).")
-        attachment = _feedback_file(feedback_dir, row.file_name)
+        attachment = _feedback_file(feedback_dir, row.unit_code, mine)
         subject = f"Báo cáo PCMBN {period.label_vi} chưa đạt yêu cầu – {row.unit_name}"
         body = (
             f"{greeting}\n\nBáo cáo {period.label_vi} của đơn vị (tệp “{row.file_name}”) chưa "
@@ -196,13 +197,23 @@ def plan_reminders(
     return reminders
 
 
-def _feedback_file(feedback_dir: Path, file_name: object) -> Path | None:
-    """The monthly run's `<stem>_KiemTra.xlsx` (or `.txt` for a file it could not open)."""
-    if not isinstance(file_name, str) or not file_name:
+def _feedback_file(feedback_dir: Path, unit_code: str, mine: pd.DataFrame) -> Path | None:
+    """The monthly run's feedback file of the unit's newest rejected submission: its annotated
+    `.xlsx` (or `.txt` for a file it could not open).
+
+    Found by submission (the unit it is filed under and its sha256, `layout.feedback_name`),
+    never by the file's name alone: a unit that sent `BaoCao.xlsx` like another gets its own
+    workbook, never the other's. No sha256 known, no attachment.
+    """
+    if mine.empty or "sha256" not in mine.columns:
         return None
-    stem = Path(file_name).stem
+    first = mine.iloc[0]
+    sha256, name = first["sha256"], first.get("original_name")
+    if not isinstance(sha256, str) or not sha256:
+        return None
+    original = name if isinstance(name, str) else ""
     for suffix in (".xlsx", ".txt"):
-        candidate = feedback_dir / feedback_name(stem, suffix)
+        candidate = feedback_dir / feedback_name(unit_code, sha256, original, suffix)
         if candidate.is_file():
             return candidate
     return None

@@ -79,6 +79,7 @@ class RuleId(StrEnum):
     TEMPLATE_VERSION = "template.version"
     UNIT_UNKNOWN = "unit.unknown"
     UNIT_INACTIVE = "unit.inactive"
+    UNIT_SENDER_MISMATCH = "unit.sender_mismatch"  # decided by a run, where a sender is known
     PLAN_UNKNOWN = "plan.unknown"
     PERIOD_INVALID = "period.invalid"
     PERIOD_OUTSIDE_PLAN = "period.outside_plan"

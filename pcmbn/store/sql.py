@@ -355,7 +355,8 @@ class SqlStore(ABC):
     def rejection_problems(self, plan_id: str, period: PeriodRef) -> pd.DataFrame:
         """Problems of each unit's newest rejected submission (what a reminder quotes)."""
         return self._frame(
-            "SELECT s.unit_code, s.original_name, p.seq, p.severity, p.rule, p.sheet, p.cell, "
+            "SELECT s.unit_code, s.sha256, s.original_name, p.seq, p.severity, p.rule, p.sheet, "
+            "p.cell, "
             "p.message FROM (SELECT *, row_number() OVER (PARTITION BY unit_code "
             " ORDER BY received_at DESC, sha256) AS rn FROM submissions "
             " WHERE plan_id = ? AND period = ? AND status = 'rejected') s "

@@ -56,12 +56,35 @@ class Problem:
         }
 
 
+def unit_key(code: str) -> str:
+    """A unit code as the reader normalises ThongTin's (upper case, no spaces)."""
+    return code.upper().replace(" ", "").strip()
+
+
+def recorded_unit(declared: str | None, sender: str | None) -> str | None:
+    """The unit a file is filed under: where a sender is known, the sender decides (a file
+    declaring another unit is held under the sender's code, never counted as the declared
+    unit); else what ThongTin declares."""
+    if sender and declared and unit_key(sender) == unit_key(declared):
+        return declared
+    return sender or declared
+
+
 @dataclass
 class FileReport:
     """The outcome for one file: the JSON contract of `pcmbn check` plus the parsed submission."""
 
     submission: Submission
     problems: list[Problem] = field(default_factory=list)
+    #: the unit the intake knows the file came from (reception log, mailbox, portal), set by
+    #: the monthly run's decide step; None for `pcmbn check` and an unknown sender
+    sender: str | None = None
+
+    @property
+    def unit_code(self) -> str | None:
+        """The unit the file is filed under: the sender where one is known, else the declared
+        unit (`recorded_unit`)."""
+        return recorded_unit(self.submission.unit_code, self.sender)
 
     @property
     def status(self) -> SubmissionStatus:

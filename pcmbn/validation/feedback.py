@@ -31,11 +31,13 @@ WARNING_FILL = PatternFill("solid", fgColor="FFE699")
 PROBLEM_SHEET = "LoiKiemTra"
 
 
-def feedback_name(report: FileReport) -> str:
-    """`BaoCao_CA_TINH_2024-07_KiemTra.xlsx` beside the original name (never overwriting it)."""
-    stem = Path(report.submission.name).stem
-    suffix = ".txt" if report.hostile else ".xlsx"
-    return layout.feedback_name(stem, suffix)
+def feedback_name(report: FileReport, suffix: str | None = None) -> str:
+    """`CA_TINH_3f2a9c1b0d4e_BaoCao_CA_TINH_KiemTra.xlsx`: named after the submission (unit,
+    content hash, then the unit's own name for it, `layout.feedback_name`), so two units' files
+    of the same name never share one, and the original is never overwritten."""
+    sub = report.submission
+    suffix = suffix or (".txt" if report.hostile else ".xlsx")
+    return layout.feedback_name(report.unit_code, sub.sha256, sub.name, suffix)
 
 
 def write_feedback(report: FileReport, out_dir: Path, labels: Labels) -> Path | None:
@@ -54,7 +56,7 @@ def write_feedback(report: FileReport, out_dir: Path, labels: Labels) -> Path | 
         wb = _editable_copy(report.submission.path)
     except Exception as exc:  # noqa: BLE001 - a file calamine read but openpyxl cannot
         log.info("cannot annotate %s (%r); writing a note", report.submission.path, exc)
-        target = target.with_suffix(".txt")
+        target = out_dir / feedback_name(report, ".txt")
         return atomic_write(target, _note(report, labels).encode("utf-8"))
     _annotate(wb, report.problems)
     _problem_sheet(wb, report, labels)

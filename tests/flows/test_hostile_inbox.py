@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from pcmbn.settings import PROJECT_ROOT
+from pcmbn import layout
+from pcmbn.settings import PROJECT_ROOT, store_path
+from pcmbn.store.history import HistoryStore
 
 PLAN = "ST-KH-30-7-2024"
 
@@ -29,7 +31,7 @@ def _far_cell_workbook() -> bytes:
 
 @pytest.mark.slow
 @pytest.mark.timeout(900)
-def test_run_survives_a_hostile_inbox(tmp_path: Path) -> None:
+def test_run_survives_a_hostile_inbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     inbox = tmp_path / "inbox"
     shutil.copytree(PROJECT_ROOT / "sample_reports" / PLAN / "2024-07", inbox)
     (inbox / "BaoCao_SO_TP_X.xlsx").symlink_to("/etc/passwd")
@@ -56,6 +58,17 @@ def test_run_survives_a_hostile_inbox(tmp_path: Path) -> None:
     leaked = [p for p in home.rglob("*") if p.is_file() and b"root:x:0:0" in p.read_bytes()]
     assert leaked == []
     notes = {p.name for p in Path(document["outputs"]["feedback_dir"]).iterdir()}
-    assert {"BaoCao_SO_TP_X_KiemTra.txt", "BaoCao_XA_KiemTra.txt"} <= notes, notes
-    note = (Path(document["outputs"]["feedback_dir"]) / "BaoCao_X_KiemTra.txt").read_text("utf-8")
+    # feedback is named after the submission (issue 19.5): unit, sha256, then the file's name
+    monkeypatch.setenv("PCMBN_HOME", str(home))
+    store = HistoryStore(store_path())
+    named = {
+        row.original_name: layout.feedback_name(
+            row.unit_code, row.sha256, row.original_name, ".txt"
+        )
+        for row in store.query(
+            "SELECT original_name, unit_code, sha256 FROM submissions"
+        ).itertuples()
+    }
+    assert {named["BaoCao_SO_TP_X.xlsx"], named["BaoCao_XA.xlsx"]} <= notes, notes
+    note = (Path(document["outputs"]["feedback_dir"]) / named["BaoCao_X.xlsx"]).read_text("utf-8")
     assert "không phải là tệp thông thường" in note

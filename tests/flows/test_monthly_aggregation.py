@@ -18,6 +18,7 @@ import pytest
 from report_fixtures import Fixture, write_fixture
 
 from flows.monthly_aggregation import monthly_aggregation
+from pcmbn import layout
 from pcmbn.catalog import load_catalog
 from pcmbn.settings import store_path
 from pcmbn.store.history import TABLES, HistoryStore
@@ -151,7 +152,13 @@ def test_every_original_archived_and_outputs_written(first_run) -> None:
     assert Path(outputs["summary"]).is_file()
     assert Path(outputs["data_docs"]).is_file()
     feedback = {p.name for p in Path(outputs["feedback_dir"]).iterdir()}
-    assert "BaoCao_VKS_TINH_KiemTra.xlsx" in feedback and "BaoCao_SO_TP_KiemTra.txt" in feedback
+
+    def named(unit: str, name: str, suffix: str) -> str:  # keyed by submission (issue 19.5)
+        sha = hashlib.sha256((inbox / name).read_bytes()).hexdigest()
+        return layout.feedback_name(unit, sha, name, suffix)
+
+    assert named("VKS_TINH", "BaoCao_VKS_TINH.xlsx", ".xlsx") in feedback
+    assert named("SO_TP", "BaoCao_SO_TP.xlsx", ".txt") in feedback
     values = store.query("SELECT * FROM submission_values WHERE indicator = 'DT01'")
     assert set(values["period_cell"]) == {"E19"}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import os
 import socket
@@ -129,7 +130,11 @@ def test_remind_dry_run_then_send(
     dry = _pcmbn("remind", "--plan", PLAN, "--period", PERIOD)
     assert dry.returncode == 0, dry.stderr[-2000:]
     assert smtp_server.received == []  # a dry run sends nothing
-    assert "Chế độ xem trước" in dry.stdout and "BaoCao_BP_TINH_KiemTra.xlsx" in dry.stdout
+    bad = inbox / "BaoCao_BP_TINH.xlsx"  # its feedback is named after the submission (19.5)
+    feedback = (
+        f"BP_TINH_{hashlib.sha256(bad.read_bytes()).hexdigest()[:12]}_BaoCao_BP_TINH_KiemTra.xlsx"
+    )
+    assert "Chế độ xem trước" in dry.stdout and feedback in dry.stdout
 
     sent = _pcmbn("remind", "--plan", PLAN, "--period", PERIOD, "--send")
     assert sent.returncode == 0, sent.stderr[-2000:]
@@ -145,7 +150,7 @@ def test_remind_dry_run_then_send(
     assert body.startswith(f"Kính gửi: {expected['BP_TINH'].name},")
     assert "TT01" in body or "ChiTieu" in body  # names where the error is
     (attachment,) = list(rejected.iter_attachments())
-    assert attachment.get_filename() == "BaoCao_BP_TINH_KiemTra.xlsx"
+    assert attachment.get_filename() == feedback
     workbook = openpyxl.load_workbook(io.BytesIO(attachment.get_content()))
     assert "ChiTieu" in workbook.sheetnames
 

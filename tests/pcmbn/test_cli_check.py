@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -80,8 +81,10 @@ def test_text_names_the_cell_and_the_feedback(files: dict[str, Path], tmp_path: 
     result = _check(str(files["bad"]), "--feedback", str(tmp_path))
     assert result.returncode == 1
     assert "ChiTieu!E19" in result.stdout and "value.negative" in result.stdout
-    assert "bad_KiemTra.xlsx" in result.stdout
-    assert (tmp_path / "bad_KiemTra.xlsx").is_file()
+    sha = hashlib.sha256(files["bad"].read_bytes()).hexdigest()
+    name = f"CA_TINH_{sha[:12]}_bad_KiemTra.xlsx"
+    assert name in result.stdout
+    assert (tmp_path / name).is_file()
 
 
 def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:

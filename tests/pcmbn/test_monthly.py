@@ -28,6 +28,7 @@ from pcmbn.monthly import (
     completeness,
     decide,
     due_moment,
+    hold_spoofed,
     json_number,
     provincial_totals,
     run_id_for,
@@ -37,7 +38,7 @@ from pcmbn.monthly import (
 from pcmbn.periods import Period, parse_period
 from pcmbn.reading.guard import Refused
 from pcmbn.reading.numbers import ParsedNumber
-from pcmbn.reading.workbook import CellValue
+from pcmbn.reading.workbook import CellValue, WorkbookRecords
 from pcmbn.store.history import SubmissionRecord
 from pcmbn.validation.checker import ACCEPTED, REJECTED, FileReport, Problem
 from pcmbn.validation.submission import ParsedCell, Submission
@@ -301,6 +302,66 @@ def test_a_readable_file_is_filed_under_what_it_says(catalog: Catalog, plan: Pla
     assert [(p["severity"], p["sheet"], p["cell"]) for p in record.problems] == [
         ("warning", "ChiTieu", "E9")
     ]
+
+
+# --- the sender decides the unit (issue 19.4) -----------------------------------------------
+
+
+def _declaring(catalog: Catalog, unit: str, period: str = "2024-07") -> FileReport:
+    """A clean file whose ThongTin (cell C6) declares `unit`, with DT01 = 40."""
+    report = _report(catalog, period=period)
+    sub = report.submission
+    sub.unit_code = unit
+    sub.records = WorkbookRecords()
+    sub.records.info["unit_code"] = CellValue(unit, "ThongTin", "C6")
+    sub.values["DT01"] = (
+        ParsedCell(CellValue(40, "ChiTieu", "E19"), ParsedNumber(40.0)),
+        ParsedCell(CellValue(120, "ChiTieu", "F19"), ParsedNumber(120.0)),
+    )
+    return report
+
+
+def test_a_spoofed_sender_is_rejected_under_the_sender_with_both_units_named(
+    catalog: Catalog, plan: Plan
+) -> None:
+    report = _declaring(catalog, "CA_TINH")
+    hold_spoofed(report, "BP_TINH", catalog)
+    (problem,) = report.problems
+    assert (problem.rule, problem.severity) == ("unit.sender_mismatch", "error")
+    assert (problem.sheet, problem.cell) == ("ThongTin", "C6")  # the cell the clerk must fix
+    assert "BP_TINH" in problem.message and "CA_TINH" in problem.message
+    assert problem.message.startswith("Tệp được gửi từ BP_TINH nhưng trang ThongTin ghi đơn vị")
+    assert classify(report, plan, JULY) == REJECTED
+    record = submission_record(_received("BP_TINH"), report, REJECTED, plan, JULY)
+    assert (record.unit_code, record.status) == ("BP_TINH", REJECTED)  # never counted as CA_TINH
+    assert [p["rule"] for p in record.problems] == ["unit.sender_mismatch"]
+    hold_spoofed(report, "BP_TINH", catalog)  # deciding twice adds nothing
+    assert len(report.problems) == 1
+
+
+def test_a_spoofed_file_of_another_month_is_rejected_too(catalog: Catalog, plan: Plan) -> None:
+    report = _declaring(catalog, "CA_TINH", period="2024-06")
+    hold_spoofed(report, "BP_TINH", catalog)
+    assert classify(report, plan, JULY) == REJECTED
+
+
+@pytest.mark.parametrize("sender", [None, "CA_TINH", "ca_tinh "])
+def test_no_sender_or_the_same_unit_changes_nothing(
+    sender: str | None, catalog: Catalog, plan: Plan
+) -> None:
+    report = _declaring(catalog, "CA_TINH")
+    hold_spoofed(report, sender, catalog)
+    assert report.problems == [] and classify(report, plan, JULY) == ACCEPTED
+    record = submission_record(_received(sender), report, ACCEPTED, plan, JULY)
+    assert record.unit_code == "CA_TINH"
+
+
+def test_a_file_declaring_no_unit_is_filed_under_its_sender(catalog: Catalog, plan: Plan) -> None:
+    report = _report(catalog, severities=("error",))
+    hold_spoofed(report, "BP_TINH", catalog)
+    assert [p.rule for p in report.problems] == ["rule.error"]  # info.missing says why
+    record = submission_record(_received("BP_TINH"), report, REJECTED, plan, JULY)
+    assert record.unit_code == "BP_TINH"
 
 
 # --- completeness ---------------------------------------------------------------------------

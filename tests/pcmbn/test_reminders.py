@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from email import message_from_bytes
 from email import policy as email_policy
@@ -10,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from pcmbn import layout
 from pcmbn.catalog import load_catalog
 from pcmbn.errors import PcmbnError
 from pcmbn.periods import parse_period
@@ -43,11 +45,17 @@ def _table(rows: list[tuple[str, str, str | None, str | None]]) -> pd.DataFrame:
     )
 
 
-def _problems(unit: str, n: int) -> pd.DataFrame:
+def _sha(unit: str) -> str:
+    return hashlib.sha256(unit.encode()).hexdigest()
+
+
+def _problems(unit: str, n: int, name: str | None = None) -> pd.DataFrame:
+    """The unit's newest rejected submission's problems, as `Store.rejection_problems` gives."""
+    submission = {"unit_code": unit, "sha256": _sha(unit), "original_name": name}
     return pd.DataFrame(
         [
             {
-                "unit_code": unit,
+                **submission,
                 "severity": "error",
                 "sheet": "ChiTieu",
                 "cell": f"D{10 + i}",
@@ -55,7 +63,7 @@ def _problems(unit: str, n: int) -> pd.DataFrame:
             }
             for i in range(n)
         ]
-        + [{"unit_code": unit, "severity": "warning", "sheet": "ChiTieu", "cell": "E1"}]
+        + [{**submission, "severity": "warning", "sheet": "ChiTieu", "cell": "E1"}]
     )
 
 
@@ -79,10 +87,12 @@ def test_only_missing_and_rejected_units_get_a_reminder(tmp_path: Path) -> None:
 
 def test_rejection_attaches_the_feedback_file_and_caps_quoted_problems(tmp_path: Path) -> None:
     plan, period = load_catalog().plan(PLAN), parse_period("2024-07")
-    (tmp_path / "BaoCao_D_KiemTra.xlsx").write_bytes(b"feedback")
+    name = f"D_{_sha('D')[:12]}_BaoCao_D_KiemTra.xlsx"
+    (tmp_path / name).write_bytes(b"feedback")
     table = _table([("D", "rejected", "d@x.vn", "BaoCao_D.xlsx")])
-    (only,) = plan_reminders(table, plan, period, _problems("D", QUOTED_PROBLEMS + 3), tmp_path)
-    assert only.attachment == tmp_path / "BaoCao_D_KiemTra.xlsx"
+    problems = _problems("D", QUOTED_PROBLEMS + 3, "BaoCao_D.xlsx")
+    (only,) = plan_reminders(table, plan, period, problems, tmp_path)
+    assert only.attachment == tmp_path / name
     assert len(only.problems) == QUOTED_PROBLEMS + 1  # the cap, then "… và 3 lỗi khác"
     assert "3 lỗi khác" in only.problems[-1]
 
@@ -155,3 +165,31 @@ def test_reminder_days_are_the_due_date_and_two_days_after(
 ) -> None:
     plan = load_catalog().plan(PLAN)
     assert [p.code for p in reminder_days(plan, today)] == expected
+
+
+def test_two_units_sending_the_same_name_get_their_own_attachment(tmp_path: Path) -> None:
+    """CongAn/BaoCao.xlsx and BienPhong/BaoCao.xlsx: each reminder attaches its own unit's
+    annotated workbook (found by submission), never the other's, and never one by name alone."""
+    plan, period = load_catalog().plan(PLAN), parse_period("2024-07")
+    for unit in ("CA_TINH", "BP_TINH"):
+        path = tmp_path / layout.feedback_name(unit, _sha(unit), "BaoCao.xlsx", ".xlsx")
+        path.write_bytes(unit.encode())
+    (tmp_path / "BaoCao_KiemTra.xlsx").write_bytes(b"the old, shared name")
+    table = _table(
+        [
+            ("CA_TINH", "rejected", "ca@x.vn", "BaoCao.xlsx"),
+            ("BP_TINH", "rejected", "bp@x.vn", "BaoCao.xlsx"),
+        ]
+    )
+    problems = pd.concat(
+        [_problems("CA_TINH", 1, "BaoCao.xlsx"), _problems("BP_TINH", 1, "BaoCao.xlsx")]
+    )
+    police, border = plan_reminders(table, plan, period, problems, tmp_path)
+    assert police.attachment is not None and border.attachment is not None
+    assert police.attachment != border.attachment
+    assert police.attachment.read_bytes() == b"CA_TINH"
+    assert border.attachment.read_bytes() == b"BP_TINH"
+    # a unit whose own submission has no feedback file gets none, not another unit's
+    lone = _table([("VKS_TINH", "rejected", "v@x.vn", "BaoCao.xlsx")])
+    (only,) = plan_reminders(lone, plan, period, _problems("VKS_TINH", 1, "BaoCao.xlsx"), tmp_path)
+    assert only.attachment is None

@@ -327,7 +327,10 @@ def test_layout_names_are_the_published_ones(tmp_path: Path) -> None:
     assert layout.log_file == tmp_path / "logs" / "pcmbn.log"
     assert layout.tmp_dir == tmp_path / "tmp"
     assert layout.check_feedback_dir == tmp_path / "feedback"
-    assert names.feedback_name("BaoCao_CA_TINH", ".xlsx") == "BaoCao_CA_TINH_KiemTra.xlsx"
+    assert (
+        names.feedback_name("CA_TINH", "ab" * 32, "BaoCao_CA_TINH.xlsx", ".xlsx")
+        == "CA_TINH_abababababab_BaoCao_CA_TINH_KiemTra.xlsx"
+    )
     assert layout.remote(period) is None and layout.where(period) == str(period)
 
 

@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from report_fixtures import Batch, Fixture, run_batch, set_value
+from report_fixtures import Batch, Fixture, run_batch, set_value, write_fixture
 
+from pcmbn import layout
 from pcmbn.catalog import load_catalog
+from pcmbn.validation.checker import FileReport, check_files
 from pcmbn.validation.feedback import PROBLEM_SHEET, write_feedback
 
 LABELS = load_catalog().labels
@@ -33,7 +35,8 @@ def test_no_feedback_for_a_clean_file(batch: Batch, tmp_path: Path) -> None:
 
 def test_problem_cell_highlighted_with_comment_and_listed(batch: Batch, tmp_path: Path) -> None:
     path = write_feedback(batch.report("negative_xlsx"), tmp_path, LABELS)
-    assert path is not None and path.name == "negative_xlsx_KiemTra.xlsx"
+    sha = batch.report("negative_xlsx").submission.sha256
+    assert path is not None and path.name == f"CA_TINH_{sha[:12]}_negative_xlsx_KiemTra.xlsx"
     wb = load_workbook(path)
     assert wb.sheetnames[0] == PROBLEM_SHEET
     cell = wb["ChiTieu"]["E19"]
@@ -66,3 +69,69 @@ def test_hostile_file_gets_a_text_note(batch: Batch, tmp_path: Path) -> None:
     assert path is not None and path.suffix == ".txt"
     text = path.read_text(encoding="utf-8")
     assert "file.not_workbook" in text and "bị từ chối" in text
+
+
+@pytest.fixture(scope="module")
+def same_names(tmp_path_factory: pytest.TempPathFactory) -> dict[str, FileReport]:
+    """Issue 19.5: two units' files named alike, and a 250-byte name, checked in one batch."""
+    root = tmp_path_factory.mktemp("names")
+    catalog = load_catalog()
+    long_stem = "Bao_cáo_" + "ă" * 118  # 9 + 236 bytes: with ".xlsx", 250 bytes of UTF-8
+    assert len(f"{long_stem}.xlsx".encode()) == 250
+    paths = {}
+    for key, folder, fixture in (
+        ("CA_TINH", "CongAn", Fixture("BaoCao", unit="CA_TINH", edit=set_value("DT01", -2))),
+        ("BP_TINH", "BienPhong", Fixture("BaoCao", unit="BP_TINH", edit=set_value("DT01", -7))),
+        ("long", "Dai", Fixture("short", edit=set_value("DT01", -2))),
+    ):
+        (root / folder).mkdir()
+        paths[key] = write_fixture(fixture, root / folder, catalog)
+    # the fixture writer's temporary name would be too long: write short, then rename
+    paths["long"] = paths["long"].rename(paths["long"].with_name(f"{long_stem}.xlsx"))
+    result = check_files(list(paths.values()), catalog)
+    return {
+        key: next(r for r in result.reports if r.submission.path == p) for key, p in paths.items()
+    }
+
+
+def test_two_units_sending_the_same_name_get_their_own_feedback(
+    same_names: dict[str, FileReport], tmp_path: Path
+) -> None:
+    police = write_feedback(same_names["CA_TINH"], tmp_path, LABELS)
+    border = write_feedback(same_names["BP_TINH"], tmp_path, LABELS)
+    assert police is not None and border is not None and police != border
+    assert police.name.startswith("CA_TINH_") and border.name.startswith("BP_TINH_")
+    assert police.name.endswith("_BaoCao_KiemTra.xlsx")
+    assert load_workbook(police)["ChiTieu"]["E19"].value == -2
+    assert load_workbook(border)["ChiTieu"]["E19"].value == -7
+    assert len(list(tmp_path.iterdir())) == 2
+
+
+def test_a_250_byte_name_gets_a_feedback_file_with_a_safe_name(
+    same_names: dict[str, FileReport], tmp_path: Path
+) -> None:
+    report = same_names["long"]
+    path = write_feedback(report, tmp_path, LABELS)
+    assert path is not None and path.is_file()
+    assert len(path.name.encode("utf-8")) <= layout.FEEDBACK_NAME_MAX_BYTES
+    prefix = f"CA_TINH_{report.submission.sha256[:12]}_"
+    assert path.name.startswith(prefix) and path.name.endswith("_KiemTra.xlsx")
+    kept = path.name[len(prefix) : -len("_KiemTra.xlsx")]
+    assert kept and Path(report.submission.name).stem.startswith(kept)  # cut between characters
+
+
+def test_feedback_names_are_safe_whatever_the_unit_sent() -> None:
+    sha = "0123456789abcdef" * 4
+    assert layout.feedback_name(None, sha, "x.pdf", ".txt") == "0123456789ab_x_KiemTra.txt"
+    hostile = layout.feedback_name("CA/../TINH", sha, '\t=HYPERLINK("a:\\b")\n.xlsx', ".xlsx")
+    assert "/" not in hostile and "\\" not in hostile and "\t" not in hostile
+    assert "\n" not in hostile and hostile.startswith("CA_.._TINH_0123456789ab_")
+    assert (
+        layout.feedback_name("A" * 500, sha, "B" * 500 + ".xlsx", ".xlsx").encode().__len__() <= 200
+    )
+    nfd = layout.feedback_name("CA_TINH", sha, "Ba\u0301o ca\u0301o.xlsx", ".xlsx")
+    assert "Báo cáo" in nfd  # NFC, as the intake compares names
+    assert (
+        layout.feedback_name("CA_TINH", sha, "?*.xlsx", ".xlsx")
+        == "CA_TINH_0123456789ab_KiemTra.xlsx"
+    )
