@@ -127,6 +127,12 @@ def _interrupted(signum: int, frame: FrameType | None) -> None:
     # Background threads (Prefect's API log and event workers) must not add a word after the
     # one line: from here on, what they write goes nowhere (the log file keeps the details).
     sys.stdout = sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+    # Logging handlers hold the original streams (Prefect's console handler among them), so the
+    # file descriptors themselves are pointed at /dev/null too.
+    with contextlib.suppress(OSError):
+        quiet = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(quiet, 1)
+        os.dup2(quiet, 2)
     try:
         _stop_temporary_servers()
     except Exception:  # noqa: BLE001

@@ -34,8 +34,9 @@ def _wait_for(path: Path, text: str, process: subprocess.Popen[str], bound: floa
 @pytest.mark.slow
 def test_ctrl_c_stops_the_run_with_one_line_and_cancels_the_flow_run(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    # As a data officer types it: no Prefect server of the test session (its own temporary one).
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    # As a data officer types it: none of the test session's Prefect settings (its server, its
+    # WARNING log level, which would hide the line this test waits for); its own temporary server.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     # Files, not pipes: a child that outlived the run would hold a pipe open and hang the test.
     out_file, err_file = tmp_path / "out.txt", tmp_path / "err.txt"
     with out_file.open("w") as stdout, err_file.open("w") as stderr:
