@@ -284,6 +284,7 @@ def test_target_on_an_indicator_not_yet_in_force_is_refused(schemas_copy: Path) 
 # --- the 2026 year end to end -------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_all_unit_templates_for_december_2026(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "pcmbn", "template", "--plan", PLAN, "--period", "2026-12"]
@@ -300,6 +301,7 @@ def test_all_unit_templates_for_december_2026(tmp_path: Path) -> None:
     assert (tmp_path / "BaoCao_XA_ANH_SON_2026-12.xlsx").exists()
 
 
+@pytest.mark.slow
 def test_two_months_of_2026_samples_pass_check(tmp_path: Path) -> None:
     catalog = load_catalog()
     samples = generate_samples(

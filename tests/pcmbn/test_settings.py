@@ -261,6 +261,7 @@ def _pcmbn_in(cwd: Path, fake_root: Path, *args: str) -> subprocess.CompletedPro
     )
 
 
+@pytest.mark.slow
 def test_commands_use_one_home_whatever_the_working_directory(tmp_path: Path) -> None:
     root = _checkout(tmp_path / "clone")
     homes = set()

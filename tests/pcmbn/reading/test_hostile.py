@@ -342,6 +342,7 @@ def test_duplicated_identification_label_is_an_error(catalog) -> None:
 
 
 @pytest.mark.timeout(300)
+@pytest.mark.slow
 def test_checker_rejects_each_ambiguity_with_its_rule(tmp_path, catalog) -> None:
     from pcmbn.validation.checker import check_files
 
