@@ -16,8 +16,8 @@ from pathlib import Path
 from pcmbn.catalog import Catalog
 from pcmbn.domain import Plan
 from pcmbn.errors import PcmbnError, UsageError
-from pcmbn.office.jsonio import dumps_strict
 from pcmbn.monthly import applicable_values, provincial_totals
+from pcmbn.office.jsonio import dumps_strict
 from pcmbn.periods import Period, format_date_vi
 from pcmbn.store.history import HistoryStore
 from pcmbn.vocabulary import SubmissionStatus
