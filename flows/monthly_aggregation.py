@@ -311,11 +311,11 @@ def _publish(
 
 
 if __name__ == "__main__":
-    import json
     import sys
 
     from pcmbn.console import run_guarded
+    from pcmbn.office.jsonio import dumps_strict
 
     arguments = sys.argv[1:]
     document = run_guarded(lambda _settings: monthly_aggregation(*arguments[:3]))
-    print(json.dumps(document, ensure_ascii=False, indent=2, default=str))
+    print(dumps_strict(document, indent=2, default=str))

@@ -10,7 +10,6 @@ stays on the record after a reopening.
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from pcmbn.catalog import Catalog
 from pcmbn.domain import Plan
 from pcmbn.errors import PcmbnError, UsageError
 from pcmbn.monthly import applicable_values, provincial_totals
+from pcmbn.office.jsonio import dumps_strict
 from pcmbn.periods import Period, format_date_vi
 from pcmbn.store.history import HistoryStore
 from pcmbn.vocabulary import SubmissionStatus
@@ -74,7 +74,7 @@ def approve_period(
         "approved_by": by,
         "approved_at": now,
         "note": note,
-        "totals": json.dumps(provincial_totals(values, catalog, plan, period), sort_keys=True),
+        "totals": dumps_strict(provincial_totals(values, catalog, plan, period), sort_keys=True),
         "summary_sha256": sha256_file(summary),
         "submissions": ",".join(sorted(frozen["sha256"])),
     }

@@ -9,6 +9,7 @@ entry, in Vietnamese, so a province's data officer can fix it without reading co
 from __future__ import annotations
 
 import csv
+import math
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -180,6 +181,7 @@ def _load_cached(root: Path) -> Catalog:
         _check_targets(root / PLANS_FILE, plan, indicators, kinds)
     rules = _load_rules(root / RULES_FILE)
     template = _load_template(root / TEMPLATE_FILE)
+    indicators = _with_default_bounds(indicators, template)
     labels = _load_labels(root / LABELS_FILE)
     summary = _load_summary(root / SUMMARY_FILE, indicators)
     children: dict[str, list[str]] = {}
@@ -330,7 +332,17 @@ def _load_kinds(path: Path) -> tuple[dict[str, str], dict[str, UnitKind]]:
 
 def _load_template(path: Path) -> TemplateSpec:
     """The workbook contract; the keys the code looks labels up by must be present."""
-    template = _model(TemplateSpec, _read_yaml(path), path, "")
+    data = _read_yaml(path)
+    bounds = data.get("value_bounds") if isinstance(data, dict) else None
+    if bounds is not None and not isinstance(bounds, dict):
+        raise CatalogError(
+            f"Danh mục sai — {path}, mục value_bounds: cần một bảng kiểu số liệu → giới hạn "
+            "(integer: …, decimal: …)."
+        )
+    for value_type, raw in (bounds or {}).items():
+        line = _yaml_line(path, f"{value_type}:", after="value_bounds")
+        _positive_bound(raw, path, f"dòng {line} (value_bounds.{value_type})", "giới hạn")
+    template = _model(TemplateSpec, data, path, "")
     needed = {
         "indicator_columns": (
             {c.key for c in template.indicator_columns},
@@ -374,6 +386,16 @@ def _load_labels(path: Path) -> Labels:
     return _model(Labels, data, path, "")
 
 
+def _yaml_line(path: Path, needle: str, *, after: str) -> str:
+    """The line number of the first `needle` after the line holding `after`, for a message."""
+    started = False
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        started = started or after in line
+        if started and needle in line:
+            return str(number)
+    return "?"
+
+
 def _enum_of(annotation: Any) -> Any:
     """The key enum of a `dict[SomeEnum, …]` field of `Labels`."""
     args = getattr(annotation, "__args__", ())
@@ -396,6 +418,32 @@ def _load_summary(path: Path, indicators: dict[str, Indicator]) -> SummarySpec:
     return spec
 
 
+def _positive_bound(raw: Any, path: Path, entry: str, what: str) -> float:
+    """A plausibility bound as written by hand: a finite number above zero, or a clear error."""
+    try:
+        number = float(str(raw).replace("_", "")) if not isinstance(raw, bool) else math.nan
+    except (TypeError, ValueError, OverflowError):
+        number = math.nan
+    if not (math.isfinite(number) and number > 0):
+        raise CatalogError(
+            f'Danh mục sai — {path}, {entry}: {what} = "{raw}" phải là một số dương (giá trị lớn '
+            "nhất hợp lý của một ô số liệu, ví dụ 10000000)."
+        )
+    return number
+
+
+def _with_default_bounds(
+    indicators: dict[str, Indicator], template: TemplateSpec
+) -> dict[str, Indicator]:
+    """Give each indicator without its own `max_value` the default bound of its value type."""
+    return {
+        code: ind
+        if ind.max_value is not None or ind.value_type not in template.value_bounds
+        else ind.model_copy(update={"max_value": template.value_bounds[ind.value_type]})
+        for code, ind in indicators.items()
+    }
+
+
 def _load_indicators(path: Path, kinds: dict[str, UnitKind]) -> dict[str, Indicator]:
     indicators: dict[str, Indicator] = {}
     for line, row in enumerate(_read_csv(path), start=2):
@@ -404,6 +452,8 @@ def _load_indicators(path: Path, kinds: dict[str, UnitKind]) -> dict[str, Indica
         data["applies_to"], data["applies_from"] = _split_dated_kinds(
             row.get("applies_to", ""), path, entry
         )
+        if data.get("max_value") is not None:
+            data["max_value"] = _positive_bound(row["max_value"], path, entry, "cột max_value")
         ind = _model(Indicator, data, path, entry)
         if ind.code in indicators:
             raise CatalogError(f"Danh mục sai — {path}, {entry}: mã chỉ tiêu bị trùng.")

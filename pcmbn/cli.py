@@ -7,7 +7,6 @@ its traceback to the log file and the user sees one line saying where that file 
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import datetime
 from enum import StrEnum
@@ -22,6 +21,7 @@ from pcmbn import __version__
 from pcmbn.cli_frame import VietnameseTyper, localise_framework, usage_error_message
 from pcmbn.console import run_guarded, stop_on_interrupt
 from pcmbn.errors import PcmbnError, UsageError
+from pcmbn.office.jsonio import dumps_strict
 from pcmbn.periods import Period
 from pcmbn.resources import Resources, resources_for
 from pcmbn.settings import Settings
@@ -303,7 +303,7 @@ def check_command(
         for report, item in zip(result.reports, document["files"], strict=True):
             path = written.get(report.submission.index)
             item["feedback"] = str(path) if path else None
-        sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(dumps_strict(document, indent=2) + "\n")
     else:
         _print_check(result, written, data_docs, catalog.labels)
     if not result.all_accepted:
@@ -393,7 +393,7 @@ def run_command(
     route_logs_to_file(resources.layout.log_file)
     if output is OutputFormat.JSON:
         document = monthly_aggregation(plan, checked[0].period.code, inbox, unit_list)
-        sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n")
+        sys.stdout.write(dumps_strict(document, indent=2, default=str) + "\n")
         return
     for args, folder in zip(checked, folders, strict=True):
         one = args.period.code
@@ -634,7 +634,7 @@ def packet_command(
     route_logs_to_file(_resources(ctx).layout.log_file)
     if output is OutputFormat.JSON:
         document = conference_packet(plan, milestone.value, period, start)
-        sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(dumps_strict(document, indent=2) + "\n")
         return
     with console.status("Đang lập gói tài liệu hội nghị…"):
         document = conference_packet(plan, milestone.value, period, start)

@@ -62,6 +62,10 @@ class Indicator(_Model):
     valid_to: date | None = None
     #: Kinds of `applies_to` that report the indicator only from a date ("NV từ 2025-03-01").
     applies_from: dict[str, date] = Field(default_factory=dict)
+    #: The largest plausible value of one cell (issue 19.8): the optional `max_value` column of
+    #: indicators.csv, else the catalog's default for the value type (template.yaml
+    #: `value_bounds`); a cell above it is an error, so accepted figures and totals stay finite.
+    max_value: float | None = Field(default=None, gt=0, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _dates_ordered(self) -> Indicator:
@@ -351,6 +355,8 @@ class TemplateSpec(_Model):
     task_columns: tuple[Column, ...]
     task_statuses: tuple[Labelled, ...]
     narrative_blocks: tuple[Labelled, ...]
+    #: Default plausibility bound per value type, for indicators without their own `max_value`.
+    value_bounds: dict[ValueType, float] = Field(default_factory=dict)
 
     def info_label(self, key: str) -> str:
         return next(field.label for field in self.info_fields if field.key == key)

@@ -7,6 +7,7 @@ directly. Nothing here touches Prefect.
 from __future__ import annotations
 
 import hashlib
+import math
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -344,10 +345,19 @@ def provincial_totals(
 
 
 def json_number(value: Any) -> int | float | None:
-    """A number as JSON shows it: None for no data, integers without ".0", 6 decimals."""
+    """A number as JSON shows it: None for no data, integers without ".0", 6 decimals.
+
+    A non-finite number (a total that overflowed, a NaN) is None too: strict JSON has no way to
+    write it, and validation bounds every accepted value, so reaching it means "no usable data".
+    """
     if value is None or pd.isna(value):
         return None
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an int beyond float range
+        return None
+    if not math.isfinite(value):
+        return None
     return int(value) if value.is_integer() else round(value, 6)
 
 

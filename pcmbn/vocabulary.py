@@ -88,6 +88,7 @@ class RuleId(StrEnum):
     VALUE_NOT_NUMBER = "value.not_number"
     VALUE_NOT_INTEGER = "value.not_integer"
     VALUE_NEGATIVE = "value.negative"
+    VALUE_IMPLAUSIBLE = "value.implausible"
     VALUE_MISSING = "value.missing"
     VALUE_NOT_APPLICABLE = "value.not_applicable"
     VALUE_AMBIGUOUS_DECIMAL = "value.ambiguous_decimal"

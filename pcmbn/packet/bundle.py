@@ -8,7 +8,6 @@ store (dates included), so rebuilding from the same history gives the same zip.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +20,7 @@ from pcmbn.intake import is_local
 from pcmbn.monthly import json_number
 from pcmbn.office.atomic import atomic_folder, atomic_put, atomic_write
 from pcmbn.office.csv import neutralise_frame
+from pcmbn.office.jsonio import dumps_strict
 from pcmbn.office.zips import deterministic_zip, zip_time
 from pcmbn.packet.charts import write_charts
 from pcmbn.packet.model import PacketData
@@ -65,7 +65,7 @@ def write_packet(data: PacketData, out_root: Path, archive_root: str) -> PacketF
             {n: _sha256((staging / n).read_bytes()) for n in contents},
         )
         (staging / MANIFEST).write_text(
-            json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+            dumps_strict(manifest, indent=1, sort_keys=True) + "\n",
             encoding="utf-8",
         )
         (staging / README).write_text(readme_text(data, report_name, charts), encoding="utf-8")

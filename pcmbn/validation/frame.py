@@ -9,7 +9,9 @@ needed to map a failed row back to the clerk's cell.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -65,7 +67,14 @@ def build_frame(
         _value_rows(b, sub, catalog)
         _task_rows(b, sub, catalog)
     frame = pd.DataFrame(b.rows, columns=_COLUMNS)
-    for name in ("value", "parent_value", "period_value", "expected_cumulative", "outlier_high"):
+    for name in (
+        "value",
+        "parent_value",
+        "period_value",
+        "expected_cumulative",
+        "outlier_high",
+        "max_value",
+    ):
         frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
     for name in _ORDINALS:
         frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
@@ -113,6 +122,7 @@ _COLUMNS = [
     "period_value",
     "expected_cumulative",
     "outlier_high",
+    "max_value",
     "plan_known",
     "unit_known",
     "period_ok",
@@ -226,11 +236,26 @@ def _validity(unit: Any) -> str:
     return f"{start} – {end}"
 
 
+#: From this size on a figure is shown as "1,23 × 10^20": no bound of the catalog comes near it,
+#: and a clerk cannot read (or a message hold) the 300 digits of a pasted 1e308.
+_COMPACT_FROM = 10**15
+
+
 def _shown(parsed: ParsedCell) -> str:
     number = parsed.number
     if number.value is not None:
+        if abs(number.value) >= _COMPACT_FROM:
+            return _compact(number.value)
         return format_number_vi(number.value)
     return "" if parsed.cell.raw is None else str(parsed.cell.raw).strip()
+
+
+def _compact(value: int | float) -> str:
+    """A huge figure in powers of ten, the Vietnamese way: `1 × 10^20`, `-1,5 × 10^308`."""
+    exact = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    exponent = exact.adjusted()
+    mantissa = exact.scaleb(-exponent).quantize(Decimal("0.01"))
+    return f"{format_number_vi(mantissa)} × 10^{exponent}"
 
 
 def _value_rows(b: _Builder, sub: Submission, catalog: Catalog) -> None:
@@ -366,6 +391,9 @@ def _value_row(
     if col == "period" and key in b.history.bounds:
         low, outlier_high = b.history.bounds[key]
         params.update(low=format_number_vi(low), high=format_number_vi(outlier_high))
+    max_value = indicator.max_value if indicator is not None else None
+    if max_value is not None:
+        params.update(max=format_number_vi(max_value), measure=indicator.unit_of_measure)
     column_index = 5 if col == "period" else 6
     b.add(
         RowContext(sub.index, sheet, current.cell.cell, params, (row_number, column_index)),
@@ -376,14 +404,30 @@ def _value_row(
         blank=number.blank,
         applicable=sub.applicable(indicator) if indicator else None,
         nonzero=number.value is not None and number.value != 0,
-        value=number.value,
+        value=_as_float(number.value),
         parse_error=number.error,
         parse_warning=number.warning,
-        parent_value=parent_value,
-        period_value=period_value,
-        expected_cumulative=expected_cumulative,
+        parent_value=_as_float(parent_value),
+        period_value=_as_float(period_value),
+        expected_cumulative=_as_float(expected_cumulative),
         outlier_high=outlier_high,
+        max_value=max_value,
     )
+
+
+def _as_float(value: int | float | None) -> float | None:
+    """The cell's number as the frame's float column holds it.
+
+    A count is a Python int of any size ("1" followed by 400 digits is one): beyond float range
+    it becomes +/-inf, which every bound rejects (value.implausible or value.negative) instead of
+    crashing the table for the whole batch.
+    """
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 def _task_rows(b: _Builder, sub: Submission, catalog: Catalog) -> None:

@@ -33,6 +33,7 @@ SUITE_RULES = (
     RuleId.VALUE_NOT_INTEGER,
     RuleId.VALUE_FORMULA_NO_CACHE,
     RuleId.VALUE_NEGATIVE,
+    RuleId.VALUE_IMPLAUSIBLE,
     RuleId.VALUE_AMBIGUOUS_DECIMAL,
     RuleId.VALUE_CHILD_EXCEEDS_PARENT,
     RuleId.VALUE_CUMULATIVE_BELOW_PERIOD,
@@ -132,6 +133,7 @@ def build_expectations(catalog: Catalog) -> list[Any]:
         e.ExpectColumnValuesToBeBetween(
             column="value", min_value=0, **rule(RuleId.VALUE_NEGATIVE, value)
         ),
+        pair("max_value", "value", RuleId.VALUE_IMPLAUSIBLE, value),
         e.ExpectColumnValuesToNotBeInSet(
             column="parse_warning",
             value_set=[RuleId.VALUE_AMBIGUOUS_DECIMAL],

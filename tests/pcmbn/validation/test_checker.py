@@ -194,6 +194,13 @@ FIXTURES = [
     Fixture("not_number", edit=set_value("DT01", "nhiều")),
     Fixture("not_integer", edit=set_value("DT01", "1,5")),
     Fixture("negative", edit=set_value("DT01", -2)),
+    Fixture("implausible_count", edit=set_value("DT01", 1e20, 1e20)),
+    Fixture("implausible_money", edit=set_value("KP01", 1e308, 1e308)),
+    Fixture("implausible_count_400_digits", edit=set_value("DT01", "1" + "0" * 400, "2" * 400)),
+    Fixture(
+        "at_plausibility_bound",
+        edit=lambda c: c.values.update(DT01=(10**7, 10**7), KP01=(1e9, 1e9)),
+    ),
     Fixture(
         "child_exceeds_parent",
         edit=lambda c: c.values.update(NN01=(6, 6), NN02=(7, 7), NN03=(2, 2)),
@@ -228,6 +235,7 @@ READABLE = [
     "period_numeric_form",
     "period_iso_form",
     "not_applicable_zero",
+    "at_plausibility_bound",
 ]
 
 
@@ -354,6 +362,18 @@ RULE_CASES = {
     "not_number": {("value.not_number", "ChiTieu", "E19")},
     "not_integer": {("value.not_integer", "ChiTieu", "E19")},
     "negative": {("value.negative", "ChiTieu", "E19")},
+    "implausible_count": {
+        ("value.implausible", "ChiTieu", "E19"),
+        ("value.implausible", "ChiTieu", "F19"),
+    },
+    "implausible_money": {
+        ("value.implausible", "ChiTieu", "E41"),
+        ("value.implausible", "ChiTieu", "F41"),
+    },
+    "implausible_count_400_digits": {
+        ("value.implausible", "ChiTieu", "E19"),
+        ("value.implausible", "ChiTieu", "F19"),
+    },
     "child_exceeds_parent": {
         ("value.child_exceeds_parent", "ChiTieu", "E32"),
         ("value.child_exceeds_parent", "ChiTieu", "F32"),
@@ -382,6 +402,17 @@ def test_child_exceeds_parent_message_reads_as_specified(batch: Batch) -> None:
         "Ô ChiTieu!E32 (NN02 – Trong đó: trẻ em dưới 16 tuổi, Kỳ này) = 7 lớn "
         "hơn NN01 (Kỳ này) = 6."
     )
+
+
+def test_implausible_message_names_the_value_and_the_bound(batch: Batch) -> None:
+    messages = [p.message for p in batch.report("implausible_money").problems]
+    assert messages[0] == (
+        "Ô ChiTieu!E41 (KP01 – Kinh phí được cấp trong kỳ, Kỳ này) = 1 × 10^308 lớn bất thường, "
+        "vượt giới hạn hợp lý 1.000.000.000 triệu đồng của chỉ tiêu này; có thể gõ nhầm hoặc "
+        "thừa chữ số. Hãy kiểm tra và sửa lại số liệu rồi gửi lại."
+    )
+    count = batch.report("implausible_count").problems[0].message
+    assert "= 1 × 10^20 " in count and "10.000.000 vụ" in count
 
 
 def test_every_suite_rule_has_a_failing_case() -> None:
