@@ -55,3 +55,13 @@ def test_run_json_is_strict_when_two_units_send_1e308(tmp_path: Path) -> None:
 
     approved = _pcmbn(tmp_path / "home", "approve", *args)  # the approval's totals are JSON too
     assert approved.returncode == 0, approved.stderr[-2000:]
+
+    # the packet over the campaign's span (July–September 2024) is strict JSON as well
+    packet = _pcmbn(
+        tmp_path / "home",
+        *("packet", "--plan", PLAN, "--milestone", "so_ket", "--period", "2024-09"),
+        *("--format", "json"),
+    )
+    assert packet.returncode == 0, packet.stderr[-2000:]
+    packed = json.loads(packet.stdout, parse_constant=_refuse_constant)
+    assert packed["totals"]["KP01"] == 2.5
