@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import socket
+import stat
 import unicodedata
 from datetime import datetime
 from pathlib import Path
@@ -86,6 +88,19 @@ def _refused(items: list[InboxFile]) -> dict[str, str]:
     return {i.name: i.refusal.rule for i in items if i.refusal is not None}
 
 
+DEVICE = stat.S_IFCHR | 0o600
+
+
+def _bind_socket(path: Path) -> None:
+    """A Unix socket named like a report (left bound: the listing must not connect to it)."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.bind(str(path))
+    _SOCKETS.append(sock)
+
+
+_SOCKETS: list[socket.socket] = []
+
+
 @pytest.mark.timeout(30)
 @pytest.mark.parametrize(
     ("name", "make", "kind"),
@@ -96,6 +111,13 @@ def _refused(items: list[InboxFile]) -> dict[str, str]:
         ("BaoCao_ZERO.xlsx", lambda p: p.symlink_to("/dev/zero"), "symlink"),
         ("BaoCao_X.xlsx", lambda p: os.mkfifo(p), "FIFO"),
         ("BaoCao_SO_TC.xlsx", lambda p: p.mkdir(), "thư mục"),
+        # a character device like /dev/zero itself, not a link to it (tests run as root)
+        (
+            "BaoCao_DEV.xlsx",
+            lambda p: os.mknod(p, stat.S_IFCHR | 0o600, os.makedev(1, 5)),
+            "thiết bị",
+        ),
+        ("BaoCao_SOCK.xlsx", lambda p: _bind_socket(p), "socket"),
     ],
 )
 def test_non_regular_entries_are_refused_never_opened(tmp_path, name, make, kind) -> None:
