@@ -22,7 +22,6 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from pcmbn.office.atomic import PART_SUFFIX
 from pcmbn.office.zips import zip_time
 from pcmbn.packet import bundle
 from pcmbn.packet.bundle import (
