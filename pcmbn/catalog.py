@@ -65,9 +65,16 @@ class UnitRegistry:
     name: str
     path: Path
     units: dict[str, Unit]
+    #: For a registry joined from several files (a plan spanning a reform): code → the stem of
+    #: the file the unit comes from, which its lineage edges name. Empty for one file.
+    origin: dict[str, str] = field(default_factory=dict)
 
     def get(self, code: str) -> Unit | None:
         return self.units.get(code)
+
+    def origin_of(self, code: str) -> str:
+        """The registry file (stem) a unit of this registry is listed in."""
+        return self.origin.get(code, self.name)
 
     def expected(self, plan: Plan, period: Period) -> list[Unit]:
         """Units that owe a report for `period` under `plan`'s cut-off rule (validity dates)."""
@@ -92,6 +99,8 @@ class Catalog:
     successors: tuple[Successor, ...] = ()
     _children: dict[str, list[str]] = field(default_factory=dict, repr=False)
     summary: SummarySpec = field(default_factory=lambda: SummarySpec())
+    #: Registries joined for plans naming several files (by `Plan.registry_name`).
+    _joined: dict[str, UnitRegistry] = field(default_factory=dict, repr=False)
 
     def plan(self, plan_id: str) -> Plan:
         """The plan with this id, or a message listing the plans that exist."""
@@ -105,7 +114,9 @@ class Catalog:
             ) from None
 
     def registry(self, plan: Plan) -> UnitRegistry:
-        return self.registries[plan.registry_name]
+        """The plan's units: its registry file, or its files joined (see `_joined_registry`)."""
+        name = plan.registry_name
+        return self.registries.get(name) or self._joined[name]
 
     def expected_units(self, plan: Plan, period: Period) -> list[Unit]:
         return self.registry(plan).expected(plan, period)
@@ -177,6 +188,11 @@ def _load_cached(root: Path) -> Catalog:
     indicators = _load_indicators(root / INDICATORS_FILE, kinds)
     registries = _load_registries(root / UNITS_DIR, kinds)
     plans = _load_plans(root / PLANS_FILE, kinds, registries)
+    joined = {
+        plan.registry_name: _joined_registry(root / PLANS_FILE, plan, registries)
+        for plan in plans.values()
+        if len(plan.registry_names) > 1
+    }
     for plan in plans.values():
         _check_targets(root / PLANS_FILE, plan, indicators, kinds)
     rules = _load_rules(root / RULES_FILE)
@@ -204,6 +220,7 @@ def _load_cached(root: Path) -> Catalog:
         lineage,
         children,
         summary,
+        joined,
     )
 
 
@@ -516,11 +533,12 @@ def _load_plans(
         plan = _model(Plan, raw, path, entry)
         if plan.id in plans:
             raise CatalogError(f"Danh mục sai — {path}, {entry}: mã kế hoạch bị trùng.")
-        if plan.registry_name not in registries:
-            raise CatalogError(
-                f'Danh mục sai — {path}, {entry}: không có danh sách đơn vị "{plan.units}" trong '
-                f"thư mục {UNITS_DIR}/."
-            )
+        for name in plan.registry_names:
+            if name not in registries:
+                raise CatalogError(
+                    f'Danh mục sai — {path}, {entry}: không có danh sách đơn vị "{name}" trong '
+                    f"thư mục {UNITS_DIR}/."
+                )
         for task in plan.tasks:
             _check_kinds(task.assigned, kinds, path, f"{entry}, nhiệm vụ {task.code}")
         for milestone in plan.milestones:
@@ -531,6 +549,31 @@ def _load_plans(
                 )
         plans[plan.id] = plan
     return plans
+
+
+def _joined_registry(path: Path, plan: Plan, registries: dict[str, UnitRegistry]) -> UnitRegistry:
+    """The units of a plan naming several registry files, in the files' order.
+
+    A code listed in more than one file is one unit continuing across the reform (Công an tỉnh
+    in both Nghệ An registries): the later file's entry stands, and it must be of the same kind.
+    Every other unit keeps the file it comes from (`origin`), so lineage edges, which name files,
+    find it in the plan's history.
+    """
+    units: dict[str, Unit] = {}
+    origin: dict[str, str] = {}
+    for name in plan.registry_names:
+        for code, unit in registries[name].units.items():
+            before = units.get(code)
+            if before is not None and before.kind != unit.kind:
+                raise CatalogError(
+                    f"Danh mục sai — {path}, kế hoạch {plan.id}: đơn vị {code} là loại "
+                    f"{before.kind} trong {origin[code]} nhưng loại {unit.kind} trong {name}; một "
+                    "mã có trong nhiều danh sách phải là cùng một đơn vị."
+                )
+            units[code] = unit
+            origin[code] = name
+    last = registries[plan.registry_names[-1]]
+    return UnitRegistry(plan.registry_name, last.path, units, origin)
 
 
 def _check_targets(

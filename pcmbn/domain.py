@@ -284,7 +284,10 @@ class Plan(_Model):
     province: str
     issuer: str | None = None
     legal_bases: tuple[str, ...] = ()
-    units: str
+    #: One registry file, or several in order for a plan spanning a reform (issue 18: the
+    #: districts of `units-nghe-an-2021` until 30/06/2025, then the communes of
+    #: `units-nghe-an-2025`); the catalog joins them into one registry.
+    units: str | tuple[str, ...]
     theme: str | None = None
     span: Span
     reporting: Reporting = Reporting()
@@ -294,9 +297,15 @@ class Plan(_Model):
     targets: tuple[Target, ...] = ()
 
     @property
+    def registry_names(self) -> tuple[str, ...]:
+        """The registry files' stems, in order: `units-nghe-an-2021.csv` -> `units-nghe-an-2021`."""
+        files = (self.units,) if isinstance(self.units, str) else self.units
+        return tuple(name.removesuffix(".csv") for name in files)
+
+    @property
     def registry_name(self) -> str:
-        """The registry file's stem: `units-nghe-an-2021.csv` -> `units-nghe-an-2021`."""
-        return self.units.removesuffix(".csv")
+        """The registry's name: the file's stem, or the stems joined by "+" for several."""
+        return "+".join(self.registry_names)
 
     def tasks_for(self, kind: str) -> list[Task]:
         return [task for task in self.tasks if task.assigned_to(kind)]
@@ -385,6 +394,19 @@ class MilestoneLabel(_Model):
     in_sentence: str  # inside a sentence ("báo cáo sơ kết")
 
 
+class LineageLabels(_Model):
+    """`labels.yaml` `lineage`: the note beside a unit's figure of a period it did not exist in.
+
+    `{comparison}` is the comparison's wording ("cùng kỳ", "kỳ trước"), `{units}` the
+    predecessors' names; `estimate` is appended when a share apportioned a predecessor's figure.
+    """
+
+    predecessors: str
+    estimate: str
+    same_period_last_year: str
+    previous_period: str
+
+
 class Labels(_Model):
     """`schemas/labels.yaml`: the Vietnamese words for the statuses of `pcmbn.vocabulary`.
 
@@ -397,6 +419,8 @@ class Labels(_Model):
     severity: dict[Severity, str]
     audit_actions: dict[AuditAction, str]
     milestones: dict[MilestoneKind, MilestoneLabel]
+    #: How comparisons by unit name figures taken through unit lineage (issue 18).
+    lineage: LineageLabels
 
     def action(self, action: str) -> str:
         """An audit row's action in Vietnamese (an action from a newer version shows as is)."""

@@ -16,6 +16,7 @@ from pcmbn.domain import Plan, Unit
 from pcmbn.monthly import applicable_values
 from pcmbn.periods import Period, months_between
 from pcmbn.store.base import Store
+from pcmbn.summary.by_unit import by_unit_comparisons
 from pcmbn.summary.model import (
     BY_GROUP_COLUMNS,
     BY_INDICATOR_COLUMNS,
@@ -182,6 +183,16 @@ def build_summary_data(
             for c, s in zip(completeness["unit_code"], completeness["status"], strict=True)
             if s in WITHOUT_REPORT
         ],
+        # Comparisons by unit, through unit lineage (issue 18).
+        by_unit=by_unit_comparisons(
+            values,
+            catalog,
+            plan,
+            period,
+            expected,
+            {c: catalog.group_label(g) for c, g in unit_group.items()},
+            change,
+        ),
     )
 
 

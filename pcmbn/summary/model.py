@@ -63,6 +63,21 @@ TASKS_COLUMNS = (
 )
 NARRATIVES_COLUMNS = ("unit_code", "unit_name", "kind", "text")
 TREND_COLUMNS = ("month", "month_label", "code", "total")
+#: Comparisons by unit (issue 18): a unit's figure beside its own previous period and same
+#: period last year, or its predecessors' (`pcmbn.lineage`), with the note saying which.
+BY_UNIT_COLUMNS = (
+    "unit_code",
+    "unit_name",
+    "group_label",
+    "code",
+    "name",
+    "period",
+    "previous",
+    "last_year",
+    "change_prev_pct",
+    "change_year_pct",
+    "note",
+)
 SOURCES_COLUMNS = (
     "code",
     "column",
@@ -100,6 +115,10 @@ class SummaryData:
     trend: pd.DataFrame
     sources: pd.DataFrame  # SOURCES_COLUMNS; column is "period" or "cumulative"
     missing_units: list[str] = field(default_factory=list)  # no accepted report (header note)
+    # BY_UNIT_COLUMNS: each expected unit × key indicator, comparisons through unit lineage
+    by_unit: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(BY_UNIT_COLUMNS))
+    )
 
     def unit_names(self) -> dict[str, str]:
         """Unit code → name from every table that knows one, then the plan's registry.

@@ -14,6 +14,7 @@ from pcmbn.summary.sheets import (
     ma_tran,
     nguon,
     nhiem_vu,
+    so_sanh,
     theo_nhom,
     tong_hop,
 )
@@ -23,6 +24,7 @@ SUMMARY_SHEETS: tuple[SummarySheet, ...] = (
     tong_hop.SHEET,
     theo_nhom.SHEET,
     ma_tran.SHEET,
+    so_sanh.SHEET,  # comparisons by unit through lineage (issue 18)
     day_du.SHEET,
     nhiem_vu.SHEET,
     kien_nghi.SHEET,

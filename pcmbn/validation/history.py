@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from pcmbn.catalog import Catalog
-from pcmbn.domain import Aggregation, Plan
+from pcmbn.catalog import Catalog, predecessors_of
+from pcmbn.domain import Aggregation, Plan, Unit
+from pcmbn.lineage import comparable_value, history_index
 from pcmbn.periods import Period, months_between
 
 #: Months of a unit's own history needed before its values are judged for outliers.
@@ -64,14 +65,88 @@ def history_context(
         for row in prev_rows.itertuples()
         if row.indicator in sums and pd.notna(row.cumulative)
     }
-    earlier = {p.code for p in _history_months(plan, period)}
-    bounds: dict[tuple[str, str], tuple[float, float]] = {}
+    months = _history_months(plan, period)
+    earlier = {p.code for p in months}
     window = history[history["period"].isin(earlier) & history["period_value"].notna()]
-    for (unit, indicator), group in window.groupby(["unit_code", "indicator"]):
-        found = outlier_bounds(group["period_value"].tolist())
+    series: dict[tuple[str, str], list[float]] = {
+        (str(unit), str(indicator)): group["period_value"].tolist()
+        for (unit, indicator), group in window.groupby(["unit_code", "indicator"])
+    }
+    # --- unit lineage (issue 18): a unit's past before it existed is its predecessors' ---
+    if previous.year == period.year:
+        previous_cumulative.update(
+            _lineage_cumulative(history, catalog, plan, period, previous, sums)
+        )
+    series.update(_lineage_series(history, catalog, plan, period, months))
+    bounds: dict[tuple[str, str], tuple[float, float]] = {}
+    for key, values in series.items():
+        found = outlier_bounds(values)
         if found is not None:
-            bounds[(str(unit), str(indicator))] = found
+            bounds[key] = found
     return HistoryContext(previous_cumulative, bounds)
+
+
+def _successor_units(catalog: Catalog, plan: Plan, period: Period) -> list[Unit]:
+    """Units expected for `period` that have predecessors in the plan's registry."""
+    registry = catalog.registry(plan)
+    return [
+        u
+        for u in registry.expected(plan, period)
+        if predecessors_of(catalog, registry.origin_of(u.code), u.code)
+    ]
+
+
+def _lineage_cumulative(
+    history: pd.DataFrame,
+    catalog: Catalog,
+    plan: Plan,
+    period: Period,
+    previous: Period,
+    sums: set[str],
+) -> dict[tuple[str, str], float]:
+    """Previous cumulatives of units that did not exist last month, from their predecessors.
+
+    Only an exact lineage ("whole") counts: a clerk's figure is never judged against an
+    apportioned estimate.
+    """
+    registry, rule = catalog.registry(plan), plan.reporting.cutoff
+    index = history_index(history[history["period"] == previous.code], "cumulative")
+    found: dict[tuple[str, str], float] = {}
+    for unit in _successor_units(catalog, plan, period):
+        if unit.active_in(previous, rule):
+            continue
+        for code in sums:
+            if not catalog.indicators[code].applies(unit.kind):
+                continue
+            got = comparable_value(
+                index, catalog, registry, unit.code, previous, code, rule, exact_only=True
+            )
+            if got.value is not None:
+                found[(unit.code, code)] = got.value
+    return found
+
+
+def _lineage_series(
+    history: pd.DataFrame, catalog: Catalog, plan: Plan, period: Period, months: list[Period]
+) -> dict[tuple[str, str], list[float]]:
+    """A new unit's past period values for the outlier bounds: its own where it existed, its
+    predecessors' (exact lineage only) for the months before."""
+    registry, rule = catalog.registry(plan), plan.reporting.cutoff
+    index = history_index(history)
+    found: dict[tuple[str, str], list[float]] = {}
+    for unit in _successor_units(catalog, plan, period):
+        codes = [c for c, ind in catalog.indicators.items() if ind.applies(unit.kind)]
+        for code in codes:
+            values = []
+            for month in months:
+                got = comparable_value(
+                    index, catalog, registry, unit.code, month, code, rule, exact_only=True
+                )
+                if got.value is not None:
+                    values.append(got.value)
+            if values:
+                found[(unit.code, code)] = values
+    return found
 
 
 def _history_months(plan: Plan, period: Period) -> list[Period]:

@@ -550,6 +550,7 @@ TABLES = (
     "tong_hop",
     "theo_nhom",
     "ma_tran",
+    "so_sanh_don_vi",  # issue 18: comparisons by unit through lineage
     "day_du",
     "nhiem_vu",
     "kien_nghi",
