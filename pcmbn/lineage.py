@@ -1,4 +1,4 @@
-"""Comparisons by unit across a reform: whose figures stand for a unit in a period it did not exist in.
+"""Comparisons by unit across a reform: who stands for a unit in a period it did not exist in.
 
 History stays under the units as they were (a district's 2025 reports stay the district's); only
 a comparison by unit (same period last year, previous period, a unit's own past in the history
@@ -13,7 +13,7 @@ unit and period always give the same figure and the same note.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -173,8 +173,3 @@ def comparable_value(
     ]
     value = float(sum(figures)) if figures else None
     return Comparable(value, sources, through, estimate)
-
-
-def lineage_units(registry: UnitRegistry, codes: Iterable[str], catalog: Catalog) -> set[str]:
-    """The codes of `registry` whose lineage may be followed: units with predecessors."""
-    return {c for c in codes if predecessors_of(catalog, registry.origin_of(c), c)}
