@@ -14,7 +14,7 @@ import pandas as pd
 
 from pcmbn.catalog import Catalog
 from pcmbn.domain import Plan, Unit
-from pcmbn.lineage import comparable_value, history_index
+from pcmbn.lineage import comparable_value, history_index, predecessors
 from pcmbn.periods import Period
 from pcmbn.summary.model import BY_UNIT_COLUMNS
 
@@ -43,13 +43,20 @@ def by_unit_comparisons(
     ]
     rows = []
     for unit in expected:
+        # One resolution per unit and compared period, for all its indicators.
+        was = predecessors(catalog, registry, unit.code, previous, rule)
+        was_year = predecessors(catalog, registry, unit.code, last_year, rule)
         for code in codes:
             ind = catalog.indicators[code]
             if not ind.applies(unit.kind, period, rule):
                 continue
             this = index.get((unit.code, period.code, code), float("nan"))
-            before = comparable_value(index, catalog, registry, unit.code, previous, code, rule)
-            year_ago = comparable_value(index, catalog, registry, unit.code, last_year, code, rule)
+            before = comparable_value(
+                index, catalog, registry, unit.code, previous, code, rule, sources=was
+            )
+            year_ago = comparable_value(
+                index, catalog, registry, unit.code, last_year, code, rule, sources=was_year
+            )
             notes = [
                 n
                 for n in (

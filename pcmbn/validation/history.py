@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from pcmbn.catalog import Catalog, predecessors_of
+from pcmbn.catalog import Catalog
 from pcmbn.domain import Aggregation, Plan, Unit
-from pcmbn.lineage import comparable_value, history_index
+from pcmbn.lineage import comparable_value, has_predecessors, history_index, predecessors
 from pcmbn.periods import Period, months_between
 
 #: Months of a unit's own history needed before its values are judged for outliers.
@@ -90,9 +90,7 @@ def _successor_units(catalog: Catalog, plan: Plan, period: Period) -> list[Unit]
     """Units expected for `period` that have predecessors in the plan's registry."""
     registry = catalog.registry(plan)
     return [
-        u
-        for u in registry.expected(plan, period)
-        if predecessors_of(catalog, registry.origin_of(u.code), u.code)
+        u for u in registry.expected(plan, period) if has_predecessors(catalog, registry, u.code)
     ]
 
 
@@ -115,11 +113,14 @@ def _lineage_cumulative(
     for unit in _successor_units(catalog, plan, period):
         if unit.active_in(previous, rule):
             continue
+        sources = predecessors(catalog, registry, unit.code, previous, rule)
+        if not sources or any(s.estimate for s in sources):
+            continue
         for code in sums:
             if not catalog.indicators[code].applies(unit.kind):
                 continue
             got = comparable_value(
-                index, catalog, registry, unit.code, previous, code, rule, exact_only=True
+                index, catalog, registry, unit.code, previous, code, rule, sources=sources
             )
             if got.value is not None:
                 found[(unit.code, code)] = got.value
@@ -135,15 +136,21 @@ def _lineage_series(
     index = history_index(history)
     found: dict[tuple[str, str], list[float]] = {}
     for unit in _successor_units(catalog, plan, period):
-        codes = [c for c, ind in catalog.indicators.items() if ind.applies(unit.kind)]
-        for code in codes:
-            values = []
-            for month in months:
-                got = comparable_value(
-                    index, catalog, registry, unit.code, month, code, rule, exact_only=True
-                )
-                if got.value is not None:
-                    values.append(got.value)
+        resolved = [(m, predecessors(catalog, registry, unit.code, m, rule)) for m in months]
+        exact = [(m, s) for m, s in resolved if s and not any(x.estimate for x in s)]
+        if all(len(s) == 1 and s[0].code == unit.code for _, s in exact):
+            continue  # only its own past: the plain series above already holds it
+        for code in (c for c, ind in catalog.indicators.items() if ind.applies(unit.kind)):
+            values = [
+                got.value
+                for month, sources in exact
+                if (
+                    got := comparable_value(
+                        index, catalog, registry, unit.code, month, code, rule, sources=sources
+                    )
+                ).value
+                is not None
+            ]
             if values:
                 found[(unit.code, code)] = values
     return found

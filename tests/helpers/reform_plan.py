@@ -22,8 +22,10 @@ PLAN_YAML = f"""
   reporting: {{frequency: monthly, cutoff: nd09-2019, due_days_after_cutoff: 3}}
   tasks:
     - {{code: "1", text: "Tuyên truyền phòng, chống mua bán người", assigned: [all]}}
-    - {{code: "2", text: "UBND cấp huyện: nắm tình hình người đi khỏi địa phương", assigned: [LOCAL]}}
-    - {{code: "3", text: "UBND cấp xã: nắm tình hình người đi khỏi địa phương", assigned: [XA]}}
+    - {{code: "2", text: "UBND cấp huyện: nắm tình hình người đi khỏi địa phương",
+        assigned: [LOCAL]}}
+    - {{code: "3", text: "UBND cấp xã: nắm tình hình người đi khỏi địa phương",
+        assigned: [XA]}}
 """
 
 
