@@ -536,8 +536,8 @@ def _load_plans(
         for name in plan.registry_names:
             if name not in registries:
                 raise CatalogError(
-                    f'Danh mục sai — {path}, {entry}: không có danh sách đơn vị "{name}" trong '
-                    f"thư mục {UNITS_DIR}/."
+                    f'Danh mục sai — {path}, {entry}: không có danh sách đơn vị "{name}.csv" '
+                    f"trong thư mục {UNITS_DIR}/."
                 )
         for task in plan.tasks:
             _check_kinds(task.assigned, kinds, path, f"{entry}, nhiệm vụ {task.code}")

@@ -127,7 +127,10 @@ class SummaryData:
         (a unit that sent nothing is absent from `sources`), so look everywhere once.
         """
         names: dict[str, str] = {}
-        registry = self.catalog.registries.get(self.plan.registry_name)
+        try:  # a plan joining several registry files has a joined registry (issue 18)
+            registry = self.catalog.registry(self.plan)
+        except KeyError:
+            registry = None
         if registry is not None:
             names.update({code: unit.name for code, unit in registry.units.items()})
         for frame in (self.completeness, self.units):

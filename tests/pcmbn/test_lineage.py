@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from reform_plan import PLAN_ID, reform_schemas
 
 from pcmbn.catalog import Catalog, CatalogError, load_catalog
 from pcmbn.lineage import comparable_value, predecessors
 from pcmbn.periods import Period
+from pcmbn.summary.build import change
+from pcmbn.summary.by_unit import by_unit_comparisons
+from pcmbn.validation.history import history_context
 
 ROOT = Path(__file__).resolve().parents[2]
 MARCH_2025, MARCH_2026 = Period.month(2025, 3), Period.month(2026, 3)
@@ -115,3 +119,50 @@ def test_a_code_of_two_kinds_in_joined_registries_is_refused(tmp_path: Path) -> 
         load_catalog(schemas)
     message = str(caught.value)
     assert PLAN_ID in message and "CA_TINH" in message and "cùng một đơn vị" in message
+
+
+def _frame(rows: list[tuple[str, str, str, float, float]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        rows, columns=["unit_code", "period", "indicator", "period_value", "cumulative"]
+    )
+
+
+def test_history_rules_take_a_whole_predecessors_cumulative_never_an_estimate(
+    catalog: Catalog,
+) -> None:
+    plan = catalog.plan(PLAN_ID)
+    [(district, _)] = _edges_into(catalog, "XA_ANH_SON")
+    history = _frame(
+        [
+            ("SO_LDTBXH", "2025-02", "TT01", 3.0, 5.0),
+            (district, "2025-06", "TT01", 4.0, 20.0),
+            ("CA_TINH", "2025-06", "TT01", 1.0, 6.0),
+        ]
+    )
+    march = history_context(history, catalog, plan, MARCH_2025)
+    assert march.previous_cumulative[("SO_NV", "TT01")] == 5.0
+    assert march.previous_cumulative[("SO_YT", "TT01")] == 5.0
+    july = history_context(history, catalog, plan, Period.month(2025, 7))
+    assert ("XA_ANH_SON", "TT01") not in july.previous_cumulative
+    assert july.previous_cumulative[("CA_TINH", "TT01")] == 6.0
+    assert july.previous_cumulative[(district, "TT01")] == 20.0
+
+
+def test_summary_by_unit_rows_name_the_predecessors(catalog: Catalog) -> None:
+    plan = catalog.plan(PLAN_ID)
+    registry = catalog.registry(plan)
+    [(district, share)] = _edges_into(catalog, "XA_ANH_SON")
+    values = _frame(
+        [
+            ("XA_ANH_SON", "2026-03", "TT01", 2.0, 6.0),
+            ("XA_ANH_SON", "2026-02", "TT01", 1.0, 4.0),
+            (district, "2025-03", "TT01", 10.0, 30.0),
+        ]
+    )
+    units = [registry.units["XA_ANH_SON"]]
+    table = by_unit_comparisons(values, catalog, plan, MARCH_2026, units, {}, change)
+    row = table[(table["unit_code"] == "XA_ANH_SON") & (table["code"] == "TT01")].iloc[0]
+    assert (row["period"], row["previous"]) == (2.0, 1.0)
+    assert row["last_year"] == pytest.approx(10.0 * share)
+    assert row["note"].startswith("số liệu cùng kỳ của các đơn vị tiền thân: Ủy ban nhân dân")
+    assert "kỳ trước" not in row["note"]  # the previous month is the commune's own
