@@ -418,3 +418,9 @@ def open_month(today: date, rule: CutoffRule | str = CutoffRule.ND09_2019) -> Pe
 def format_date_vi(d: date) -> str:
     """dd/mm/yyyy, the only date format used in Vietnamese administrative documents."""
     return f"{d.day:02d}/{d.month:02d}/{d.year:04d}"
+
+
+def deadline_vi(d: date) -> str:
+    """A deadline as official letters write it: "chậm nhất ngày 17/11/2021" (never "trước
+    hết ngày", which reads as "first of all")."""
+    return f"chậm nhất ngày {format_date_vi(d)}"

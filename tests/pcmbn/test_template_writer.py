@@ -113,6 +113,8 @@ def test_print_ready_and_instructions(tmp_path: Path) -> None:
     guide = " ".join(str(c.value) for c in wb["HuongDan"]["A"] if c.value)
     assert "15/06/2024" in guide and "14/07/2024" in guide  # the data window, dd/mm/yyyy
     assert "17/07/2024" in guide  # the due date
+    assert "Hạn gửi báo cáo: chậm nhất ngày 17/07/2024." in guide  # issue 12.16
+    assert "trước hết" not in guide
 
 
 def test_same_inputs_give_identical_bytes(tmp_path: Path) -> None:
