@@ -316,9 +316,12 @@ def test_missing_units_named_in_the_header_note(summary: Path) -> None:
     wb = load_workbook(summary)
     for name in ("TongHop", "TheoNhom", "MaTran"):
         note = wb[name].cell(row=HEADER_ROW - 1, column=1).value
-        assert note.startswith("Chưa có báo cáo của: ")
-        assert "Ủy ban nhân dân huyện Kế Sách (UBND_H_KE_SACH)" in note
-        assert "UBND_TX_VINH_CHAU" in note
+        assert note.startswith("Chưa có báo cáo hợp lệ của 2/4 đơn vị — ")
+        # issue 12.16: a unit that never sent and one whose report was rejected, told apart
+        never, rejected = note.split("; ")
+        assert never.endswith("chưa gửi: Ủy ban nhân dân huyện Kế Sách (UBND_H_KE_SACH)")
+        assert rejected.startswith("bị từ chối: ") and "(UBND_TX_VINH_CHAU)" in rejected
+        assert "UBND_H_KE_SACH" not in rejected
 
 
 def test_theo_nhom_splits_the_two_groups(summary: Path) -> None:
@@ -526,7 +529,8 @@ def test_wide_matrix_prints_one_page_tall_with_indicator_columns_repeated(
     # Thirty missing units: TongHop names them all, the other sheets count them.
     assert "UBND_X_29" in wb["TongHop"].cell(row=HEADER_ROW - 1, column=1).value
     note = ws.cell(row=HEADER_ROW - 1, column=1).value
-    assert note.startswith("Chưa có báo cáo của 30/") and "danh sách ở trang TongHop" in note
+    assert note.startswith("Chưa có báo cáo hợp lệ của 30/") and "danh sách ở trang TongHop" in note
+    assert "chưa gửi: 30" in note  # none of the thirty is in the table as rejected
 
 
 def test_all_tables_empty(tmp_path: Path) -> None:
