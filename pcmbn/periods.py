@@ -420,6 +420,12 @@ def format_date_vi(d: date) -> str:
     return f"{d.day:02d}/{d.month:02d}/{d.year:04d}"
 
 
+def resend_by_vi(due: date, today: date) -> str:
+    """When to send (again), as a reminder asks it: "chậm nhất ngày 17/08/2024", or, once that
+    day has passed, "sớm nhất có thể" (a date already gone is no deadline)."""
+    return deadline_vi(due) if today <= due else "sớm nhất có thể"
+
+
 def deadline_vi(d: date) -> str:
     """A deadline as official letters write it: "chậm nhất ngày 17/11/2021" (never "trước
     hết ngày", which reads as "first of all")."""
