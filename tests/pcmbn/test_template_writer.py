@@ -232,3 +232,10 @@ def test_template_saved_by_libreoffice_reads_back_the_same(tmp_path: Path) -> No
     assert resaved.read_bytes() != filled.read_bytes()  # really rewritten by LibreOffice
     _assert_reads_back(resaved, written)
     assert load_workbook(resaved)["ChiTieu"].protection.sheet
+
+
+def test_task_code_d_with_stroke_is_written_as_the_letter(tmp_path: Path) -> None:
+    """Issue 12.16: the plan's task "đ" reads "đ" on the unit's sheet, never "dd"."""
+    path = _template(tmp_path, NA, "VKS_TINH", "2021-07")
+    codes = [row[0] for row in _rows(path, "NhiemVu") if row and isinstance(row[0], str)]
+    assert "đ" in codes and "dd" not in codes
