@@ -39,6 +39,7 @@ from pcmbn.domain import (
 from pcmbn.errors import CatalogError, PcmbnError
 from pcmbn.periods import CutoffRule, Period, PeriodError
 from pcmbn.settings import Settings
+from pcmbn.text import task_code
 from pcmbn.vocabulary import RuleId
 
 INDICATORS_FILE = "indicators.csv"
@@ -529,7 +530,7 @@ def _load_plans(
         if isinstance(raw, dict):
             for task in raw.get("tasks") or []:
                 if isinstance(task, dict):
-                    task["code"] = str(task.get("code", ""))
+                    task["code"] = task_code(str(task.get("code", "")))
         plan = _model(Plan, raw, path, entry)
         if plan.id in plans:
             raise CatalogError(f"Danh mục sai — {path}, {entry}: mã kế hoạch bị trùng.")

@@ -328,10 +328,15 @@ def _print_check(
             highlight=False,
         )
         if report.problems:
-            table = Table("Mức độ", "Ô", "Mã quy tắc", "Nội dung", show_lines=False)
+            # Issue 12.15: rule ids are for scripts (`--format json`), not for the clerk; the
+            # message wraps at any terminal width rather than being cut with "…".
+            table = Table(show_lines=False)
+            table.add_column("Mức độ", no_wrap=True)
+            table.add_column("Ô", overflow="fold")
+            table.add_column("Nội dung", overflow="fold", ratio=1)
             for p in report.problems:
-                where = f"{p.sheet}!{p.cell}" if p.cell else (p.sheet or "—")
-                table.add_row(_severity_style(labels, p.severity), where, p.rule, p.message)
+                where = f"{p.sheet}!{p.cell}" if p.cell else (p.sheet or "cả tệp")
+                table.add_row(_severity_style(labels, p.severity), where, p.message)
             console.print(table)
         if sub.index in written:
             console.print(f"Tệp góp ý: {written[sub.index]}", highlight=False)

@@ -303,6 +303,17 @@ class Plan(_Model):
         return tuple(name.removesuffix(".csv") for name in files)
 
     @property
+    def document_title(self) -> str:
+        """The plan as a letter names it: its number and title ("Kế hoạch số 276/KH-UBND
+        triển khai …"), never its catalog id. A title that already carries the number is kept."""
+        title = " ".join(self.title.split())
+        if self.number and self.number not in title:
+            if title.startswith("Kế hoạch"):
+                return title.replace("Kế hoạch", f"Kế hoạch số {self.number}", 1)
+            return f"{title} (số {self.number})"
+        return title
+
+    @property
     def registry_name(self) -> str:
         """The registry's name: the file's stem, or the stems joined by "+" for several."""
         return "+".join(self.registry_names)

@@ -14,10 +14,10 @@ from typing import Any
 import pandas as pd
 
 from pcmbn.catalog import Catalog
-from pcmbn.clock import OFFICE_TZ
+from pcmbn.clock import OFFICE_TZ, today_in_vietnam
 from pcmbn.domain import Labels, Plan, Unit
 from pcmbn.intake import Received
-from pcmbn.periods import Period, due_date
+from pcmbn.periods import Period, deadline_vi, due_date, format_date_vi, resend_by_vi
 from pcmbn.store.history import SubmissionRecord
 from pcmbn.validation.checker import ACCEPTED, FileReport, Problem, unit_key
 from pcmbn.vocabulary import Completeness, RuleId, SubmissionStatus
@@ -373,24 +373,32 @@ REMINDER_COLUMNS = [
 ]
 
 
-def reminder_list(table: pd.DataFrame, plan: Plan, period: Period, labels: Labels) -> pd.DataFrame:
+def reminder_list(
+    table: pd.DataFrame, plan: Plan, period: Period, labels: Labels, today: date | None = None
+) -> pd.DataFrame:
     """Missing and rejected units with their contacts and a ready-to-send Vietnamese line
-    (`status_vi` is the catalog's completeness label)."""
+    (`status_vi` is the catalog's completeness label). As in the emails (issue 12.14), the plan
+    is named by its number and title, and a due date already past (`today`, office calendar)
+    asks for the report "sớm nhất có thể"."""
+    today = today or today_in_vietnam()
     rows = []
     for row in table.itertuples():
         if row.status not in TO_REMIND:
             continue
-        due = row.due_date.strftime("%d/%m/%Y")
+        day = pd.Timestamp(row.due_date).date()
+        due = format_date_vi(day)
         if row.status == Completeness.MISSING:
+            late = f"đã quá hạn gửi ngày {due}" if today > day else f"hạn gửi {deadline_vi(day)}"
             message = (
                 f"Kính gửi {row.unit_name}: Cơ quan Thường trực chưa nhận được báo cáo "
-                f"{period.label_vi} theo {plan.number or plan.id} (hạn gửi {due}). "
-                "Đề nghị đơn vị gửi báo cáo sớm."
+                f"{period.label_vi} về kết quả thực hiện {plan.document_title} ({late}). "
+                f"Đề nghị đơn vị gửi báo cáo {resend_by_vi(day, today)}."
             )
         else:
             message = (
                 f"Kính gửi {row.unit_name}: báo cáo {period.label_vi} của đơn vị chưa "
-                "đạt yêu cầu (xem tệp góp ý kèm theo). Đề nghị đơn vị sửa và gửi lại."
+                "đạt yêu cầu (xem tệp góp ý kèm theo). Đề nghị đơn vị sửa và gửi lại "
+                f"{resend_by_vi(day, today)}."
             )
         rows.append(
             {

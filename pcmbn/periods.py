@@ -418,3 +418,15 @@ def open_month(today: date, rule: CutoffRule | str = CutoffRule.ND09_2019) -> Pe
 def format_date_vi(d: date) -> str:
     """dd/mm/yyyy, the only date format used in Vietnamese administrative documents."""
     return f"{d.day:02d}/{d.month:02d}/{d.year:04d}"
+
+
+def resend_by_vi(due: date, today: date) -> str:
+    """When to send (again), as a reminder asks it: "chậm nhất ngày 17/08/2024", or, once that
+    day has passed, "sớm nhất có thể" (a date already gone is no deadline)."""
+    return deadline_vi(due) if today <= due else "sớm nhất có thể"
+
+
+def deadline_vi(d: date) -> str:
+    """A deadline as official letters write it: "chậm nhất ngày 17/11/2021" (never "trước
+    hết ngày", which reads as "first of all")."""
+    return f"chậm nhất ngày {format_date_vi(d)}"

@@ -28,13 +28,22 @@ from pathlib import Path
 import pandas as pd
 
 from pcmbn.catalog import Catalog
+from pcmbn.clock import today_in_vietnam
 from pcmbn.domain import Plan
 from pcmbn.errors import PcmbnError
 from pcmbn.layout import feedback_name
 from pcmbn.monthly import TO_REMIND, completeness
-from pcmbn.periods import Period, due_date, last_closed_month
+from pcmbn.periods import (
+    Period,
+    deadline_vi,
+    due_date,
+    format_date_vi,
+    last_closed_month,
+    resend_by_vi,
+)
 from pcmbn.settings import Settings
 from pcmbn.store.history import HistoryStore
+from pcmbn.validation.feedback import PROBLEM_SHEET
 from pcmbn.vocabulary import AuditAction, Completeness, Severity
 
 log = logging.getLogger(__name__)
@@ -130,6 +139,7 @@ def plan_reminders(
     period: Period,
     problems: pd.DataFrame,
     feedback_dir: Path,
+    today: date | None = None,
 ) -> list[Reminder]:
     """A reminder for every missing or rejected unit of the completeness `table`.
 
@@ -137,13 +147,19 @@ def plan_reminders(
     `sha256`, `original_name`, `severity`, `sheet`, `cell`, `message`, as
     `Store.rejection_problems` gives them); a rejection quotes the first few errors and attaches
     the feedback file the monthly run wrote for that very submission, when it exists.
+
+    The words follow what the unit can do (issue 12.14): the plan is named by its number and
+    title; a due date already past (`today`, office calendar) asks for the report "sớm nhất có
+    thể"; a problem of the whole file is said to be one; the attachment is described as what it
+    is (the unit's annotated workbook, or a text list when the file could not be opened).
     """
+    today = today or today_in_vietnam()
     reminders = []
-    plan_name = plan.number or plan.id
+    plan_name = plan.document_title
     for row in table.itertuples():
         if row.status not in TO_REMIND:
             continue
-        due = row.due_date.strftime("%d/%m/%Y")
+        due = pd.Timestamp(row.due_date).date()  # a date, or a Timestamp from a frame
         email = row.email if isinstance(row.email, str) and row.email.strip() else None
         greeting = f"Kính gửi: {row.unit_name},"
         signature = (
@@ -154,9 +170,9 @@ def plan_reminders(
             subject = f"Nhắc gửi báo cáo PCMBN {period.label_vi} – {row.unit_name}"
             body = (
                 f"{greeting}\n\nĐến nay Cơ quan Thường trực Ban Chỉ đạo 138 chưa nhận được báo "
-                f"cáo kết quả thực hiện {plan_name} {period.label_vi} của đơn vị (hạn gửi "
-                f"{due}).\nĐề nghị đơn vị hoàn thành biểu mẫu và gửi báo cáo trong thời gian "
-                "sớm nhất." + signature
+                f"cáo {period.in_sentence} của đơn vị về kết quả thực hiện {plan_name} "
+                f"({_due_clause(due, today)}).\nĐề nghị đơn vị hoàn thành biểu mẫu và gửi báo "
+                f"cáo {resend_by_vi(due, today)}." + signature
             )
             reminders.append(
                 Reminder(row.unit_code, row.unit_name, row.status, email, subject, body)
@@ -165,7 +181,7 @@ def plan_reminders(
         mine = problems[problems["unit_code"] == row.unit_code] if not problems.empty else problems
         errors = mine[mine["severity"] == Severity.ERROR] if not mine.empty else mine
         quoted = [
-            f"- Trang “{p.sheet}”, ô {p.cell}: {p.message}" if p.sheet else f"- {p.message}"
+            f"- {_where(p.sheet, p.cell)}{p.message}"
             for p in errors.head(QUOTED_PROBLEMS).itertuples()
         ]
         more = len(errors) - len(quoted)
@@ -174,12 +190,12 @@ def plan_reminders(
         attachment = _feedback_file(feedback_dir, row.unit_code, mine)
         subject = f"Báo cáo PCMBN {period.label_vi} chưa đạt yêu cầu – {row.unit_name}"
         body = (
-            f"{greeting}\n\nBáo cáo {period.label_vi} của đơn vị (tệp “{row.file_name}”) chưa "
-            f"được tiếp nhận vì còn lỗi:\n"
+            f"{greeting}\n\nBáo cáo {period.in_sentence} của đơn vị về kết quả thực hiện "
+            f"{plan_name} (tệp “{row.file_name}”) chưa được tiếp nhận vì còn lỗi:\n"
             + "\n".join(quoted or ["- (xem tệp kèm theo)"])
             + "\n\n"
-            + (f"Tệp kèm theo “{attachment.name}” đánh dấu từng ô cần sửa. " if attachment else "")
-            + f"Đề nghị đơn vị sửa và gửi lại (hạn gửi {due})."
+            + (_attachment_sentence(attachment) if attachment else "")
+            + f"Đề nghị đơn vị sửa và gửi lại {resend_by_vi(due, today)}."
             + signature
         )
         reminders.append(
@@ -195,6 +211,42 @@ def plan_reminders(
             )
         )
     return reminders
+
+
+def _due_clause(due: date, today: date) -> str:
+    """ "hạn gửi chậm nhất ngày 17/08/2024", or "đã quá hạn gửi ngày 17/08/2024"."""
+    if today <= due:
+        return f"hạn gửi {deadline_vi(due)}"
+    return f"đã quá hạn gửi ngày {format_date_vi(due)}"
+
+
+def _where(sheet: object, cell: object) -> str:
+    """Where a problem is, as the clerk finds it: "Trang “ChiTieu”, ô D10: ", "Trang
+    “ChiTieu”: ", or "Cả tệp: " for a problem of the whole file (unreadable, no sheet, no
+    cell: the store gives NaN there, which must never be printed as “nan”)."""
+    sheet_name = sheet if isinstance(sheet, str) and sheet.strip() else None
+    address = cell if isinstance(cell, str) and cell.strip() else None
+    if sheet_name and address:
+        return f"Trang “{sheet_name}”, ô {address}: "
+    if sheet_name:
+        return f"Trang “{sheet_name}”: "
+    if address:
+        return f"Ô {address}: "
+    return "Cả tệp: "
+
+
+def _attachment_sentence(attachment: Path) -> str:
+    """What the attached feedback file is: the unit's own workbook with each cell to fix marked
+    (`.xlsx`), or a plain list of the problems for a file that could not be opened (`.txt`)."""
+    if attachment.suffix.lower() == ".xlsx":
+        return (
+            f"Tệp kèm theo “{attachment.name}” là bản sao báo cáo của đơn vị, trong đó từng ô "
+            f"cần sửa được tô màu và ghi chú; trang “{PROBLEM_SHEET}” liệt kê mọi lỗi. "
+        )
+    return (
+        f"Tệp kèm theo “{attachment.name}” (văn bản) liệt kê các lỗi của tệp; hệ thống không mở "
+        "được tệp nên không đánh dấu được từng ô. "
+    )
 
 
 def _feedback_file(feedback_dir: Path, unit_code: str, mine: pd.DataFrame) -> Path | None:
@@ -336,14 +388,19 @@ class Mailer:
 
 
 def reminders_for(
-    store: HistoryStore, catalog: Catalog, plan: Plan, period: Period, feedback_dir: Path
+    store: HistoryStore,
+    catalog: Catalog,
+    plan: Plan,
+    period: Period,
+    feedback_dir: Path,
+    today: date | None = None,
 ) -> list[Reminder]:
     """Reminders for the period as the history store knows it (run `pcmbn run` first)."""
     table = completeness(
         catalog.expected_units(plan, period), store.submissions(plan.id, period), plan, period
     )
     problems = store.rejection_problems(plan.id, period)
-    return plan_reminders(table, plan, period, problems, feedback_dir)
+    return plan_reminders(table, plan, period, problems, feedback_dir, today)
 
 
 def record_deliveries(

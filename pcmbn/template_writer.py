@@ -24,7 +24,7 @@ from pcmbn.catalog import Catalog
 from pcmbn.domain import Indicator, Plan, Unit, ValueType
 from pcmbn.office.atomic import atomic_write
 from pcmbn.office.zips import deterministic_zip
-from pcmbn.periods import Period, data_window, due_date, format_date_vi
+from pcmbn.periods import Period, data_window, deadline_vi, due_date, format_date_vi
 from pcmbn.report_content import Formula, ReportContent
 from pcmbn.text import roman
 
@@ -335,7 +335,7 @@ def _instructions_sheet(ws: Worksheet, catalog: Catalog, plan: Plan, period: Per
             f"đến ngày {format_date_vi(window.end)}.",
             NORMAL,
         ),
-        (f"Hạn gửi báo cáo: trước hết ngày {format_date_vi(due)}.", BOLD),
+        (f"Hạn gửi báo cáo: {deadline_vi(due)}.", BOLD),
         ("", NORMAL),
         (
             f"1. Trang {spec.sheets.info}: kiểm tra mã đơn vị, kế hoạch, kỳ báo cáo (đã ghi sẵn, "

@@ -32,6 +32,18 @@ def fold_key(text: str) -> str:
     return re.sub(r"[^0-9a-z]", "", fold(text))
 
 
+def task_code(written: str) -> str:
+    """A plan's task code as stored and shown: NFC, trimmed, and the Telex spelling "dd" read
+    as the letter it stands for, "đ".
+
+    Plans number their tasks with Vietnamese letters (a, b, c, d, đ, e …). A clerk without a
+    Vietnamese keyboard types "dd", and templates printed before issue 12.16 wrote it so; both
+    must land on the same task. Only the case-insensitive forms of đ are mapped: "d" stays "d".
+    """
+    code = clean(written)
+    return "đ" if code.casefold() in ("dd", "đ") else code
+
+
 def roman(number: int) -> str:
     """Roman numerals for group headings, as Vietnamese administrative tables number them."""
     numerals = [(10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]

@@ -15,7 +15,10 @@ from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
 INTEGER_FORMAT = "#,##0"
-DECIMAL_FORMAT = "#,##0.0#"
+#: Money (triệu đồng) to two decimals. A number format cannot choose the separators: Excel and
+#: LibreOffice draw "," and "." from the reader's locale, so a Vietnamese Office shows
+#: "1.234,50" and an English one "1,234.50"; cells stay numbers so they can be summed.
+DECIMAL_FORMAT = "#,##0.00"
 PERCENT_FORMAT = "0.0%"
 DATE_FORMAT = "dd/mm/yyyy"
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
@@ -100,6 +103,8 @@ NUMBER = Alignment(vertical="center")
 INTEGER = Style(alignment=NUMBER, number_format=INTEGER_FORMAT)
 DECIMAL = Style(alignment=NUMBER, number_format=DECIMAL_FORMAT)
 PERCENT = Style(alignment=NUMBER, number_format=PERCENT_FORMAT)
+#: A change too large for a percentage, written as words ("tăng 27,7 lần"), aligned as numbers.
+CHANGE_WORDS = Style(alignment=Alignment(horizontal="right", vertical="center"))
 WHEN = Style(alignment=CENTER, number_format=DATETIME_FORMAT)
 DAY = Style(alignment=CENTER, number_format=DATE_FORMAT)
 PLAIN = Style(border=None)

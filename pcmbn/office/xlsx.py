@@ -28,9 +28,10 @@ from openpyxl.drawing.text import (
 from openpyxl.drawing.text import Font as DrawingFont
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pcmbn.office.styles import FONT, Painter, Style
+from pcmbn.office.styles import CHANGE_WORDS, FONT, PERCENT, Painter, Style
 from pcmbn.office.times import naive
 from pcmbn.office.zips import deterministic_zip
+from pcmbn.reading.numbers import CHANGE_AS_MULTIPLE, format_change_vi
 
 __all__ = [
     "FORMULA_PREFIXES",
@@ -56,6 +57,16 @@ def put(ws: Worksheet, painter: Painter, row: int, col: int, value: Any, style: 
     painter.paint(cell, style)
     keep_text(cell)
     return cell
+
+
+def change_cell(fraction: Any) -> tuple[Any, Style]:
+    """A relative change (a fraction) as a cell value and style: a number in `0.0%` within
+    ±999 %, beyond that the words "tăng 27,7 lần" (issue 12.17: "2666.7%" helps no reader).
+    No change known (NaN): blank."""
+    value = cell_value(fraction)
+    if isinstance(value, int | float) and abs(value) > CHANGE_AS_MULTIPLE:
+        return format_change_vi(value), CHANGE_WORDS
+    return value, PERCENT
 
 
 def put_row(

@@ -12,19 +12,28 @@ from typing import Any
 
 import pandas as pd
 
+from pcmbn.catalog import Catalog
+from pcmbn.domain import ValueType
 from pcmbn.office.times import naive
 from pcmbn.periods import Period, format_date_vi
-from pcmbn.reading.numbers import format_number_vi
+from pcmbn.reading.numbers import (
+    CHANGE_AS_MULTIPLE,
+    format_change_vi,
+    format_money_vi,
+    format_number_vi,
+    format_percent_vi,
+)
 
 
-def vi_number(value: float) -> str:
-    """12500 → "12.500", 2.5 → "2,5" (integers without decimals)."""
-    return format_number_vi(float(value))
+def vi_number(value: float, money: bool = False) -> str:
+    """12500 → "12.500", 2.5 → "2,5"; money always with two decimals (340.45 → "340,45",
+    40 → "40,00"), through the one formatter of `pcmbn.reading.numbers`."""
+    return format_money_vi(float(value)) if money else format_number_vi(float(value))
 
 
 def vi_percent(fraction: float) -> str:
     """0.25 → "25,0%" (the magnitude: the sentence says "tăng" or "giảm")."""
-    return format_number_vi(abs(float(fraction)) * 100, 1) + "%"
+    return format_percent_vi(abs(float(fraction)))
 
 
 def is_missing(value: Any) -> bool:
@@ -66,14 +75,28 @@ def office_date(moment: datetime) -> str:
     return format_date_vi(naive(moment).date())
 
 
-def change_phrase(value: float, base: float, pct: Any, unit: str, against: str) -> str:
-    """The comparison clause: "tăng 3 vụ (25,0%) so với cùng kỳ năm trước", "giảm …", "bằng …".
+def change_phrase(
+    value: float, base: float, pct: Any, unit: str, against: str, *, money: bool = False
+) -> str:
+    """The comparison clause: "tăng 3 vụ (25,0%) so với cùng kỳ năm trước", "giảm …", "bằng …";
+    beyond ±999 % the multiple leads: "tăng 27,7 lần (thêm 80 vụ) so với kỳ trước".
 
     Equal means equal once rounded: 0.1 + 0.2 money must not read "tăng 0 triệu đồng".
     """
     difference = round(value - base, 6)
     if difference == 0:
         return f"bằng {against}"
+    amount = f"{vi_number(abs(difference), money)} {unit}"
+    if not is_missing(pct) and abs(float(pct)) > CHANGE_AS_MULTIPLE:
+        extra = "thêm" if difference > 0 else "bớt"
+        return f"{format_change_vi(float(pct))} ({extra} {amount}) so với {against}"
     word = "tăng" if difference > 0 else "giảm"
     share = "" if is_missing(pct) else f" ({vi_percent(pct)})"
-    return f"{word} {vi_number(abs(difference))} {unit}{share} so với {against}"
+    return f"{word} {amount}{share} so với {against}"
+
+
+def is_money(catalog: Catalog, code: Any) -> bool:
+    """Whether `code` is a money indicator (two decimals); a code the catalog no longer knows
+    counts as money, as the workbooks' number formats treat it."""
+    indicator = catalog.indicators.get(str(code))
+    return indicator is None or indicator.value_type is not ValueType.INTEGER

@@ -46,6 +46,7 @@ from pcmbn.packet.phrases import (
     change_phrase,
     in_sentence,
     is_missing,
+    is_money,
     lower_first,
     months_phrase,
     office_date,
@@ -326,7 +327,8 @@ def _indicator_sentence(r: _Report, number: int, row: Any) -> str:
     unit = str(row.unit_of_measure)
     locator = f"I.{number}/{row.code}"
     r.note(locator, ref_total(row.code))
-    text = f"{_display_name(row.name)}: {vi_number(row.value)} {unit}"
+    money = is_money(r.data.catalog, row.code)
+    text = f"{_display_name(row.name)}: {vi_number(row.value, money)} {unit}"
     comparisons = (
         (row.previous, row.change_prev_pct, "kỳ trước", "truoc"),
         (row.last_year, row.change_year_pct, "cùng kỳ năm trước", "cung_ky"),
@@ -335,7 +337,7 @@ def _indicator_sentence(r: _Report, number: int, row: Any) -> str:
         if is_missing(base):
             continue
         r.note(f"{locator}/{key}", f"{key}/{row.code}")
-        text += ", " + change_phrase(float(row.value), float(base), pct, unit, against)
+        text += ", " + change_phrase(float(row.value), float(base), pct, unit, against, money=money)
     return text
 
 
@@ -360,7 +362,8 @@ def _campaign_paragraph(r: _Report, number: int, workstream: Workstream) -> None
             continue
         r.note(f"I.{number}/cao_diem/{row.code}", ref_series("cao_diem", "cao_diem", row.code))
         name = lower_first(_display_name(row.name))
-        parts.append(f"{name} {vi_number(value)} {row.unit_of_measure}")
+        money = is_money(data.catalog, row.code)
+        parts.append(f"{name} {vi_number(value, money)} {row.unit_of_measure}")
     body = "; ".join(parts) if parts else "chưa có số liệu của các chỉ tiêu thuộc lĩnh vực này"
     add_paragraph(r.doc, f"Trong {lead}{when}, kết quả: {body}.")
 
@@ -550,10 +553,11 @@ def _caption(r: _Report, text: str) -> None:
 
 
 def _cell_number(r: _Report, value: Any, locator: str, ref: str) -> str:
+    """A figure's cell; every reference key ends in its indicator code (money: two decimals)."""
     if is_missing(value):
         return NO_VALUE
     r.note(locator, ref)
-    return vi_number(value)
+    return vi_number(value, is_money(r.data.catalog, ref.rsplit("/", 1)[-1]))
 
 
 def _totals_table(r: _Report) -> None:

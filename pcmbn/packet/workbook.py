@@ -31,7 +31,6 @@ from pcmbn.office.styles import (
     ITALIC,
     NOT_STARTED,
     NOTE,
-    PERCENT,
     TEXT,
     TEXT_CHILD,
     TEXT_TOP,
@@ -40,7 +39,7 @@ from pcmbn.office.styles import (
     Style,
 )
 from pcmbn.office.times import datetime_label
-from pcmbn.office.xlsx import cell_value, keep_text, put, xlsx_bytes
+from pcmbn.office.xlsx import cell_value, change_cell, keep_text, put, xlsx_bytes
 from pcmbn.packet.model import COMPLETENESS_COUNTS, PacketData, ref_series, ref_total
 from pcmbn.periods import Period
 from pcmbn.text import roman
@@ -276,8 +275,8 @@ def _totals(s: _Sheet) -> None:
             s.put(row, 5, rec.value, num, ref_total(code))
             s.put(row, 6, rec.previous, num, f"truoc/{code}")
             s.put(row, 7, rec.last_year, num, f"cung_ky/{code}")
-            s.put(row, 8, rec.change_prev_pct, PERCENT)
-            s.put(row, 9, rec.change_year_pct, PERCENT)
+            s.put(row, 8, *change_cell(rec.change_prev_pct))
+            s.put(row, 9, *change_cell(rec.change_year_pct))
             row += 1
     s.put(
         row + 1,

@@ -30,7 +30,21 @@ from typing import SupportsFloat
 from pcmbn.domain import ValueType
 from pcmbn.vocabulary import RuleId
 
-__all__ = ["ParsedNumber", "format_number_vi", "parse_number"]
+__all__ = [
+    "CHANGE_AS_MULTIPLE",
+    "ParsedNumber",
+    "format_change_vi",
+    "format_money_vi",
+    "format_number_vi",
+    "format_percent_vi",
+    "format_value_vi",
+    "parse_number",
+]
+
+#: A change beyond ±999 % (as a fraction) reads as "tăng x lần": "2666,7%" says nothing.
+CHANGE_AS_MULTIPLE = 9.99
+#: Money (triệu đồng) is always shown to the đồng's two decimals: "340,45", "1.234,50", "0,00".
+MONEY_DECIMALS = 2
 
 NOT_NUMBER = RuleId.VALUE_NOT_NUMBER
 NOT_INTEGER = RuleId.VALUE_NOT_INTEGER
@@ -215,3 +229,43 @@ def format_number_vi(value: int | float | Decimal, decimals: int | None = None) 
     if decimals is None and "." in text:
         text = text.rstrip("0").rstrip(".")
     return text.translate(str.maketrans({",": ".", ".": ","}))
+
+
+# --- what a person reads: the one place numbers are written for people -------------------------
+
+
+def format_money_vi(value: int | float | Decimal) -> str:
+    """Money (triệu đồng) with exactly two decimals: 340.45 → "340,45", 1234.5 → "1.234,50",
+    0 → "0,00" (never "0.0" or "340.45")."""
+    return format_number_vi(value, MONEY_DECIMALS)
+
+
+def format_value_vi(value: int | float | Decimal, value_type: ValueType | str | None) -> str:
+    """A figure as its indicator's value type reads: counts whole ("12.500"), money with two
+    decimals; no type known (a code the catalog no longer has) is treated as money, as the
+    workbooks' number formats do."""
+    if value_type is not None and ValueType(value_type) is ValueType.INTEGER:
+        return format_number_vi(value)
+    return format_money_vi(value)
+
+
+def format_percent_vi(fraction: float, decimals: int = 1) -> str:
+    """A fraction as a percentage with the decimal comma: 0.125 → "12,5%", -0.25 → "-25,0%"."""
+    return format_number_vi(float(fraction) * 100, decimals) + "%"
+
+
+def format_change_vi(fraction: float) -> str:
+    """A relative change in words: "tăng 12,5%", "giảm 25,0%", "không đổi"; beyond ±999 %
+    (`CHANGE_AS_MULTIPLE`) as a multiple of the base, "tăng 27,7 lần" (26.67 = ×27.7), since
+    "tăng 2.666,7%" helps no reader. A fall below −100 % needs a negative base and is said as
+    "giảm x lần" with x = |fraction|."""
+    change = float(fraction)
+    if not math.isfinite(change):
+        raise ValueError(f"cannot word the change {fraction!r}")
+    if round(change, 3) == 0:
+        return "không đổi"
+    word = "tăng" if change > 0 else "giảm"
+    if abs(change) > CHANGE_AS_MULTIPLE:
+        multiple = 1 + change if change > 0 else abs(change)
+        return f"{word} {format_number_vi(multiple, 1)} lần"
+    return f"{word} {format_percent_vi(abs(change))}"

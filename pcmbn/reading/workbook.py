@@ -26,7 +26,7 @@ from python_calamine import CalamineWorkbook
 
 from pcmbn.domain import Column, TemplateSpec
 from pcmbn.reading.guard import SheetLayout
-from pcmbn.text import clean, fold, fold_key
+from pcmbn.text import clean, fold, fold_key, task_code
 from pcmbn.vocabulary import RuleId
 
 #: How far down a sheet the header row is searched for (title rows above it are tolerated).
@@ -368,7 +368,7 @@ def _read_tasks(
     for r, row, pos, code in _table_rows(sheet, rows, spec.task_columns, records):
         records.tasks.append(
             TaskRow(
-                code=code,
+                code=task_code(code),
                 status=_cell(rows, r, pos["status"], sheet),
                 result=_optional(row, pos, "result"),
                 difficulty=_optional(row, pos, "difficulty"),

@@ -94,7 +94,7 @@ def _annotate(wb: Workbook, problems: list[Problem]) -> None:
             else Severity.WARNING
         )
         cell.fill = ERROR_FILL if worst == Severity.ERROR else WARNING_FILL
-        text = "\n".join(f"[{p.rule}] {p.message}" for p in cell_problems)
+        text = "\n".join(p.message for p in cell_problems)  # rule ids stay in the JSON
         comment = Comment(text, "PCMBN")
         comment.width, comment.height = 320, 120
         cell.comment = comment
@@ -109,7 +109,7 @@ def _problem_sheet(wb: Workbook, report: FileReport, labels: Labels) -> None:
     )
     ws["A1"].font = Font(bold=True, size=13)
     ws.append([])
-    ws.append(["STT", "Mức độ", "Trang", "Ô", "Mã quy tắc", "Nội dung cần sửa"])
+    ws.append(["STT", "Mức độ", "Trang", "Ô", "Nội dung cần sửa"])
     for cell in ws[3]:
         cell.font = Font(bold=True)
     for number, problem in enumerate(report.problems, start=1):
@@ -119,7 +119,6 @@ def _problem_sheet(wb: Workbook, report: FileReport, labels: Labels) -> None:
                 labels.severity[Severity(problem.severity)],
                 problem.sheet or "",
                 problem.cell or "",
-                problem.rule,
                 problem.message,
             ]
         )
@@ -128,10 +127,10 @@ def _problem_sheet(wb: Workbook, report: FileReport, labels: Labels) -> None:
         for cell in ws[ws.max_row]:
             if isinstance(cell.value, str) and cell.value[:1] in "=+-@":
                 cell.data_type = "s"
-    for letter, width in zip("ABCDEF", (6, 10, 12, 8, 26, 90), strict=True):
+    for letter, width in zip("ABCDE", (6, 10, 12, 8, 100), strict=True):
         ws.column_dimensions[letter].width = width
     for row in ws.iter_rows(min_row=4):
-        row[5].alignment = Alignment(wrap_text=True, vertical="top")
+        row[4].alignment = Alignment(wrap_text=True, vertical="top")
 
 
 def _note(report: FileReport, labels: Labels) -> str:
@@ -140,5 +139,5 @@ def _note(report: FileReport, labels: Labels) -> str:
         f"Tình trạng: {labels.submission[report.status]}.",
         "",
     ]
-    lines += [f"- [{p.rule}] {p.message}" for p in report.problems]
+    lines += [f"- {p.message}" for p in report.problems]  # rule ids stay in the JSON
     return "\n".join(lines) + "\n"

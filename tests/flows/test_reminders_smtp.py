@@ -190,3 +190,47 @@ def test_wrong_password_fails_every_reminder_with_one_line(
     (delivery,) = send_all(reminders, SmtpSettings.from_settings(Settings.from_env()))
     assert not delivery.sent and "sai tên đăng nhập hoặc mật khẩu" in (delivery.error or "")
     assert smtp_server.received == []
+
+
+def _email(stdout: str, unit: str) -> str:
+    """One previewed email: the lines between its rule ("── UNIT → address ──") and the next
+    rule, without the attachment's path (which holds the plan id as a folder name)."""
+    lines = stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if f" {unit} → " in line)
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("─")), len(lines))
+    return "\n".join(line for line in lines[start + 1 : end] if "Tệp đính kèm:" not in line)
+
+
+@pytest.mark.slow
+def test_remind_preview_words_an_unreadable_file_as_the_unit_can_act_on_it(
+    prefect_harness: None, tmp_path: Path
+) -> None:
+    """Issue 12.14, as `pcmbn remind` shows it: BP_TINH sent a PDF renamed .xlsx. The email
+    says the whole file is wrong (never "Trang “nan”, ô nan"), describes the attached text
+    list as one, asks for the resend "sớm nhất có thể" (08/2024 is long past) and names the
+    plan by its title, not its id."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "BaoCao_BP_TINH.xlsx").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    with (inbox / "received.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["file", "received_at", "unit_code"])
+        writer.writerow(
+            ["BaoCao_BP_TINH.xlsx", datetime(2024, 8, 16, 9, tzinfo=TZ).isoformat(), "BP_TINH"]
+        )
+    monthly_aggregation(plan=PLAN, period=PERIOD, inbox=str(inbox))
+    dry = _pcmbn("remind", "--plan", PLAN, "--period", PERIOD)
+    assert dry.returncode == 0, dry.stderr[-2000:]
+    text = _email(dry.stdout, "BP_TINH")
+    body = " ".join(text.split())
+    assert "nan" not in body.replace("nhận", "").lower().split()
+    assert "Trang “nan”" not in body and "ô nan" not in body
+    assert "- Cả tệp: " in text
+    assert "(văn bản) liệt kê các lỗi của tệp" in body
+    assert "đánh dấu từng ô cần sửa" not in body
+    assert "Đề nghị đơn vị sửa và gửi lại sớm nhất có thể." in body
+    assert "hạn gửi 1" not in body  # no past date offered as a deadline
+    assert "Kế hoạch triển khai hoạt động hưởng ứng Ngày thế giới phòng, chống" in body
+    assert PLAN not in body
+    missing = _email(dry.stdout, "CA_TINH")
+    assert "gửi báo cáo sớm nhất có thể." in " ".join(missing.split())

@@ -15,13 +15,13 @@ from report_fixtures import Fixture, set_value, write_fixture
 from pcmbn.catalog import load_catalog
 
 
-def _check(*args: str) -> subprocess.CompletedProcess[str]:
+def _check(*args: str, columns: int = 200) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "pcmbn", "check", *args],
         capture_output=True,
         text=True,
         timeout=300,
-        env={**os.environ, "COLUMNS": "200"},
+        env={**os.environ, "COLUMNS": str(columns)},
     )
 
 
@@ -35,6 +35,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             Fixture("good"),
             Fixture("bad", edit=set_value("DT01", -2)),
             Fixture("hostile", raw=b"%PDF-1.4\n"),
+            Fixture("huge", edit=set_value("DT01", 99_999_999)),
         )
     }
 
@@ -80,7 +81,8 @@ def test_exit_zero_when_all_accepted_and_data_docs(files: dict[str, Path], tmp_p
 def test_text_names_the_cell_and_the_feedback(files: dict[str, Path], tmp_path: Path) -> None:
     result = _check(str(files["bad"]), "--feedback", str(tmp_path))
     assert result.returncode == 1
-    assert "ChiTieu!E19" in result.stdout and "value.negative" in result.stdout
+    assert "ChiTieu!E19" in result.stdout and "không được âm" in result.stdout
+    assert "value.negative" not in result.stdout  # issue 12.15: the id stays in the JSON
     sha = hashlib.sha256(files["bad"].read_bytes()).hexdigest()
     name = f"CA_TINH_{sha[:12]}_bad_KiemTra.xlsx"
     assert name in result.stdout
@@ -91,3 +93,23 @@ def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:
     result = _check(str(tmp_path / "khong-co.xlsx"))
     assert result.returncode == 2
     assert "khong-co.xlsx" in result.stderr and "Traceback" not in result.stderr
+
+
+def _last_column(stdout: str) -> str:
+    """The table's last column (the message), its wrapped lines joined again."""
+    parts = [line.split("│")[-2] for line in stdout.splitlines() if line.count("│") >= 3]
+    return " ".join(" ".join(p.split()) for p in parts if p.strip())
+
+
+@pytest.mark.slow
+def test_long_message_wraps_whole_at_80_columns(files: dict[str, Path], tmp_path: Path) -> None:
+    """Issue 12.15: at a narrow terminal the message is wrapped, never cut, and no rule id."""
+    result = _check(str(files["huge"]), "--format", "json", "--no-feedback")
+    problems = json.loads(result.stdout)["files"][0]["problems"]
+    problem = next(p for p in problems if p["rule"] == "value.implausible")
+    assert len(problem["message"]) > 120
+    text = _check(str(files["huge"]), "--no-feedback", columns=80)
+    assert text.returncode == 1, text.stderr
+    assert max(len(line) for line in text.stdout.splitlines()) <= 80
+    assert "…" not in text.stdout and "value.implausible" not in text.stdout
+    assert " ".join(problem["message"].split()) in _last_column(text.stdout)

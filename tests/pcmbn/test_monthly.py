@@ -594,3 +594,35 @@ def test_due_date_column_is_the_day_before_the_due_moment(catalog: Catalog, plan
     unit = catalog.registry(plan).units["CA_TINH"]
     table = completeness([unit], _submissions(), plan, JULY)
     assert table.iloc[0]["due_date"] == (due_moment(plan, JULY) - timedelta(days=1)).date()
+
+
+@pytest.mark.parametrize(("today", "asks"), [(date(2021, 8, 1), "chậm nhất ngày 17/07/2021")])
+def test_reminder_list_names_the_plan_and_a_past_due_date_asks_asap(today: date, asks: str) -> None:
+    """Issue 12.14: NhacNho names the plan by number and title, and asks a late unit for the
+    report "sớm nhất có thể" once the due date has passed."""
+    from pcmbn.monthly import reminder_list
+
+    catalog = load_catalog()
+    plan = catalog.plan("NA-276-KH-UBND-2021")
+    table = pd.DataFrame(
+        [
+            {
+                "unit_code": code,
+                "unit_name": f"Đơn vị {code}",
+                "status": status,
+                "email": None,
+                "contact": None,
+                "due_date": date(2021, 7, 17),
+            }
+            for code, status in (("A", "missing"), ("B", "rejected"))
+        ]
+    )
+    period = parse_period("2021-07")
+    late = reminder_list(table, plan, period, catalog.labels, date(2021, 8, 1))
+    in_time = reminder_list(table, plan, period, catalog.labels, date(2021, 7, 16))
+    missing, rejected = late["message"]
+    assert "Kế hoạch 276/KH-UBND triển khai chỉ đạo điểm" in missing
+    assert plan.id not in missing and "(đã quá hạn gửi ngày 17/07/2021)" in missing
+    assert missing.endswith("gửi báo cáo sớm nhất có thể.")
+    assert rejected.endswith("sửa và gửi lại sớm nhất có thể.")
+    assert all(m.endswith("chậm nhất ngày 17/07/2021.") for m in in_time["message"])

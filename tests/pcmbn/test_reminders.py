@@ -193,3 +193,102 @@ def test_two_units_sending_the_same_name_get_their_own_attachment(tmp_path: Path
     lone = _table([("VKS_TINH", "rejected", "v@x.vn", "BaoCao.xlsx")])
     (only,) = plan_reminders(lone, plan, period, _problems("VKS_TINH", 1, "BaoCao.xlsx"), tmp_path)
     assert only.attachment is None
+
+
+# --- issue 12.14: the words of a reminder ----------------------------------------------------
+
+
+def _file_level(unit: str, name: str) -> pd.DataFrame:
+    """A file the reader could not open: the store gives NaN for its sheet and cell."""
+    return pd.DataFrame(
+        [
+            {
+                "unit_code": unit,
+                "sha256": _sha(unit),
+                "original_name": name,
+                "severity": "error",
+                "sheet": float("nan"),
+                "cell": None,
+                "message": "Tệp không phải là bảng tính Excel.",
+            }
+        ]
+    )
+
+
+def test_file_level_problem_is_worded_as_one_and_the_text_note_as_a_list(tmp_path: Path) -> None:
+    plan, period = load_catalog().plan(PLAN), parse_period("2024-07")
+    note = tmp_path / layout.feedback_name("D", _sha("D"), "BaoCao_D.xlsx", ".txt")
+    note.write_text("KẾT QUẢ KIỂM TRA", encoding="utf-8")
+    table = _table([("D", "rejected", "d@x.vn", "BaoCao_D.xlsx")])
+    (only,) = plan_reminders(table, plan, period, _file_level("D", "BaoCao_D.xlsx"), tmp_path)
+    assert only.attachment == note
+    assert only.problems == ["Cả tệp: Tệp không phải là bảng tính Excel."]
+    assert "nan" not in only.body and "Trang" not in only.body
+    assert f"Tệp kèm theo “{note.name}” (văn bản) liệt kê các lỗi" in only.body
+    assert "đánh dấu từng ô cần sửa" not in only.body and "tô màu" not in only.body
+
+
+def test_annotated_workbook_is_described_as_one(tmp_path: Path) -> None:
+    plan, period = load_catalog().plan(PLAN), parse_period("2024-07")
+    book = tmp_path / layout.feedback_name("D", _sha("D"), "BaoCao_D.xlsx", ".xlsx")
+    book.write_bytes(b"PK")
+    table = _table([("D", "rejected", "d@x.vn", "BaoCao_D.xlsx")])
+    (only,) = plan_reminders(table, plan, period, _problems("D", 1, "BaoCao_D.xlsx"), tmp_path)
+    assert "bản sao báo cáo của đơn vị, trong đó từng ô cần sửa được tô màu" in only.body
+    assert "(văn bản)" not in only.body
+
+
+@pytest.mark.parametrize(
+    ("today", "missing_words", "rejected_words"),
+    [
+        (
+            date(2024, 8, 10),
+            "(hạn gửi chậm nhất ngày 17/08/2024).\nĐề nghị đơn vị hoàn thành biểu mẫu và gửi báo "
+            "cáo chậm nhất ngày 17/08/2024.",
+            "Đề nghị đơn vị sửa và gửi lại chậm nhất ngày 17/08/2024.",
+        ),
+        (
+            date(2024, 8, 17),  # the due date itself is still in time
+            "(hạn gửi chậm nhất ngày 17/08/2024)",
+            "gửi lại chậm nhất ngày 17/08/2024.",
+        ),
+        (
+            date(2024, 8, 18),
+            "(đã quá hạn gửi ngày 17/08/2024).\nĐề nghị đơn vị hoàn thành biểu mẫu và gửi báo "
+            "cáo sớm nhất có thể.",
+            "Đề nghị đơn vị sửa và gửi lại sớm nhất có thể.",
+        ),
+    ],
+)
+def test_a_past_due_date_asks_for_the_report_as_soon_as_possible(
+    tmp_path: Path, today: date, missing_words: str, rejected_words: str
+) -> None:
+    plan, period = load_catalog().plan(PLAN), parse_period("2024-07")
+    table = _table([("C", "missing", "c@x.vn", None), ("D", "rejected", "d@x.vn", "D.xlsx")])
+    missing, rejected = plan_reminders(table, plan, period, _problems("D", 1), tmp_path, today)
+    assert missing_words in missing.body
+    assert rejected_words in rejected.body
+    past = today > date(2024, 8, 17)
+    assert "hạn gửi 17/08/2024" not in rejected.body
+    assert ("sớm nhất có thể" in rejected.body) is past
+
+
+@pytest.mark.parametrize(
+    ("plan_id", "named"),
+    [
+        (
+            "NA-276-KH-UBND-2021",
+            "kết quả thực hiện Kế hoạch 276/KH-UBND triển khai chỉ đạo điểm thực hiện Chương trình",
+        ),
+        ("ST-KH-30-7-2024", "kết quả thực hiện Kế hoạch triển khai hoạt động hưởng ứng Ngày thế"),
+    ],
+)
+def test_the_plan_is_named_by_number_and_title_not_by_id(
+    tmp_path: Path, plan_id: str, named: str
+) -> None:
+    plan = load_catalog().plan(plan_id)
+    period = parse_period("2021-07" if plan_id.startswith("NA") else "2024-07")
+    table = _table([("C", "missing", "c@x.vn", None), ("D", "rejected", "d@x.vn", "D.xlsx")])
+    for reminder in plan_reminders(table, plan, period, _problems("D", 1), tmp_path):
+        assert named in " ".join(reminder.body.split())
+        assert plan_id not in reminder.body

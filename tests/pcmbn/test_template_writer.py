@@ -113,6 +113,8 @@ def test_print_ready_and_instructions(tmp_path: Path) -> None:
     guide = " ".join(str(c.value) for c in wb["HuongDan"]["A"] if c.value)
     assert "15/06/2024" in guide and "14/07/2024" in guide  # the data window, dd/mm/yyyy
     assert "17/07/2024" in guide  # the due date
+    assert "Hạn gửi báo cáo: chậm nhất ngày 17/07/2024." in guide  # issue 12.16
+    assert "trước hết" not in guide
 
 
 def test_same_inputs_give_identical_bytes(tmp_path: Path) -> None:
@@ -230,3 +232,10 @@ def test_template_saved_by_libreoffice_reads_back_the_same(tmp_path: Path) -> No
     assert resaved.read_bytes() != filled.read_bytes()  # really rewritten by LibreOffice
     _assert_reads_back(resaved, written)
     assert load_workbook(resaved)["ChiTieu"].protection.sheet
+
+
+def test_task_code_d_with_stroke_is_written_as_the_letter(tmp_path: Path) -> None:
+    """Issue 12.16: the plan's task "đ" reads "đ" on the unit's sheet, never "dd"."""
+    path = _template(tmp_path, NA, "VKS_TINH", "2021-07")
+    codes = [row[0] for row in _rows(path, "NhiemVu") if row and isinstance(row[0], str)]
+    assert "đ" in codes and "dd" not in codes

@@ -34,6 +34,7 @@ from pcmbn.office.styles import (
 )
 from pcmbn.office.xlsx import clean_text, keep_text
 from pcmbn.summary.model import SummaryData
+from pcmbn.vocabulary import Completeness
 
 #: Rows 1-5 hold the title block, row 6 a note (missing units, legend), row 7 the column header.
 NOTE_ROW = 6
@@ -124,24 +125,37 @@ def title_block(
 def missing_note(ctx: SheetContext, *, full: bool = True) -> str | None:
     """Names of the units without an accepted report, so nobody reads a total as complete.
 
-    TongHop always lists them all; other sheets name up to `MISSING_NAMED` and otherwise count
-    them and point to the full list, so forty missing communes do not push the table off the
-    first page.
+    Units that never sent and units whose report was rejected are told apart (issue 12.16):
+    the office phones the first and points the second to their feedback file. TongHop always
+    lists them all; other sheets name up to `MISSING_NAMED` and otherwise count them and point
+    to the full list, so forty missing communes do not push the table off the first page.
     """
     missing = ctx.data.missing_units
     expected = len(ctx.data.completeness)
-    if missing and not full and len(missing) > MISSING_NAMED:
-        of = f"{len(missing)}/{expected}" if expected else str(len(missing))
+    if not missing:
+        return f"Đã nhận đủ báo cáo của {expected}/{expected} đơn vị." if expected else None
+    table = ctx.data.completeness
+    status = dict(zip(table["unit_code"], table["status"], strict=True)) if expected else {}
+    rejected = [c for c in missing if status.get(c) == Completeness.REJECTED]
+    never = [c for c in missing if c not in rejected]
+    words = ctx.data.catalog.labels.completeness
+    parts = [
+        (words[kind][:1].lower() + words[kind][1:], codes)
+        for kind, codes in ((Completeness.MISSING, never), (Completeness.REJECTED, rejected))
+        if codes
+    ]
+    of = f"{len(missing)}/{expected}" if expected else str(len(missing))
+    if not full and len(missing) > MISSING_NAMED:
+        counts = ", ".join(f"{word}: {len(codes)}" for word, codes in parts)
         return (
-            f"Chưa có báo cáo của {of} đơn vị (danh sách ở trang TongHop và DayDu) — số liệu "
-            "tổng hợp chưa đầy đủ."
+            f"Chưa có báo cáo hợp lệ của {of} đơn vị ({counts}; danh sách ở trang TongHop và "
+            "DayDu) — số liệu tổng hợp chưa đầy đủ."
         )
-    if missing:
-        shown = ", ".join(f"{ctx.unit_names.get(code, code)} ({code})" for code in missing)
-        return f"Chưa có báo cáo của: {shown} — số liệu tổng hợp chưa đầy đủ."
-    if expected:
-        return f"Đã nhận đủ báo cáo của {expected}/{expected} đơn vị."
-    return None
+    named = "; ".join(
+        f"{word}: " + ", ".join(f"{ctx.unit_names.get(c, c)} ({c})" for c in codes)
+        for word, codes in parts
+    )
+    return f"Chưa có báo cáo hợp lệ của {of} đơn vị — {named}. Số liệu tổng hợp chưa đầy đủ."
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:

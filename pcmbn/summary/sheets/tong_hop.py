@@ -15,8 +15,8 @@ from pcmbn.office.layout import (
     group_row,
     header,
 )
-from pcmbn.office.styles import CENTERED, PERCENT, TEXT, TEXT_CHILD
-from pcmbn.office.xlsx import put_row
+from pcmbn.office.styles import CENTERED, TEXT, TEXT_CHILD
+from pcmbn.office.xlsx import change_cell, put_row
 from pcmbn.summary.sheets.common import (
     FIRST_DATA_ROW,
     HEADER_ROW,
@@ -69,8 +69,9 @@ def build(ws: Worksheet, ctx: SheetContext) -> None:
                 values.append(rec.get(key))
                 styles.append(num)
             for key in ("change_prev_pct", "change_year_pct"):
-                values.append(rec.get(key))
-                styles.append(PERCENT)
+                value, style = change_cell(rec.get(key))
+                values.append(value)
+                styles.append(style)
             put_row(ws, ctx.painter, row, values, styles)
             fit_row(ws, row, {3: name})
             row += 1
@@ -80,7 +81,8 @@ def build(ws: Worksheet, ctx: SheetContext) -> None:
         row + 1,
         "Ghi chú: ô để trống là chưa có đơn vị nào báo cáo số liệu; So kỳ trước (%), So cùng kỳ "
         "(%) = (Kỳ này − Kỳ so sánh) / Kỳ so sánh, để trống khi kỳ so sánh không có số liệu "
-        "hoặc bằng 0.",
+        "hoặc bằng 0; thay đổi quá 999% ghi bằng số lần (“tăng 27,7 lần”: kỳ này gấp 27,7 lần "
+        "kỳ so sánh).",
         len(labels),
     )
     finish(ws, header_rows=(HEADER_ROW, HEADER_ROW), freeze="E8")

@@ -94,7 +94,8 @@ def test_figures_are_written_the_vietnamese_way_and_traced(report: tuple[Path, d
     assert "12.500 vụ" in dt01
     assert "tăng 2.500 vụ (25,0%) so với kỳ trước" in dt01
     assert "bằng cùng kỳ năm trước" in dt01
-    assert any("Kinh phí được cấp trong kỳ: 2,5 triệu đồng" in t for t in texts)
+    # issue 12.17: money always with two decimals ("2,50", never "2,5" or "2.5")
+    assert any("Kinh phí được cấp trong kỳ: 2,50 triệu đồng" in t for t in texts)
     assert "tong/DT01" in numbers.values()
     assert numbers["I.2/DT01"] == "tong/DT01"
     assert numbers["I.2/DT01/truoc"] == "truoc/DT01"

@@ -358,3 +358,21 @@ def test_same_data_same_bytes_and_a_new_date_changes_them(tmp_path: Path) -> Non
     assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
     assert (tmp_path / "a.xlsx").read_bytes() != (tmp_path / "c.xlsx").read_bytes()
     assert not list(tmp_path.glob(".*"))  # no temporary file left beside them
+
+
+def test_a_change_beyond_999_percent_is_a_multiple_and_money_has_two_decimals(
+    tmp_path: Path,
+) -> None:
+    """Issue 12.17 in the packet's TongHop: "tăng 27,7 lần", not "2666.7%"; money `#,##0.00`."""
+    data = sample()
+    totals = data.totals
+    totals.loc[totals["code"] == "DT01", "change_prev_pct"] = 80 / 3
+    totals.loc[totals["code"] == "DT01", "change_year_pct"] = -0.25
+    _save(data, tmp_path / "x.xlsx")
+    ws = _open(tmp_path / "x.xlsx")["TongHop"]
+    row = _row_of(ws, 2, "DT01")
+    assert ws.cell(row=row, column=8).value == "tăng 27,7 lần"
+    assert ws.cell(row=row, column=9).value == pytest.approx(-0.25)
+    assert ws.cell(row=row, column=9).number_format == "0.0%"
+    money = _row_of(ws, 2, "KP01")
+    assert ws.cell(row=money, column=5).number_format == "#,##0.00"

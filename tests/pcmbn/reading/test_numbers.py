@@ -12,7 +12,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pcmbn.domain import ValueType
-from pcmbn.reading.numbers import ParsedNumber, format_number_vi, parse_number
+from pcmbn.reading.numbers import (
+    ParsedNumber,
+    format_change_vi,
+    format_money_vi,
+    format_number_vi,
+    format_percent_vi,
+    format_value_vi,
+    parse_number,
+)
 
 I = ValueType.INTEGER  # noqa: E741 - short names keep the table readable
 D = ValueType.DECIMAL
@@ -309,3 +317,53 @@ def test_parse_number_never_raises_and_always_decides(raw: object, value_type: V
         assert value_type is ValueType.DECIMAL
         assert parsed.warning == "value.ambiguous_decimal"
         assert parsed.reading
+
+
+# --- issue 12.17: numbers as a person reads them ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (340.45, "340,45"),
+        (1234.5, "1.234,50"),
+        (0, "0,00"),
+        (0.0, "0,00"),
+        (40.0, "40,00"),
+        (1_000_000.005, "1.000.000,01"),
+        (-12.3, "-12,30"),
+    ],
+)
+def test_money_has_vietnamese_separators_and_two_decimals(value: float, text: str) -> None:
+    assert format_money_vi(value) == text
+    assert format_value_vi(value, ValueType.DECIMAL) == text
+    assert format_value_vi(value, None) == text  # a code the catalog no longer knows
+
+
+def test_counts_stay_whole() -> None:
+    assert format_value_vi(12500.0, ValueType.INTEGER) == "12.500"
+    assert format_value_vi(0, "integer") == "0"
+
+
+@pytest.mark.parametrize(
+    ("fraction", "text"),
+    [(0.125, "12,5%"), (-0.25, "-25,0%"), (0, "0,0%"), (9.99, "999,0%")],
+)
+def test_percent_has_a_decimal_comma(fraction: float, text: str) -> None:
+    assert format_percent_vi(fraction) == text
+
+
+@pytest.mark.parametrize(
+    ("fraction", "text"),
+    [
+        (0.125, "tăng 12,5%"),
+        (-0.25, "giảm 25,0%"),
+        (9.99, "tăng 999,0%"),  # the last change written as a percentage
+        (26.667, "tăng 27,7 lần"),  # 2666,7 %: the figure is 27,7 times its base
+        (10.0, "tăng 11,0 lần"),
+        (-12.5, "giảm 12,5 lần"),
+        (0.0, "không đổi"),
+    ],
+)
+def test_change_beyond_999_percent_is_a_multiple(fraction: float, text: str) -> None:
+    assert format_change_vi(fraction) == text

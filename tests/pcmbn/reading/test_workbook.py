@@ -383,3 +383,15 @@ def _cache_formula(data: bytes, formula: bytes, value: bytes) -> bytes:
                 payload = changed
             dst.writestr(item, payload)
     return out.getvalue()
+
+
+@pytest.mark.parametrize("written", ["đ", "dd", "DD", " Đ ", "Dd"])
+def test_task_code_dd_is_the_letter_d_with_stroke(spec: TemplateSpec, written: str) -> None:
+    """Issue 12.16: "đ" is a task code of its own; "dd" (Telex, older templates) means it too."""
+    records = read(spec, NhiemVu=[TASK_HEADER, [written, "Đẩy nhanh", "Hoàn thành", None]])
+    assert [t.code for t in records.tasks] == ["đ"]
+
+
+def test_task_code_d_stays_d(spec: TemplateSpec) -> None:
+    records = read(spec, NhiemVu=[TASK_HEADER, ["d", "Mở các đợt", "Hoàn thành", None]])
+    assert [t.code for t in records.tasks] == ["d"]

@@ -295,7 +295,7 @@ def test_tong_hop_totals_blanks_and_percentages(summary: Path) -> None:
     assert cell("KP01", "Kỳ này").value == pytest.approx(15.75)
     assert cell("KP01", "Lũy kế từ đầu năm").value == pytest.approx(49.75)
     assert cell("DT01", "Kỳ này").number_format == "#,##0"
-    assert cell("KP01", "Kỳ này").number_format == "#,##0.0#"
+    assert cell("KP01", "Kỳ này").number_format == "#,##0.00"
     # Percentages are fractions formatted as percent.
     assert cell("DT01", "So kỳ trước (%)").value == pytest.approx(0.5)
     assert cell("DT01", "So cùng kỳ (%)").value == pytest.approx(-0.25)
@@ -316,9 +316,12 @@ def test_missing_units_named_in_the_header_note(summary: Path) -> None:
     wb = load_workbook(summary)
     for name in ("TongHop", "TheoNhom", "MaTran"):
         note = wb[name].cell(row=HEADER_ROW - 1, column=1).value
-        assert note.startswith("Chưa có báo cáo của: ")
-        assert "Ủy ban nhân dân huyện Kế Sách (UBND_H_KE_SACH)" in note
-        assert "UBND_TX_VINH_CHAU" in note
+        assert note.startswith("Chưa có báo cáo hợp lệ của 2/4 đơn vị — ")
+        # issue 12.16: a unit that never sent and one whose report was rejected, told apart
+        never, rejected = note.split("; ")
+        assert never.endswith("chưa gửi: Ủy ban nhân dân huyện Kế Sách (UBND_H_KE_SACH)")
+        assert rejected.startswith("bị từ chối: ") and "(UBND_TX_VINH_CHAU)" in rejected
+        assert "UBND_H_KE_SACH" not in rejected
 
 
 def test_theo_nhom_splits_the_two_groups(summary: Path) -> None:
@@ -342,7 +345,7 @@ def test_ma_tran_unit_by_indicator(summary: Path) -> None:
     assert ws.cell(row=rows["DT01"], column=names["Công an tỉnh"]).value == 3
     assert ws.cell(row=rows["NN01"], column=names[UNITS["SO_LDTBXH"][0]]).value == 1
     assert ws.cell(row=rows["DT01"], column=names[UNITS["SO_LDTBXH"][0]]).value is None
-    assert ws.cell(row=rows["KP01"], column=names["Công an tỉnh"]).number_format == "#,##0.0#"
+    assert ws.cell(row=rows["KP01"], column=names["Công an tỉnh"]).number_format == "#,##0.00"
     codes = {ws.cell(row=HEADER_ROW + 1, column=c).value for c in range(4, 8)}
     assert codes == set(UNITS)
 
@@ -526,7 +529,8 @@ def test_wide_matrix_prints_one_page_tall_with_indicator_columns_repeated(
     # Thirty missing units: TongHop names them all, the other sheets count them.
     assert "UBND_X_29" in wb["TongHop"].cell(row=HEADER_ROW - 1, column=1).value
     note = ws.cell(row=HEADER_ROW - 1, column=1).value
-    assert note.startswith("Chưa có báo cáo của 30/") and "danh sách ở trang TongHop" in note
+    assert note.startswith("Chưa có báo cáo hợp lệ của 30/") and "danh sách ở trang TongHop" in note
+    assert "chưa gửi: 30" in note  # none of the thirty is in the table as rejected
 
 
 def test_all_tables_empty(tmp_path: Path) -> None:
@@ -630,3 +634,21 @@ def test_parquet_reads_back_equal(exported: tuple[Path, list[Path]]) -> None:
     assert [pd.Timestamp(d).date() for d in day_du["due_date"]] == list(
         data.completeness["due_date"]
     )
+
+
+def test_money_has_two_decimals_and_a_huge_change_is_a_multiple(tmp_path: Path) -> None:
+    """Issue 12.17: money cells `#,##0.00` (never "0.0" / "340.45" one decimal short); a change
+    beyond ±999 % is written "tăng 27,7 lần", not "2666.7%"; smaller ones stay numbers."""
+    data = make_data()
+    frame = data.by_indicator
+    frame.loc[frame["code"] == "DT01", "change_prev_pct"] = 80 / 3  # 3 → 83 is ×27,7
+    frame.loc[frame["code"] == "DT01", "change_year_pct"] = 9.99  # still a percentage
+    ws = load_workbook(write_summary(data, tmp_path / "x.xlsx"))["TongHop"]
+    cols = _header_cols(ws)
+    rows = _rows_by(ws, cols["Mã"])
+    big = ws.cell(row=rows["DT01"], column=cols["So kỳ trước (%)"])
+    assert big.value == "tăng 27,7 lần" and big.alignment.horizontal == "right"
+    near = ws.cell(row=rows["DT01"], column=cols["So cùng kỳ (%)"])
+    assert near.value == pytest.approx(9.99) and near.number_format == "0.0%"
+    for label in ("Kỳ này", "Lũy kế từ đầu năm", "Kỳ trước", "Cùng kỳ năm trước"):
+        assert ws.cell(row=rows["KP01"], column=cols[label]).number_format == "#,##0.00"

@@ -42,11 +42,14 @@ def test_problem_cell_highlighted_with_comment_and_listed(batch: Batch, tmp_path
     cell = wb["ChiTieu"]["E19"]
     assert cell.value == -2
     assert cell.fill.fgColor.rgb.endswith("FF9999")
-    assert cell.comment is not None and "value.negative" in cell.comment.text
+    assert cell.comment is not None and "âm" in cell.comment.text
+    assert "value.negative" not in cell.comment.text  # issue 12.15: rule ids stay in JSON
+    header = next(wb[PROBLEM_SHEET].iter_rows(min_row=3, max_row=3, values_only=True))
+    assert header == ("STT", "Mức độ", "Trang", "Ô", "Nội dung cần sửa")
     listed = [row for row in wb[PROBLEM_SHEET].iter_rows(min_row=4, values_only=True)]
-    assert [(r[1], r[2], r[3], r[4]) for r in listed] == [
-        ("Lỗi", "ChiTieu", "E19", "value.negative")
-    ]
+    assert [(r[1], r[2], r[3]) for r in listed] == [("Lỗi", "ChiTieu", "E19")]
+    assert "âm" in listed[0][4]
+    assert not any("value." in str(v) for r in listed for v in r)
     assert not wb["ChiTieu"].protection.sheet  # the clerk can edit every flagged cell
     assert batch.report("negative_xlsx").submission.path.is_file()  # original untouched
 
@@ -68,7 +71,8 @@ def test_hostile_file_gets_a_text_note(batch: Batch, tmp_path: Path) -> None:
     path = write_feedback(batch.report("pdf_renamed"), tmp_path, LABELS)
     assert path is not None and path.suffix == ".txt"
     text = path.read_text(encoding="utf-8")
-    assert "file.not_workbook" in text and "bị từ chối" in text
+    assert "bị từ chối" in text
+    assert "file.not_workbook" not in text and "[" not in text  # issue 12.15: no rule ids
 
 
 @pytest.fixture(scope="module")
