@@ -10,6 +10,9 @@ from __future__ import annotations
 import io
 import os
 import re
+import shutil
+import struct
+import subprocess
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -379,5 +382,137 @@ def test_ods_hidden_identification_row_does_not_decide_the_unit(tmp_path, catalo
     )
     path = write(tmp_path, "an.ods", ods(body))
     records = read_workbook(path.read_bytes(), catalog.template, inspect_file(path).layout)
+    assert records.info["unit_code"].raw == "CA_TINH"
+    assert ("info.hidden_row", "ThongTin", "B1") in rules(records)
+
+
+# --- .xls: hidden rows read from the BIFF ROW records (calamine does not say) --------------------
+
+
+def xls(book: dict[str, list[list[Any]]], hidden_rows: dict[str, set[int]] | None = None) -> bytes:
+    """An .xls (BIFF8, xlwt) of these sheets; `hidden_rows` (1-based) are written hidden."""
+    import xlwt
+
+    wb = xlwt.Workbook(encoding="utf-8")
+    for name, rows in book.items():
+        ws = wb.add_sheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value is not None:
+                    ws.write(r, c, value)
+        for r in (hidden_rows or {}).get(name, ()):
+            ws.row(r - 1).hidden = True
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_xls_hidden_rows_are_reported(tmp_path) -> None:
+    data = xls(
+        sheets(**{"Chỉ Tiêu": [["x"], ["y"]]}), hidden_rows={"ThongTin": {2}, "Chỉ Tiêu": {1}}
+    )
+    layout = inspect_file(write(tmp_path, "an.xls", data)).layout
+    assert layout is not None
+    assert layout.hidden_rows == {"ThongTin": frozenset({2}), "Chỉ Tiêu": frozenset({1})}
+    plain = inspect_file(write(tmp_path, "thuong.xls", xls(sheets()))).layout
+    assert plain is not None and plain.hidden_rows == {}
+
+
+def test_xls_hidden_row_with_another_units_code_does_not_decide_the_unit(tmp_path, catalog) -> None:
+    info = [["Mã đơn vị", "BP_TINH"], ["Mã đơn vị", "CA_TINH"], ["Kỳ báo cáo", "07/2024"]]
+    path = write(tmp_path, "an.xls", xls(sheets(ThongTin=info), hidden_rows={"ThongTin": {1}}))
+    records = read_workbook(path.read_bytes(), catalog.template, inspect_file(path).layout)
+    assert records.info["unit_code"].raw == "CA_TINH"
+    assert ("info.hidden_row", "ThongTin", "B1") in rules(records)
+
+
+def _biff(kind: int, body: bytes) -> bytes:
+    return struct.pack("<HH", kind, len(body)) + body
+
+
+def _biff_book(sheet_bodies: list[bytes], names: list[str], offsets: list[int] | None = None):
+    """A bare BIFF8 workbook stream: globals (BOF, BOUNDSHEETs, EOF), then each sheet's
+    substream (BOF, records, EOF); `offsets` overrides where the BOUNDSHEETs point."""
+    bof = _biff(0x0809, struct.pack("<HHHHII", 0x0600, 0x0005, 0, 0, 0, 0))
+    sheet_bof = _biff(0x0809, struct.pack("<HHHHII", 0x0600, 0x0010, 0, 0, 0, 0))
+    eof = _biff(0x000A, b"")
+
+    def boundsheet(offset: int, name: str) -> bytes:
+        return _biff(0x0085, struct.pack("<IBBBB", offset, 0, 0, len(name), 0) + name.encode())
+
+    globals_size = len(bof) + sum(len(boundsheet(0, n)) for n in names) + len(eof)
+    starts, position = [], globals_size
+    for body in sheet_bodies:
+        starts.append(position)
+        position += len(sheet_bof) + len(body) + len(eof)
+    head = bof + b"".join(boundsheet(o, n) for o, n in zip(offsets or starts, names, strict=True))
+    return head + eof + b"".join(sheet_bof + body + eof for body in sheet_bodies)
+
+
+def _number(row: int, column: int) -> bytes:
+    return _biff(0x0203, struct.pack("<HHHd", row, column, 15, 1.0))
+
+
+def test_xls_rows_hidden_by_default_count_when_they_have_no_row_record() -> None:
+    from pcmbn.reading.guard import _biff_census, _Census
+
+    hidden_by_default = _biff(0x0225, struct.pack("<HH", 0x0002, 0))
+    visible_row = _biff(0x0208, struct.pack("<HHHHHHHH", 2, 0, 2, 255, 0, 0, 0x0100, 15))
+    body = hidden_by_default + visible_row + _number(1, 0) + _number(2, 0)
+    layout = _biff_census(_biff_book([body], ["ThongTin"]), _Census(Limits()))
+    assert layout.hidden_rows == {"ThongTin": frozenset({2})}  # row 3 has a visible ROW record
+
+
+def test_xls_sheet_pointing_off_the_record_chain_or_at_another_sheet_is_refused(tmp_path) -> None:
+    from pcmbn.reading.guard import _biff_census, _Census, _Stop
+
+    bodies = [_number(0, 0), _number(0, 0)]
+    good = _biff_book(bodies, ["ThongTin", "ChiTieu"])
+    assert _biff_census(good, _Census(Limits())).hidden_rows == {}
+    first = struct.unpack_from("<I", good, 4 + 16 + 4)[0]
+    for offsets, rule in (
+        ([first, first + 3], "file.corrupt"),
+        ([first, first], "file.too_complex"),
+    ):
+        with pytest.raises(_Stop) as stop:
+            _biff_census(_biff_book(bodies, ["ThongTin", "ChiTieu"], offsets), _Census(Limits()))
+        assert stop.value.refused.rule == rule
+
+
+def _soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+def test_xls_saved_by_libreoffice_reports_its_hidden_rows(tmp_path, catalog) -> None:
+    """The BIFF parser agrees with a real office suite's .xls (not only with xlwt's)."""
+    if _soffice() is None:
+        if os.environ.get("CI", "").lower() in ("true", "1"):
+            pytest.fail("LibreOffice (soffice) is missing; CI installs libreoffice-calc-nogui")
+        pytest.skip("LibreOffice (soffice) is not installed; CI installs libreoffice-calc-nogui")
+    info = [["Mã đơn vị", "BP_TINH"], ["Mã đơn vị", "CA_TINH"], ["Kỳ báo cáo", "07/2024"]]
+    source = write(tmp_path, "an.xlsx", xlsx(sheets(ThongTin=info), hidden_rows={"ThongTin": {1}}))
+    subprocess.run(
+        [
+            _soffice() or "soffice",
+            f"-env:UserInstallation={(tmp_path / 'lo-profile').as_uri()}",
+            "--headless",
+            "--convert-to",
+            "xls:MS Excel 97",
+            "--outdir",
+            str(tmp_path / "lo"),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+        env={**os.environ, "HOME": str(tmp_path)},
+    )
+    converted = tmp_path / "lo" / "an.xls"
+    verdict = inspect_file(converted)
+    assert isinstance(verdict, Admitted) and verdict.format == "xls"
+    assert verdict.layout is not None and verdict.layout.hidden_rows == {"ThongTin": frozenset({1})}
+    records = read_workbook(converted.read_bytes(), catalog.template, verdict.layout)
     assert records.info["unit_code"].raw == "CA_TINH"
     assert ("info.hidden_row", "ThongTin", "B1") in rules(records)
