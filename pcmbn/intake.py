@@ -31,12 +31,12 @@ import logging
 import os
 import stat
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import fsspec
 from fsspec.core import url_to_fs
@@ -47,6 +47,9 @@ from pcmbn.periods import Period
 from pcmbn.reading.guard import ACCEPTED_EXTENSIONS, Limits, Refused
 from pcmbn.reading.guard import _size as human_size
 from pcmbn.vocabulary import RuleId
+
+if TYPE_CHECKING:
+    from pcmbn.catalog import Catalog
 
 log = logging.getLogger(__name__)
 
@@ -352,6 +355,22 @@ def _refused_receipt(item: InboxFile, refusal: Refused, head: bytes = b"") -> Re
         Path(item.name),
         refusal,
     )
+
+
+def refused_entries(received: Iterable[Received], catalog: Catalog) -> list[dict[str, str]]:
+    """What intake refused without opening or copying it, for the officer: name, the rule id
+    (`reason_code`: `file.not_regular`, `file.empty`, `file.too_large`) and the Vietnamese
+    message. The `refused` list of `pcmbn run --format json` (README); the reader's own
+    rejections (a damaged workbook, a zip bomb) are rejected submissions, not listed here."""
+    return [
+        {
+            "name": item.name,
+            "reason_code": str(item.refusal.rule),
+            "message": catalog.rule(item.refusal.rule).render(**item.refusal.params),
+        }
+        for item in received
+        if item.refusal is not None
+    ]
 
 
 def archive_file(item: InboxFile, archive_root: str, scratch: Path) -> Received:

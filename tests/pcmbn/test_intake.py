@@ -313,3 +313,31 @@ def test_remote_reception_logs_are_keyed_by_path_too() -> None:
         )
     senders = {i.url.rsplit("/", 2)[-2]: i.sender for i in collect_inbox("memory://hop-thu-2")}
     assert senders == {"CongAn": "CA_TINH", "BienPhong": "BP_TINH"}
+
+
+@pytest.mark.timeout(30)
+def test_refused_entries_are_listed_apart_with_rule_and_message(tmp_path) -> None:
+    from pcmbn.catalog import load_catalog
+    from pcmbn.intake import refused_entries
+
+    inbox = _inbox(tmp_path)
+    (inbox / "BaoCao_SO_TP.xlsx").symlink_to("/etc/passwd")
+    os.mkfifo(inbox / "BaoCao_X.xlsx")
+    (inbox / "BaoCao_RONG.xlsx").write_bytes(b"")
+    (inbox / "BaoCao_SO_TC.xlsx").mkdir()
+    (inbox / "BaoCao_LON.xlsx").write_bytes(b"PK" + b"\0" * 2048)
+    (inbox / "~$BaoCao_CA_TINH.xlsx").write_bytes(b"lock")  # ignored, not refused
+    items = collect_inbox(str(inbox), Limits(max_bytes=1024))
+    listed = refused_entries(_archive_all(items, tmp_path), load_catalog())
+    assert [(e["name"], e["reason_code"]) for e in listed] == [
+        ("BaoCao_LON.xlsx", "file.too_large"),
+        ("BaoCao_RONG.xlsx", "file.empty"),
+        ("BaoCao_SO_TC.xlsx", "file.not_regular"),
+        ("BaoCao_SO_TP.xlsx", "file.not_regular"),
+        ("BaoCao_X.xlsx", "file.not_regular"),
+    ]
+    messages = {e["name"]: e["message"] for e in listed}
+    assert all("{" not in m for m in messages.values())
+    assert "symlink" in messages["BaoCao_SO_TP.xlsx"] and "FIFO" in messages["BaoCao_X.xlsx"]
+    assert "Tệp quá lớn (2,0 KB); giới hạn là 1 KB" in messages["BaoCao_LON.xlsx"]
+    assert messages["BaoCao_RONG.xlsx"].startswith("Tệp rỗng (0 byte)")
