@@ -13,95 +13,28 @@ import re
 import shutil
 import struct
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
-from typing import Any
 
 import pytest
-from openpyxl import Workbook
+from hostile_files import (
+    HEADER,
+    ODS_TEXT,
+    ods,
+    ods_repeated,
+    rewrite,
+    sheets,
+    xls,
+    xls_far,
+    xlsx,
+)
 
 from pcmbn.catalog import load_catalog
 from pcmbn.reading.guard import Admitted, Limits, Refused, inspect_file
 from pcmbn.reading.sandbox import ReaderCrashed, ReaderLimits, ReaderPool
 from pcmbn.reading.workbook import read_workbook
 from pcmbn.validation.submission import load_submissions
-
-HEADER = ["STT", "Mã chỉ tiêu", "Chỉ tiêu", "Đơn vị tính", "Kỳ này", "Lũy kế từ đầu năm"]
-TASK_HEADER = ["Mã nhiệm vụ", "Nội dung nhiệm vụ", "Tình trạng", "Kết quả cụ thể"]
-ODS_MIME = "application/vnd.oasis.opendocument.spreadsheet"
-ODS_OPEN = (
-    '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
-    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
-    "<office:body><office:spreadsheet>"
-)
-ODS_CLOSE = "</office:spreadsheet></office:body></office:document-content>"
-ODS_TEXT = '<table:table-cell office:value-type="string"><text:p>{}</text:p></table:table-cell>'
-
-
-def sheets(**overrides: list[list[Any]]) -> dict[str, list[list[Any]]]:
-    book: dict[str, list[list[Any]]] = {
-        "ThongTin": [["Mã đơn vị", "CA_TINH"], ["Kỳ báo cáo", "07/2024"]],
-        "ChiTieu": [HEADER, [1, "DT01", "Số vụ", "vụ", 3, 10]],
-        "NhiemVu": [TASK_HEADER, ["NV01", "Tuyên truyền", "Hoàn thành", "Đã xong"]],
-        "KienNghi": [["Khó khăn, vướng mắc"], ["Thiếu kinh phí."]],
-    }
-    book.update(overrides)
-    return book
-
-
-def xlsx(
-    book: dict[str, list[list[Any]]],
-    states: dict[str, str] | None = None,
-    hidden_rows: dict[str, set[int]] | None = None,
-    far: dict[str, str] | None = None,
-) -> bytes:
-    """An .xlsx of these sheets; `states` hides sheets, `hidden_rows` rows, `far` puts one text
-    cell at an address (e.g. XFD1048576)."""
-    wb = Workbook()
-    wb.remove(wb.active)
-    for name, rows in book.items():
-        ws = wb.create_sheet(name)
-        for r, row in enumerate(rows, start=1):
-            for c, value in enumerate(row, start=1):
-                if value is not None:
-                    ws.cell(row=r, column=c, value=value)
-        ws.sheet_state = (states or {}).get(name, "visible")
-        for r in (hidden_rows or {}).get(name, ()):
-            ws.row_dimensions[r].hidden = True
-        if far and name in far:
-            ws[far[name]] = "boom"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
-def ods(body: str) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as zf:
-        zf.writestr("mimetype", ODS_MIME, compress_type=zipfile.ZIP_STORED)
-        zf.writestr(
-            "META-INF/manifest.xml",
-            '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest='
-            '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
-            f'<manifest:file-entry manifest:full-path="/" manifest:media-type="{ODS_MIME}"/>'
-            '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
-            "</manifest:manifest>",
-        )
-        zf.writestr("content.xml", ODS_OPEN + body + ODS_CLOSE, zipfile.ZIP_DEFLATED)
-    return out.getvalue()
-
-
-def rewrite(data: bytes, part: str, edit: Any) -> bytes:
-    """The same zip with one part's bytes passed through `edit`."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        for info in src.infolist():
-            body = src.read(info.filename)
-            zf.writestr(info.filename, edit(body) if info.filename == part else body)
-    return out.getvalue()
 
 
 def write(tmp_path: Path, name: str, data: bytes) -> Path:
@@ -152,15 +85,7 @@ def test_styled_empty_cells_and_a_huge_dimension_are_not_refused(tmp_path) -> No
 
 
 def test_xls_cell_at_the_last_biff8_cell_is_refused(tmp_path) -> None:
-    import xlwt
-
-    book = xlwt.Workbook()
-    ws = book.add_sheet("ChiTieu")
-    ws.write(0, 0, "x")
-    ws.write(65535, 255, "boom")
-    out = io.BytesIO()
-    book.save(out)
-    assert "IV65536" in too_complex(inspect_file(write(tmp_path, "xa.xls", out.getvalue())))
+    assert "IV65536" in too_complex(inspect_file(write(tmp_path, "xa.xls", xls_far())))
 
 
 @pytest.mark.timeout(60)
@@ -186,21 +111,13 @@ def test_sheets_sharing_one_part_are_refused(tmp_path) -> None:
 
 
 def test_ods_repeated_row_of_repeated_cells_is_refused(tmp_path) -> None:
-    body = (
-        '<table:table table:name="ChiTieu"><table:table-row table:number-rows-repeated="1500">'
-        '<table:table-cell office:value-type="float" office:value="1" '
-        'table:number-columns-repeated="1500"/></table:table-row></table:table>'
-    )
-    assert "cột" in too_complex(inspect_file(write(tmp_path, "lap.ods", ods(body))))
+    data = ods_repeated(1500, 1500)
+    assert "cột" in too_complex(inspect_file(write(tmp_path, "lap.ods", data)))
 
 
 def test_ods_many_valued_cells_within_bounds_are_refused(tmp_path) -> None:
-    body = (
-        '<table:table table:name="ChiTieu"><table:table-row table:number-rows-repeated="4000">'
-        '<table:table-cell office:value-type="float" office:value="1" '
-        'table:number-columns-repeated="150"/></table:table-row></table:table>'
-    )
-    assert "ô có dữ liệu" in too_complex(inspect_file(write(tmp_path, "nhieu.ods", ods(body))))
+    data = ods_repeated(4000, 150)
+    assert "ô có dữ liệu" in too_complex(inspect_file(write(tmp_path, "nhieu.ods", data)))
 
 
 def test_ods_content_after_a_million_empty_rows_is_refused(tmp_path) -> None:
@@ -389,24 +306,6 @@ def test_ods_hidden_identification_row_does_not_decide_the_unit(tmp_path, catalo
 # --- .xls: hidden rows read from the BIFF ROW records (calamine does not say) --------------------
 
 
-def xls(book: dict[str, list[list[Any]]], hidden_rows: dict[str, set[int]] | None = None) -> bytes:
-    """An .xls (BIFF8, xlwt) of these sheets; `hidden_rows` (1-based) are written hidden."""
-    import xlwt
-
-    wb = xlwt.Workbook(encoding="utf-8")
-    for name, rows in book.items():
-        ws = wb.add_sheet(name)
-        for r, row in enumerate(rows):
-            for c, value in enumerate(row):
-                if value is not None:
-                    ws.write(r, c, value)
-        for r in (hidden_rows or {}).get(name, ()):
-            ws.row(r - 1).hidden = True
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
 def test_xls_hidden_rows_are_reported(tmp_path) -> None:
     data = xls(
         sheets(**{"Chỉ Tiêu": [["x"], ["y"]]}), hidden_rows={"ThongTin": {2}, "Chỉ Tiêu": {1}}
@@ -516,3 +415,32 @@ def test_xls_saved_by_libreoffice_reports_its_hidden_rows(tmp_path, catalog) -> 
     records = read_workbook(converted.read_bytes(), catalog.template, verdict.layout)
     assert records.info["unit_code"].raw == "CA_TINH"
     assert ("info.hidden_row", "ThongTin", "B1") in rules(records)
+
+
+@pytest.mark.timeout(120)
+def test_the_bench_builds_its_hostile_files_with_these_builders(tmp_path) -> None:
+    """`make bench` (run from the repository root) imports the builders above and times the
+    files they give: each worst file is refused by the guard, the widest allowed one admitted."""
+    from pcmbn.settings import PROJECT_ROOT
+
+    out = tmp_path / "bench"
+    subprocess.run(
+        [sys.executable, "-m", "bench.phases", "hostile-data", str(out), "0"],
+        cwd=PROJECT_ROOT,
+        check=True,
+        capture_output=True,
+        timeout=100,
+    )
+    verdicts = {path.name: inspect_file(path) for path in out.iterdir()}
+    assert {name: getattr(v, "rule", "admitted") for name, v in verdicts.items()} == {
+        "thuong.xlsx": "admitted",
+        "xa.xlsx": "file.too_complex",
+        "xa.xls": "file.too_complex",
+        "chung.xlsx": "file.too_complex",
+        "lap.ods": "file.too_complex",
+        "nhieu.ods": "file.too_complex",
+        "rong.xlsx": "admitted",
+    }
+    assert (out / "xa.xls").read_bytes() == xls_far()
+    content = zipfile.ZipFile(io.BytesIO(ods_repeated(1500, 1500))).read("content.xml")
+    assert zipfile.ZipFile(out / "lap.ods").read("content.xml") == content
