@@ -19,7 +19,7 @@ from pcmbn.clock import OFFICE_TZ
 from pcmbn.intake import is_local
 from pcmbn.monthly import json_number
 from pcmbn.office.atomic import atomic_folder, atomic_put, atomic_write_many
-from pcmbn.office.csv import neutralise_frame
+from pcmbn.office.csv import to_csv_bytes
 from pcmbn.office.jsonio import dumps_strict
 from pcmbn.office.zips import deterministic_zip, zip_time
 from pcmbn.packet.charts import write_charts
@@ -154,9 +154,7 @@ def sources_csv(data: PacketData) -> bytes:
             "cell": "o",
         }
     )
-    frame = neutralise_frame(frame)
-    # CRLF (RFC 4180): a text field holding a carriage return is then quoted, not split.
-    return frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+    return to_csv_bytes(frame)
 
 
 def readme_text(data: PacketData, report_name: str, charts: list[Path]) -> str:
