@@ -11,7 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.helpers.hostile_files import numbers_xlsx, ods_repeated, shared_part, xls_far
+from tests.helpers.hostile_files import (
+    numbers_xlsx,
+    ods_repeated,
+    shared_part,
+    xls_far,
+    xls_many_records,
+)
 
 #: name -> (what the row says, file name, builder)
 CASES: dict[str, tuple[str, str, Callable[[], bytes]]] = {
@@ -21,6 +27,11 @@ CASES: dict[str, tuple[str, str, Callable[[], bytes]]] = {
         lambda: numbers_xlsx(far="XFD1048576"),
     ),
     "far-cell-xls": ("text cell at IV65536 (.xls)", "xa.xls", xls_far),
+    "xls-records": (
+        "19 MB .xls of 5 M empty BIFF records",
+        "nhieu-ban-ghi.xls",
+        xls_many_records,
+    ),
     "shared-part": (
         "1,000 hidden sheets → one 250 KB part",
         "chung.xlsx",

@@ -627,6 +627,9 @@ def _inspect_ole(fp: BinaryIO, limits: Limits) -> Admitted:
 _BIFF_CELLS = {0x0203, 0x00FD, 0x027E, 0x0204, 0x0006, 0x0205, 0x00D6, 0x0004, 0x0003, 0x0002}
 _BIFF_MULRK, _BIFF_BOUNDSHEET = 0x00BD, 0x0085
 _BIFF_ROW, _BIFF_DEFAULTROWHEIGHT, _BIFF_CODEPAGE = 0x0208, 0x0225, 0x0042
+#: Records a workbook stream may hold per allowed cell (a cell is one record; rows, DBCELLs,
+#: formats and string continuations add a few per cent on real reports).
+_RECORDS_PER_CELL = 2
 _ROW_HIDDEN = 0x0020  # ROW.grbit fDyZero: the row is hidden (height zero)
 _DEFAULT_HIDDEN = 0x0002  # DEFAULTROWHEIGHT.grbit fDyZero: rows without a ROW record are hidden
 
@@ -665,7 +668,12 @@ def _biff_census(data: bytes, census: _Census) -> SheetLayout:
     depth, current, seen = 0, None, set()
     sheets: dict[str, _BiffSheet] = {}
     first, in_globals = True, True  # the globals substream (BOUNDSHEET, CODEPAGE) comes first
+    budget, records = census.limits.max_cells * _RECORDS_PER_CELL, 0
     while position + 4 <= end:
+        records += 1
+        if records > budget:  # millions of empty records: no report needs them, walking costs
+            detail = "dữ liệu Workbook có quá nhiều bản ghi"
+            raise _too_complex(detail, f"over {budget} BIFF records")
         kind, length = unpack("<HH", data, position)
         body = position + 4
         if kind in _BIFF_BOF:

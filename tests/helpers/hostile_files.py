@@ -9,6 +9,7 @@ the files the bench times are the files the tests pin.
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
 from collections.abc import Callable
 from typing import Any
@@ -161,4 +162,26 @@ def xls_far() -> bytes:
     ws.write(65535, 255, "boom")
     out = io.BytesIO()
     wb.save(out)
+    return out.getvalue()
+
+
+def _biff(kind: int, body: bytes = b"") -> bytes:
+    return struct.pack("<HH", kind, len(body)) + body
+
+
+def xls_many_records(megabytes: int = 19) -> bytes:
+    """An .xls just under the 20 MB cap whose one sheet is millions of empty 4-byte records:
+    the most records the guard's BIFF pass (cells, sheets, hidden rows) can be made to walk."""
+    from xlwt.CompoundDoc import XlsDoc
+
+    name = b"ThongTin"
+    bof = _biff(0x0809, struct.pack("<HHHHII", 0x0600, 0x0005, 0, 0, 0, 0))
+    sheet_bof = _biff(0x0809, struct.pack("<HHHHII", 0x0600, 0x0010, 0, 0, 0, 0))
+    eof = _biff(0x000A)
+    start = len(bof) + 4 + 8 + len(name) + len(eof)  # where the sheet's BOF lands
+    boundsheet = _biff(0x0085, struct.pack("<IBBBB", start, 0, 0, len(name), 0) + name)
+    filler = _biff(0x00EF) * (megabytes * 1024 * 1024 // 4)
+    stream = bof + boundsheet + eof + sheet_bof + filler + eof
+    out = io.BytesIO()
+    XlsDoc().save(out, stream)
     return out.getvalue()

@@ -27,6 +27,7 @@ from hostile_files import (
     sheets,
     xls,
     xls_far,
+    xls_many_records,
     xlsx,
 )
 
@@ -378,6 +379,12 @@ def test_xls_sheet_pointing_off_the_record_chain_or_at_another_sheet_is_refused(
         assert stop.value.refused.rule == rule
 
 
+def test_xls_with_more_records_than_any_report_needs_is_refused(tmp_path) -> None:
+    path = write(tmp_path, "nhieu.xls", xls_many_records(megabytes=1))  # 262,144 empty records
+    assert "quá nhiều bản ghi" in too_complex(inspect_file(path, Limits(max_cells=100_000)))
+    assert isinstance(inspect_file(path, Limits(max_cells=200_000)), Admitted)
+
+
 def _soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
@@ -436,6 +443,7 @@ def test_the_bench_builds_its_hostile_files_with_these_builders(tmp_path) -> Non
         "thuong.xlsx": "admitted",
         "xa.xlsx": "file.too_complex",
         "xa.xls": "file.too_complex",
+        "nhieu-ban-ghi.xls": "file.too_complex",
         "chung.xlsx": "file.too_complex",
         "lap.ods": "file.too_complex",
         "nhieu.ods": "file.too_complex",
