@@ -223,6 +223,7 @@ PHASES = {
             "far-cell",
             "far-cell-xls",
             "shared-part",
+            "xls-records",
             "ods-repeat",
             "ods-cells",
             "widest-allowed",

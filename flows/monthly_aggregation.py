@@ -28,7 +28,7 @@ from pcmbn.approval import PENDING
 from pcmbn.clock import today_in_vietnam
 from pcmbn.domain import Plan
 from pcmbn.errors import OutputLocked, PcmbnError
-from pcmbn.intake import Received, collect_inbox
+from pcmbn.intake import Received, collect_inbox, refused_entries
 from pcmbn.layout import OutputLayout
 from pcmbn.monthly import (
     SKIP_KNOWN,
@@ -165,7 +165,10 @@ def _run(
         logger.warning("period approved: %d submission(s) held as pending", month.pending)
     else:
         _publish_outputs(resources, plan, period, result, units, month, started)
-    return run_document(run_id, plan, period, month.counts, month.totals, month.table, layout)
+    refused = refused_entries(batch.archived, resources.catalog)
+    return run_document(
+        run_id, plan, period, month.counts, month.totals, month.table, layout, refused
+    )
 
 
 def _validate(

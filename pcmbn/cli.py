@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from pcmbn import __version__
@@ -416,6 +417,20 @@ def run_command(
         _print_run(document, resources, run_summary(resources, args.plan, args.period, folder))
 
 
+def _print_refused(refused: list[dict[str, str]]) -> None:
+    """Inbox entries intake never opened (symlinks, FIFOs, empty or over-sized files...), one
+    line each: the officer sees them apart from the reports that were read and rejected."""
+    if not refused:
+        return
+    console.print(
+        f"[yellow]{len(refused)} mục trong thư mục nhận bị từ chối ngay khi nhận (không mở, "
+        "không lưu trữ):[/yellow]",
+        highlight=False,
+    )
+    for entry in refused:
+        console.print(f"  - {escape(entry['name'])}: {escape(entry['message'])}", highlight=False)
+
+
 def _print_run(document: dict[str, Any], resources: Resources, summary: Any) -> None:
     """The run's result in words; `summary` is the service's `RunSummary` (inbox, approval)."""
     files = document["files"]
@@ -426,6 +441,7 @@ def _print_run(document: dict[str, Any], resources: Resources, summary: Any) -> 
         highlight=False,
     )
     console.print(f"Thư mục nhận báo cáo đã đọc: {summary.inbox}", highlight=False)
+    _print_refused(document.get("refused", []))
     if summary.approved:
         console.print(
             f"[yellow]Kỳ {document['period']} đã được phê duyệt: số liệu đã khóa không đổi. "

@@ -4,7 +4,9 @@ The inbox is a local folder by default and any fsspec URL by configuration. The 
 content-addressed (`<archive>/<sha[:2]>/<sha256><ext>`): a file is written once under a temporary
 name and renamed into place, never overwritten, never deleted, so whatever happens next the
 original is kept. When time received is known from a reception log (`received.csv`: file,
-received_at — what a mail gateway or document system records), it wins over file times.
+received_at — what a mail gateway or document system records), it wins over file times. A log
+describes the files of its own folder: rows are keyed by the path relative to the inbox, so two
+sub-folders' files of one name never share a row.
 
 An inbox is untrusted: on a local disk only regular files are taken. Symlinks (to anything),
 FIFOs, devices, sockets and folders named like a workbook are listed with a refusal and never
@@ -29,12 +31,12 @@ import logging
 import os
 import stat
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import fsspec
 from fsspec.core import url_to_fs
@@ -45,6 +47,9 @@ from pcmbn.periods import Period
 from pcmbn.reading.guard import ACCEPTED_EXTENSIONS, Limits, Refused
 from pcmbn.reading.guard import _size as human_size
 from pcmbn.vocabulary import RuleId
+
+if TYPE_CHECKING:
+    from pcmbn.catalog import Catalog
 
 log = logging.getLogger(__name__)
 
@@ -116,11 +121,12 @@ def collect_inbox(inbox: str, limits: Limits | None = None) -> list[InboxFile]:
         found = fs.find(root)
         logs = [p for p in found if PurePosixPath(p).name == RECEPTION_LOG]
         entries = [(p, "file", None) for p in sorted(found) if _is_submission(p)]
-    times = _reception_logs(fs, logs)
+    base = PurePosixPath(Path(root).as_posix() if is_local(fs) else root.rstrip("/"))
+    times = _reception_logs(fs, logs, base)
     files = []
     for path, kind, size in entries:
         name = safe_name(PurePosixPath(path).name)
-        received, sender = times.get(name, (None, None))
+        received, sender = times.get(_inbox_key(base, path), (None, None))
         refusal = _refusal(name, kind, size, limits)
         when = received or (_lmodified(path) if is_local(fs) else _modified(fs, path))
         files.append(InboxFile(_url(fs, path), name, when, sender, refusal, size))
@@ -241,13 +247,36 @@ def _modified(fs: fsspec.AbstractFileSystem, path: str) -> datetime:
     return datetime.now(tz=UTC)
 
 
+def _inbox_key(base: PurePosixPath, path: str) -> str:
+    """A file's key in the reception logs: its path relative to the inbox, each part as
+    `safe_name` gives it ("CongAn/BaoCao.xlsx"), so two folders' same names never share a row."""
+    where = PurePosixPath(Path(path).as_posix() if "://" not in path else path)
+    try:
+        parts = where.relative_to(base).parts
+    except ValueError:
+        parts = (where.name,)
+    return "/".join(safe_name(part) for part in parts)
+
+
+def _log_row_key(folder: tuple[str, ...], listed: str) -> str | None:
+    """The inbox key of a log row: `file` is relative to the log's own folder (a log in a
+    sub-folder describes the files there; a row may name a deeper "Sub/file"). None for a row
+    pointing outside that folder."""
+    parts = [part for part in listed.split("/") if part not in ("", ".")]
+    if not parts or ".." in parts:
+        return None
+    return "/".join(safe_name(part) for part in (*folder, *parts))
+
+
 def _reception_logs(
-    fs: fsspec.AbstractFileSystem, logs: list[str]
+    fs: fsspec.AbstractFileSystem, logs: list[str], base: PurePosixPath
 ) -> dict[str, tuple[datetime, str | None]]:
-    """file name (as `safe_name` gives it) -> (time received, sender unit code if the log has a
-    `unit_code` column). A malformed row is reported and skipped; the other rows still count."""
+    """inbox key (`_inbox_key`: the path relative to the inbox) -> (time received, sender unit
+    code if the log has a `unit_code` column). A log describes the files of its own folder. A
+    malformed row is reported and skipped; the other rows still count."""
     times: dict[str, tuple[datetime, str | None]] = {}
     for path in logs:
+        folder = tuple(_inbox_key(base, path).split("/")[:-1])
         try:
             text = fs.cat_file(path).decode("utf-8-sig")
         except (UnicodeDecodeError, OSError) as exc:
@@ -262,9 +291,11 @@ def _reception_logs(
                 try:
                     when = datetime.fromisoformat((row["received_at"] or "").strip())
                     when = when if when.tzinfo else when.replace(tzinfo=OFFICE_TZ)
-                    name = safe_name((row["file"] or "").strip())
                     if not (row["file"] or "").strip():
                         raise ValueError("empty file name")
+                    key = _log_row_key(folder, (row["file"] or "").strip())
+                    if key is None:
+                        raise ValueError("a file outside the log's folder")
                 except (KeyError, ValueError, TypeError, AttributeError) as exc:
                     log.warning(
                         "Nhật ký nhận tệp %s, dòng %d không hợp lệ (%s): bỏ qua dòng này.",
@@ -274,7 +305,7 @@ def _reception_logs(
                     )
                     continue
                 sender = (row.get("unit_code") or "").strip().upper() or None
-                times[name] = (when, sender)
+                times[key] = (when, sender)
         except csv.Error as exc:
             log.warning("reception log %s stops being CSV here: %s", path, exc)
     return times
@@ -324,6 +355,22 @@ def _refused_receipt(item: InboxFile, refusal: Refused, head: bytes = b"") -> Re
         Path(item.name),
         refusal,
     )
+
+
+def refused_entries(received: Iterable[Received], catalog: Catalog) -> list[dict[str, str]]:
+    """What intake refused without opening or copying it, for the officer: name, the rule id
+    (`reason_code`: `file.not_regular`, `file.empty`, `file.too_large`) and the Vietnamese
+    message. The `refused` list of `pcmbn run --format json` (README); the reader's own
+    rejections (a damaged workbook, a zip bomb) are rejected submissions, not listed here."""
+    return [
+        {
+            "name": item.name,
+            "reason_code": str(item.refusal.rule),
+            "message": catalog.rule(item.refusal.rule).render(**item.refusal.params),
+        }
+        for item in received
+        if item.refusal is not None
+    ]
 
 
 def archive_file(item: InboxFile, archive_root: str, scratch: Path) -> Received:

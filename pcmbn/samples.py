@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from pcmbn.catalog import Catalog
 from pcmbn.domain import Plan, Unit, ValueType
-from pcmbn.office.csv import neutralise
+from pcmbn.office.csv import to_csv_bytes
 from pcmbn.periods import Period, data_window, due_date, months_between
 from pcmbn.report_content import Formula, ReportContent, TaskEntry
 from pcmbn.sample_text import (
@@ -597,33 +597,32 @@ def _write_manifest(
 ) -> None:
     """What each generated file is meant to demonstrate, for people and for tests."""
     folder.mkdir(parents=True, exist_ok=True)
-    with (folder / MANIFEST).open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=_MANIFEST_FIELDS, lineterminator="\n")
-        writer.writeheader()
-        for f in sorted(files, key=lambda f: f.relpath):
-            writer.writerow(
-                {
-                    "file": f.relpath,
-                    "unit_code": f.unit_code,
-                    "period": f.period,
-                    "received_at": f.received_at.isoformat(),
-                    "late": int(f.late),
-                    "expected": f.expected,
-                    "note": neutralise(f.note),
-                }
-            )
-        for _plan, period, unit in missing:
-            writer.writerow(
-                {
-                    "file": "",
-                    "unit_code": unit,
-                    "period": period,
-                    "received_at": "",
-                    "late": 0,
-                    "expected": "missing",
-                    "note": "",
-                }
-            )
+    rows = [
+        {
+            "file": f.relpath,
+            "unit_code": f.unit_code,
+            "period": f.period,
+            "received_at": f.received_at.isoformat(),
+            "late": int(f.late),
+            "expected": f.expected,
+            "note": f.note,
+        }
+        for f in sorted(files, key=lambda f: f.relpath)
+    ]
+    rows += [
+        {
+            "file": "",
+            "unit_code": unit,
+            "period": period,
+            "received_at": "",
+            "late": 0,
+            "expected": "missing",
+            "note": "",
+        }
+        for _plan, period, unit in missing
+    ]
+    # UTF-8 without a BOM, as it always was (tests and people read it as plain text).
+    (folder / MANIFEST).write_bytes(to_csv_bytes(rows, _MANIFEST_FIELDS, bom=False))
 
 
 def read_manifests(root: Path) -> list[dict[str, str]]:

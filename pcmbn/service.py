@@ -269,13 +269,17 @@ def run_document(
     totals: dict[str, Any],
     table: pd.DataFrame,
     layout: OutputLayout,
+    refused: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
-    """The JSON contract of `pcmbn run` (README): what a script or the web app reads of a run."""
+    """The JSON contract of `pcmbn run` (README): what a script or the web app reads of a run.
+
+    `refused` lists the inbox entries intake never opened (`pcmbn.intake.refused_entries`)."""
     return {
         "run_id": run_id,
         "plan_id": plan.id,
         "period": period.code,
         "files": counts,
+        "refused": refused or [],
         "totals": totals,
         "completeness": dict(zip(table["unit_code"], table["status"], strict=True)),
         "outputs": {  # local paths, or URLs when $PCMBN_OUTPUTS names remote storage

@@ -11,7 +11,7 @@ from prefect.cache_policies import NO_CACHE
 
 from pcmbn.monthly import reminder_list
 from pcmbn.office.atomic import atomic_write
-from pcmbn.office.csv import neutralise_frame
+from pcmbn.office.csv import to_csv_bytes
 from pcmbn.office.times import naive
 from pcmbn.periods import Period
 from pcmbn.resources import resources_for
@@ -41,10 +41,8 @@ def write_outputs(
     exports = layout.exports_dir(plan.id, period.code)
     export_tables(data, exports)
     reminders = layout.reminders(plan.id, period.code)
-    table = neutralise_frame(
-        reminder_list(completeness, plan, period, catalog.labels, naive(generated_at).date())
-    )
-    atomic_write(reminders, lambda tmp: table.to_csv(tmp, index=False, encoding="utf-8-sig"))
+    table = reminder_list(completeness, plan, period, catalog.labels, naive(generated_at).date())
+    atomic_write(reminders, to_csv_bytes(table))
     return {
         "summary": str(summary),
         "exports_dir": str(exports),

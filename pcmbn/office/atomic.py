@@ -6,6 +6,11 @@ never sees half a file under a final name: at worst a hidden `.part` file stays 
 next run overwrites and `storage.publish` never uploads. On an ordinary failure (an exception) the
 temporary file is removed and the exception re-raised; the old target, if any, stays intact.
 
+Files that belong together (a zip and its `.sha256`) go through `atomic_write_many`: every
+temporary file is complete before the first rename, and the last file (the seal that describes
+the others) is removed before and renamed after them, so whatever moment a crash picks, a seal
+present always describes the files beside it.
+
 `crash_point` names one of `pcmbn.faults.POINTS`: the process may be killed there, between the
 temporary file being complete and the rename, which is where a power cut would hurt.
 """
@@ -14,7 +19,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -23,7 +28,14 @@ import fsspec
 from pcmbn import faults
 from pcmbn.errors import OutputLocked
 
-__all__ = ["PART_SUFFIX", "atomic_folder", "atomic_put", "atomic_write", "part_name"]
+__all__ = [
+    "PART_SUFFIX",
+    "atomic_folder",
+    "atomic_put",
+    "atomic_write",
+    "atomic_write_many",
+    "part_name",
+]
 
 #: The suffix of every unfinished write; the crash tests and `publish` rely on it.
 PART_SUFFIX = ".part"
@@ -64,15 +76,7 @@ def _atomic_write(
     path: Path, tmp: Path, payload: Payload, crash_point: str | None, encoding: str
 ) -> Path:
     try:
-        if callable(payload):
-            payload(tmp)
-            _fsync(tmp)
-        else:
-            data = payload.encode(encoding) if isinstance(payload, str) else payload
-            with tmp.open("wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
+        _write_temp(tmp, payload, encoding)
         if crash_point is not None:
             faults.crash_point(crash_point)
         os.replace(tmp, path)
@@ -80,6 +84,60 @@ def _atomic_write(
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def _write_temp(tmp: Path, payload: Payload, encoding: str) -> None:
+    """The whole payload at `tmp`, flushed to disk."""
+    if callable(payload):
+        payload(tmp)
+        _fsync(tmp)
+    else:
+        data = payload.encode(encoding) if isinstance(payload, str) else payload
+        with tmp.open("wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+
+def atomic_write_many(
+    items: Sequence[tuple[Path, Payload]],
+    *,
+    crash_point: str | None = None,
+    encoding: str = "utf-8",
+) -> list[Path]:
+    """Write files that must agree (a zip and its checksum); the last one is the seal.
+
+    All temporary files are written and flushed first; a failure there removes every one and
+    leaves every target as it was. Then the seal's old file is removed, the others are renamed
+    into place in order and the seal last. A crash between two renames (POSIX cannot rename two
+    files at once) leaves new files without a seal, never a seal describing other bytes: a
+    reader that trusts the seal trusts only what it describes, and the next write puts both.
+    `crash_point` fires once every temporary file is complete, before the first rename.
+    """
+    if not items:
+        return []
+    temps = [(path, part_name(path)) for path, _ in items]
+    try:
+        for (path, tmp), (_, payload) in zip(temps, items, strict=True):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _write_temp(tmp, payload, encoding)
+        if crash_point is not None:
+            faults.crash_point(crash_point)
+        *parts, (seal, seal_tmp) = temps
+        seal.unlink(missing_ok=True)
+        for path, tmp in parts:
+            os.replace(tmp, path)
+        os.replace(seal_tmp, seal)
+    except BaseException as exc:
+        for _, tmp in temps:
+            tmp.unlink(missing_ok=True)
+        if isinstance(exc, PermissionError | IsADirectoryError):
+            named = {str(exc.filename), str(exc.filename2)}
+            raise OutputLocked(
+                next((p for p, t in temps if {str(p), str(t)} & named), temps[0][0])
+            ) from exc
+        raise
+    return [path for path, _ in temps]
 
 
 @contextmanager

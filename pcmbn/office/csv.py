@@ -5,15 +5,21 @@ a unit's report such as `=HYPERLINK(...)` would become a live link. The one rule
 project writes: a *text* value whose first character — also after leading whitespace, which Excel
 skips — is `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading apostrophe. Numbers are
 never touched, so a negative number stays a number; the text "-5" becomes "'-5".
+
+`to_csv_bytes` is the one writer (packet sources, summary exports, reminder list, samples
+manifest): neutralised, CRLF line ends (RFC 4180; Python's csv quotes a field only for the
+characters of its line terminator, so with "\n" a lone carriage return in a unit's text would
+end the row for every reader), UTF-8 with a BOM for Excel unless the file never had one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
-__all__ = ["FORMULA_TRIGGERS", "neutralise", "neutralise_frame"]
+__all__ = ["FORMULA_TRIGGERS", "neutralise", "neutralise_frame", "to_csv_bytes"]
 
 #: First characters that make Excel treat a CSV field as a formula.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -36,3 +42,19 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
             out[column] = out[column].map(neutralise).astype(object)
     return out
+
+
+def to_csv_bytes(
+    data: pd.DataFrame | Iterable[Mapping[str, Any]],
+    columns: Sequence[str] | None = None,
+    *,
+    bom: bool = True,
+) -> bytes:
+    """A table (a DataFrame, or rows as mappings with `columns` naming the header) as the bytes
+    of a CSV file: text neutralised, CRLF, UTF-8 (with a BOM unless `bom` is False)."""
+    if isinstance(data, pd.DataFrame):
+        frame = data if columns is None else data[list(columns)]
+    else:
+        frame = pd.DataFrame(list(data), columns=list(columns) if columns is not None else None)
+    text = neutralise_frame(frame).to_csv(index=False, lineterminator="\r\n")
+    return text.encode("utf-8-sig" if bom else "utf-8")

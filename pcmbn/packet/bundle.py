@@ -18,8 +18,8 @@ from fsspec.core import url_to_fs
 from pcmbn.clock import OFFICE_TZ
 from pcmbn.intake import is_local
 from pcmbn.monthly import json_number
-from pcmbn.office.atomic import atomic_folder, atomic_put, atomic_write
-from pcmbn.office.csv import neutralise_frame
+from pcmbn.office.atomic import atomic_folder, atomic_put, atomic_write_many
+from pcmbn.office.csv import to_csv_bytes
 from pcmbn.office.jsonio import dumps_strict
 from pcmbn.office.zips import deterministic_zip, zip_time
 from pcmbn.packet.charts import write_charts
@@ -71,9 +71,15 @@ def write_packet(data: PacketData, out_root: Path, archive_root: str) -> PacketF
         (staging / README).write_text(readme_text(data, report_name, charts), encoding="utf-8")
         payload = zip_bytes(staging, [README, MANIFEST, *contents], data.generated_at)
         zip_path = out_root / f"{name}.zip"
-        atomic_write(zip_path, payload, crash_point="packet")
         digest = _sha256(payload)
-        atomic_write(out_root / f"{name}.zip.sha256", f"{digest}  {zip_path.name}\n")
+        # One write for both: the checksum is the seal, never beside another zip's bytes.
+        atomic_write_many(
+            [
+                (zip_path, payload),
+                (out_root / f"{name}.zip.sha256", f"{digest}  {zip_path.name}\n"),
+            ],
+            crash_point="packet",
+        )
     return PacketFiles(
         out_root / name, zip_path, digest, archive_packet(payload, digest, archive_root)
     )
@@ -148,9 +154,7 @@ def sources_csv(data: PacketData) -> bytes:
             "cell": "o",
         }
     )
-    frame = neutralise_frame(frame)
-    # CRLF (RFC 4180): a text field holding a carriage return is then quoted, not split.
-    return frame.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+    return to_csv_bytes(frame)
 
 
 def readme_text(data: PacketData, report_name: str, charts: list[Path]) -> str:

@@ -11,6 +11,7 @@ counts, without inflating), then one streaming pass that verifies every entry, a
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import posixpath
 import re
@@ -87,7 +88,8 @@ class SheetLayout:
     """What the guard saw in the sheets' XML that the reader cannot see: hidden rows.
 
     `hidden_rows` maps a sheet's name to its hidden 1-based row numbers (within `max_rows`);
-    filled for .xlsx/.xlsm (`<row hidden="1">`) and .ods (`table:visibility`), empty for .xls.
+    filled for .xlsx/.xlsm (`<row hidden="1">`), .ods (`table:visibility`) and .xls (ROW records'
+    fDyZero flag, and DEFAULTROWHEIGHT's for rows without a ROW record).
     """
 
     hidden_rows: dict[str, frozenset[int]] = field(default_factory=dict)
@@ -618,33 +620,140 @@ def _inspect_ole(fp: BinaryIO, limits: Limits) -> Admitted:
         except Exception as exc:
             raise _corrupt("cấu trúc OLE không hợp lệ", f"olefile: {exc}") from exc
     _check_biff(data)
-    _biff_census(data, _Census(limits))
-    return Admitted(WorkbookFormat.XLS, SheetLayout())
+    return Admitted(WorkbookFormat.XLS, _biff_census(data, _Census(limits)))
 
 
 #: BIFF cell records with a value: (row u16, column u16, ...) at the start of the body.
 _BIFF_CELLS = {0x0203, 0x00FD, 0x027E, 0x0204, 0x0006, 0x0205, 0x00D6, 0x0004, 0x0003, 0x0002}
 _BIFF_MULRK, _BIFF_BOUNDSHEET = 0x00BD, 0x0085
+_BIFF_ROW, _BIFF_DEFAULTROWHEIGHT, _BIFF_CODEPAGE = 0x0208, 0x0225, 0x0042
+#: Records a workbook stream may hold per allowed cell (a cell is one record; rows, DBCELLs,
+#: formats and string continuations add a few per cent on real reports).
+_RECORDS_PER_CELL = 2
+_ROW_HIDDEN = 0x0020  # ROW.grbit fDyZero: the row is hidden (height zero)
+_DEFAULT_HIDDEN = 0x0002  # DEFAULTROWHEIGHT.grbit fDyZero: rows without a ROW record are hidden
 
 
-def _biff_census(data: bytes, census: _Census) -> None:
-    """Every record of the workbook stream: sheets (BOUNDSHEET) and where cells with a value
-    are (the native reader allocates the rectangle up to the farthest one, as for .xlsx)."""
+@dataclass
+class _BiffSheet:
+    """What one worksheet substream says about its rows (1-based, within `max_rows`)."""
+
+    name: str
+    hidden: set[int] = field(default_factory=set)  # ROW records with fDyZero
+    described: set[int] = field(default_factory=set)  # rows that have a ROW record
+    filled: set[int] = field(default_factory=set)  # rows with a cell holding a value
+    default_hidden: bool = False
+
+    def hidden_rows(self) -> frozenset[int]:
+        implicit = self.filled - self.described if self.default_hidden else set()
+        return frozenset(self.hidden | implicit)
+
+
+def _biff_census(data: bytes, census: _Census) -> SheetLayout:
+    """Every record of the workbook stream: sheets (BOUNDSHEET), where cells with a value are
+    (the native reader allocates the rectangle up to the farthest one, as for .xlsx), and which
+    rows each sheet hides (calamine does not say, and a hidden identification row must not
+    decide the unit).
+
+    Rows are attributed to a sheet as the reader finds the sheet: from the BOF record at the
+    stream offset its BOUNDSHEET names to the matching EOF. A sheet whose offset is not a
+    top-level BOF of this one linear pass (a hand-made file pointing a sheet into the middle of
+    another, or two sheets at one offset) is refused: its rows could not be vouched for.
+    """
     position, end = 0, len(data)
     unpack = struct.unpack_from
+    limit = census.limits.max_rows
+    starts: dict[int, str] = {}  # stream offset of a worksheet's BOF -> its name
+    biff8, codec = True, "cp1252"
+    depth, current, seen = 0, None, set()
+    sheets: dict[str, _BiffSheet] = {}
+    first, in_globals = True, True  # the globals substream (BOUNDSHEET, CODEPAGE) comes first
+    budget, records = census.limits.max_cells * _RECORDS_PER_CELL, 0
     while position + 4 <= end:
+        records += 1
+        if records > budget:  # millions of empty records: no report needs them, walking costs
+            detail = "dữ liệu Workbook có quá nhiều bản ghi"
+            raise _too_complex(detail, f"over {budget} BIFF records")
         kind, length = unpack("<HH", data, position)
         body = position + 4
-        if kind in _BIFF_CELLS and length >= 4:
+        if kind in _BIFF_BOF:
+            if first and length >= 2:
+                biff8 = unpack("<H", data, body)[0] >= 0x0600
+            if depth == 0 and position in starts:
+                current = sheets.setdefault(starts[position], _BiffSheet(starts[position]))
+                seen.add(position)
+            depth += 1
+        elif kind == _BIFF_EOF:
+            depth = max(0, depth - 1)
+            if depth == 0:
+                current, in_globals = None, False
+        elif kind in _BIFF_CELLS and length >= 4:
             row, column = unpack("<HH", data, body)
             census.cell(row + 1, column + 1, 1)
+            if current is not None:
+                current.filled.add(row + 1)
         elif kind == _BIFF_MULRK and length >= 6:
-            row, first = unpack("<HH", data, body)
+            row, first_column = unpack("<HH", data, body)
             (last,) = unpack("<H", data, body + length - 2)
-            census.cell(row + 1, last + 1, max(1, last - first + 1))
+            census.cell(row + 1, last + 1, max(1, last - first_column + 1))
+            if current is not None:
+                current.filled.add(row + 1)
+        elif kind == _BIFF_ROW and length >= 14 and current is not None:
+            row = unpack("<H", data, body)[0] + 1
+            if row <= limit:
+                current.described.add(row)
+                if unpack("<H", data, body + 12)[0] & _ROW_HIDDEN:
+                    current.hidden.add(row)
+        elif kind == _BIFF_DEFAULTROWHEIGHT and length >= 2 and current is not None:
+            current.default_hidden = bool(unpack("<H", data, body)[0] & _DEFAULT_HIDDEN)
+        elif kind == _BIFF_CODEPAGE and length >= 2 and in_globals:
+            codec = _biff_codec(unpack("<H", data, body)[0])
         elif kind == _BIFF_BOUNDSHEET:
-            census.sheet()
+            census.sheet()  # wherever it is: the cost bound counts every one
+            if in_globals:  # the reader takes its sheet list from the globals only
+                _worksheet_start(data[body : body + length], biff8, codec, starts)
+        first = False
         position = body + length
+    stray = sorted(name for offset, name in starts.items() if offset not in seen)
+    if stray:
+        detail = f'không xác định được dữ liệu của trang "{stray[0]}"'
+        raise _corrupt(detail, f"BOUNDSHEET offsets off the record chain: {stray[:5]}")
+    return SheetLayout({s.name: s.hidden_rows() for s in sheets.values() if s.hidden_rows()})
+
+
+def _worksheet_start(body: bytes, biff8: bool, codec: str, starts: dict[int, str]) -> None:
+    """Note a BOUNDSHEET's worksheet by the offset of its BOF; two sheets at one offset are
+    refused (as two .xlsx sheets sharing a part are)."""
+    offset, name, sheet_kind = _boundsheet(body, biff8, codec)
+    if sheet_kind != 0:  # charts, macro and VBA sheets hold no report rows
+        return
+    if offset in starts:
+        detail = f'trang "{starts[offset]}" và "{name}" dùng chung dữ liệu'
+        raise _too_complex(detail, f"BOUNDSHEETs share offset {offset}")
+    starts[offset] = name
+
+
+def _boundsheet(body: bytes, biff8: bool, codec: str) -> tuple[int, str, int]:
+    """(stream offset of the sheet's BOF, sheet name, sheet type) of a BOUNDSHEET record."""
+    if len(body) < 7:
+        return -1, "", -1
+    offset, sheet_kind, count = struct.unpack_from("<IxBB", body)
+    if not biff8:  # BIFF5/7: a byte string in the workbook's code page
+        return offset, body[7 : 7 + count].decode(codec, "replace"), sheet_kind
+    wide = len(body) > 7 and body[7] & 0x01
+    chars = body[8 : 8 + count * (2 if wide else 1)]
+    return offset, chars.decode("utf-16-le" if wide else "latin-1", "replace"), sheet_kind
+
+
+def _biff_codec(codepage: int) -> str:
+    """The Python codec of a BIFF5 CODEPAGE record (BIFF8 names carry their own encoding)."""
+    name = {1200: "utf-16-le", 367: "ascii", 32768: "mac-roman", 32769: "cp1252"}.get(
+        codepage, f"cp{codepage}"
+    )
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return "cp1252"
 
 
 def _check_biff(data: bytes) -> None:

@@ -6,7 +6,8 @@ CSV conventions, chosen for the office's Excel on Windows rather than for purity
   mojibake;
 - dates and times in ISO 8601 (`2024-07-17`, `2024-07-17T09:30:00+07:00`, office time zone),
   which every tool parses and no locale misreads as month/day;
-- NaN is an empty field; `\\n` line ends;
+- NaN is an empty field; CRLF line ends (`pcmbn.office.csv.to_csv_bytes`, the one writer: a
+  carriage return inside a unit's text is quoted, not a row break);
 - **formula neutralising (CSV only)**: `pcmbn.office.csv.neutralise`, the one rule for every
   CSV the project writes (a text cell that Excel would evaluate gets a leading `'`; numbers are
   never touched). The Parquet files keep the exact text: they are read by code, not evaluated.
@@ -27,7 +28,7 @@ import pandas as pd
 
 from pcmbn.clock import OFFICE_TZ
 from pcmbn.office.atomic import atomic_write
-from pcmbn.office.csv import neutralise
+from pcmbn.office.csv import neutralise, to_csv_bytes
 from pcmbn.summary.model import SummaryData
 from pcmbn.summary.registry import SUMMARY_SHEETS
 
@@ -65,8 +66,7 @@ def export_tables(data: SummaryData, out_dir: Path) -> list[Path]:
 
 
 def _csv_bytes(frame: pd.DataFrame) -> bytes:
-    text = _csv_frame(frame).to_csv(index=False, lineterminator="\n")
-    return text.encode("utf-8-sig")
+    return to_csv_bytes(_csv_frame(frame))
 
 
 def _csv_frame(frame: pd.DataFrame) -> pd.DataFrame:

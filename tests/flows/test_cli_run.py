@@ -47,12 +47,14 @@ def test_run_json_contract_on_sample_reports_then_status(tmp_path: Path) -> None
         "plan_id",
         "period",
         "files",
+        "refused",
         "totals",
         "completeness",
         "outputs",
     }
     assert document["plan_id"] == PLAN and document["period"] == "2024-07"
     assert set(document["files"]) == {"accepted", "rejected", "superseded", "other_period"}
+    assert document["refused"] == []  # the sample inbox holds regular files only
     manifest = (inbox / "manifest.csv").read_text(encoding="utf-8")
     july = [line for line in manifest.splitlines() if ",2024-07," in line]
     assert sum(document["files"].values()) == sum(1 for line in july if line.split(",")[0])
@@ -142,3 +144,38 @@ def test_without_period_the_latest_closed_month_inside_the_plan_is_run(tmp_path:
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert json.loads(result.stdout)["period"] == "2024-12"
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_refused_inbox_entries_are_listed_apart_in_json_and_text(tmp_path: Path) -> None:
+    """Issue 19: entries intake never opens get their own list, with rule id and message."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    _report(inbox, "BaoCao_CA_TINH", "CA_TINH", 3, "2024-08-15T09:00:00+07:00")
+    (inbox / "BaoCao_SO_TP.xlsx").symlink_to("/etc/passwd")
+    os.mkfifo(inbox / "BaoCao_X.xlsx")
+    (inbox / "BaoCao_RONG.xlsx").write_bytes(b"")
+    (inbox / "BaoCao_SO_TC.xlsx").mkdir()
+    (inbox / "~$BaoCao_CA_TINH.xlsx").write_bytes(b"lock")  # an Office lock file: ignored
+    args = ("run", "--plan", PLAN, "--period", "2024-08", "--inbox", str(inbox))
+    result = _pcmbn(tmp_path / "home", *args, "--format", "json")
+    assert result.returncode == 0, result.stderr[-2000:]
+    document = json.loads(result.stdout)
+    assert [(e["name"], e["reason_code"]) for e in document["refused"]] == [
+        ("BaoCao_RONG.xlsx", "file.empty"),
+        ("BaoCao_SO_TC.xlsx", "file.not_regular"),
+        ("BaoCao_SO_TP.xlsx", "file.not_regular"),
+        ("BaoCao_X.xlsx", "file.not_regular"),
+    ]
+    assert all(set(e) == {"name", "reason_code", "message"} for e in document["refused"])
+    assert "liên kết tượng trưng" in document["refused"][2]["message"]
+    assert document["files"]["accepted"] == 1
+
+    text = _pcmbn(tmp_path / "home", *args)
+    assert text.returncode == 0, text.stderr[-2000:]
+    out = " ".join(text.stdout.split())
+    assert "4 mục trong thư mục nhận bị từ chối ngay khi nhận (không mở, không lưu trữ):" in out
+    assert '- BaoCao_X.xlsx: Mục "BaoCao_X.xlsx" trong hộp thư không phải là tệp' in out
+    assert "- BaoCao_RONG.xlsx: Tệp rỗng (0 byte)" in out
+    assert "~$" not in out

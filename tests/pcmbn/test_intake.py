@@ -270,3 +270,74 @@ def test_control_characters_in_names_are_replaced(tmp_path) -> None:
     assert safe_name("a\r\nb") == "a__b" and safe_name("\n") == "_"
     received = _archive_all(collect_inbox(str(inbox)), tmp_path)
     assert {r.sha256 for r in received} >= {hashlib.sha256(b"PK-ctrl").hexdigest()}
+
+
+def test_reception_logs_are_keyed_by_the_path_inside_the_inbox(tmp_path, caplog) -> None:
+    """Two folders' `BaoCao.xlsx` never share a log row: a log describes its own folder's
+    files (or deeper ones it names by path); a root row naming the bare name matches neither."""
+    inbox = tmp_path / "inbox"
+    for folder in ("CongAn", "BienPhong", "ToaAn"):
+        (inbox / folder).mkdir(parents=True)
+        (inbox / folder / "BaoCao.xlsx").write_bytes(f"PK-{folder}".encode())
+    (inbox / "CongAn" / "received.csv").write_text(
+        "file,received_at,unit_code\nBaoCao.xlsx,2024-07-14T09:00:00+07:00,CA_TINH\n",
+        encoding="utf-8",
+    )
+    (inbox / "BienPhong" / "received.csv").write_text(
+        "file,received_at,unit_code\nBaoCao.xlsx,2024-07-20T16:00:00+07:00,BP_TINH\n"
+        "../CongAn/BaoCao.xlsx,2024-07-01T08:00:00+07:00,BP_TINH\n",
+        encoding="utf-8",
+    )
+    (inbox / "received.csv").write_text(
+        "file,received_at,unit_code\n"
+        "BaoCao.xlsx,2024-07-02T08:00:00+07:00,VKS_TINH\n"
+        "ToaAn/BaoCao.xlsx,2024-07-15T10:00:00+07:00,TA_TINH\n",
+        encoding="utf-8",
+    )
+    items = {Path(i.url).parent.name: i for i in collect_inbox(str(inbox))}
+    assert {folder: (i.sender, i.received_at.isoformat()) for folder, i in items.items()} == {
+        "CongAn": ("CA_TINH", "2024-07-14T09:00:00+07:00"),
+        "BienPhong": ("BP_TINH", "2024-07-20T16:00:00+07:00"),
+        "ToaAn": ("TA_TINH", "2024-07-15T10:00:00+07:00"),
+    }
+    assert "dòng 3" in caplog.text  # the row pointing out of its folder is skipped, said so
+
+
+def test_remote_reception_logs_are_keyed_by_path_too() -> None:
+    fs = fsspec.filesystem("memory")
+    for folder, unit in (("CongAn", "CA_TINH"), ("BienPhong", "BP_TINH")):
+        fs.pipe(f"/hop-thu-2/{folder}/BaoCao.xlsx", f"PK-{folder}".encode())
+        fs.pipe(
+            f"/hop-thu-2/{folder}/received.csv",
+            f"file,received_at,unit_code\nBaoCao.xlsx,2024-07-14T09:00:00+07:00,{unit}\n".encode(),
+        )
+    senders = {i.url.rsplit("/", 2)[-2]: i.sender for i in collect_inbox("memory://hop-thu-2")}
+    assert senders == {"CongAn": "CA_TINH", "BienPhong": "BP_TINH"}
+
+
+@pytest.mark.timeout(30)
+def test_refused_entries_are_listed_apart_with_rule_and_message(tmp_path) -> None:
+    from pcmbn.catalog import load_catalog
+    from pcmbn.intake import refused_entries
+
+    inbox = _inbox(tmp_path)
+    (inbox / "BaoCao_SO_TP.xlsx").symlink_to("/etc/passwd")
+    os.mkfifo(inbox / "BaoCao_X.xlsx")
+    (inbox / "BaoCao_RONG.xlsx").write_bytes(b"")
+    (inbox / "BaoCao_SO_TC.xlsx").mkdir()
+    (inbox / "BaoCao_LON.xlsx").write_bytes(b"PK" + b"\0" * 2048)
+    (inbox / "~$BaoCao_CA_TINH.xlsx").write_bytes(b"lock")  # ignored, not refused
+    items = collect_inbox(str(inbox), Limits(max_bytes=1024))
+    listed = refused_entries(_archive_all(items, tmp_path), load_catalog())
+    assert [(e["name"], e["reason_code"]) for e in listed] == [
+        ("BaoCao_LON.xlsx", "file.too_large"),
+        ("BaoCao_RONG.xlsx", "file.empty"),
+        ("BaoCao_SO_TC.xlsx", "file.not_regular"),
+        ("BaoCao_SO_TP.xlsx", "file.not_regular"),
+        ("BaoCao_X.xlsx", "file.not_regular"),
+    ]
+    messages = {e["name"]: e["message"] for e in listed}
+    assert all("{" not in m for m in messages.values())
+    assert "symlink" in messages["BaoCao_SO_TP.xlsx"] and "FIFO" in messages["BaoCao_X.xlsx"]
+    assert "Tệp quá lớn (2,0 KB); giới hạn là 1 KB" in messages["BaoCao_LON.xlsx"]
+    assert messages["BaoCao_RONG.xlsx"].startswith("Tệp rỗng (0 byte)")

@@ -10,7 +10,13 @@ from pathlib import Path
 import fsspec
 import pytest
 
-from pcmbn.office.atomic import atomic_folder, atomic_put, atomic_write, part_name
+from pcmbn.office.atomic import (
+    atomic_folder,
+    atomic_put,
+    atomic_write,
+    atomic_write_many,
+    part_name,
+)
 
 
 def _writer(tmp: Path) -> None:
@@ -125,3 +131,68 @@ def test_atomic_put_failure_removes_the_partial_upload(monkeypatch: pytest.Monke
     with pytest.raises(OSError, match="network down"):
         atomic_put(fs, b"zip", "/atomic-fail/a.zip")
     assert fs.ls("/atomic-fail", detail=False) == []
+
+
+# --- atomic_write_many: files that must agree (a zip and its checksum) ---------------------------
+
+
+def test_atomic_write_many_puts_every_file_and_leaves_no_part(tmp_path: Path) -> None:
+    zip_path, seal = tmp_path / "p.zip", tmp_path / "p.zip.sha256"
+    assert atomic_write_many([(zip_path, b"zip"), (seal, "sum  p.zip\n")]) == [zip_path, seal]
+    assert zip_path.read_bytes() == b"zip" and seal.read_text() == "sum  p.zip\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.zip", "p.zip.sha256"]
+
+
+def test_atomic_write_many_failure_keeps_every_old_target(tmp_path: Path) -> None:
+    zip_path, seal = tmp_path / "p.zip", tmp_path / "p.zip.sha256"
+    zip_path.write_bytes(b"old zip")
+    seal.write_text("old sum")
+    with pytest.raises(OSError, match="disk full"):
+        atomic_write_many([(zip_path, b"new zip"), (seal, _failing_writer)])
+    assert zip_path.read_bytes() == b"old zip" and seal.read_text() == "old sum"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.zip", "p.zip.sha256"]
+
+
+_KILLED_MANY = """
+import os, signal, sys
+from pathlib import Path
+from pcmbn.office import atomic
+if sys.argv[2] == "between":  # die right after the first rename, as a power cut would
+    real = os.replace
+    def replace(src, dst):
+        real(src, dst)
+        os.kill(os.getpid(), signal.SIGKILL)
+    atomic.os.replace = replace
+root = Path(sys.argv[1])
+atomic.atomic_write_many(
+    [(root / "p.zip", b"new zip"), (root / "p.zip.sha256", "new sum")], crash_point="packet"
+)
+"""
+
+
+@pytest.mark.parametrize("moment", ["packet", "between"])
+def test_a_kill_never_leaves_a_seal_beside_other_bytes(tmp_path: Path, moment: str) -> None:
+    """SIGKILL at the crash point (every temp file complete) or between the two renames."""
+    zip_path, seal = tmp_path / "p.zip", tmp_path / "p.zip.sha256"
+    zip_path.write_bytes(b"old zip")
+    seal.write_text("old sum")
+    env = {**os.environ, "PCMBN_CRASH_AT": "packet" if moment == "packet" else ""}
+    run = subprocess.run(
+        [sys.executable, "-c", _KILLED_MANY, str(tmp_path), moment],
+        env=env,
+        check=False,
+        timeout=60,
+    )
+    assert run.returncode == -9
+    pairs = {b"old zip": "old sum", b"new zip": "new sum"}
+    if seal.exists():
+        assert pairs[zip_path.read_bytes()] == seal.read_text()
+    if moment == "packet":  # nothing renamed yet: the old pair, and both temp files complete
+        assert (zip_path.read_bytes(), seal.read_text()) == (b"old zip", "old sum")
+        assert part_name(zip_path).read_bytes() == b"new zip"
+        assert part_name(seal).read_text() == "new sum"
+    else:  # the new zip is in; its old seal went first, the new one never came
+        assert zip_path.read_bytes() == b"new zip" and not seal.exists()
+    atomic_write_many([(zip_path, b"new zip"), (seal, "new sum")])  # the next write heals it
+    assert seal.read_text() == "new sum"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.zip", "p.zip.sha256"]

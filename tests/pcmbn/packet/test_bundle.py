@@ -22,6 +22,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from pcmbn.office.atomic import PART_SUFFIX
 from pcmbn.office.zips import zip_time
 from pcmbn.packet import bundle
 from pcmbn.packet.bundle import (
@@ -521,11 +522,14 @@ def test_a_failing_zip_write_leaves_no_part_file(
         path.write_bytes(b"PK\x03\x04 half a zip")
         raise OSError("disk full")
 
-    real = bundle.atomic_write
+    real = bundle.atomic_write_many
     monkeypatch.setattr(
         bundle,
-        "atomic_write",
-        lambda path, payload, **kw: real(path, half_zip if path.suffix == ".zip" else payload),
+        "atomic_write_many",
+        lambda items, **kw: real(
+            [(path, half_zip if path.suffix == ".zip" else payload) for path, payload in items],
+            **kw,
+        ),
     )
     data = traced_packet(generated_at=traced_packet().generated_at + timedelta(days=1))
 
@@ -534,3 +538,61 @@ def test_a_failing_zip_write_leaves_no_part_file(
 
     assert _snapshot(previous) == before
     assert [p.name for p in previous.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_failing_checksum_write_leaves_the_previous_zip(
+    previous: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The zip and its `.sha256` are written together: the checksum's failure keeps both old."""
+    from pcmbn.office import atomic
+
+    before = _snapshot(previous)
+    real = atomic._write_temp
+
+    def write_temp(tmp: Path, payload: Any, encoding: str) -> None:
+        if tmp.name.endswith(".sha256.part"):
+            raise OSError("disk full")
+        real(tmp, payload, encoding)
+
+    monkeypatch.setattr(atomic, "_write_temp", write_temp)
+    data = traced_packet(generated_at=traced_packet().generated_at + timedelta(days=1))
+
+    with pytest.raises(OSError, match="disk full"):
+        write_packet(data, previous, str(tmp_path / "archive"))
+
+    assert [p for p in previous.rglob("*") if p.name.endswith(PART_SUFFIX)] == []
+    assert _snapshot(previous) == before
+
+
+class _PowerCut(BaseException):
+    """Stands for the process dying between two renames (no except clause catches it)."""
+
+
+def test_a_crash_between_the_renames_never_leaves_a_checksum_of_other_bytes(
+    previous: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pcmbn.office import atomic
+
+    real, renamed = atomic.os.replace, []
+
+    def replace(src: Any, dst: Any) -> None:
+        if str(dst).endswith(".sha256"):  # the zip is in; the process dies before its seal
+            raise _PowerCut
+        real(src, dst)
+        renamed.append(Path(dst).name)
+
+    monkeypatch.setattr(atomic.os, "replace", replace)
+    data = traced_packet(generated_at=traced_packet().generated_at + timedelta(days=1))
+    with pytest.raises(_PowerCut):
+        write_packet(data, previous, str(tmp_path / "archive"))
+    monkeypatch.undo()
+
+    [zip_path] = previous.glob("*.zip")
+    assert zip_path.name in renamed
+    checksum = zip_path.with_name(zip_path.name + ".sha256")
+    if checksum.exists():  # a checksum present always describes the zip beside it
+        digest = checksum.read_text().split()[0]
+        assert digest == hashlib.sha256(zip_path.read_bytes()).hexdigest()
+    assert not checksum.exists()  # here: the new zip is in, its seal not yet
+    files = write_packet(data, previous, str(tmp_path / "archive"))  # the next build heals it
+    assert checksum.read_text().split()[0] == files.sha256

@@ -10,95 +10,32 @@ from __future__ import annotations
 import io
 import os
 import re
+import shutil
+import struct
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
-from typing import Any
 
 import pytest
-from openpyxl import Workbook
+from hostile_files import (
+    HEADER,
+    ODS_TEXT,
+    ods,
+    ods_repeated,
+    rewrite,
+    sheets,
+    xls,
+    xls_far,
+    xls_many_records,
+    xlsx,
+)
 
 from pcmbn.catalog import load_catalog
 from pcmbn.reading.guard import Admitted, Limits, Refused, inspect_file
 from pcmbn.reading.sandbox import ReaderCrashed, ReaderLimits, ReaderPool
 from pcmbn.reading.workbook import read_workbook
 from pcmbn.validation.submission import load_submissions
-
-HEADER = ["STT", "Mã chỉ tiêu", "Chỉ tiêu", "Đơn vị tính", "Kỳ này", "Lũy kế từ đầu năm"]
-TASK_HEADER = ["Mã nhiệm vụ", "Nội dung nhiệm vụ", "Tình trạng", "Kết quả cụ thể"]
-ODS_MIME = "application/vnd.oasis.opendocument.spreadsheet"
-ODS_OPEN = (
-    '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
-    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
-    "<office:body><office:spreadsheet>"
-)
-ODS_CLOSE = "</office:spreadsheet></office:body></office:document-content>"
-ODS_TEXT = '<table:table-cell office:value-type="string"><text:p>{}</text:p></table:table-cell>'
-
-
-def sheets(**overrides: list[list[Any]]) -> dict[str, list[list[Any]]]:
-    book: dict[str, list[list[Any]]] = {
-        "ThongTin": [["Mã đơn vị", "CA_TINH"], ["Kỳ báo cáo", "07/2024"]],
-        "ChiTieu": [HEADER, [1, "DT01", "Số vụ", "vụ", 3, 10]],
-        "NhiemVu": [TASK_HEADER, ["NV01", "Tuyên truyền", "Hoàn thành", "Đã xong"]],
-        "KienNghi": [["Khó khăn, vướng mắc"], ["Thiếu kinh phí."]],
-    }
-    book.update(overrides)
-    return book
-
-
-def xlsx(
-    book: dict[str, list[list[Any]]],
-    states: dict[str, str] | None = None,
-    hidden_rows: dict[str, set[int]] | None = None,
-    far: dict[str, str] | None = None,
-) -> bytes:
-    """An .xlsx of these sheets; `states` hides sheets, `hidden_rows` rows, `far` puts one text
-    cell at an address (e.g. XFD1048576)."""
-    wb = Workbook()
-    wb.remove(wb.active)
-    for name, rows in book.items():
-        ws = wb.create_sheet(name)
-        for r, row in enumerate(rows, start=1):
-            for c, value in enumerate(row, start=1):
-                if value is not None:
-                    ws.cell(row=r, column=c, value=value)
-        ws.sheet_state = (states or {}).get(name, "visible")
-        for r in (hidden_rows or {}).get(name, ()):
-            ws.row_dimensions[r].hidden = True
-        if far and name in far:
-            ws[far[name]] = "boom"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
-def ods(body: str) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as zf:
-        zf.writestr("mimetype", ODS_MIME, compress_type=zipfile.ZIP_STORED)
-        zf.writestr(
-            "META-INF/manifest.xml",
-            '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest='
-            '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
-            f'<manifest:file-entry manifest:full-path="/" manifest:media-type="{ODS_MIME}"/>'
-            '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
-            "</manifest:manifest>",
-        )
-        zf.writestr("content.xml", ODS_OPEN + body + ODS_CLOSE, zipfile.ZIP_DEFLATED)
-    return out.getvalue()
-
-
-def rewrite(data: bytes, part: str, edit: Any) -> bytes:
-    """The same zip with one part's bytes passed through `edit`."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        for info in src.infolist():
-            body = src.read(info.filename)
-            zf.writestr(info.filename, edit(body) if info.filename == part else body)
-    return out.getvalue()
 
 
 def write(tmp_path: Path, name: str, data: bytes) -> Path:
@@ -149,15 +86,7 @@ def test_styled_empty_cells_and_a_huge_dimension_are_not_refused(tmp_path) -> No
 
 
 def test_xls_cell_at_the_last_biff8_cell_is_refused(tmp_path) -> None:
-    import xlwt
-
-    book = xlwt.Workbook()
-    ws = book.add_sheet("ChiTieu")
-    ws.write(0, 0, "x")
-    ws.write(65535, 255, "boom")
-    out = io.BytesIO()
-    book.save(out)
-    assert "IV65536" in too_complex(inspect_file(write(tmp_path, "xa.xls", out.getvalue())))
+    assert "IV65536" in too_complex(inspect_file(write(tmp_path, "xa.xls", xls_far())))
 
 
 @pytest.mark.timeout(60)
@@ -183,21 +112,13 @@ def test_sheets_sharing_one_part_are_refused(tmp_path) -> None:
 
 
 def test_ods_repeated_row_of_repeated_cells_is_refused(tmp_path) -> None:
-    body = (
-        '<table:table table:name="ChiTieu"><table:table-row table:number-rows-repeated="1500">'
-        '<table:table-cell office:value-type="float" office:value="1" '
-        'table:number-columns-repeated="1500"/></table:table-row></table:table>'
-    )
-    assert "cột" in too_complex(inspect_file(write(tmp_path, "lap.ods", ods(body))))
+    data = ods_repeated(1500, 1500)
+    assert "cột" in too_complex(inspect_file(write(tmp_path, "lap.ods", data)))
 
 
 def test_ods_many_valued_cells_within_bounds_are_refused(tmp_path) -> None:
-    body = (
-        '<table:table table:name="ChiTieu"><table:table-row table:number-rows-repeated="4000">'
-        '<table:table-cell office:value-type="float" office:value="1" '
-        'table:number-columns-repeated="150"/></table:table-row></table:table>'
-    )
-    assert "ô có dữ liệu" in too_complex(inspect_file(write(tmp_path, "nhieu.ods", ods(body))))
+    data = ods_repeated(4000, 150)
+    assert "ô có dữ liệu" in too_complex(inspect_file(write(tmp_path, "nhieu.ods", data)))
 
 
 def test_ods_content_after_a_million_empty_rows_is_refused(tmp_path) -> None:
@@ -381,3 +302,153 @@ def test_ods_hidden_identification_row_does_not_decide_the_unit(tmp_path, catalo
     records = read_workbook(path.read_bytes(), catalog.template, inspect_file(path).layout)
     assert records.info["unit_code"].raw == "CA_TINH"
     assert ("info.hidden_row", "ThongTin", "B1") in rules(records)
+
+
+# --- .xls: hidden rows read from the BIFF ROW records (calamine does not say) --------------------
+
+
+def test_xls_hidden_rows_are_reported(tmp_path) -> None:
+    data = xls(
+        sheets(**{"Chỉ Tiêu": [["x"], ["y"]]}), hidden_rows={"ThongTin": {2}, "Chỉ Tiêu": {1}}
+    )
+    layout = inspect_file(write(tmp_path, "an.xls", data)).layout
+    assert layout is not None
+    assert layout.hidden_rows == {"ThongTin": frozenset({2}), "Chỉ Tiêu": frozenset({1})}
+    plain = inspect_file(write(tmp_path, "thuong.xls", xls(sheets()))).layout
+    assert plain is not None and plain.hidden_rows == {}
+
+
+def test_xls_hidden_row_with_another_units_code_does_not_decide_the_unit(tmp_path, catalog) -> None:
+    info = [["Mã đơn vị", "BP_TINH"], ["Mã đơn vị", "CA_TINH"], ["Kỳ báo cáo", "07/2024"]]
+    path = write(tmp_path, "an.xls", xls(sheets(ThongTin=info), hidden_rows={"ThongTin": {1}}))
+    records = read_workbook(path.read_bytes(), catalog.template, inspect_file(path).layout)
+    assert records.info["unit_code"].raw == "CA_TINH"
+    assert ("info.hidden_row", "ThongTin", "B1") in rules(records)
+
+
+def _biff(kind: int, body: bytes) -> bytes:
+    return struct.pack("<HH", kind, len(body)) + body
+
+
+def _biff_book(sheet_bodies: list[bytes], names: list[str], offsets: list[int] | None = None):
+    """A bare BIFF8 workbook stream: globals (BOF, BOUNDSHEETs, EOF), then each sheet's
+    substream (BOF, records, EOF); `offsets` overrides where the BOUNDSHEETs point."""
+    bof = _biff(0x0809, struct.pack("<HHHHII", 0x0600, 0x0005, 0, 0, 0, 0))
+    sheet_bof = _biff(0x0809, struct.pack("<HHHHII", 0x0600, 0x0010, 0, 0, 0, 0))
+    eof = _biff(0x000A, b"")
+
+    def boundsheet(offset: int, name: str) -> bytes:
+        return _biff(0x0085, struct.pack("<IBBBB", offset, 0, 0, len(name), 0) + name.encode())
+
+    globals_size = len(bof) + sum(len(boundsheet(0, n)) for n in names) + len(eof)
+    starts, position = [], globals_size
+    for body in sheet_bodies:
+        starts.append(position)
+        position += len(sheet_bof) + len(body) + len(eof)
+    head = bof + b"".join(boundsheet(o, n) for o, n in zip(offsets or starts, names, strict=True))
+    return head + eof + b"".join(sheet_bof + body + eof for body in sheet_bodies)
+
+
+def _number(row: int, column: int) -> bytes:
+    return _biff(0x0203, struct.pack("<HHHd", row, column, 15, 1.0))
+
+
+def test_xls_rows_hidden_by_default_count_when_they_have_no_row_record() -> None:
+    from pcmbn.reading.guard import _biff_census, _Census
+
+    hidden_by_default = _biff(0x0225, struct.pack("<HH", 0x0002, 0))
+    visible_row = _biff(0x0208, struct.pack("<HHHHHHHH", 2, 0, 2, 255, 0, 0, 0x0100, 15))
+    body = hidden_by_default + visible_row + _number(1, 0) + _number(2, 0)
+    layout = _biff_census(_biff_book([body], ["ThongTin"]), _Census(Limits()))
+    assert layout.hidden_rows == {"ThongTin": frozenset({2})}  # row 3 has a visible ROW record
+
+
+def test_xls_sheet_pointing_off_the_record_chain_or_at_another_sheet_is_refused(tmp_path) -> None:
+    from pcmbn.reading.guard import _biff_census, _Census, _Stop
+
+    bodies = [_number(0, 0), _number(0, 0)]
+    good = _biff_book(bodies, ["ThongTin", "ChiTieu"])
+    assert _biff_census(good, _Census(Limits())).hidden_rows == {}
+    first = struct.unpack_from("<I", good, 4 + 16 + 4)[0]
+    for offsets, rule in (
+        ([first, first + 3], "file.corrupt"),
+        ([first, first], "file.too_complex"),
+    ):
+        with pytest.raises(_Stop) as stop:
+            _biff_census(_biff_book(bodies, ["ThongTin", "ChiTieu"], offsets), _Census(Limits()))
+        assert stop.value.refused.rule == rule
+
+
+def test_xls_with_more_records_than_any_report_needs_is_refused(tmp_path) -> None:
+    path = write(tmp_path, "nhieu.xls", xls_many_records(megabytes=1))  # 262,144 empty records
+    assert "quá nhiều bản ghi" in too_complex(inspect_file(path, Limits(max_cells=100_000)))
+    assert isinstance(inspect_file(path, Limits(max_cells=200_000)), Admitted)
+
+
+def _soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+def test_xls_saved_by_libreoffice_reports_its_hidden_rows(tmp_path, catalog) -> None:
+    """The BIFF parser agrees with a real office suite's .xls (not only with xlwt's)."""
+    if _soffice() is None:
+        if os.environ.get("CI", "").lower() in ("true", "1"):
+            pytest.fail("LibreOffice (soffice) is missing; CI installs libreoffice-calc-nogui")
+        pytest.skip("LibreOffice (soffice) is not installed; CI installs libreoffice-calc-nogui")
+    info = [["Mã đơn vị", "BP_TINH"], ["Mã đơn vị", "CA_TINH"], ["Kỳ báo cáo", "07/2024"]]
+    source = write(tmp_path, "an.xlsx", xlsx(sheets(ThongTin=info), hidden_rows={"ThongTin": {1}}))
+    subprocess.run(
+        [
+            _soffice() or "soffice",
+            f"-env:UserInstallation={(tmp_path / 'lo-profile').as_uri()}",
+            "--headless",
+            "--convert-to",
+            "xls:MS Excel 97",
+            "--outdir",
+            str(tmp_path / "lo"),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+        env={**os.environ, "HOME": str(tmp_path)},
+    )
+    converted = tmp_path / "lo" / "an.xls"
+    verdict = inspect_file(converted)
+    assert isinstance(verdict, Admitted) and verdict.format == "xls"
+    assert verdict.layout is not None and verdict.layout.hidden_rows == {"ThongTin": frozenset({1})}
+    records = read_workbook(converted.read_bytes(), catalog.template, verdict.layout)
+    assert records.info["unit_code"].raw == "CA_TINH"
+    assert ("info.hidden_row", "ThongTin", "B1") in rules(records)
+
+
+@pytest.mark.timeout(120)
+def test_the_bench_builds_its_hostile_files_with_these_builders(tmp_path) -> None:
+    """`make bench` (run from the repository root) imports the builders above and times the
+    files they give: each worst file is refused by the guard, the widest allowed one admitted."""
+    from pcmbn.settings import PROJECT_ROOT
+
+    out = tmp_path / "bench"
+    subprocess.run(
+        [sys.executable, "-m", "bench.phases", "hostile-data", str(out), "0"],
+        cwd=PROJECT_ROOT,
+        check=True,
+        capture_output=True,
+        timeout=100,
+    )
+    verdicts = {path.name: inspect_file(path) for path in out.iterdir()}
+    assert {name: getattr(v, "rule", "admitted") for name, v in verdicts.items()} == {
+        "thuong.xlsx": "admitted",
+        "xa.xlsx": "file.too_complex",
+        "xa.xls": "file.too_complex",
+        "nhieu-ban-ghi.xls": "file.too_complex",
+        "chung.xlsx": "file.too_complex",
+        "lap.ods": "file.too_complex",
+        "nhieu.ods": "file.too_complex",
+        "rong.xlsx": "admitted",
+    }
+    assert (out / "xa.xls").read_bytes() == xls_far()
+    content = zipfile.ZipFile(io.BytesIO(ods_repeated(1500, 1500))).read("content.xml")
+    assert zipfile.ZipFile(out / "lap.ods").read("content.xml") == content
