@@ -653,6 +653,39 @@ def packet_command(
         )
 
 
+@app.command("serve")
+def serve_command(
+    ctx: typer.Context,
+    host: Annotated[
+        str | None,
+        typer.Option("--host", help="Địa chỉ của trang web (mặc định: 127.0.0.1, chỉ máy này)."),
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option("--port", min=1, max=65535, help="Cổng của trang web (mặc định: 8138)."),
+    ] = None,
+    prefect_port: Annotated[
+        int | None,
+        typer.Option(
+            "--prefect-port", min=1, max=65535, help="Cổng của máy chủ Prefect (mặc định: 4238)."
+        ),
+    ] = None,
+) -> None:
+    """Chạy dịch vụ thường trực: máy chủ Prefect, các lịch chạy, trang web và kiểm tra nhanh."""
+    from pcmbn.serve.supervisor import check_serve_address, serve
+
+    settings = _settings(ctx)
+    code = serve(
+        settings,
+        check_serve_address(host) if host is not None else None,
+        port,
+        prefect_port,
+        say=lambda text: console.print(text, highlight=False, soft_wrap=True),
+    )
+    if code:
+        raise typer.Exit(code)
+
+
 @app.command("log")
 def log_command(
     ctx: typer.Context,

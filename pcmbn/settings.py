@@ -175,6 +175,13 @@ class Settings(BaseSettings):
     reader_memory_mb: int = Field(default=1024, ge=256, le=65536)
     reader_timeout_s: float = Field(default=60.0, ge=1, le=3600)
     crash_at: Literal[POINTS] | None = None  # type: ignore[valid-type]
+    # `pcmbn serve`: the web app's address, its Prefect server's port and database, and the
+    # deployments it serves (the project's prefect.yaml unless a province keeps its own).
+    serve_host: str = "127.0.0.1"
+    serve_port: int = Field(default=8138, ge=1, le=65535)
+    prefect_port: int = Field(default=4238, ge=1, le=65535)
+    prefect_database: SecretStr | None = None
+    deployments: Path = PROJECT_ROOT / "prefect.yaml"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -186,7 +193,7 @@ class Settings(BaseSettings):
 
     # --- validation -------------------------------------------------------------------------
 
-    @field_validator("home", "schemas", mode="before")
+    @field_validator("home", "schemas", "deployments", mode="before")
     @classmethod
     def _path(cls, value: Any) -> Path:
         return _resolved(value)
