@@ -33,13 +33,21 @@ def prefect_schedule(spec: ScheduleSpec) -> Any:
     )
 
 
-def runner_deployment(spec: DeploymentSpec, root: Path) -> Any:
-    """A `RunnerDeployment` of one spec (its flow loaded from the entrypoint under `root`)."""
+def runner_deployment(
+    spec: DeploymentSpec,
+    root: Path,
+    labels: dict[str, dict[str, str]] | None = None,
+    plan_ids: list[str] | None = None,
+) -> Any:
+    """A `RunnerDeployment` of one spec (its flow loaded from the entrypoint under `root`),
+    its run form in Vietnamese when `labels` are given (`pcmbn.serve.forms`)."""
     from prefect.flows import load_flow_from_entrypoint
+
+    from pcmbn.serve.forms import localise_form
 
     file, _, name = spec.entrypoint.partition(":")
     flow = load_flow_from_entrypoint(f"{root / file}:{name}")
-    return flow.to_deployment(
+    deployment = flow.to_deployment(
         name=spec.name,
         description=spec.description or None,
         parameters=spec.parameters,
@@ -47,6 +55,10 @@ def runner_deployment(spec: DeploymentSpec, root: Path) -> Any:
         concurrency_limit=spec.concurrency_limit,
         tags=list(spec.tags) or None,
     )
+    if labels is not None:
+        schema = deployment._parameter_openapi_schema  # noqa: SLF001 (no public setter)
+        schema.properties = localise_form(schema.properties, labels, plan_ids or [])
+    return deployment
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,7 +79,14 @@ def main(argv: list[str] | None = None) -> int:
     specs = load_deployments(config)
     # Entrypoints are relative to the project, wherever the file lives (a province may keep
     # its own deployments file beside its catalog).
-    deployments = [runner_deployment(s, PROJECT_ROOT) for s in specs]
+    from pcmbn.catalog import load_catalog
+    from pcmbn.serve.forms import load_parameter_labels
+    from pcmbn.settings import Settings
+
+    settings = Settings.from_env()
+    labels = load_parameter_labels(settings.schemas)
+    plan_ids = sorted(load_catalog(settings.schemas).plans)
+    deployments = [runner_deployment(s, PROJECT_ROOT, labels, plan_ids) for s in specs]
     print(f"serving {len(deployments)} deployments from {config}", flush=True)
     serve(*deployments, print_starting_message=False, limit=RUN_LIMIT, pause_on_shutdown=False)
     return 0

@@ -86,6 +86,8 @@ class Service:
     children: dict[str, Child] = field(default_factory=dict)
     restarts: dict[str, int] = field(default_factory=dict)
     stopping: threading.Event = field(default_factory=threading.Event)
+    #: Set once the children are stopped (the thread that started them may end then).
+    released: threading.Event = field(default_factory=threading.Event)
     validator: Any = None
     started: float = field(default_factory=time.monotonic)
     ready_after_s: float | None = None
@@ -192,6 +194,7 @@ class Service:
         server = self.children.get("prefect-server")
         if server is not None:
             server.stop(grace=20)
+        self.released.set()
 
 
 def _post_json(url: str, body: dict[str, Any], timeout: float = 5.0) -> Any:
@@ -288,14 +291,17 @@ def serve(
         feedback_dir=resources.layout.check_feedback_dir,
     )
     say(f"Đang khởi động dịch vụ PCMBN (nhật ký: {log_path})…")
-    service.start_child("prefect-server")
     config = uvicorn.Config(
         create_app(context), host=host, port=port, log_level="warning", access_log=False
     )
     server = uvicorn.Server(config)
 
     def bring_up() -> None:
+        # Every child is started from this one thread, which lives until the children are
+        # stopped: Linux delivers a child's "parent died" signal when its creating *thread*
+        # ends, so a short-lived thread would take its children with it.
         try:
+            service.start_child("prefect-server")
             if not wait_until(
                 service.prefect_healthy,
                 SERVER_START_TIMEOUT_S,
@@ -306,7 +312,6 @@ def serve(
                 server.should_exit = True
                 return
             service.start_child("runner")
-            threading.Thread(target=service.watch, name="watch", daemon=True).start()
             service.validator.warm()
             if wait_until(
                 lambda: service.health()["status"] == "ok",
@@ -330,10 +335,13 @@ def serve(
                 )
             else:
                 say("Dịch vụ chưa sẵn sàng đủ các phần; xem " + f"{service.url}/health")
+            service.watch()
         except Exception:  # noqa: BLE001 - one line for the officer, the rest in the log
             log.exception("start-up failed")
             say("Không khởi động được dịch vụ; xem nhật ký " + str(log_path))
             server.should_exit = True
+        finally:
+            service.released.wait()
 
     received: list[int] = []
 
