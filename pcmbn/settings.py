@@ -182,6 +182,10 @@ class Settings(BaseSettings):
     prefect_port: int = Field(default=4238, ge=1, le=65535)
     prefect_database: SecretStr | None = None
     deployments: Path = PROJECT_ROOT / "prefect.yaml"
+    # The CLI's side: a service named explicitly (else the home's service.json), or none.
+    service_url: str | None = None
+    service_key: SecretStr | None = None
+    use_service: bool = True
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -222,7 +226,7 @@ class Settings(BaseSettings):
     def _runner(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
 
-    @field_validator("smtp_starttls", mode="before")
+    @field_validator("smtp_starttls", "use_service", mode="before")
     @classmethod
     def _flag(cls, value: Any) -> Any:
         if not isinstance(value, str):
@@ -361,6 +365,14 @@ EXPECTED: dict[str, str] = {
     "reader_memory_mb": "cần một số MB từ 256 đến 65536",
     "reader_timeout_s": "cần một số giây từ 1 đến 3600",
     "crash_at": "cần một trong: " + ", ".join(POINTS),
+    "serve_host": "cần một địa chỉ, ví dụ 127.0.0.1",
+    "serve_port": "cần một số cổng từ 1 đến 65535",
+    "prefect_port": "cần một số cổng từ 1 đến 65535",
+    "prefect_database": "cần một địa chỉ cơ sở dữ liệu SQLAlchemy",
+    "deployments": "cần đường dẫn một tệp prefect.yaml",
+    "service_url": "cần địa chỉ dịch vụ, ví dụ http://127.0.0.1:8138",
+    "service_key": "cần khóa truy cập của dịch vụ",
+    "use_service": "cần true hoặc false",
 }
 
 

@@ -79,13 +79,13 @@ def main(argv: list[str] | None = None) -> int:
     specs = load_deployments(config)
     # Entrypoints are relative to the project, wherever the file lives (a province may keep
     # its own deployments file beside its catalog).
-    from pcmbn.catalog import load_catalog
+    from pcmbn.resources import resources_for
     from pcmbn.serve.forms import load_parameter_labels
     from pcmbn.settings import Settings
 
     settings = Settings.from_env()
     labels = load_parameter_labels(settings.schemas)
-    plan_ids = sorted(load_catalog(settings.schemas).plans)
+    plan_ids = sorted(resources_for(settings).catalog.plans)
     deployments = [runner_deployment(s, PROJECT_ROOT, labels, plan_ids) for s in specs]
     print(f"serving {len(deployments)} deployments from {config}", flush=True)
     serve(*deployments, print_starting_message=False, limit=RUN_LIMIT, pause_on_shutdown=False)

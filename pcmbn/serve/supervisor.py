@@ -89,6 +89,7 @@ class Service:
     #: Set once the children are stopped (the thread that started them may end then).
     released: threading.Event = field(default_factory=threading.Event)
     validator: Any = None
+    executor: Any = None
     started: float = field(default_factory=time.monotonic)
     ready_after_s: float | None = None
     _deployments_seen: tuple[float, int] = (0.0, 0)
@@ -149,6 +150,8 @@ class Service:
             and found == len(self.specs)
             and validator is not None
             and validator.ready
+            and self.executor is not None
+            and self.executor.ready
         )
         return {
             "status": "ok" if parts_ok and not self.stopping.is_set() else "starting",
@@ -160,6 +163,10 @@ class Service:
                 "warm_seconds": validator.warm_seconds if validator else None,
                 "checks": validator.checks if validator else 0,
                 "error": validator.error if validator else None,
+            },
+            "executor": {
+                "ready": bool(self.executor and self.executor.ready),
+                "running": self.executor.running() if self.executor else 0,
             },
             "restarts": dict(self.restarts),
             "ready_after_s": self.ready_after_s,
@@ -181,8 +188,11 @@ class Service:
                 self.start_child(name)
 
     def stop(self) -> None:
-        """Runner first (its runs end or are cancelled), then the server."""
+        """Runs in this process first, then the runner (its runs end or are cancelled), then
+        the server."""
         self.stopping.set()
+        if self.executor is not None:
+            self.executor.shutdown(wait=True)
         runner = self.children.get("runner")
         if runner is not None:
             runner.stop(grace=30)
@@ -280,6 +290,13 @@ def serve(
     log_path = _configure_logging(settings)
     prefect_home(settings).mkdir(parents=True, exist_ok=True)
     service = Service(settings, host, port, prefect_port, specs)
+    # Flow runs started through the service execute in this process: Prefect must talk to the
+    # service's own server, with its files under the home (set before Prefect is imported).
+    for key in ("PREFECT_HOME", "PREFECT_API_URL"):
+        os.environ[key] = child_environment(settings, service.api_url)[key]
+    from pcmbn.serve.executor import WarmExecutor
+
+    service.executor = WarmExecutor(specs)
     resources = resources_for(settings)
     service.validator = WarmValidator(resources)
     access_key = secrets.token_urlsafe(32)
@@ -289,6 +306,7 @@ def serve(
         access_key=access_key,
         health=service.health,
         feedback_dir=resources.layout.check_feedback_dir,
+        executor=service.executor,
     )
     say(f"Đang khởi động dịch vụ PCMBN (nhật ký: {log_path})…")
     config = uvicorn.Config(
@@ -312,6 +330,7 @@ def serve(
                 server.should_exit = True
                 return
             service.start_child("runner")
+            service.executor.load()
             service.validator.warm()
             if wait_until(
                 lambda: service.health()["status"] == "ok",

@@ -18,6 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from pcmbn.errors import PcmbnError
 from pcmbn.resources import Resources
 from pcmbn.serve.validator import WarmValidator
 
@@ -38,6 +39,7 @@ class AppContext:
     access_key: str
     health: Callable[[], dict[str, Any]]
     feedback_dir: Path | None = None
+    executor: Any = None  # pcmbn.serve.executor.WarmExecutor (None: runs are not offered)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -144,5 +146,37 @@ def create_app(context: AppContext) -> FastAPI:
             context.feedback_dir if feedback else None,
         )
         return Response(dumps_strict(document), media_type="application/json")
+
+    @app.post("/api/runs")
+    async def start_run(request: Request) -> Response:
+        """Start a flow run in the warm process: {"flow": ..., "parameters": {...}}."""
+        if not _authorised(context, request):
+            return refuse(request)
+        executor = context.executor
+        if executor is None or not executor.ready:
+            return JSONResponse({"error": "Dịch vụ đang khởi động, hãy thử lại sau ít giây."}, 503)
+        try:
+            body = await request.json()
+            flow, parameters = str(body["flow"]), dict(body.get("parameters") or {})
+        except (ValueError, KeyError, TypeError):
+            return JSONResponse({"error": "Yêu cầu không hợp lệ."}, status_code=400)
+        from starlette.concurrency import run_in_threadpool
+
+        try:
+            job = await run_in_threadpool(executor.submit, flow, parameters, body.get("name"))
+        except PcmbnError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        return Response(
+            dumps_strict(job.to_json(), default=str), 202, media_type="application/json"
+        )
+
+    @app.get("/api/runs/{run_id}")
+    def run_state(request: Request, run_id: str) -> Response:
+        if not _authorised(context, request):
+            return refuse(request)
+        job = context.executor.job(run_id) if context.executor is not None else None
+        if job is None:
+            return JSONResponse({"error": "Không có lượt chạy này."}, status_code=404)
+        return Response(dumps_strict(job.to_json(), default=str), media_type="application/json")
 
     return app

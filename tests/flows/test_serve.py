@@ -83,8 +83,21 @@ def _wait(condition, timeout: float, what: str, process) -> Any:
     pytest.fail(f"timed out waiting for {what}")
 
 
-def test_serve_end_to_end(served: dict[str, Any]) -> None:
+def _pcmbn_run(home: Path, inbox: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pcmbn", "run", "--plan", "ST-KH-30-7-2024", "--period",
+         "2024-07", "--inbox", str(inbox), "--format", "json"],
+        env={**os.environ, "PCMBN_HOME": str(home), **env},
+        capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+
+
+def test_serve_end_to_end(served: dict[str, Any], tmp_path: Path) -> None:
     process, url, api = served["process"], served["url"], served["api"]
+    inbox = PROJECT_ROOT / "sample_reports" / "ST-KH-30-7-2024" / "2024-07"
+    # The same month in-process, in another home, while the service starts.
+    alone = _pcmbn_run(tmp_path / "alone", inbox, PCMBN_USE_SERVICE="false")
+    assert alone.returncode == 0, alone.stderr
     health = _wait(lambda: get_json(f"{url}/health")[0] == 200, READY_TIMEOUT_S, "health",
                    process)  # fmt: skip
     assert health
@@ -129,6 +142,20 @@ def test_serve_end_to_end(served: dict[str, Any]) -> None:
                     {"Authorization": f"Bearer {info['access_key']}"},
                     raw=SAMPLE.read_bytes())  # fmt: skip
     assert checked["all_accepted"] is True
+
+    # `pcmbn run` finds the service of its home and runs the month there, as a run of the
+    # on-demand deployment; the figures are the in-process run's.
+    through = _pcmbn_run(served["home"], inbox)
+    assert through.returncode == 0, through.stderr
+    document, expected = json.loads(through.stdout), json.loads(alone.stdout)
+    assert document["totals"] == expected["totals"]
+    assert document["files"] == expected["files"]
+    assert document["completeness"] == expected["completeness"]
+    on_demand = found["tong-hop-chay-lai"]["id"]
+    runs = _post(f"{api}/flow_runs/filter",
+                 {"flow_runs": {"deployment_id": {"any_": [on_demand]}}})  # fmt: skip
+    assert [r["state_type"] for r in runs] == ["COMPLETED"]
+    assert {"ST-KH-30-7-2024", "2024-07"} <= set(runs[0]["tags"])
 
     # SIGTERM: a clean stop, nothing half-written, no run left RUNNING.
     process.send_signal(signal.SIGTERM)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from pcmbn.catalog import load_catalog
+from pcmbn.resources import resources_for
 from pcmbn.serve.deployments import load_deployments
 from pcmbn.serve.forms import load_parameter_labels, localise_form
-from pcmbn.settings import PROJECT_ROOT
+from pcmbn.settings import PROJECT_ROOT, Settings
 
 LABELS = {"plan": {"title": "Kế hoạch", "description": "Chọn kế hoạch."}}
 
@@ -48,7 +48,7 @@ def test_a_runner_deployment_registers_the_localised_form() -> None:
     from pcmbn.serve.runner import runner_deployment
 
     labels = load_parameter_labels(PROJECT_ROOT / "schemas")
-    plans = sorted(load_catalog().plans)
+    plans = sorted(resources_for(Settings.from_env()).catalog.plans)
     specs = {s.name: s for s in load_deployments(PROJECT_ROOT / "prefect.yaml")}
     deployment = runner_deployment(specs["tong-hop-chay-lai"], PROJECT_ROOT, labels, plans)
     properties = deployment._parameter_openapi_schema.properties

@@ -82,3 +82,37 @@ def test_a_warm_check_answers_as_pcmbn_check_does(tmp_path: Path) -> None:
     assert item["status"] == "rejected" and item["problems"]
     assert item["feedback"] and Path(item["feedback"]).parent == tmp_path / "feedback"
     assert validator.state.checks == 3  # the warm-up and these two
+
+
+def test_runs_need_the_key_a_ready_executor_and_a_known_flow(tmp_path: Path) -> None:
+    from pcmbn.serve.executor import WarmExecutor
+
+    client, _ = _client(tmp_path)
+    auth = {"Authorization": f"Bearer {KEY}"}
+    assert client.post("/api/runs", json={"flow": "x"}).status_code == 401
+    cold = client.post("/api/runs", json={"flow": "x"}, headers=auth)
+    assert cold.status_code == 503  # no executor in this app
+    resources = resources_for(Settings.from_env())
+    context = AppContext(resources, WarmValidator(resources), KEY, lambda: {"status": "ok"},
+                         executor=WarmExecutor([]))  # fmt: skip
+    client = TestClient(create_app(context))
+    bad = client.post("/api/runs", content=b"{not json", headers=auth)
+    assert bad.status_code == 400 and bad.json()["error"] == "Yêu cầu không hợp lệ."
+    unknown = client.post("/api/runs", json={"flow": "monthly-aggregation"}, headers=auth)
+    assert unknown.status_code == 400 and "monthly-aggregation" in unknown.json()["error"]
+    assert client.get("/api/runs/nope", headers=auth).status_code == 404
+
+
+def test_on_demand_runs_go_to_the_deployment_without_a_schedule() -> None:
+    from types import SimpleNamespace
+
+    from pcmbn.serve.deployments import load_deployments
+    from pcmbn.serve.executor import WarmExecutor
+
+    specs = load_deployments(PROJECT_ROOT / "prefect.yaml")
+    executor = WarmExecutor(specs)
+    flows = {s.name: SimpleNamespace(name=s.entrypoint.rpartition(":")[2].replace("_", "-"))
+             for s in specs}  # fmt: skip
+    executor._flows = flows  # the flows' names, without importing them
+    assert executor.on_demand("monthly-aggregation").name == "tong-hop-chay-lai"
+    assert executor.on_demand("prepare-templates").name == "bieu-mau-theo-yeu-cau"
