@@ -11,6 +11,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +37,10 @@ def _post(url: str, body: Any, headers: dict[str, str] | None = None, raw: bytes
         return json.loads(response.read())
 
 
-@pytest.fixture
-def served(tmp_path: Path):
-    """A service in a temporary home, with the project's deployments plus one that runs every
-    20 seconds (the test configuration a minute-ahead schedule stands for)."""
+@contextmanager
+def _service(tmp_path: Path, home: Path, **env_extra: str) -> Iterator[dict[str, Any]]:
+    """A service in `home`, with the project's deployments plus one that runs every 20 seconds
+    (the test configuration a minute-ahead schedule stands for)."""
     project = yaml.safe_load((PROJECT_ROOT / "prefect.yaml").read_text(encoding="utf-8"))
     project["deployments"].append(
         {
@@ -51,11 +53,11 @@ def served(tmp_path: Path):
     )  # fmt: skip
     config = tmp_path / "deployments.yaml"
     config.write_text(yaml.safe_dump(project, allow_unicode=True), encoding="utf-8")
-    home = tmp_path / "home"
     port, prefect_port = free_port(), free_port()
-    env = {**os.environ, "PCMBN_HOME": str(home), "PCMBN_DEPLOYMENTS": str(config)}
+    env = {**os.environ, "PCMBN_HOME": str(home), "PCMBN_DEPLOYMENTS": str(config), **env_extra}
     env.pop("PREFECT_API_URL", None)
-    out = (tmp_path / "serve.out").open("wb")
+    log_path = tmp_path / f"serve-{port}.out"
+    out = log_path.open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "pcmbn", "serve", "--port", str(port),
          "--prefect-port", str(prefect_port)],
@@ -64,12 +66,33 @@ def served(tmp_path: Path):
     try:
         yield {"process": process, "home": home, "url": f"http://127.0.0.1:{port}",
                "api": f"http://127.0.0.1:{prefect_port}/api", "project": project,
-               "out": tmp_path / "serve.out", "templates": tmp_path / "mau"}  # fmt: skip
+               "out": log_path, "templates": tmp_path / "mau"}  # fmt: skip
     finally:
         if process.poll() is None:
             process.kill()
             process.wait(30)
         out.close()
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[dict[str, Any]]:
+    with _service(tmp_path, tmp_path / "home") as service:
+        yield service
+
+
+def _ready(service: dict[str, Any]) -> dict[str, Any]:
+    url = service["url"]
+    _wait(lambda: get_json(f"{url}/health")[0] == 200, READY_TIMEOUT_S, "health",
+          service["process"])  # fmt: skip
+    return get_json(f"{url}/health")[1]
+
+
+def _stop(service: dict[str, Any]) -> None:
+    service["process"].send_signal(signal.SIGTERM)
+    assert service["process"].wait(120) == 0
+    text = service["out"].read_text(encoding="utf-8")
+    assert "Đã dừng dịch vụ." in text and "Traceback" not in text
+    assert not (service["home"] / "service.json").exists()
 
 
 def _wait(condition, timeout: float, what: str, process) -> Any:
@@ -98,10 +121,7 @@ def test_serve_end_to_end(served: dict[str, Any], tmp_path: Path) -> None:
     # The same month in-process, in another home, while the service starts.
     alone = _pcmbn_run(tmp_path / "alone", inbox, PCMBN_USE_SERVICE="false")
     assert alone.returncode == 0, alone.stderr
-    health = _wait(lambda: get_json(f"{url}/health")[0] == 200, READY_TIMEOUT_S, "health",
-                   process)  # fmt: skip
-    assert health
-    status, report = get_json(f"{url}/health")
+    report = _ready(served)
     assert report["deployments"]["found"] == report["deployments"]["expected"] == 8
     assert report["validator"]["ready"] and report["runner"]["alive"]
     text = served["out"].read_text(encoding="utf-8")
@@ -158,14 +178,41 @@ def test_serve_end_to_end(served: dict[str, Any], tmp_path: Path) -> None:
     assert {"ST-KH-30-7-2024", "2024-07"} <= set(runs[0]["tags"])
 
     # SIGTERM: a clean stop, nothing half-written, no run left RUNNING.
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(120) == 0
-    text = served["out"].read_text(encoding="utf-8")
-    assert "Đã dừng dịch vụ." in text and "Traceback" not in text
-    assert not (served["home"] / "service.json").exists()
+    _stop(served)
     assert not [p for p in served["home"].rglob("*.part")]
     with sqlite3.connect(served["home"] / "prefect" / "prefect.db") as db:
         left = db.execute(
             "SELECT count(*) FROM flow_run WHERE state_type IN ('RUNNING', 'PENDING')"
         ).fetchone()[0]
     assert left == 0
+
+
+def test_serve_on_postgresql_resumes_after_a_restart(tmp_path: Path, postgres_server) -> None:
+    """Both real backends by configuration (Prefect's database and the history store on
+    PostgreSQL); a second start finds the deployments and the first start's runs."""
+    prefect_db = postgres_server.database().replace("postgresql://", "postgresql+asyncpg://")
+    backends = {"PCMBN_PREFECT_DATABASE": prefect_db, "PCMBN_STORE": postgres_server.database()}
+    home = tmp_path / "home"
+    inbox = PROJECT_ROOT / "sample_reports" / "ST-KH-30-7-2024" / "2024-07"
+    with _service(tmp_path, home, **backends) as first:
+        assert _ready(first)["deployments"]["found"] == 8
+        assert not (home / "prefect" / "prefect.db").exists()  # it is on PostgreSQL
+        ran = _pcmbn_run(home, inbox, **backends)
+        assert ran.returncode == 0, ran.stderr
+        _stop(first)
+    with _service(tmp_path, home, **backends) as second:
+        assert _ready(second)["deployments"]["found"] == 8
+        found = {d["name"]: d["id"] for d in _post(f"{second['api']}/deployments/filter", {})}
+        runs = _post(
+            f"{second['api']}/flow_runs/filter",
+            {"flow_runs": {"deployment_id": {"any_": [found["tong-hop-chay-lai"]]}}},
+        )
+        assert [r["state_type"] for r in runs] == ["COMPLETED"]  # history kept  # fmt: skip
+        status = subprocess.run(
+            [sys.executable, "-m", "pcmbn", "status", "--plan", "ST-KH-30-7-2024",
+             "--period", "2024-07"],
+            env={**os.environ, "PCMBN_HOME": str(home), **backends},
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert status.returncode == 0 and "Đúng hạn: 20" in status.stdout, status.stdout
+        _stop(second)
