@@ -8,7 +8,7 @@ export GX_ANALYTICS_ENABLED ?= False
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 300
 DEMO_HOME ?= data
 
-.PHONY: install test test-fast lint demo bench samples clean
+.PHONY: install test test-fast lint demo bench samples clean serve
 
 install: $(VENV)/.installed
 
@@ -39,6 +39,10 @@ test-fast: install
 # The standing office's month, end to end on the committed sample reports.
 demo: install
 	@PCMBN_HOME=$(DEMO_HOME) bash scripts/demo.sh
+
+# The always-on service: Prefect server, scheduled deployments, web app (Ctrl-C stops it).
+serve: install
+	$(BIN)/pcmbn serve
 
 bench: install
 	$(BIN)/python -m bench.run

@@ -169,6 +169,9 @@ def main() -> None:
             _run("packet", args.out / "province", 0),
         ),
     ]
+    from bench.service import service
+
+    rows += service(args.out / "service")
     rows += national(args)
     table = Table(title=f"pcmbn bench · {os.cpu_count()} cores · {date.today():%d/%m/%Y}")
     for column in ("phase", "files", "wall (s)", "process (s)", "files/s", "peak RSS (MB)"):

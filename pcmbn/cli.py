@@ -393,10 +393,15 @@ def run_command(
     ]
     folders = [run_inbox(resources, c.plan, c.period, inbox) for c in checked]
 
-    from flows.monthly_aggregation import monthly_aggregation
     from pcmbn.console import route_logs_to_file
+    from pcmbn.serve.client import connect
 
     route_logs_to_file(resources.layout.log_file)
+    client = connect(resources.settings)
+    if client is not None:
+        monthly_aggregation = _through_service(client, "monthly-aggregation")
+    else:
+        from flows.monthly_aggregation import monthly_aggregation
     if output is OutputFormat.JSON:
         document = monthly_aggregation(plan, checked[0].period.code, inbox, unit_list)
         sys.stdout.write(dumps_strict(document, indent=2, default=str) + "\n")
@@ -429,6 +434,19 @@ def _print_refused(refused: list[dict[str, str]]) -> None:
     )
     for entry in refused:
         console.print(f"  - {escape(entry['name'])}: {escape(entry['message'])}", highlight=False)
+
+
+def _through_service(client: Any, flow: str) -> Any:
+    """A stand-in for the flow function that runs it in the warm service instead."""
+
+    def run(plan: str, period: str, inbox: str | None, units: list[str] | None) -> Any:
+        parameters = {"plan": plan, "period": period, "inbox": inbox, "units": units}
+        job = client.run_flow(flow, parameters)
+        if job["state"] != "COMPLETED":
+            raise PcmbnError(job.get("error") or f"Lượt chạy {job['name']} không hoàn thành.")
+        return job["result"]
+
+    return run
 
 
 def _print_run(document: dict[str, Any], resources: Resources, summary: Any) -> None:
@@ -672,6 +690,39 @@ def packet_command(
             + " (gói ghi rõ điều này).[/yellow]",
             highlight=False,
         )
+
+
+@app.command("serve")
+def serve_command(
+    ctx: typer.Context,
+    host: Annotated[
+        str | None,
+        typer.Option("--host", help="Địa chỉ của trang web (mặc định: 127.0.0.1, chỉ máy này)."),
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option("--port", min=1, max=65535, help="Cổng của trang web (mặc định: 8138)."),
+    ] = None,
+    prefect_port: Annotated[
+        int | None,
+        typer.Option(
+            "--prefect-port", min=1, max=65535, help="Cổng của máy chủ Prefect (mặc định: 4238)."
+        ),
+    ] = None,
+) -> None:
+    """Chạy dịch vụ thường trực: máy chủ Prefect, các lịch chạy, trang web và kiểm tra nhanh."""
+    from pcmbn.serve.supervisor import check_serve_address, serve
+
+    settings = _settings(ctx)
+    code = serve(
+        settings,
+        check_serve_address(host) if host is not None else None,
+        port,
+        prefect_port,
+        say=lambda text: console.print(text, highlight=False, soft_wrap=True),
+    )
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command("log")

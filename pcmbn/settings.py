@@ -175,6 +175,17 @@ class Settings(BaseSettings):
     reader_memory_mb: int = Field(default=1024, ge=256, le=65536)
     reader_timeout_s: float = Field(default=60.0, ge=1, le=3600)
     crash_at: Literal[POINTS] | None = None  # type: ignore[valid-type]
+    # `pcmbn serve`: the web app's address, its Prefect server's port and database, and the
+    # deployments it serves (the project's prefect.yaml unless a province keeps its own).
+    serve_host: str = "127.0.0.1"
+    serve_port: int = Field(default=8138, ge=1, le=65535)
+    prefect_port: int = Field(default=4238, ge=1, le=65535)
+    prefect_database: SecretStr | None = None
+    deployments: Path = PROJECT_ROOT / "prefect.yaml"
+    # The CLI's side: a service named explicitly (else the home's service.json), or none.
+    service_url: str | None = None
+    service_key: SecretStr | None = None
+    use_service: bool = True
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -186,7 +197,7 @@ class Settings(BaseSettings):
 
     # --- validation -------------------------------------------------------------------------
 
-    @field_validator("home", "schemas", mode="before")
+    @field_validator("home", "schemas", "deployments", mode="before")
     @classmethod
     def _path(cls, value: Any) -> Path:
         return _resolved(value)
@@ -215,7 +226,7 @@ class Settings(BaseSettings):
     def _runner(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
 
-    @field_validator("smtp_starttls", mode="before")
+    @field_validator("smtp_starttls", "use_service", mode="before")
     @classmethod
     def _flag(cls, value: Any) -> Any:
         if not isinstance(value, str):
@@ -354,6 +365,14 @@ EXPECTED: dict[str, str] = {
     "reader_memory_mb": "cần một số MB từ 256 đến 65536",
     "reader_timeout_s": "cần một số giây từ 1 đến 3600",
     "crash_at": "cần một trong: " + ", ".join(POINTS),
+    "serve_host": "cần một địa chỉ, ví dụ 127.0.0.1",
+    "serve_port": "cần một số cổng từ 1 đến 65535",
+    "prefect_port": "cần một số cổng từ 1 đến 65535",
+    "prefect_database": "cần một địa chỉ cơ sở dữ liệu SQLAlchemy",
+    "deployments": "cần đường dẫn một tệp prefect.yaml",
+    "service_url": "cần địa chỉ dịch vụ, ví dụ http://127.0.0.1:8138",
+    "service_key": "cần khóa truy cập của dịch vụ",
+    "use_service": "cần true hoặc false",
 }
 
 

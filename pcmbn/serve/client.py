@@ -1,0 +1,107 @@
+"""The CLI's side of the service: find it, check files through it, run flows in it.
+
+A command asks `connect(settings)`; with a service running for this home folder (its
+`service.json`) or named by `PCMBN_SERVICE_URL` (+ `PCMBN_SERVICE_KEY`), it gets a client and
+the work happens in the warm service; otherwise None, and the command runs in-process as it
+always did. `PCMBN_USE_SERVICE=false` forces in-process.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pcmbn.errors import PcmbnError
+from pcmbn.serve.discovery import read_service_info
+from pcmbn.settings import Settings
+
+log = logging.getLogger(__name__)
+
+POLL_S = 0.25
+#: Longest a command waits for a run of the service (a national month takes minutes).
+RUN_TIMEOUT_S = 6 * 3600
+
+
+@dataclass(frozen=True)
+class ServiceClient:
+    """Talks to one running service with its access key."""
+
+    url: str
+    key: str
+
+    def _request(self, method: str, path: str, body: bytes | None = None,
+                 content_type: str = "application/json", timeout: float = 600) -> Any:  # fmt: skip
+        request = urllib.request.Request(  # noqa: S310 (the office's own service)
+            self.url.rstrip("/") + path,
+            data=body,
+            method=method,
+            headers={"Authorization": f"Bearer {self.key}", "Content-Type": content_type},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+                return json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as exc:
+            try:
+                message = json.loads(exc.read() or b"{}").get("error")
+            except ValueError:
+                message = None
+            raise PcmbnError(message or f"Dịch vụ trả lời lỗi {exc.code}.") from None
+        except (OSError, ValueError) as exc:
+            raise PcmbnError(f"Không liên lạc được dịch vụ tại {self.url}: {exc}") from None
+
+    def healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.url.rstrip("/") + "/health", timeout=2) as r:  # noqa: S310
+                return r.status == 200
+        except (OSError, ValueError):
+            return False
+
+    def check_file(self, path: Path, feedback: bool = True) -> dict[str, Any]:
+        """`pcmbn check --format json`'s document for one file, checked by the warm validator."""
+        query = urllib.parse.urlencode({"name": path.name, "feedback": str(feedback).lower()})
+        return self._request(
+            "POST", f"/api/check?{query}", path.read_bytes(), "application/octet-stream"
+        )
+
+    def run_flow(
+        self,
+        flow: str,
+        parameters: dict[str, Any],
+        on_state: Callable[[dict[str, Any]], None] | None = None,
+    ) -> dict[str, Any]:
+        """Start `flow` in the service and wait for it; the finished job (state, result)."""
+        body = json.dumps({"flow": flow, "parameters": parameters}).encode()
+        job = self._request("POST", "/api/runs", body)
+        deadline = time.monotonic() + RUN_TIMEOUT_S
+        while job["state"] in ("PENDING", "RUNNING") and time.monotonic() < deadline:
+            if on_state is not None:
+                on_state(job)
+            time.sleep(POLL_S)
+            job = self._request("GET", f"/api/runs/{job['id']}")
+        return job
+
+
+def connect(settings: Settings) -> ServiceClient | None:
+    """The running service of these settings, or None (then commands run in-process)."""
+    if not settings.use_service:
+        return None
+    if settings.service_url:
+        key = settings.service_key.get_secret_value() if settings.service_key else ""
+        client = ServiceClient(settings.service_url, key)
+    else:
+        info = read_service_info(settings.home)
+        if info is None:
+            return None
+        client = ServiceClient(info.url, info.access_key)
+    if not client.healthy():
+        log.info("service at %s is not healthy; running in-process", client.url)
+        return None
+    return client

@@ -1,0 +1,144 @@
+"""Flow runs executed in the warm service process, as runs of their deployments.
+
+Prefect's runner starts a new interpreter for every flow run: importing Great Expectations and
+the catalog again costs 10–40 s on two cores, more than the work of a province month. The
+commands a data officer types (`pcmbn run` through the service) therefore go here instead: the
+run is created on the server as a run *of the deployment* (so it shows in the UI with its name,
+tags and parameters) in state Pending, which the runner never claims (it polls Scheduled runs
+only), and Prefect's engine executes it in a thread of this process, where everything is
+already imported. Scheduled runs stay with the runner.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from pcmbn.errors import PcmbnError
+from pcmbn.serve.deployments import DeploymentSpec
+from pcmbn.settings import PROJECT_ROOT
+
+log = logging.getLogger(__name__)
+
+#: Runs at once in the service process (two cores: one run, and checks beside it).
+WORKERS = 2
+#: Finished jobs kept for their callers to read (oldest forgotten first).
+KEEP_FINISHED = 200
+
+
+@dataclass
+class Job:
+    """One flow run started through the service, as its caller polls it."""
+
+    id: str
+    deployment: str
+    name: str
+    state: str = "PENDING"
+    result: Any = None
+    error: str | None = None
+    done: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "deployment": self.deployment,
+            "name": self.name,
+            "state": self.state,
+            "result": self.result,
+            "error": self.error,
+        }
+
+
+class WarmExecutor:
+    """Creates deployment runs and executes them in this process's thread pool."""
+
+    def __init__(self, specs: list[DeploymentSpec], workers: int = WORKERS) -> None:
+        self.specs = specs
+        self._flows: dict[str, Any] = {}
+        self._jobs: dict[str, Job] = {}
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="flow-run")
+
+    def load(self) -> None:
+        """Import every deployment's flow once (the warm part)."""
+        from prefect.flows import load_flow_from_entrypoint
+
+        for spec in self.specs:
+            file, _, name = spec.entrypoint.partition(":")
+            self._flows[spec.name] = load_flow_from_entrypoint(f"{PROJECT_ROOT / file}:{name}")
+
+    @property
+    def ready(self) -> bool:
+        return len(self._flows) == len(self.specs)
+
+    def on_demand(self, flow_name: str) -> DeploymentSpec:
+        """The deployment to run `flow_name` on demand: one with no schedule at all first
+        (`tong-hop-chay-lai`), then one whose schedules are inactive, then any."""
+        candidates = [s for s in self.specs if self._flows[s.name].name == flow_name]
+        if not candidates:
+            raise PcmbnError(f"Dịch vụ không có lịch chạy nào cho luồng {flow_name}.")
+        return min(
+            candidates,
+            key=lambda s: (bool(s.schedules), any(x.active for x in s.schedules)),
+        )
+
+    def submit(self, flow_name: str, parameters: dict[str, Any], name: str | None = None) -> Job:
+        """Create the deployment run (Pending) and start executing it; the job to poll."""
+        from prefect.client.orchestration import get_client
+        from prefect.states import Pending
+
+        spec = self.on_demand(flow_name)
+        flow = self._flows[spec.name]
+        with get_client(sync_client=True) as client:
+            deployment = client.read_deployment_by_name(f"{flow.name}/{spec.name}")
+            run = client.create_flow_run_from_deployment(
+                deployment.id,
+                parameters=parameters,
+                state=Pending(message="Chạy trong dịch vụ"),
+                name=name,
+                tags=[t for t in (parameters.get("plan"), parameters.get("period")) if t],
+            )
+        job = Job(str(run.id), spec.name, run.name)
+        with self._lock:
+            self._jobs[job.id] = job
+            self._forget_old()
+        self._pool.submit(self._execute, job, flow, run)
+        return job
+
+    def _execute(self, job: Job, flow: Any, run: Any) -> None:
+        from prefect.flow_engine import run_flow
+
+        job.state = "RUNNING"
+        try:
+            state = run_flow(flow, flow_run=run, parameters=run.parameters, return_type="state")
+            value = state.result(raise_on_failure=False)
+            if state.is_completed():
+                job.state, job.result = "COMPLETED", value
+            else:
+                job.state = state.type.value
+                job.error = str(value) if isinstance(value, BaseException) else state.message
+        except BaseException as exc:  # noqa: BLE001 - the job reports it; the thread lives on
+            log.exception("flow run %s failed in the service", job.id)
+            job.state, job.error = "FAILED", str(exc) or type(exc).__name__
+        finally:
+            job.done.set()
+
+    def job(self, job_id: str) -> Job | None:
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    def running(self) -> int:
+        with self._lock:
+            return sum(not j.done.is_set() for j in self._jobs.values())
+
+    def _forget_old(self) -> None:
+        finished = [k for k, j in self._jobs.items() if j.done.is_set()]
+        for key in finished[: max(0, len(finished) - KEEP_FINISHED)]:
+            del self._jobs[key]
+
+    def shutdown(self, wait: bool = True) -> None:
+        """Let running flow runs finish (their writes are atomic either way)."""
+        self._pool.shutdown(wait=wait, cancel_futures=True)
