@@ -77,6 +77,30 @@ def test_an_empty_inbox_is_allowed_and_the_output_names_it(tmp_path: Path) -> No
     assert f"Không có tệp báo cáo nào trong thư mục nhận {empty}" in text, text
 
 
+@pytest.mark.slow
+def test_prefect_keeps_its_database_under_the_home_folder(tmp_path: Path) -> None:
+    """Issue 12.21: Prefect's database is `$PCMBN_HOME/prefect/prefect.db`, not `~/.prefect`;
+    its flow runs are named and tagged by plan and period."""
+    import sqlite3
+
+    empty, user = tmp_path / "hop-thu-trong", tmp_path / "nguoi-dung"
+    empty.mkdir()
+    user.mkdir()
+    unset = {"PREFECT_HOME": None, "PREFECT_API_URL": None, "PREFECT_PROFILES_PATH": None}
+    home = tmp_path / "home"
+    args = ("run", "--plan", PLAN, "--period", "2024-07", "--inbox", str(empty))
+    result = run_pcmbn(home, *args, env={**unset, "HOME": str(user)})
+    assert result.returncode == 0, result.stderr[-2000:]
+    database = home / "prefect" / "prefect.db"
+    assert database.is_file()
+    assert not (user / ".prefect").exists()
+    with sqlite3.connect(database) as db:
+        runs = dict(db.execute("SELECT name, tags FROM flow_run").fetchall())
+    assert set(runs) == {f"tong-hop {PLAN} · 2024-07", f"doc-hop-thu {PLAN} · 2024-07"}
+    for tags in runs.values():
+        assert json.loads(tags) == [f"ke-hoach:{PLAN}", "ky:2024-07"]
+
+
 def _report(folder: Path, name: str, unit: str, dt01: int, received: str) -> None:
     """One unit's August report in `folder`, with its line in the reception log."""
     from report_fixtures import Fixture, write_fixture
