@@ -60,7 +60,11 @@ def tag_run(plan_id: str, period_codes: Iterable[str] = ()) -> None:
     if context is None or context.flow_run is None:
         return
     tags = sorted(set(context.flow_run.tags or []) | set(run_tags(plan_id, *period_codes)))
-    context.client.update_flow_run(context.flow_run.id, tags=tags)
+    try:
+        context.client.update_flow_run(context.flow_run.id, tags=tags)
+    except Exception:  # noqa: BLE001 - tags help find a run; they must never stop it
+        log.warning("could not tag flow run %s", context.flow_run.id, exc_info=True)
+        return
     context.flow_run.tags = tags
 
 
