@@ -12,6 +12,7 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
+from flows.naming import packet_run_name, tag_run
 from pcmbn.packet.build import resolve_milestone, span_months
 from pcmbn.periods import parse_period
 from pcmbn.resources import resources_for
@@ -19,7 +20,7 @@ from pcmbn.settings import Settings
 from tasks.packet import read_packet_data, write_and_record_packet
 
 
-@flow(name="conference-packet")
+@flow(name="conference-packet", flow_run_name=packet_run_name)
 def conference_packet(
     plan: str, milestone: str, period: str | None = None, start: str | None = None
 ) -> dict[str, Any]:
@@ -34,9 +35,23 @@ def conference_packet(
     labels = resources.catalog.labels
     the_milestone = resolve_milestone(the_plan, milestone, the_period, labels=labels)
     months = span_months(the_plan, the_milestone, the_start)
+    tag_run(the_plan.id, [months[-1].code])
+    logger.info(
+        "Lập gói tài liệu %s kế hoạch %s: đọc số liệu %s tháng, %s – %s, từ sổ lịch sử",
+        the_milestone.name,
+        the_plan.id,
+        len(months),
+        months[0].label_vi,
+        months[-1].label_vi,
+    )
     data = read_packet_data(settings, the_plan.id, the_milestone, months)
+    if data.missing_periods:
+        logger.warning(
+            "Chưa có báo cáo nào của: %s", ", ".join(p.in_sentence for p in data.missing_periods)
+        )
+    logger.info("Ghi bảng phụ lục, biểu đồ, dự thảo báo cáo và nén thành gói")
     files = write_and_record_packet(settings, data)
-    logger.info("packet %s sha256 %s", files.zip_path, files.sha256)
+    logger.info("Đã lưu gói tài liệu %s (SHA-256 %s)", files.zip_path, files.sha256)
     document = {
         "packet": resources.layout.where(files.zip_path),
         "plan_id": the_plan.id,

@@ -24,6 +24,7 @@ from prefect import flow, get_run_logger, unmapped
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.utilities.annotations import opaque
 
+from flows.naming import monthly_run_name, read_inbox_run_name, tag_run
 from pcmbn.approval import PENDING
 from pcmbn.clock import today_in_vietnam
 from pcmbn.domain import Plan
@@ -45,6 +46,7 @@ from pcmbn.monthly import (
     tally,
 )
 from pcmbn.periods import Period
+from pcmbn.reading.numbers import format_number_vi
 from pcmbn.resources import Resources, resources_for
 from pcmbn.runners import chunk_size, task_runner
 from pcmbn.service import check_run_arguments, run_document, run_inbox
@@ -58,6 +60,11 @@ from tasks.intake import archive_chunk, read_chunk
 from tasks.outputs import publish_outputs, write_feedback_files, write_outputs
 from tasks.record import load_history, record_run
 from tasks.validation import validate_all
+
+
+def _n(count: int) -> str:
+    """A count as a data officer reads it in the Prefect UI (`1.234`)."""
+    return format_number_vi(count, 0)
 
 
 def _chunks(items: list[Any], workers: int) -> list[list[Any]]:
@@ -80,27 +87,32 @@ class InboxBatch:
         self.submissions = submissions
 
 
-@flow(name="read-inbox")
-def read_inbox(inbox: str) -> InboxBatch:
+@flow(name="read-inbox", flow_run_name=read_inbox_run_name)
+def read_inbox(inbox: str, plan: str | None = None, period: str | None = None) -> InboxBatch:
     """Archive and read the inbox in chunks on the configured task runner (`pcmbn.runners`).
 
     Takes the inbox's URL, not its file list: Prefect refuses flow-run parameters over 512 KB,
     which a national month's list (5,000 files) exceeds. A flow entry, so it reads the settings
-    itself (they are not a flow parameter: Prefect would store them with the run).
+    itself (they are not a flow parameter: Prefect would store them with the run). `plan` and
+    `period` (ids) only name and tag the run.
     """
+    logger = get_run_logger()
     settings = Settings.from_env()
+    if plan:
+        tag_run(plan, [period] if period else [])
     workers = settings.worker_count
     items = collect_inbox(inbox)
-    get_run_logger().info("%d files in the inbox", len(items))
+    logger.info("Thư mục nhận %s có %s tệp: lưu bản gốc vào kho lưu trữ", inbox, _n(len(items)))
     copies = archive_chunk.map(unmapped(settings), _chunks(items, workers))
     archived = [r for chunk in copies.result() for r in chunk]
     numbered = list(enumerate(archived))
+    logger.info("Đọc %s tệp (%s luồng đọc song song)", _n(len(archived)), _n(workers))
     chunks = read_chunk.map(unmapped(settings), _chunks(numbered, workers))
     subs = [s for chunk in chunks.result() for s in chunk]
     return InboxBatch(archived, subs)
 
 
-@flow(name="monthly-aggregation")
+@flow(name="monthly-aggregation", flow_run_name=monthly_run_name)
 def monthly_aggregation(
     plan: str,
     period: str | None = None,
@@ -113,6 +125,7 @@ def monthly_aggregation(
     # The same checks as the CLI's, again: a deployment starts this flow without the CLI.
     checked = check_run_arguments(resources.catalog, plan, period, today_in_vietnam(), units)
     the_plan, the_period, unit_filter = checked.plan, checked.period, checked.units
+    tag_run(the_plan.id, [the_period.code])
     where = run_inbox(resources, the_plan, the_period, inbox)
     lock_path = resources.layout.lock_file(the_plan.id, the_period.code)
     lock_path.parent.mkdir(parents=True, exist_ok=True)
@@ -156,14 +169,30 @@ def _run(
     """The office's month, one named step after the other."""
     started = datetime.now(tz=UTC)
     settings, layout = resources.settings, resources.layout
-    batch = read_inbox.with_options(task_runner=task_runner(settings))(where)  # collect, read
+    only = f" (chỉ các đơn vị {', '.join(units)})" if units else ""
+    logger.info("Tổng hợp kế hoạch %s, %s%s", plan.id, period.in_sentence, only)
+    reader = read_inbox.with_options(task_runner=task_runner(settings))
+    batch = reader(where, plan.id, period.code)  # collect, read
+    logger.info("Kiểm tra %s tệp theo quy tắc của biểu mẫu", _n(len(batch.submissions)))
     result = _validate(settings, layout, plan, period, batch)
     decided = _decide(resources, plan, period, batch, result, units)
+    logger.info("Ghi lượt chạy vào sổ lịch sử (%s tệp)", _n(len(decided.records)))
     run_id = _record(settings, plan, period, units, decided, started)
     month = _aggregate(resources, plan, period, decided)
+    counts = month.counts
+    logger.info(
+        "Kết quả: %s tệp được nhận, %s bị từ chối, %s được thay thế bằng bản sửa, %s thuộc kỳ khác",
+        *(_n(counts[key]) for key in ("accepted", "rejected", "superseded", "other_period")),
+    )
     if decided.locked:
-        logger.warning("period approved: %d submission(s) held as pending", month.pending)
+        logger.warning(
+            "Kỳ đã được phê duyệt: %s báo cáo mới được giữ chờ, không ghi lại bảng tổng hợp",
+            _n(month.pending),
+        )
     else:
+        logger.info(
+            "Ghi tổng hợp, số liệu xuất và góp ý vào %s", layout.period_dir(plan.id, period.code)
+        )
         _publish_outputs(resources, plan, period, result, units, month, started)
     refused = refused_entries(batch.archived, resources.catalog)
     return run_document(

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prefect import flow
+from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
+from flows.naming import tag_run, templates_run_name
 from pcmbn.clock import today_in_vietnam
 from pcmbn.periods import open_month, parse_period
 from pcmbn.resources import resources_for
@@ -18,7 +19,7 @@ from pcmbn.settings import Settings
 from tasks.templates import write_unit_templates
 
 
-@flow(name="prepare-templates")
+@flow(name="prepare-templates", flow_run_name=templates_run_name)
 def prepare_templates(plan: str, period: str | None = None, out: str | None = None) -> list[str]:
     """Write templates for `plan` and `period` (default: the month units are reporting on now)."""
     settings = Settings.from_env()
@@ -29,8 +30,16 @@ def prepare_templates(plan: str, period: str | None = None, out: str | None = No
         if period
         else open_month(today_in_vietnam(), the_plan.reporting.cutoff)
     )
+    tag_run(the_plan.id, [the_period.code])
     out_dir = out or str(resources.layout.outbox(the_plan.id, the_period.code))
     paths = write_unit_templates(settings, the_plan.id, the_period, out_dir)
+    get_run_logger().info(
+        "Đã tạo biểu mẫu %s kế hoạch %s trong %s (%s tệp)",
+        the_period.in_sentence,
+        the_plan.id,
+        out_dir,
+        len(paths),
+    )
     create_markdown_artifact(
         key="bieu-mau",
         markdown=(

@@ -14,6 +14,7 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
 
 from flows.monthly_aggregation import monthly_aggregation
+from flows.naming import reminders_run_name, tag_run
 from pcmbn.clock import today_in_vietnam
 from pcmbn.periods import parse_period
 from pcmbn.reminders import reminder_days
@@ -22,7 +23,7 @@ from pcmbn.settings import Settings
 from tasks.reminders import list_reminders, send_reminders
 
 
-@flow(name="unit-reminders")
+@flow(name="unit-reminders", flow_run_name=reminders_run_name)
 def unit_reminders(
     plan: str,
     period: str | None = None,
@@ -35,14 +36,18 @@ def unit_reminders(
     settings = Settings.from_env()
     the_plan = resources_for(settings).catalog.plan(plan)
     periods = [parse_period(period)] if period else reminder_days(the_plan, today_in_vietnam())
+    tag_run(the_plan.id, [p.code for p in periods])
     if not periods:
-        logger.info("no reminder is due today for %s", the_plan.id)
+        logger.info("Hôm nay không phải ngày nhắc báo cáo của kế hoạch %s", the_plan.id)
         return []
     results: list[dict[str, Any]] = []
     for one in periods:
         if refresh:
             monthly_aggregation(the_plan.id, one.code, inbox)
         reminders = list_reminders(settings, the_plan.id, one)
+        logger.info(
+            "Nhắc báo cáo %s: %s đơn vị chưa gửi hoặc bị từ chối", one.in_sentence, len(reminders)
+        )
         if not send:
             results += [
                 {"unit_code": r.unit_code, "to": r.to, "subject": r.subject, "sent": False}
@@ -50,6 +55,8 @@ def unit_reminders(
             ]
             continue
         deliveries = send_reminders(settings, the_plan.id, one, reminders)
+        sent = sum(1 for d in deliveries if d.sent)
+        logger.info("Đã gửi %s/%s thư nhắc %s", sent, len(deliveries), one.in_sentence)
         results += [
             {"unit_code": d.unit_code, "to": d.to, "sent": d.sent, "error": d.error}
             for d in deliveries

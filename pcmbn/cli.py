@@ -286,12 +286,12 @@ def check_command(
 
     paths = _expand(files)
     resources = _resources(ctx)
-    catalog = resources.catalog
+    catalog, settings = resources.catalog, resources.settings
     if output is OutputFormat.TEXT:
         with console.status(f"Đang kiểm tra {len(paths)} tệp…"):
-            result = check_files(paths, catalog, data_docs_dir=data_docs)
+            result = check_files(paths, catalog, data_docs_dir=data_docs, settings=settings)
     else:
-        result = check_files(paths, catalog, data_docs_dir=data_docs)
+        result = check_files(paths, catalog, data_docs_dir=data_docs, settings=settings)
     feedback_dir = feedback or resources.layout.check_feedback_dir
     written = {}
     if not no_feedback:

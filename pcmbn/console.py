@@ -21,7 +21,7 @@ from rich.markup import escape
 
 from pcmbn.errors import PcmbnError
 from pcmbn.layout import OutputLayout
-from pcmbn.settings import Settings, quiet_third_parties
+from pcmbn.settings import Settings, keep_prefect_under_home, quiet_third_parties
 
 log = logging.getLogger("pcmbn")
 
@@ -68,12 +68,14 @@ def run_guarded(entry: Callable[[Settings], Any]) -> Any:
     """Run an entry point (CLI, `python -m flows...`) turning failures into one clear line.
 
     The settings are read here, once, before anything else: a bad `PCMBN_*` value is one line
-    and exit code 2 (`SettingsError`), and `entry` receives the validated `Settings`.
+    and exit code 2 (`SettingsError`), and `entry` receives the validated `Settings`. Prefect's
+    home is then put under ours (`keep_prefect_under_home`), before any flow starts.
     """
     quiet_third_parties()
     log_file: Path | None = None
     try:
         settings = Settings.from_env()
+        keep_prefect_under_home(settings)
         log_file = OutputLayout.from_settings(settings).log_file
         configure_logging(log_file)
         return entry(settings)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import getpass
 import os
 import re
+import sys
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
@@ -39,6 +40,7 @@ STORE_FILE = "history.duckdb"
 OUTPUTS_DIR = "outputs"
 OUTPUTS_CACHE_DIR = "outputs-cache"
 INBOX_DIR = "inbox"
+PREFECT_DIR = "prefect"
 
 #: Environment every entry point sets before Prefect or Great Expectations is imported: this
 #: network reaches nothing, so usage analytics would only log failures and wait on time-outs.
@@ -64,6 +66,50 @@ def quiet_third_parties() -> None:
     """Turn off Prefect's and GE's analytics unless the user set these variables explicitly."""
     for key, value in QUIET_ENVIRONMENT.items():
         os.environ.setdefault(key, value)
+
+
+def prefect_environment(
+    settings: Settings, environ: Mapping[str, str], user_home: Path | None = None
+) -> dict[str, str]:
+    """The Prefect variables an entry point sets so that Prefect keeps its home under ours.
+
+    Prefect's default home, `~/.prefect/`, holds its SQLite database (every flow run, log and
+    artifact of the temporary local server), shared with anything else the user ever ran and
+    left behind when `PCMBN_HOME` is moved or cleared. `PREFECT_HOME=$PCMBN_HOME/prefect` keeps
+    them with the rest of the working data (the database follows the home folder). Nothing is
+    set when the user named a Prefect home or a Prefect server. Settings saved with `prefect
+    config set` in `~/.prefect/profiles.toml` still apply (`PREFECT_PROFILES_PATH`).
+    """
+    if environ.get("PREFECT_HOME") or environ.get("PREFECT_API_URL"):
+        return {}
+    updates = {"PREFECT_HOME": str(settings.prefect_home)}
+    try:
+        profiles = (user_home or Path.home()) / ".prefect" / "profiles.toml"
+    except RuntimeError:  # no home directory for this user
+        return updates
+    if not environ.get("PREFECT_PROFILES_PATH") and profiles.is_file():
+        updates["PREFECT_PROFILES_PATH"] = str(profiles)
+    return updates
+
+
+def keep_prefect_under_home(settings: Settings) -> None:
+    """Apply `prefect_environment` to this process (and the servers and workers it starts).
+
+    Called by every entry point right after the settings are read, before Prefect starts a
+    flow. Prefect reads its settings when it is imported: an entry point that imported it
+    already (`python -m flows.…`) has them read again.
+    """
+    updates = prefect_environment(settings, os.environ)
+    if not updates:
+        return
+    try:
+        settings.prefect_home.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return  # an unwritable home: the run fails on its own data with a clear line
+    os.environ.update(updates)
+    context = sys.modules.get("prefect.context")
+    if context is not None:
+        context.refresh_global_settings_context()
 
 
 class TaskRunnerName(StrEnum):
@@ -282,6 +328,12 @@ class Settings(BaseSettings):
     def archive_root(self) -> str:
         """Where originals are kept: a folder or any fsspec URL."""
         return self.archive or str(self.home / ARCHIVE_DIR)
+
+    @property
+    def prefect_home(self) -> Path:
+        """Prefect's home (its database of flow runs) unless the user named one:
+        `prefect_environment`."""
+        return self.home / PREFECT_DIR
 
     @property
     def store_target(self) -> str:

@@ -26,7 +26,9 @@ def read_chunk(settings: Settings, items: list[tuple[int, Received]]) -> list[Su
     (symlinks, FIFOs, over-sized files…) become rejected submissions without being opened."""
     catalog = resources_for(settings).catalog
     readable = [(index, r.local_path, r.name) for index, r in items if r.refusal is None]
-    loaded = {sub.index: sub for sub in load_submissions(readable, catalog, Limits())}
+    loaded = {
+        sub.index: sub for sub in load_submissions(readable, catalog, Limits(), settings=settings)
+    }
     return [
         loaded[index]
         if r.refusal is None

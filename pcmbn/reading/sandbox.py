@@ -12,6 +12,11 @@ Workers are plain subprocesses speaking length-prefixed pickles over their stdin
 work from Prefect's process pool and Dask's daemonic workers alike (multiprocessing refuses
 children there), start once per process and are reused for every file. `PCMBN_READER=inline`
 reads in-process (benchmarks, debugging); the default is isolated.
+
+Nothing here reads the environment: the mode and the limits come from the entry point's
+`Settings` (`ReaderLimits.from_settings`, `pcmbn.validation.submission.default_reader`), passed
+down like every other setting, so a task on a process or Dask worker reads with the values the
+entry point validated.
 """
 
 from __future__ import annotations
@@ -31,11 +36,14 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from pcmbn.domain import TemplateSpec
 from pcmbn.reading.guard import SheetLayout
 from pcmbn.reading.workbook import WorkbookRecords, read_workbook
+
+if TYPE_CHECKING:  # not imported at run time: the worker interpreters stay small
+    from pcmbn.settings import Settings
 
 _HEADER = struct.Struct("<Q")
 _MIB = 1024 * 1024
@@ -49,6 +57,16 @@ class ReaderLimits:
     cpu_seconds: int = 20
     memory_mb: int = 1024  # address space of the worker interpreter, imports included
     wall_seconds: float = 60.0  # a loaded machine may be slow; CPU is the tight bound
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ReaderLimits:
+        """`PCMBN_READER_CPU_S`, `PCMBN_READER_MEMORY_MB`, `PCMBN_READER_TIMEOUT_S`, as the
+        entry point read them."""
+        return cls(
+            cpu_seconds=settings.reader_cpu_s,
+            memory_mb=settings.reader_memory_mb,
+            wall_seconds=settings.reader_timeout_s,
+        )
 
 
 class ReaderCrashed(Exception):
@@ -66,29 +84,6 @@ class ReaderFailed(Exception):
     def __init__(self, text: str, log: str) -> None:
         super().__init__(text)
         self.log = log
-
-
-def reading_mode() -> str:
-    """`PCMBN_READER`: `isolated` (default, safe) or `inline` (in-process, for benchmarks).
-
-    Read through `Settings`, so a bad value stops the entry point with exit 2 before any file;
-    the reader's worker processes inherit the same environment.
-    """
-    from pcmbn.settings import Settings
-
-    return Settings.from_env().reader.value
-
-
-def reader_limits() -> ReaderLimits:
-    """Limits from `PCMBN_READER_CPU_S`, `PCMBN_READER_MEMORY_MB`, `PCMBN_READER_TIMEOUT_S`."""
-    from pcmbn.settings import Settings
-
-    settings = Settings.from_env()
-    return ReaderLimits(
-        cpu_seconds=settings.reader_cpu_s,
-        memory_mb=settings.reader_memory_mb,
-        wall_seconds=settings.reader_timeout_s,
-    )
 
 
 def read_inline(path: Path, spec: TemplateSpec, layout: SheetLayout | None) -> WorkbookRecords:
@@ -197,7 +192,7 @@ class ReaderPool:
 
     def __init__(self, workers: int | None = None, limits: ReaderLimits | None = None) -> None:
         self.size = max(1, workers or min(4, os.cpu_count() or 1))
-        self.limits = limits or reader_limits()
+        self.limits = limits or ReaderLimits()
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self._slots = threading.BoundedSemaphore(self.size)
         self._closed = False
@@ -249,12 +244,17 @@ _shared: ReaderPool | None = None
 _shared_lock = threading.Lock()
 
 
-def shared_pool() -> ReaderPool:
-    """The process's pool, started on first use and closed at exit (workers are reused)."""
+def shared_pool(limits: ReaderLimits | None = None) -> ReaderPool:
+    """The process's pool with these limits (default: `ReaderLimits()`), started on first use
+    and closed at exit; its workers are reused. Asked for other limits (another entry point's
+    settings in the same process), it is replaced."""
     global _shared
+    wanted = limits or ReaderLimits()
     with _shared_lock:
+        if _shared is not None and not _shared._closed and _shared.limits != wanted:
+            _shared.close()
         if _shared is None or _shared._closed:
-            _shared = ReaderPool()
+            _shared = ReaderPool(limits=wanted)
             atexit.register(_shared.close)
         return _shared
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from pcmbn.catalog import Catalog
 from pcmbn.reading.guard import Limits
+from pcmbn.settings import Settings
 from pcmbn.validation.engine import run_expectations
 from pcmbn.validation.frame import RowContext, build_frame
 from pcmbn.validation.history import HistoryContext
@@ -156,11 +157,14 @@ def check_files(
     limits: Limits | None = None,
     data_docs_dir: Path | None = None,
     history: HistoryContext | None = None,
+    settings: Settings | None = None,
 ) -> CheckResult:
-    """Check every file; one GE run for all of them."""
+    """Check every file; one GE run for all of them. `settings` (the entry point's) choose the
+    reader and its limits (`pcmbn.validation.submission.default_reader`)."""
     ensure_rules(catalog)
     limits = limits or Limits()
-    subs = load_submissions([(i, Path(p), None) for i, p in enumerate(paths)], catalog, limits)
+    items = [(i, Path(p), None) for i, p in enumerate(paths)]
+    subs = load_submissions(items, catalog, limits, settings=settings)
     return check_submissions(subs, catalog, data_docs_dir=data_docs_dir, history=history)
 
 

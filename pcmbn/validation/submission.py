@@ -26,11 +26,13 @@ from pcmbn.reading.numbers import ParsedNumber, parse_number
 from pcmbn.reading.sandbox import (
     ReaderCrashed,
     ReaderFailed,
+    ReaderLimits,
+    ReaderPool,
     read_inline,
-    reading_mode,
     shared_pool,
 )
 from pcmbn.reading.workbook import CellValue, WorkbookRecords
+from pcmbn.settings import ReaderMode, Settings
 from pcmbn.text import clean
 from pcmbn.vocabulary import RuleId
 
@@ -109,9 +111,21 @@ def sha256_of(path: Path, limit: int | None = None) -> str:
 Reader = Callable[[Path, TemplateSpec, SheetLayout | None], WorkbookRecords]
 
 
-def default_reader() -> Reader:
-    """The sandbox's shared worker pool, or the in-process reader with `PCMBN_READER=inline`."""
-    return read_inline if reading_mode() == "inline" else shared_pool().read
+def _pool(settings: Settings | None) -> ReaderPool | None:
+    """The sandbox's shared pool with the settings' limits; None with `PCMBN_READER=inline`.
+    Without settings (tests, scripts): the isolated reader with its default limits."""
+    if settings is None:
+        return shared_pool()
+    if settings.reader is ReaderMode.INLINE:
+        return None
+    return shared_pool(ReaderLimits.from_settings(settings))
+
+
+def default_reader(settings: Settings | None = None) -> Reader:
+    """The sandbox's shared worker pool, or the in-process reader with `PCMBN_READER=inline`
+    (as the entry point's `settings` say)."""
+    pool = _pool(settings)
+    return read_inline if pool is None else pool.read
 
 
 def load_submissions(
@@ -119,11 +133,15 @@ def load_submissions(
     catalog: Catalog,
     limits: Limits,
     reader: Reader | None = None,
+    *,
+    settings: Settings | None = None,
 ) -> list[Submission]:
     """`load_submission` for (index, path, original name) items, as many at a time as the
-    sandbox has workers (threads only wait on the workers' pipes); order is kept."""
-    reader = reader or default_reader()
-    workers = shared_pool().size if reading_mode() == "isolated" and len(items) > 1 else 1
+    sandbox has workers (threads only wait on the workers' pipes); order is kept. `settings`
+    choose the reader (`PCMBN_READER`, its limits) unless `reader` is given."""
+    pool = _pool(settings)
+    reader = reader or (read_inline if pool is None else pool.read)
+    workers = pool.size if pool is not None and len(items) > 1 else 1
     if workers == 1:
         return [load_submission(i, p, catalog, limits, name, reader=reader) for i, p, name in items]
     with ThreadPoolExecutor(max_workers=workers) as threads:

@@ -51,7 +51,7 @@ def test_ctrl_c_stops_the_run_with_one_line_and_cancels_the_flow_run(tmp_path: P
         )
     log = home / "logs" / "pcmbn.log"
     try:
-        _wait_for(log, "files in the inbox", process, bound=600)
+        _wait_for(log, "lưu bản gốc vào kho lưu trữ", process, bound=600)  # read-inbox began
         process.send_signal(signal.SIGINT)
         try:
             process.wait(timeout=30)  # a bound for the test, not a speed target

@@ -3,32 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli import run_pcmbn
 
 from pcmbn.settings import PROJECT_ROOT
 
 PLAN = "ST-KH-30-7-2024"
 
 
-def _pcmbn(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pcmbn", *args],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env={**os.environ, "PCMBN_HOME": str(home), "COLUMNS": "200"},
-    )
-
-
 @pytest.mark.slow
 def test_run_json_contract_on_sample_reports_then_status(tmp_path: Path) -> None:
     inbox = PROJECT_ROOT / "sample_reports" / PLAN
-    result = _pcmbn(
+    result = run_pcmbn(
         tmp_path,
         "run",
         "--plan",
@@ -65,14 +53,14 @@ def test_run_json_contract_on_sample_reports_then_status(tmp_path: Path) -> None
         assert Path(path).exists(), path
     assert "Traceback" not in result.stderr
 
-    status = _pcmbn(tmp_path, "status", "--plan", PLAN, "--period", "2024-07")
+    status = run_pcmbn(tmp_path, "status", "--plan", PLAN, "--period", "2024-07")
     assert status.returncode == 0, status.stderr
     assert "Chưa gửi" in status.stdout and "Đúng hạn" in status.stdout
 
 
 @pytest.mark.slow
 def test_unknown_plan_is_one_line(tmp_path: Path) -> None:
-    result = _pcmbn(tmp_path, "run", "--plan", "KH-KHONG-CO", "--period", "2024-07")
+    result = run_pcmbn(tmp_path, "run", "--plan", "KH-KHONG-CO", "--period", "2024-07")
     assert result.returncode == 1
     assert "KH-KHONG-CO" in result.stderr and "Traceback" not in result.stderr + result.stdout
 
@@ -82,13 +70,37 @@ def test_an_empty_inbox_is_allowed_and_the_output_names_it(tmp_path: Path) -> No
     """Issue 12.1: an existing but empty inbox is a run, and says which folder it read."""
     empty = tmp_path / "hop-thu-trong"
     empty.mkdir()
-    result = _pcmbn(
+    result = run_pcmbn(
         tmp_path / "home", "run", "--plan", PLAN, "--period", "2024-07", "--inbox", str(empty)
     )
     assert result.returncode == 0, result.stderr[-2000:]
     text = " ".join(result.stdout.split())
     assert f"Thư mục nhận báo cáo đã đọc: {empty}" in text, text
     assert f"Không có tệp báo cáo nào trong thư mục nhận {empty}" in text, text
+
+
+@pytest.mark.slow
+def test_prefect_keeps_its_database_under_the_home_folder(tmp_path: Path) -> None:
+    """Issue 12.21: Prefect's database is `$PCMBN_HOME/prefect/prefect.db`, not `~/.prefect`;
+    its flow runs are named and tagged by plan and period."""
+    import sqlite3
+
+    empty, user = tmp_path / "hop-thu-trong", tmp_path / "nguoi-dung"
+    empty.mkdir()
+    user.mkdir()
+    unset = {"PREFECT_HOME": None, "PREFECT_API_URL": None, "PREFECT_PROFILES_PATH": None}
+    home = tmp_path / "home"
+    args = ("run", "--plan", PLAN, "--period", "2024-07", "--inbox", str(empty))
+    result = run_pcmbn(home, *args, env={**unset, "HOME": str(user)})
+    assert result.returncode == 0, result.stderr[-2000:]
+    database = home / "prefect" / "prefect.db"
+    assert database.is_file()
+    assert not (user / ".prefect").exists()
+    with sqlite3.connect(database) as db:
+        runs = dict(db.execute("SELECT name, tags FROM flow_run").fetchall())
+    assert set(runs) == {f"tong-hop {PLAN} · 2024-07", f"doc-hop-thu {PLAN} · 2024-07"}
+    for tags in runs.values():
+        assert json.loads(tags) == [f"ke-hoach:{PLAN}", "ky:2024-07"]
 
 
 def _report(folder: Path, name: str, unit: str, dt01: int, received: str) -> None:
@@ -119,13 +131,13 @@ def test_a_run_of_an_approved_month_says_what_it_holds_pending(tmp_path: Path) -
     _report(inbox, "BaoCao_CA_TINH", "CA_TINH", 3, "2024-08-15T09:00:00+07:00")
     _report(inbox, "BaoCao_BP_TINH", "BP_TINH", 1, "2024-08-15T10:00:00+07:00")
     args = ("--plan", PLAN, "--period", "2024-08")
-    first = _pcmbn(home, "run", *args, "--inbox", str(inbox))
+    first = run_pcmbn(home, "run", *args, "--inbox", str(inbox))
     assert first.returncode == 0, first.stderr[-2000:]
-    approved = _pcmbn(home, "approve", *args)
+    approved = run_pcmbn(home, "approve", *args)
     assert approved.returncode == 0, approved.stderr[-2000:]
 
     _report(inbox, "BaoCao_CA_TINH_ban_sua", "CA_TINH", 5, "2024-08-19T09:00:00+07:00")
-    locked = _pcmbn(home, "run", *args, "--inbox", str(inbox))
+    locked = run_pcmbn(home, "run", *args, "--inbox", str(inbox))
     assert locked.returncode == 0, locked.stderr[-2000:]
     text = " ".join(locked.stdout.split())
     assert "đã được phê duyệt" in text, text
@@ -139,7 +151,7 @@ def test_without_period_the_latest_closed_month_inside_the_plan_is_run(tmp_path:
     """Issue 12.3: the plan ran 01–12/2024; today's last closed month is outside it."""
     empty = tmp_path / "inbox"
     empty.mkdir()
-    result = _pcmbn(
+    result = run_pcmbn(
         tmp_path / "home", "run", "--plan", PLAN, "--inbox", str(empty), "--format", "json"
     )
     assert result.returncode == 0, result.stderr[-2000:]

@@ -5,13 +5,12 @@ run did not publish."""
 
 from __future__ import annotations
 
-import os
 import pickle
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli import run_pcmbn
 
 from pcmbn.errors import OutputLocked
 from pcmbn.office.atomic import atomic_write
@@ -21,23 +20,13 @@ PLAN, PERIOD = "ST-KH-30-7-2024", "2024-07"
 SUMMARY = f"TongHop_{PLAN}_{PERIOD}.xlsx"
 
 
-def _pcmbn(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pcmbn", *args],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env={**os.environ, "PCMBN_HOME": str(home), "COLUMNS": "250"},
-    )
-
-
 def _run(home: Path) -> subprocess.CompletedProcess[str]:
     inbox = str(PROJECT_ROOT / "sample_reports" / PLAN)
-    return _pcmbn(home, "run", "--plan", PLAN, "--period", PERIOD, "--inbox", inbox)
+    return run_pcmbn(home, "run", "--plan", PLAN, "--period", PERIOD, "--inbox", inbox, columns=250)
 
 
 def _run_rows(home: Path) -> list[str]:
-    log = _pcmbn(home, "log", "--plan", PLAN, "--period", PERIOD)
+    log = run_pcmbn(home, "log", "--plan", PLAN, "--period", PERIOD, columns=250)
     assert log.returncode == 0, log.stderr
     return [line for line in log.stdout.splitlines() if "Tổng hợp" in line]
 

@@ -4,13 +4,11 @@ status as with the default DuckDB file."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli import run_pcmbn
 
 from pcmbn.settings import PROJECT_ROOT
 
@@ -19,25 +17,11 @@ PERIOD = "2024-07"
 INBOX = PROJECT_ROOT / "sample_reports" / PLAN
 
 
-def _pcmbn(home: Path, store: str | None, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PCMBN_HOME": str(home), "COLUMNS": "200"}
-    env.pop("PCMBN_STORE", None)
-    if store is not None:
-        env["PCMBN_STORE"] = store
-    return subprocess.run(
-        [sys.executable, "-m", "pcmbn", *args],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env=env,
-    )
-
-
 def _month(home: Path, store: str | None) -> tuple[dict[str, Any], dict[str, bytes], str]:
     """The run's JSON document (home replaced by <HOME>), its exports, and `pcmbn status`."""
-    run = _pcmbn(
+    on = {"PCMBN_STORE": store}  # None: the default DuckDB file, whatever this shell says
+    run = run_pcmbn(
         home,
-        store,
         "run",
         "--plan",
         PLAN,
@@ -47,6 +31,7 @@ def _month(home: Path, store: str | None) -> tuple[dict[str, Any], dict[str, byt
         str(INBOX),
         "--format",
         "json",
+        env=on,
     )
     assert run.returncode == 0, run.stderr[-2000:]
     document = json.loads(run.stdout.replace(str(home), "<HOME>"))
@@ -55,7 +40,7 @@ def _month(home: Path, store: str | None) -> tuple[dict[str, Any], dict[str, byt
         p.name: p.read_bytes().replace(str(home).encode(), b"<HOME>")
         for p in sorted(folder.glob("*.csv"))
     }
-    status = _pcmbn(home, store, "status", "--plan", PLAN, "--period", PERIOD)
+    status = run_pcmbn(home, "status", "--plan", PLAN, "--period", PERIOD, env=on)
     assert status.returncode == 0, status.stderr
     return document, exports, status.stdout
 

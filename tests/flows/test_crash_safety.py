@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import signal
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli import run_pcmbn
 
 from pcmbn.faults import POINTS
 from pcmbn.settings import PROJECT_ROOT
@@ -38,17 +36,9 @@ def api_url(prefect_harness: None) -> str:
 
 
 def _pcmbn(api_url: str, home: Path, *args: str, crash: str | None = None) -> Any:
-    env = {**os.environ, "PCMBN_HOME": str(home), "PREFECT_API_URL": api_url}
-    env.pop("PCMBN_CRASH_AT", None)
-    if crash:
-        env["PCMBN_CRASH_AT"] = crash
-    return subprocess.run(
-        [sys.executable, "-m", "pcmbn", *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=env,
-    )
+    """`pcmbn ARGS` against the session's Prefect API, killed at `crash` when given."""
+    env = {"PREFECT_API_URL": api_url, "PCMBN_CRASH_AT": crash or None}
+    return run_pcmbn(home, *args, env=env, timeout=600)
 
 
 def _run(api_url: str, home: Path, crash: str | None = None) -> Any:

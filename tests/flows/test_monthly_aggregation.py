@@ -248,3 +248,47 @@ def test_the_flow_checks_its_arguments_as_the_cli_does(
     for word in words:
         assert word in str(caught.value)
     assert counts() == before
+
+
+@pytest.mark.slow
+def test_runs_are_named_and_tagged_by_plan_and_period_with_vietnamese_steps(first_run) -> None:
+    """Issue 12.21: in the Prefect UI a run reads `tong-hop <plan> · <period>`, carries the
+    plan's and the period's tags, and its steps are logged in Vietnamese."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        FlowFilter,
+        FlowFilterName,
+        FlowRunFilter,
+        FlowRunFilterTags,
+        LogFilter,
+        LogFilterFlowRunId,
+    )
+    from prefect.client.schemas.sorting import FlowRunSort, LogSort
+    from prefect.logging.handlers import APILogHandler
+
+    APILogHandler().flush()  # the run logger sends its lines in the background
+    wanted = ["ke-hoach:ST-KH-30-7-2024", "ky:2024-07"]
+    with get_client(sync_client=True) as client:
+
+        def runs(flow_name: str) -> list:
+            return client.read_flow_runs(
+                flow_filter=FlowFilter(name=FlowFilterName(any_=[flow_name])),
+                flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=wanted)),
+                sort=FlowRunSort.START_TIME_ASC,
+                limit=200,
+            )
+
+        monthly, reading = runs("monthly-aggregation"), runs("read-inbox")
+        named = [r for r in monthly if r.name == f"tong-hop {PLAN} · 2024-07"]
+        assert named, [r.name for r in monthly]
+        assert f"doc-hop-thu {PLAN} · 2024-07" in {r.name for r in reading}
+        done = [r for r in named if r.state_type.value == "COMPLETED"]
+        logs = client.read_logs(
+            log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[done[0].id])),
+            sort=LogSort.TIMESTAMP_ASC,
+            limit=200,
+            offset=0,
+        )
+    messages = " ".join(log.message for log in logs)
+    for words in ("Tổng hợp kế hoạch", "Kiểm tra", "Ghi lượt chạy", "Ghi tổng hợp"):
+        assert words in messages, messages

@@ -7,13 +7,11 @@ stdout held `Infinity`, which no strict parser reads.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli import run_pcmbn
 from report_fixtures import Fixture, set_value, write_fixture
 
 from pcmbn.catalog import load_catalog
@@ -23,16 +21,6 @@ PLAN, PERIOD = "ST-KH-30-7-2024", "2024-07"
 
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"non-strict JSON constant {name}")
-
-
-def _pcmbn(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pcmbn", *args],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env={**os.environ, "PCMBN_HOME": str(home), "COLUMNS": "200"},
-    )
 
 
 @pytest.mark.slow
@@ -47,17 +35,17 @@ def test_run_json_is_strict_when_two_units_send_1e308(tmp_path: Path) -> None:
     ):
         write_fixture(fx, inbox, catalog)
     args = ("--plan", PLAN, "--period", PERIOD)
-    result = _pcmbn(tmp_path / "home", "run", *args, "--inbox", str(inbox), "--format", "json")
+    result = run_pcmbn(tmp_path / "home", "run", *args, "--inbox", str(inbox), "--format", "json")
     assert result.returncode == 0, result.stderr[-2000:]
     document = json.loads(result.stdout, parse_constant=_refuse_constant)
     assert document["files"]["rejected"] == 2 and document["files"]["accepted"] == 1
     assert document["totals"]["KP01"] == {"period": 2.5, "cumulative": 7.5}
 
-    approved = _pcmbn(tmp_path / "home", "approve", *args)  # the approval's totals are JSON too
+    approved = run_pcmbn(tmp_path / "home", "approve", *args)  # the approval's totals are JSON too
     assert approved.returncode == 0, approved.stderr[-2000:]
 
     # the packet over the campaign's span (July–September 2024) is strict JSON as well
-    packet = _pcmbn(
+    packet = run_pcmbn(
         tmp_path / "home",
         *("packet", "--plan", PLAN, "--milestone", "so_ket", "--period", "2024-09"),
         *("--format", "json"),

@@ -35,6 +35,7 @@ from pcmbn.catalog import load_catalog
 from pcmbn.reading.guard import Admitted, Limits, Refused, inspect_file
 from pcmbn.reading.sandbox import ReaderCrashed, ReaderLimits, ReaderPool
 from pcmbn.reading.workbook import read_workbook
+from pcmbn.settings import Settings
 from pcmbn.validation.submission import load_submissions
 
 
@@ -211,7 +212,8 @@ def test_a_worker_over_its_wall_time_is_stopped(tmp_path, catalog) -> None:
 def test_inline_reading_can_be_chosen(tmp_path, catalog, monkeypatch) -> None:
     monkeypatch.setenv("PCMBN_READER", "inline")
     path = write(tmp_path, "ok.xlsx", xlsx(sheets()))
-    [sub] = load_submissions([(0, path, None)], catalog, Limits())
+    settings = Settings.from_env()  # the entry point reads PCMBN_READER and passes it down
+    [sub] = load_submissions([(0, path, None)], catalog, Limits(), settings=settings)
     assert sub.unit_code == "CA_TINH"
 
 
