@@ -222,7 +222,10 @@ def catalog_command(ctx: typer.Context) -> None:
         )
         for m in plan.milestones:
             label = catalog.labels.milestones[m.kind].label
-            milestones.add_row(plan.id, label, m.period.label_vi, m.name)
+            span = m.period.label_vi
+            if m.start is not None:
+                span = f"{m.start.first_month.label_vi} – {m.period.last_month.label_vi}"
+            milestones.add_row(plan.id, label, span, m.name)
     console.print(plans)
     console.print(milestones)
     console.print(
@@ -621,7 +624,10 @@ def packet_command(
     ] = None,
     start: Annotated[
         str | None,
-        typer.Option("--start", help="Kỳ bắt đầu (mặc định: tháng đầu của kế hoạch)."),
+        typer.Option(
+            "--start",
+            help="Kỳ bắt đầu (mặc định: tháng đầu của mốc nếu mốc có, không thì của kế hoạch).",
+        ),
     ] = None,
     output: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="text: dễ đọc; json: cho máy.")

@@ -130,9 +130,11 @@ def test_reopen_without_reason_is_refused_with_one_line() -> None:
     _assert_one_line_error(result, 2, "lý do", "--reason")
 
 
-def test_reopen_a_period_never_approved_says_so() -> None:
+def test_reopen_a_period_without_data_says_it_has_no_data() -> None:
+    """Issue 12, item 19: a month never aggregated is "chưa có số liệu", not "chưa phê duyệt"."""
     result = _pcmbn("reopen", "--plan", NA, "--period", "2021-07", "--reason", "sửa số")
-    _assert_one_line_error(result, 1, "chưa được phê duyệt")
+    _assert_one_line_error(result, 1, "chưa có số liệu", "không có gì để mở lại")
+    assert "phê duyệt" not in result.stdout + result.stderr
 
 
 def test_approving_a_period_never_aggregated_is_refused() -> None:
