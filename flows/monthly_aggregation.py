@@ -29,7 +29,6 @@ from pcmbn.clock import today_in_vietnam
 from pcmbn.domain import Plan
 from pcmbn.errors import OutputLocked, PcmbnError
 from pcmbn.intake import Received, collect_inbox
-from pcmbn.layout import OutputLayout
 from pcmbn.monthly import (
     SKIP_KNOWN,
     SKIP_OTHER_UNIT,
@@ -55,7 +54,12 @@ from pcmbn.validation.checker import CheckResult
 from pcmbn.validation.submission import Submission
 from pcmbn.vocabulary import AuditAction
 from tasks.intake import archive_chunk, read_chunk
-from tasks.outputs import publish_outputs, write_feedback_files, write_outputs
+from tasks.outputs import (
+    publish_outputs,
+    write_feedback_files,
+    write_outputs,
+    write_validation_report,
+)
 from tasks.record import load_history, record_run
 from tasks.validation import validate_all
 
@@ -157,7 +161,7 @@ def _run(
     started = datetime.now(tz=UTC)
     settings, layout = resources.settings, resources.layout
     batch = read_inbox.with_options(task_runner=task_runner(settings))(where)  # collect, read
-    result = _validate(settings, layout, plan, period, batch)
+    result = _validate(settings, plan, period, batch)
     decided = _decide(resources, plan, period, batch, result, units)
     run_id = _record(settings, plan, period, units, decided, started)
     month = _aggregate(resources, plan, period, decided)
@@ -168,17 +172,10 @@ def _run(
     return run_document(run_id, plan, period, month.counts, month.totals, month.table, layout)
 
 
-def _validate(
-    settings: Settings, layout: OutputLayout, plan: Plan, period: Period, batch: InboxBatch
-) -> CheckResult:
+def _validate(settings: Settings, plan: Plan, period: Period, batch: InboxBatch) -> CheckResult:
     """validate: every file in one Great Expectations run, with the rules that need history."""
     history = load_history(settings, plan.id, period)
-    return validate_all(
-        settings,
-        opaque(batch.submissions),
-        opaque(history),
-        str(layout.data_docs_dir(plan.id, period.code)),
-    )
+    return validate_all(settings, opaque(batch.submissions), opaque(history))
 
 
 def _decide(
@@ -271,6 +268,15 @@ def _publish_outputs(
     feedback_dir.mkdir(parents=True, exist_ok=True)  # listed in the outputs even when empty
     flagged = [r for r in result.reports if r.problems and (not units or r.unit_code in units)]
     write_feedback_files(settings, opaque(flagged), str(feedback_dir))
+    checked = [r for r in result.reports if not units or r.unit_code in units]
+    write_validation_report(
+        settings,
+        opaque(checked),
+        plan.id,
+        period,
+        str(layout.validation_report(plan.id, period.code)),
+        started,
+    )
     publish_outputs(settings, str(layout.period_dir(plan.id, period.code)))
     _publish(plan, period, month.counts, month.table, month.totals, resources.catalog)
 

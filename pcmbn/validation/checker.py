@@ -118,7 +118,6 @@ class FileReport:
 @dataclass
 class CheckResult:
     reports: list[FileReport]
-    data_docs: Path | None = None
 
     @property
     def all_accepted(self) -> bool:
@@ -154,21 +153,19 @@ def check_files(
     catalog: Catalog,
     *,
     limits: Limits | None = None,
-    data_docs_dir: Path | None = None,
     history: HistoryContext | None = None,
 ) -> CheckResult:
     """Check every file; one GE run for all of them."""
     ensure_rules(catalog)
     limits = limits or Limits()
     subs = load_submissions([(i, Path(p), None) for i, p in enumerate(paths)], catalog, limits)
-    return check_submissions(subs, catalog, data_docs_dir=data_docs_dir, history=history)
+    return check_submissions(subs, catalog, history=history)
 
 
 def check_submissions(
     subs: list[Submission],
     catalog: Catalog,
     *,
-    data_docs_dir: Path | None = None,
     history: HistoryContext | None = None,
 ) -> CheckResult:
     """Validate already loaded submissions (the flows load them in parallel chunks)."""
@@ -195,7 +192,7 @@ def check_submissions(
                     )
                 )
     frame, contexts = build_frame(subs, catalog, history)
-    result = run_expectations(frame, catalog, data_docs_dir)
+    result = run_expectations(frame, catalog)
     by_index = {sub.index: report for sub, report in zip(subs, reports, strict=True)}
     seen: set[tuple[int, str, str | None, str | None, str]] = set()
     for failure in result.failures:
@@ -218,4 +215,4 @@ def check_submissions(
         )
     for report in reports:
         report.problems.sort(key=lambda p: (p.severity != Severity.ERROR, p.sheet or "", p.order))
-    return CheckResult(reports, result.data_docs)
+    return CheckResult(reports)
