@@ -75,12 +75,12 @@ def test_exit_zero_when_all_accepted_and_an_html_report(
     """Issue 12, item 20: the HTML report is Vietnamese and names no outside address."""
     from offline import assert_no_outside_address
 
-    report = tmp_path / "KetQua.html"
+    report = tmp_path / "out" / "KetQua.html"
     result = _check(str(files["good"]), str(files["bad"]), "--no-feedback", "--report", str(report))
     assert result.returncode == 1, result.stderr
     assert "ĐẠT" in result.stdout
     assert f"Kết quả kiểm tra (HTML): {report}" in result.stdout
-    assert [p.name for p in tmp_path.iterdir()] == ["KetQua.html"]  # one file, no site folder
+    assert [p.name for p in report.parent.iterdir()] == ["KetQua.html"]  # one file, no site
     text = report.read_text(encoding="utf-8")
     assert "Kết quả kiểm tra báo cáo" in text and "Đã kiểm tra <b>2</b> tệp" in text
     assert "ChiTieu" in text and "E19" in text and "bị từ chối" in text
