@@ -30,7 +30,6 @@ from pcmbn.clock import today_in_vietnam
 from pcmbn.domain import Plan
 from pcmbn.errors import OutputLocked, PcmbnError
 from pcmbn.intake import Received, collect_inbox, refused_entries
-from pcmbn.layout import OutputLayout
 from pcmbn.monthly import (
     SKIP_KNOWN,
     SKIP_OTHER_UNIT,
@@ -57,7 +56,12 @@ from pcmbn.validation.checker import CheckResult
 from pcmbn.validation.submission import Submission
 from pcmbn.vocabulary import AuditAction
 from tasks.intake import archive_chunk, read_chunk
-from tasks.outputs import publish_outputs, write_feedback_files, write_outputs
+from tasks.outputs import (
+    publish_outputs,
+    write_feedback_files,
+    write_outputs,
+    write_validation_report,
+)
 from tasks.record import load_history, record_run
 from tasks.validation import validate_all
 
@@ -174,7 +178,7 @@ def _run(
     reader = read_inbox.with_options(task_runner=task_runner(settings))
     batch = reader(where, plan.id, period.code)  # collect, read
     logger.info("Kiểm tra %s tệp theo quy tắc của biểu mẫu", _n(len(batch.submissions)))
-    result = _validate(settings, layout, plan, period, batch)
+    result = _validate(settings, plan, period, batch)
     decided = _decide(resources, plan, period, batch, result, units)
     logger.info("Ghi lượt chạy vào sổ lịch sử (%s tệp)", _n(len(decided.records)))
     run_id = _record(settings, plan, period, units, decided, started)
@@ -200,17 +204,10 @@ def _run(
     )
 
 
-def _validate(
-    settings: Settings, layout: OutputLayout, plan: Plan, period: Period, batch: InboxBatch
-) -> CheckResult:
+def _validate(settings: Settings, plan: Plan, period: Period, batch: InboxBatch) -> CheckResult:
     """validate: every file in one Great Expectations run, with the rules that need history."""
     history = load_history(settings, plan.id, period)
-    return validate_all(
-        settings,
-        opaque(batch.submissions),
-        opaque(history),
-        str(layout.data_docs_dir(plan.id, period.code)),
-    )
+    return validate_all(settings, opaque(batch.submissions), opaque(history))
 
 
 def _decide(
@@ -303,6 +300,15 @@ def _publish_outputs(
     feedback_dir.mkdir(parents=True, exist_ok=True)  # listed in the outputs even when empty
     flagged = [r for r in result.reports if r.problems and (not units or r.unit_code in units)]
     write_feedback_files(settings, opaque(flagged), str(feedback_dir))
+    checked = [r for r in result.reports if not units or r.unit_code in units]
+    write_validation_report(
+        settings,
+        opaque(checked),
+        plan.id,
+        period,
+        str(layout.validation_report(plan.id, period.code)),
+        started,
+    )
     publish_outputs(settings, str(layout.period_dir(plan.id, period.code)))
     _publish(plan, period, month.counts, month.table, month.totals, resources.catalog)
 

@@ -88,6 +88,12 @@ def reopen_period(
     """Reopen an approved period; a reason is required and recorded with who (`by`) did it."""
     if not reason or not reason.strip():
         raise UsageError('Cần ghi lý do mở lại kỳ đã phê duyệt: --reason "...".')
+    if not store.runs(plan.id, period):
+        # Nothing aggregated: "chưa có số liệu", never "chưa phê duyệt" (issue 12, item 19).
+        raise PcmbnError(
+            f"Kỳ {period.label_vi} của kế hoạch {plan.id} chưa có số liệu (chưa được tổng hợp "
+            "lần nào) nên không có gì để mở lại."
+        )
     if not store.reopen(plan.id, period, by, datetime.now(tz=UTC), reason.strip()):
         raise PcmbnError(
             f"Kỳ {period.label_vi} của kế hoạch {plan.id} chưa được phê duyệt nên không cần mở lại."

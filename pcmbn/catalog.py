@@ -548,6 +548,11 @@ def _load_plans(
                     f"Danh mục sai — {path}, {entry}: mốc {milestone.name} ({milestone.period}) "
                     "nằm ngoài thời gian thực hiện kế hoạch."
                 )
+            if milestone.start is not None and not plan.covers(milestone.start.first_month):
+                raise CatalogError(
+                    f"Danh mục sai — {path}, {entry}: kỳ bắt đầu {milestone.start} của mốc "
+                    f"{milestone.name} nằm ngoài thời gian thực hiện kế hoạch."
+                )
         plans[plan.id] = plan
     return plans
 

@@ -8,7 +8,7 @@ its traceback to the log file and the user sees one line saying where that file 
 from __future__ import annotations
 
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -223,7 +223,10 @@ def catalog_command(ctx: typer.Context) -> None:
         )
         for m in plan.milestones:
             label = catalog.labels.milestones[m.kind].label
-            milestones.add_row(plan.id, label, m.period.label_vi, m.name)
+            span = m.period.label_vi
+            if m.start is not None:
+                span = f"{m.start.first_month.label_vi} – {m.period.last_month.label_vi}"
+            milestones.add_row(plan.id, label, span, m.name)
     console.print(plans)
     console.print(milestones)
     console.print(
@@ -275,9 +278,12 @@ def check_command(
     no_feedback: Annotated[
         bool, typer.Option("--no-feedback", help="Không ghi tệp góp ý.")
     ] = False,
-    data_docs: Annotated[
+    html_report: Annotated[
         Path | None,
-        typer.Option("--data-docs", help="Ghi báo cáo kiểm tra HTML (Data Docs) vào thư mục này."),
+        typer.Option(
+            "--report",
+            help="Ghi kết quả kiểm tra thành một tệp HTML (tiếng Việt, mở được khi không có mạng).",
+        ),
     ] = None,
 ) -> None:
     """Kiểm tra báo cáo trước khi gửi: chỉ rõ trang, ô cần sửa (mã thoát 0: đạt, 1: bị từ chối)."""
@@ -289,9 +295,13 @@ def check_command(
     catalog, settings = resources.catalog, resources.settings
     if output is OutputFormat.TEXT:
         with console.status(f"Đang kiểm tra {len(paths)} tệp…"):
-            result = check_files(paths, catalog, data_docs_dir=data_docs, settings=settings)
+            result = check_files(paths, catalog, settings=settings)
     else:
-        result = check_files(paths, catalog, data_docs_dir=data_docs, settings=settings)
+        result = check_files(paths, catalog, settings=settings)
+    if html_report is not None:
+        from pcmbn.validation.html_report import write_report
+
+        write_report(result, catalog, html_report, generated_at=datetime.now(tz=UTC))
     feedback_dir = feedback or resources.layout.check_feedback_dir
     written = {}
     if not no_feedback:
@@ -306,13 +316,13 @@ def check_command(
             item["feedback"] = str(path) if path else None
         sys.stdout.write(dumps_strict(document, indent=2) + "\n")
     else:
-        _print_check(result, written, data_docs, catalog.labels)
+        _print_check(result, written, html_report, catalog.labels)
     if not result.all_accepted:
         raise typer.Exit(1)
 
 
 def _print_check(
-    result: Any, written: dict[int, Path], data_docs: Path | None, labels: Labels
+    result: Any, written: dict[int, Path], html_report: Path | None, labels: Labels
 ) -> None:
     for report in result.reports:
         sub = report.submission
@@ -347,8 +357,8 @@ def _print_check(
         f"{len(result.reports) - accepted} bị từ chối.",
         highlight=False,
     )
-    if data_docs is not None:
-        console.print(f"Báo cáo kiểm tra (Data Docs): {data_docs / 'index.html'}", highlight=False)
+    if html_report is not None:
+        console.print(f"Kết quả kiểm tra (HTML): {html_report}", highlight=False)
 
 
 @app.command("run")
@@ -482,7 +492,7 @@ def _print_run(document: dict[str, Any], resources: Resources, summary: Any) -> 
     outputs = document["outputs"]
     console.print(f"Báo cáo tổng hợp: {outputs['summary']}", highlight=False)
     console.print(f"Tệp góp ý cho đơn vị: {outputs['feedback_dir']}", highlight=False)
-    console.print(f"Kết quả kiểm tra (Data Docs): {outputs['data_docs']}", highlight=False)
+    console.print(f"Kết quả kiểm tra (HTML): {outputs['validation_report']}", highlight=False)
     console.print(f"Bảng số liệu CSV/Parquet: {outputs['exports_dir']}", highlight=False)
     reminders = resources.layout.reminders(document["plan_id"], document["period"])
     if reminders.exists():
@@ -660,7 +670,10 @@ def packet_command(
     ] = None,
     start: Annotated[
         str | None,
-        typer.Option("--start", help="Kỳ bắt đầu (mặc định: tháng đầu của kế hoạch)."),
+        typer.Option(
+            "--start",
+            help="Kỳ bắt đầu (mặc định: tháng đầu của mốc nếu mốc có, không thì của kế hoạch).",
+        ),
     ] = None,
     output: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="text: dễ đọc; json: cho máy.")

@@ -66,7 +66,7 @@ VALUE_KIND = {
     "end": "kỳ",
     "out": "thư mục",
     "feedback": "thư mục",
-    "data_docs": "thư mục",
+    "html_report": "tệp",
     "inbox": "thư mục",
     "files": "tệp|thư mục",
     "note": "chữ",

@@ -164,9 +164,26 @@ class MilestoneKind(StrEnum):
 
 
 class Milestone(_Model):
+    """A review conference of a plan: what it reviews ends with `period`'s last month.
+
+    `start` is the milestone's own first month when it reviews less than the plan so far (the
+    sơ kết of a campaign, 01/7–30/9/2024); without it the review starts with the plan.
+    """
+
     kind: MilestoneKind
     period: PeriodField
     name: str
+    start: PeriodField | None = None
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> Milestone:
+        if self.start is not None and self.period.last_month < self.start.first_month:
+            raise ValueError("start của mốc sau kỳ kết thúc (period) của mốc")
+        return self
+
+    def first_month(self, plan_start: Period) -> Period:
+        """The first month the milestone reviews: its own `start`, else the plan's."""
+        return (self.start or plan_start).first_month
 
 
 class Campaign(_Model):

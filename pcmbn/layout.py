@@ -7,7 +7,8 @@ it everywhere, and nowhere else builds them.
 ```
 <outputs>/<plan>/<period>/TongHop_<plan>_<period>.xlsx   summary workbook
                           NhacNho_<plan>_<period>.csv    who to remind
-                          exports/  feedback/  data_docs/index.html
+                          KetQuaKiemTra_<plan>_<period>.html  validation report
+                          exports/  feedback/
 <outputs>/<plan>/packets/                                conference packets
 <home>/locks/<plan>_<period>.lock   <home>/tmp/   <home>/logs/pcmbn.log
 <home>/outbox/<plan>/<period>/ (blank templates)   <home>/feedback/ (`pcmbn check`)
@@ -38,8 +39,7 @@ FEEDBACK_UNIT_MAX_BYTES = 40
 _UNSAFE = set('<>:"/\\|?*')
 EXPORTS_DIR = "exports"
 FEEDBACK_DIR = "feedback"
-DATA_DOCS_DIR = "data_docs"
-DATA_DOCS_INDEX = "index.html"
+VALIDATION_REPORT_PREFIX = "KetQuaKiemTra_"
 PACKETS_DIR = "packets"
 LOCKS_DIR = "locks"
 TMP_DIR = "tmp"
@@ -56,6 +56,11 @@ def summary_name(plan_id: str, period_code: str) -> str:
 def reminders_name(plan_id: str, period_code: str) -> str:
     """`NhacNho_<plan>_<period>.csv`: the reminder list beside the summary."""
     return f"{REMINDERS_PREFIX}{plan_id}_{period_code}.csv"
+
+
+def validation_report_name(plan_id: str, period_code: str) -> str:
+    """`KetQuaKiemTra_<plan>_<period>.html`: the run's self-contained validation report."""
+    return f"{VALIDATION_REPORT_PREFIX}{plan_id}_{period_code}.html"
 
 
 def feedback_name(unit_code: str | None, sha256: str, original_name: str, suffix: str) -> str:
@@ -120,7 +125,7 @@ class OutputLayout:
     # --- one plan and period ----------------------------------------------------------------
 
     def period_dir(self, plan_id: str, period_code: str) -> Path:
-        """Summary, exports, feedback and Data Docs of one plan and period (a local folder)."""
+        """Summary, exports, feedback and validation report of one plan and period (local)."""
         return self.outputs_root / plan_id / period_code
 
     def summary(self, plan_id: str, period_code: str) -> Path:
@@ -135,11 +140,9 @@ class OutputLayout:
     def feedback_dir(self, plan_id: str, period_code: str) -> Path:
         return self.period_dir(plan_id, period_code) / FEEDBACK_DIR
 
-    def data_docs_dir(self, plan_id: str, period_code: str) -> Path:
-        return self.period_dir(plan_id, period_code) / DATA_DOCS_DIR
-
-    def data_docs_index(self, plan_id: str, period_code: str) -> Path:
-        return self.data_docs_dir(plan_id, period_code) / DATA_DOCS_INDEX
+    def validation_report(self, plan_id: str, period_code: str) -> Path:
+        """The run's validation report (one HTML file, no outside address in it)."""
+        return self.period_dir(plan_id, period_code) / validation_report_name(plan_id, period_code)
 
     def packets_dir(self, plan_id: str) -> Path:
         """Conference packets of a plan: `<outputs>/<plan>/packets`."""

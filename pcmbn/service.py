@@ -285,7 +285,7 @@ def run_document(
         "outputs": {  # local paths, or URLs when $PCMBN_OUTPUTS names remote storage
             "summary": layout.where(layout.summary(plan.id, period.code)),
             "feedback_dir": layout.where(layout.feedback_dir(plan.id, period.code)),
-            "data_docs": layout.where(layout.data_docs_index(plan.id, period.code)),
+            "validation_report": layout.where(layout.validation_report(plan.id, period.code)),
             "exports_dir": layout.where(layout.exports_dir(plan.id, period.code)),
         },
     }

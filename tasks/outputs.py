@@ -20,8 +20,9 @@ from pcmbn.storage import publish
 from pcmbn.summary.build import build_summary_data
 from pcmbn.summary.exports import export_tables
 from pcmbn.summary.workbook import write_summary
-from pcmbn.validation.checker import FileReport
+from pcmbn.validation.checker import CheckResult, FileReport
 from pcmbn.validation.feedback import write_feedback
+from pcmbn.validation.html_report import write_report
 
 
 @task(name="write-summary", retries=1, cache_policy=NO_CACHE)
@@ -57,6 +58,25 @@ def write_feedback_files(settings: Settings, reports: list[FileReport], out_dir:
     labels = resources_for(settings).catalog.labels
     written = [write_feedback(report, Path(out_dir), labels) for report in reports]
     return [str(path) for path in written if path is not None]
+
+
+@task(name="write-validation-report", cache_policy=NO_CACHE)
+def write_validation_report(
+    settings: Settings,
+    reports: list[FileReport],
+    plan_id: str,
+    period: Period,
+    path: str,
+    generated_at: datetime,
+) -> str:
+    """The run's validation report: one self-contained Vietnamese HTML file (no outside URL)."""
+    catalog = resources_for(settings).catalog
+    plan = catalog.plan(plan_id)
+    heading = f"Kế hoạch {plan.number or plan.id} — {period.label_vi}"
+    written = write_report(
+        CheckResult(list(reports)), catalog, Path(path), generated_at=generated_at, heading=heading
+    )
+    return str(written)
 
 
 @task(name="publish-outputs", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
@@ -16,7 +14,7 @@ from pcmbn.validation.submission import Submission
 
 @task(name="validate", cache_policy=NO_CACHE)
 def validate_all(
-    settings: Settings, subs: list[Submission], history: HistoryContext, data_docs: str
+    settings: Settings, subs: list[Submission], history: HistoryContext
 ) -> CheckResult:
     catalog = resources_for(settings).catalog
-    return check_submissions(subs, catalog, data_docs_dir=Path(data_docs), history=history)
+    return check_submissions(subs, catalog, history=history)

@@ -74,8 +74,9 @@ def resolve_milestone(
 
 
 def span_months(plan: Plan, milestone: Milestone, start: Period | None = None) -> list[Period]:
-    """From the plan's start (or `start`) to the milestone's last month."""
-    first = start.first_month if start is not None else plan.span.start.first_month
+    """From `start` (else the milestone's own start, else the plan's) to the milestone's last
+    month: a campaign's sơ kết reviews the campaign, not the year so far."""
+    first = start.first_month if start is not None else milestone.first_month(plan.span.start)
     last = milestone.period.last_month
     if first > last:
         raise PcmbnError(
@@ -186,7 +187,7 @@ def build_packet_data(
         months=tuple(months),
         generated_at=_generated_at(store, plan, months, end),
         missing_periods=[m for m in months if m.code not in set(span_values["period"])],
-        unapproved_periods=[m for m in months if store.active_approval(plan.id, m) is None],
+        unapproved_periods=unapproved_months(store, plan, months),
         previous=Comparison(
             f"{previous[0].label_vi} – {previous[-1].label_vi}",
             tuple(previous),
@@ -214,6 +215,17 @@ def build_packet_data(
         # the span, a stock (`last`) as each unit's latest month summed over units.
         json_totals={row["code"]: json_number(row["value"]) for row in totals_rows},
     )
+
+
+def unapproved_months(store: Store, plan: Plan, months: list[Period]) -> list[Period]:
+    """Months that were aggregated but are not approved.
+
+    A month the store has no run for has no figures to approve: it is "chưa có số liệu"
+    (`missing_periods`), never "chưa phê duyệt" (issue 12, item 19).
+    """
+    return [
+        m for m in months if store.runs(plan.id, m) and store.active_approval(plan.id, m) is None
+    ]
 
 
 def _shift(month: Period, by: int) -> Period:

@@ -55,6 +55,13 @@ def write_charts(data: PacketData, out_dir: Path) -> list[Path]:
 
 def chart_png(data: PacketData, spec: ChartSpec) -> bytes:
     """One chart as PNG bytes (deterministic: same data, same bytes)."""
+    buffer = io.BytesIO()
+    chart_figure(data, spec).savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def chart_figure(data: PacketData, spec: ChartSpec) -> Figure:
+    """One chart as a matplotlib figure: the packet's months only, every value axis from 0."""
     fig = Figure(figsize=FIG_SIZE, dpi=DPI, layout="constrained")
     ax = fig.add_subplot()
     labels = [p.short_label for p in data.months]
@@ -88,9 +95,7 @@ def chart_png(data: PacketData, spec: ChartSpec) -> bytes:
         fig.legend(
             handles=handles, loc="outside lower center", ncols=2, frameon=False, prop=_font(7)
         )
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
-    return buffer.getvalue()
+    return fig
 
 
 def legend_name(data: PacketData, code: str) -> str:

@@ -65,7 +65,7 @@ def build_summary_data(
     units = registry.units
     expected = [units[c] for c in completeness["unit_code"]] if not completeness.empty else []
     previous, last_year = period.previous(), period.same_period_last_year()
-    trend_months = months_between(Period.month(period.year, 1), period.last_month)
+    trend_months = trend_months_of(plan, period)
     wanted = sorted({period, previous, last_year, *trend_months}, key=lambda p: p.ordinal)
     shown = catalog.indicators_in_span([period], plan.reporting.cutoff)
     values = applicable_values(store.current_values(plan.id, wanted), catalog, units)
@@ -194,6 +194,17 @@ def build_summary_data(
             change,
         ),
     )
+
+
+def trend_months_of(plan: Plan, period: Period) -> list[Period]:
+    """The months the trend table and charts show: the year so far, inside the plan's span.
+
+    A month before the plan began (or after it ended) has no report by construction; drawn, it
+    reads as months of nothing done (issue 12, item 18), so it is not drawn at all.
+    """
+    first = max(Period.month(period.year, 1), plan.span.start.first_month)
+    last = min(period.last_month, plan.span.end.last_month)
+    return months_between(first, last)
 
 
 def change(this: float, before: float) -> float:

@@ -119,7 +119,6 @@ class FileReport:
 @dataclass
 class CheckResult:
     reports: list[FileReport]
-    data_docs: Path | None = None
 
     @property
     def all_accepted(self) -> bool:
@@ -155,7 +154,6 @@ def check_files(
     catalog: Catalog,
     *,
     limits: Limits | None = None,
-    data_docs_dir: Path | None = None,
     history: HistoryContext | None = None,
     settings: Settings | None = None,
 ) -> CheckResult:
@@ -165,14 +163,13 @@ def check_files(
     limits = limits or Limits()
     items = [(i, Path(p), None) for i, p in enumerate(paths)]
     subs = load_submissions(items, catalog, limits, settings=settings)
-    return check_submissions(subs, catalog, data_docs_dir=data_docs_dir, history=history)
+    return check_submissions(subs, catalog, history=history)
 
 
 def check_submissions(
     subs: list[Submission],
     catalog: Catalog,
     *,
-    data_docs_dir: Path | None = None,
     history: HistoryContext | None = None,
 ) -> CheckResult:
     """Validate already loaded submissions (the flows load them in parallel chunks)."""
@@ -199,7 +196,7 @@ def check_submissions(
                     )
                 )
     frame, contexts = build_frame(subs, catalog, history)
-    result = run_expectations(frame, catalog, data_docs_dir)
+    result = run_expectations(frame, catalog)
     by_index = {sub.index: report for sub, report in zip(subs, reports, strict=True)}
     seen: set[tuple[int, str, str | None, str | None, str]] = set()
     for failure in result.failures:
@@ -222,4 +219,4 @@ def check_submissions(
         )
     for report in reports:
         report.problems.sort(key=lambda p: (p.severity != Severity.ERROR, p.sheet or "", p.order))
-    return CheckResult(reports, result.data_docs)
+    return CheckResult(reports)

@@ -2,16 +2,15 @@
 
 A GE validation costs tens of milliseconds of fixed overhead whatever its size, so the pipeline
 never validates file by file: every row of every file goes into one DataFrame and one
-checkpoint run. The checkpoint also renders the Data Docs (HTML) for the data officer when a
-folder is given. GE is imported here only, lazily: it takes seconds to import.
+checkpoint run. GE's Data Docs are not built: they are English and load scripts and fonts from
+outside servers; the officer's HTML report is `pcmbn.validation.html_report`, drawn from the
+mapped problems. GE is imported here only, lazily: it takes seconds to import.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -33,15 +32,12 @@ class Failure:
 @dataclass(frozen=True)
 class EngineResult:
     failures: list[Failure]
-    data_docs: Path | None
 
 
-def run_expectations(
-    frame: pd.DataFrame, catalog: Catalog, data_docs_dir: Path | None = None
-) -> EngineResult:
+def run_expectations(frame: pd.DataFrame, catalog: Catalog) -> EngineResult:
     """Validate every row at once; return the failing (row, rule) pairs."""
     if frame.empty:
-        return EngineResult([], None)
+        return EngineResult([])
     quiet_third_parties()
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -60,26 +56,11 @@ def run_expectations(
     definition = context.validation_definitions.add(
         gx.ValidationDefinition(data=batch_definition, suite=suite, name=SUITE_NAME)
     )
-    actions: list[Any] = []
-    if data_docs_dir is not None:
-        data_docs_dir.mkdir(parents=True, exist_ok=True)
-        context.add_data_docs_site(
-            site_name="pcmbn",
-            site_config={
-                "class_name": "SiteBuilder",
-                "store_backend": {
-                    "class_name": "TupleFilesystemStoreBackend",
-                    "base_directory": str(data_docs_dir),
-                },
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-            },
-        )
-        actions.append(gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=["pcmbn"]))
     checkpoint = context.checkpoints.add(
         gx.Checkpoint(
             name=SUITE_NAME,
             validation_definitions=[definition],
-            actions=actions,
+            actions=[],
             result_format={
                 "result_format": "COMPLETE",
                 "unexpected_index_column_names": ["row_id"],
@@ -98,8 +79,7 @@ def run_expectations(
                 continue
             for item in outcome.result.get("unexpected_index_list") or []:
                 failures.append(Failure(int(item["row_id"]), rule))
-    index = data_docs_dir / "index.html" if data_docs_dir is not None else None
-    return EngineResult(failures, index)
+    return EngineResult(failures)
 
 
 def _silence_loggers() -> None:

@@ -75,6 +75,10 @@ def test_approve_lock_reopen_rerun(prefect_harness: None, tmp_path: Path) -> Non
     with pytest.raises(UsageError):
         reopen_period(store, plan, period, "  ", by=WHO)
     reopen_period(store, plan, period, "Công an tỉnh gửi bản sửa số vụ", by=WHO)
+    # A month with data that is not approved (any more) is "chưa được phê duyệt"; a month
+    # without any run says "chưa có số liệu" instead (tests/pcmbn/test_cli.py).
+    with pytest.raises(PcmbnError, match="chưa được phê duyệt"):
+        reopen_period(store, plan, period, "lần nữa", by=WHO)
     reopened = monthly_aggregation(plan=PLAN, period=PERIOD, inbox=str(inbox))
     assert reopened["totals"]["DT01"]["period"] == 5 + 1
     assert (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -171,7 +172,7 @@ def test_refused_inbox_entries_are_listed_apart_in_json_and_text(tmp_path: Path)
     (inbox / "BaoCao_SO_TC.xlsx").mkdir()
     (inbox / "~$BaoCao_CA_TINH.xlsx").write_bytes(b"lock")  # an Office lock file: ignored
     args = ("run", "--plan", PLAN, "--period", "2024-08", "--inbox", str(inbox))
-    result = _pcmbn(tmp_path / "home", *args, "--format", "json")
+    result = run_pcmbn(tmp_path / "home", *args, "--format", "json")
     assert result.returncode == 0, result.stderr[-2000:]
     document = json.loads(result.stdout)
     assert [(e["name"], e["reason_code"]) for e in document["refused"]] == [
@@ -184,7 +185,7 @@ def test_refused_inbox_entries_are_listed_apart_in_json_and_text(tmp_path: Path)
     assert "liên kết tượng trưng" in document["refused"][2]["message"]
     assert document["files"]["accepted"] == 1
 
-    text = _pcmbn(tmp_path / "home", *args)
+    text = run_pcmbn(tmp_path / "home", *args)
     assert text.returncode == 0, text.stderr[-2000:]
     out = " ".join(text.stdout.split())
     assert "4 mục trong thư mục nhận bị từ chối ngay khi nhận (không mở, không lưu trữ):" in out

@@ -150,11 +150,12 @@ def test_packet_numbers_are_recomputed_and_traced(prefect_harness: None, tmp_pat
     assert dt01_row[header.index("T6/2024")].value == 7 + 2  # the correction replaced 4
     assert dt01_row[header.index("T5/2024")].value is None  # missing, not zero
 
-    # Cover page and manifest say May is missing and May-June are not approved.
+    # Cover page and manifest say May is missing and June is not approved; May, with no run,
+    # has no figures to approve: "chưa có số liệu", never "chưa phê duyệt" (issue 12, item 19).
     cover = " ".join(str(c.value) for row in book["BiaPhuLuc"].iter_rows() for c in row if c.value)
     assert "CHƯA ĐỦ SỐ LIỆU" in cover and "CHƯA PHÊ DUYỆT" in cover
     assert manifest["missing_periods"] == ["2024-05"]
-    assert manifest["unapproved_periods"] == ["2024-05", "2024-06"]
+    assert manifest["unapproved_periods"] == ["2024-06"]
 
     # Every number in the workbook resolves to its sources, and they sum to it.
     sources = {s["id"]: s for s in manifest["sources"]}

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
+from offline import assert_no_outside_address
 from report_fixtures import Fixture, write_fixture
 
 from flows.monthly_aggregation import monthly_aggregation
@@ -150,7 +151,16 @@ def test_every_original_archived_and_outputs_written(first_run) -> None:
         assert hashlib.sha256(Path(row.archive_path).read_bytes()).hexdigest() == row.sha256
     outputs = document["outputs"]
     assert Path(outputs["summary"]).is_file()
-    assert Path(outputs["data_docs"]).is_file()
+    report = Path(outputs["validation_report"])
+    assert report.is_file() and report.suffix == ".html"
+    assert "Kết quả kiểm tra báo cáo" in report.read_text(encoding="utf-8")
+    # Issue 12, item 20: no output file of the run names an outside address (the office
+    # network reaches none; GE's Data Docs loaded scripts and fonts from CDNs).
+    period_dir = report.parent
+    written = [p for p in period_dir.rglob("*") if p.is_file()]
+    assert written and not (period_dir / "data_docs").exists()
+    for path in written:
+        assert_no_outside_address(path)
     feedback = {p.name for p in Path(outputs["feedback_dir"]).iterdir()}
 
     def named(unit: str, name: str, suffix: str) -> str:  # keyed by submission (issue 19.5)

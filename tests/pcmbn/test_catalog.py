@@ -190,6 +190,27 @@ def test_bad_milestone_period_in_plan(schemas_copy: Path) -> None:
     _expect_catalog_error(schemas_copy, "plans.yaml", NA, "Tháng 13/2021")
 
 
+@pytest.mark.parametrize(
+    ("start", "words"),
+    [
+        ("2023-12", ["2023-12", "ngoài thời gian thực hiện"]),  # before the plan began
+        ("2024-10", ["start", "sau kỳ kết thúc"]),  # after the milestone's own end
+    ],
+)
+def test_a_milestone_start_outside_its_plan_or_after_its_end_is_named(
+    schemas_copy: Path, start: str, words: list[str]
+) -> None:
+    """Issue 12, item 19: a milestone's own span is catalog data, checked on loading."""
+    path = schemas_copy / "plans.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "period: 2024-09, start: 2024-07," in text
+    path.write_text(
+        text.replace("period: 2024-09, start: 2024-07,", f"period: 2024-09, start: {start},"),
+        encoding="utf-8",
+    )
+    _expect_catalog_error(schemas_copy, "plans.yaml", ST, *words)
+
+
 def test_broken_yaml_reports_line(schemas_copy: Path) -> None:
     (schemas_copy / "rules.yaml").write_text("a: [unclosed\n", encoding="utf-8")
     _expect_catalog_error(schemas_copy, "rules.yaml", "dòng")

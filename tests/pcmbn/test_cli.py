@@ -89,6 +89,14 @@ def test_broken_catalog_named_in_one_line(schemas_copy: Path) -> None:
     _assert_one_line_error(result, 1, "indicators.csv", "TT01", "aggregation")
 
 
+def test_catalog_shows_a_milestone_with_its_own_span() -> None:
+    """Issue 12, item 19: the campaign's sơ kết reviews 07–09/2024, and the catalog says so."""
+    result = _pcmbn("catalog", env={"COLUMNS": "200"})
+    assert result.returncode == 0, result.stderr
+    line = next(x for x in result.stdout.splitlines() if "Sơ kết đợt cao điểm" in x)
+    assert "7/2024 – " in line and "9/2024" in line
+
+
 def test_template_for_one_unit(tmp_path: Path) -> None:
     result = _pcmbn(
         "template",
@@ -130,9 +138,11 @@ def test_reopen_without_reason_is_refused_with_one_line() -> None:
     _assert_one_line_error(result, 2, "lý do", "--reason")
 
 
-def test_reopen_a_period_never_approved_says_so() -> None:
+def test_reopen_a_period_without_data_says_it_has_no_data() -> None:
+    """Issue 12, item 19: a month never aggregated is "chưa có số liệu", not "chưa phê duyệt"."""
     result = _pcmbn("reopen", "--plan", NA, "--period", "2021-07", "--reason", "sửa số")
-    _assert_one_line_error(result, 1, "chưa được phê duyệt")
+    _assert_one_line_error(result, 1, "chưa có số liệu", "không có gì để mở lại")
+    assert "phê duyệt" not in result.stdout + result.stderr
 
 
 def test_approving_a_period_never_aggregated_is_refused() -> None:

@@ -70,11 +70,23 @@ def test_json_is_the_contract_and_clean(files: dict[str, Path], tmp_path: Path) 
 
 
 @pytest.mark.slow
-def test_exit_zero_when_all_accepted_and_data_docs(files: dict[str, Path], tmp_path: Path) -> None:
-    result = _check(str(files["good"]), "--no-feedback", "--data-docs", str(tmp_path / "docs"))
-    assert result.returncode == 0, result.stderr
+def test_exit_zero_when_all_accepted_and_an_html_report(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    """Issue 12, item 20: the HTML report is Vietnamese and names no outside address."""
+    from offline import assert_no_outside_address
+
+    report = tmp_path / "out" / "KetQua.html"
+    result = _check(str(files["good"]), str(files["bad"]), "--no-feedback", "--report", str(report))
+    assert result.returncode == 1, result.stderr
     assert "ĐẠT" in result.stdout
-    assert (tmp_path / "docs" / "index.html").is_file()
+    assert f"Kết quả kiểm tra (HTML): {report}" in result.stdout
+    assert [p.name for p in report.parent.iterdir()] == ["KetQua.html"]  # one file, no site
+    text = report.read_text(encoding="utf-8")
+    assert "Kết quả kiểm tra báo cáo" in text and "Đã kiểm tra <b>2</b> tệp" in text
+    assert "ChiTieu" in text and "E19" in text and "bị từ chối" in text
+    assert "value.negative" not in text  # rule ids stay in the JSON
+    assert_no_outside_address(report)
 
 
 @pytest.mark.slow

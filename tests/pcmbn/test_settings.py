@@ -320,7 +320,7 @@ def test_layout_names_are_the_published_ones(tmp_path: Path) -> None:
     assert layout.reminders(NA, "2021-07") == period / f"NhacNho_{NA}_2021-07.csv"
     assert layout.feedback_dir(NA, "2021-07") == period / "feedback"
     assert layout.exports_dir(NA, "2021-07") == period / "exports"
-    assert layout.data_docs_index(NA, "2021-07") == period / "data_docs" / "index.html"
+    assert layout.validation_report(NA, "2021-07") == period / f"KetQuaKiemTra_{NA}_2021-07.html"
     assert layout.packets_dir(NA) == tmp_path / "outputs" / NA / "packets"
     assert layout.lock_file(NA, "2021-07") == tmp_path / "locks" / f"{NA}_2021-07.lock"
     assert layout.outbox(NA, "2021-07") == tmp_path / "outbox" / NA / "2021-07"

@@ -97,7 +97,7 @@ FOLDER = [
     (f"NhacNho_{PLAN}_{PERIOD}.csv", True),
     ("exports/tong_hop.csv", True),
     ("exports/nested/deep/values.parquet", True),
-    ("data_docs/index.html", True),
+    (f"KetQuaKiemTra_{PLAN}_{PERIOD}.html", True),
     (f".TongHop_{PLAN}_{PERIOD}.xlsx.part", False),
     ("exports/.tong_hop.csv.part", False),
     (".hidden", False),

@@ -111,6 +111,8 @@ def _chart(
     # openpyxl 3.1 marks axes deleted unless told otherwise; Excel would then hide the labels.
     chart.x_axis.delete = False
     chart.y_axis.delete = False
+    # Counts start at zero: Excel's automatic minimum (e.g. 175) makes 180 look like 10 × 175.
+    chart.y_axis.scaling.min = 0
     chart.legend.position = "b"
     chart.height, chart.width = 9, 18
     for col in cols:

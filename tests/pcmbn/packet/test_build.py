@@ -22,7 +22,9 @@ def test_several_milestones_of_a_kind_are_chosen_by_period() -> None:
     plan = load_catalog().plan(ST)
     chosen = resolve_milestone(plan, "so_ket", Period.from_code("2024-09"), labels=LABELS)
     assert chosen.name.startswith("Sơ kết đợt cao điểm")
-    assert [m.code for m in span_months(plan, chosen)][0] == "2024-01"
+    # The campaign's sơ kết reviews the campaign (its own `start` in plans.yaml), issue 12.19.
+    assert [m.code for m in span_months(plan, chosen)] == ["2024-07", "2024-08", "2024-09"]
+    assert [m.code for m in span_months(plan, chosen, Period.from_code("2024-01"))][0] == "2024-01"
     assert [m.code for m in span_months(plan, chosen, Period.from_code("2024-07"))] == [
         "2024-07",
         "2024-08",
@@ -79,3 +81,69 @@ def test_a_2024_packet_shows_only_indicators_in_force_in_its_span(make_packet) -
     assert "DT01" in shown
     assert "TG01" not in shown  # introduced by the 2026–2030 programme
     assert list(shown) == [c for c in data.catalog.indicators if c in shown]
+
+
+def _record_month(store: object, period: str, value: int) -> None:
+    """One run of `period` with one accepted CA_TINH report (DT01 = `value`)."""
+    from pcmbn.clock import OFFICE_TZ
+    from pcmbn.store.base import RunRecord, SubmissionRecord
+
+    sha = f"ca{period}".ljust(64, "0")
+    when = datetime(2024, int(period[-2:]), 16, 9, 0, tzinfo=OFFICE_TZ)
+    record = SubmissionRecord(
+        sha256=sha,
+        original_name=f"BaoCao_{period}.xlsx",
+        received_at=when,
+        archive_path=f"archive/{sha[:2]}/{sha}.xlsx",
+        size=100,
+        status="accepted",
+        plan_id=ST,
+        period=period,
+        unit_code="CA_TINH",
+        values=[
+            {
+                "indicator": "DT01",
+                "period_value": value,
+                "cumulative": value,
+                "sheet": "ChiTieu",
+                "period_cell": "E10",
+                "cumulative_cell": "F10",
+            }
+        ],
+    )
+    store.record_run(RunRecord(f"run-{period}", ST, period, None, when, [record]))  # type: ignore[attr-defined]
+
+
+def test_the_campaign_so_ket_covers_the_campaign_and_calls_a_month_without_data_so(
+    tmp_path,  # noqa: ANN001
+) -> None:
+    """Issue 12, item 19: the campaign sơ kết spans 07–09/2024 by default; September, with no
+    run in the store, is "chưa có số liệu", never "chưa (được) phê duyệt"."""
+    from pcmbn.packet.build import build_packet_data
+    from pcmbn.packet.report import build_report
+    from pcmbn.packet.workbook import build_workbook
+    from pcmbn.store.history import HistoryStore
+
+    catalog = load_catalog()
+    plan = catalog.plan(ST)
+    store = HistoryStore(tmp_path / "history.duckdb")
+    _record_month(store, "2024-07", 3)
+    _record_month(store, "2024-08", 2)
+    milestone = resolve_milestone(plan, "so_ket", Period.from_code("2024-09"), labels=LABELS)
+    months = span_months(plan, milestone)
+    data = build_packet_data(store, catalog, plan, milestone, months)
+    assert [m.code for m in data.months] == ["2024-07", "2024-08", "2024-09"]
+    assert [m.code for m in data.missing_periods] == ["2024-09"]
+    assert [m.code for m in data.unapproved_periods] == ["2024-07", "2024-08"]
+    book, _ = build_workbook(data, [])
+    cover = {
+        str(row[0].value): str(row[1].value)
+        for row in book["BiaPhuLuc"].iter_rows()
+        if row[0].value and len(row) > 1
+    }
+    assert cover["Tháng chưa có số liệu"] == "tháng 9/2024"
+    assert cover["Tháng chưa phê duyệt"] == "tháng 7/2024, tháng 8/2024"
+    report, _ = build_report(data, [])
+    texts = [p.text for p in report.paragraphs]
+    unapproved = [t for t in texts if "phê duyệt" in t]
+    assert unapproved and not any("9/2024" in t for t in unapproved), unapproved

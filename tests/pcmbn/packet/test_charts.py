@@ -73,3 +73,22 @@ def test_legend_names_are_short(make_packet: MakePacket) -> None:
     assert legend_name(data, "DT01") == "Vụ mua bán người được phát hiện"
     assert all(len(legend_name(data, code)) <= 46 for code in data.catalog.indicators)
     assert legend_name(data, "XX99") == "XX99"
+
+
+def test_every_value_axis_starts_at_zero_and_only_the_packet_months_are_drawn(
+    make_packet: MakePacket,
+) -> None:
+    """Issue 12, item 18: no axis starting at 175, no month outside the packet's span."""
+    from pcmbn.packet.charts import chart_figure
+
+    data = make_packet()
+    for spec in data.catalog.packet.charts:
+        fig = chart_figure(data, spec)
+        axes = fig.get_axes()
+        assert len(axes) == (2 if spec.secondary else 1)
+        for ax in axes:
+            assert ax.get_ylim()[0] == 0, spec.key
+        labels = [t.get_text() for t in axes[0].get_xticklabels()]
+        assert labels == [m.short_label for m in data.months], spec.key
+        left, right = axes[0].get_xlim()
+        assert (left, right) == (-0.5, len(data.months) - 0.5)

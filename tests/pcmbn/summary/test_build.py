@@ -350,6 +350,22 @@ def test_trend_has_every_month_of_the_year_so_far(summary: SummaryData, catalog:
     assert _by(trend, month="2024-07", code="DT01")["month_label"] == "T7/2024"
 
 
+def test_trend_draws_no_month_before_the_plan_began(
+    store: HistoryStore, catalog: Catalog, plan: Plan
+) -> None:
+    """Issue 12, item 18: a plan that began in May shows May–July, not six empty months."""
+    from pcmbn.domain import Span
+
+    late_start = plan.model_copy(
+        update={"span": Span(start=Period.month(2024, 5), end=Period.month(2024, 12))}
+    )
+    units = catalog.registry(late_start).units
+    expected = [units[code] for code in EXPECTED]
+    table = completeness(expected, store.submissions(PLAN, JULY.code), late_start, JULY)
+    data = build_summary_data(store, catalog, late_start, JULY, table, GENERATED)
+    assert list(dict.fromkeys(data.trend["month"])) == ["2024-05", "2024-06", "2024-07"]
+
+
 def test_tasks_are_plan_tasks_times_assigned_units_with_latest_status(
     summary: SummaryData, plan: Plan, catalog: Catalog
 ) -> None:

@@ -442,6 +442,21 @@ def test_bieu_do_has_charts_and_the_table_they_plot(summary: Path) -> None:
     assert "Số vụ mua bán người được phát hiện theo tháng" in titles
 
 
+def test_every_chart_value_axis_starts_at_zero(summary: Path) -> None:
+    """Issue 12, item 18: Excel's automatic minimum (175) exaggerates small changes."""
+    ws = load_workbook(summary)["BieuDo"]
+    kinds = set()
+    for chart in ws._charts:
+        kinds.add(type(chart).__name__)
+        assert chart.y_axis.scaling.min == 0, chart.tagname
+    assert kinds == {"BarChart", "LineChart"}  # TT02 is a line (schemas/summary.yaml)
+    with zipfile.ZipFile(summary) as zf:
+        for name in (n for n in zf.namelist() if n.startswith("xl/charts/chart")):
+            xml = zf.read(name).decode()
+            value_axis = xml[xml.index("<valAx>") : xml.index("</valAx>")]
+            assert '<min val="0"/>' in value_axis, name
+
+
 def test_nguon_one_row_per_source(summary: Path) -> None:
     ws = load_workbook(summary)["Nguon"]
     cols = _header_cols(ws)
