@@ -52,6 +52,14 @@ class Job:
         }
 
 
+def _tags(parameters: dict[str, Any]) -> list[str]:
+    """The run's plan and period tags, as the flows tag their own runs (`flows.naming`)."""
+    from flows.naming import run_tags
+
+    plan, period = parameters.get("plan"), parameters.get("period")
+    return run_tags(str(plan), *([str(period)] if period else [])) if plan else []
+
+
 class WarmExecutor:
     """Creates deployment runs and executes them in this process's thread pool."""
 
@@ -99,7 +107,7 @@ class WarmExecutor:
                 parameters=parameters,
                 state=Pending(message="Chạy trong dịch vụ"),
                 name=name,
-                tags=[t for t in (parameters.get("plan"), parameters.get("period")) if t],
+                tags=_tags(parameters),
             )
         job = Job(str(run.id), spec.name, run.name)
         with self._lock:

@@ -35,7 +35,6 @@ from pcmbn.settings import PROJECT_ROOT, QUIET_ENVIRONMENT, Settings
 
 log = logging.getLogger(__name__)
 
-PREFECT_DIR = "prefect"
 SERVER_START_TIMEOUT_S = 180.0
 DEPLOYMENTS_TIMEOUT_S = 240.0
 #: How often the watchdog looks at the children (seconds).
@@ -45,8 +44,9 @@ UNFINISHED = ("RUNNING", "PENDING", "CANCELLING")
 
 
 def prefect_home(settings: Settings) -> Path:
-    """Prefect's own folder for this home (profiles, its SQLite database)."""
-    return settings.home / PREFECT_DIR
+    """Prefect's own folder for this home (profiles, its SQLite database): the same folder
+    every other entry point uses (`keep_prefect_under_home`)."""
+    return settings.prefect_home
 
 
 def prefect_database_url(settings: Settings) -> str:

@@ -103,7 +103,7 @@ class WarmValidator:
 
         catalog = self.resources.catalog
         with self._lock:
-            result = check_files(paths, catalog)
+            result = check_files(paths, catalog, settings=self.resources.settings)
             document = result.to_json()
             for report, item in zip(result.reports, document["files"], strict=True):
                 written = (

@@ -175,7 +175,8 @@ def test_serve_end_to_end(served: dict[str, Any], tmp_path: Path) -> None:
     runs = _post(f"{api}/flow_runs/filter",
                  {"flow_runs": {"deployment_id": {"any_": [on_demand]}}})  # fmt: skip
     assert [r["state_type"] for r in runs] == ["COMPLETED"]
-    assert {"ST-KH-30-7-2024", "2024-07"} <= set(runs[0]["tags"])
+    assert {"ke-hoach:ST-KH-30-7-2024", "ky:2024-07"} <= set(runs[0]["tags"])
+    assert runs[0]["name"].startswith("tong-hop ")  # named by the flow, not at random
 
     # SIGTERM: a clean stop, nothing half-written, no run left RUNNING.
     _stop(served)
