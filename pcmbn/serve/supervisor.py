@@ -294,6 +294,8 @@ def serve(
     # service's own server, with its files under the home (set before Prefect is imported).
     for key in ("PREFECT_HOME", "PREFECT_API_URL"):
         os.environ[key] = child_environment(settings, service.api_url)[key]
+    if (context := sys.modules.get("prefect.context")) is not None:
+        context.refresh_global_settings_context()
     from pcmbn.serve.executor import WarmExecutor
 
     service.executor = WarmExecutor(specs)
