@@ -38,6 +38,7 @@ from pcmbn.domain import (
 )
 from pcmbn.errors import CatalogError, PcmbnError
 from pcmbn.periods import CutoffRule, Period, PeriodError
+from pcmbn.reconciliation import REVIEW_FILE, ReviewSpec, load_review
 from pcmbn.settings import Settings
 from pcmbn.vocabulary import RuleId
 
@@ -92,6 +93,8 @@ class Catalog:
     successors: tuple[Successor, ...] = ()
     _children: dict[str, list[str]] = field(default_factory=dict, repr=False)
     summary: SummarySpec = field(default_factory=lambda: SummarySpec())
+    #: Target verdict words and interagency reconciliation rules (review.yaml).
+    review: ReviewSpec = field(default_factory=lambda: ReviewSpec())
 
     def plan(self, plan_id: str) -> Plan:
         """The plan with this id, or a message listing the plans that exist."""
@@ -190,6 +193,7 @@ def _load_cached(root: Path) -> Catalog:
             children.setdefault(ind.parent, []).append(ind.code)
     packet = _load_packet(root / PACKET_FILE, indicators)
     lineage = _load_successors(root / SUCCESSORS_FILE, registries)
+    review = load_review(root / REVIEW_FILE, indicators, kinds)
     return Catalog(
         root,
         indicators,
@@ -204,6 +208,7 @@ def _load_cached(root: Path) -> Catalog:
         lineage,
         children,
         summary,
+        review,
     )
 
 

@@ -24,6 +24,8 @@ import pandas as pd
 from pcmbn.catalog import Catalog
 from pcmbn.domain import Plan
 from pcmbn.periods import Period
+from pcmbn.reconciliation import RECONCILIATION_COLUMNS
+from pcmbn.targets import TARGETS_COLUMNS
 
 # The columns of each table, in order: `pcmbn.summary.build` builds every table with these and
 # checks them where the table is made (`_checked`); the sheets and the exports read them by name.
@@ -100,6 +102,14 @@ class SummaryData:
     trend: pd.DataFrame
     sources: pd.DataFrame  # SOURCES_COLUMNS; column is "period" or "cumulative"
     missing_units: list[str] = field(default_factory=list)  # no accepted report (header note)
+    # TARGETS_COLUMNS (pcmbn.targets): the plan's targets over the year so far
+    targets: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(TARGETS_COLUMNS))
+    )
+    # RECONCILIATION_COLUMNS (pcmbn.reconciliation): interagency rules, this month and cumulative
+    reconciliation: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(RECONCILIATION_COLUMNS))
+    )
 
     def unit_names(self) -> dict[str, str]:
         """Unit code → name from every table that knows one, then the plan's registry.

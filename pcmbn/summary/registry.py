@@ -14,6 +14,8 @@ from pcmbn.summary.sheets import (
     ma_tran,
     nguon,
     nhiem_vu,
+    reconciliation,
+    targets,
     theo_nhom,
     tong_hop,
 )
@@ -21,6 +23,8 @@ from pcmbn.summary.sheets.common import SummarySheet
 
 SUMMARY_SHEETS: tuple[SummarySheet, ...] = (
     tong_hop.SHEET,
+    targets.SHEET,
+    reconciliation.SHEET,
     theo_nhom.SHEET,
     ma_tran.SHEET,
     day_du.SHEET,
