@@ -37,6 +37,7 @@ FEEDBACK_UNIT_MAX_BYTES = 40
 #: Characters Windows, macOS or a mail client refuse or misread in a file name.
 _UNSAFE = set('<>:"/\\|?*')
 EXPORTS_DIR = "exports"
+UPWARD_DIR = "len-cap-tren"
 FEEDBACK_DIR = "feedback"
 DATA_DOCS_DIR = "data_docs"
 DATA_DOCS_INDEX = "index.html"
@@ -140,6 +141,10 @@ class OutputLayout:
 
     def data_docs_index(self, plan_id: str, period_code: str) -> Path:
         return self.data_docs_dir(plan_id, period_code) / DATA_DOCS_INDEX
+
+    def upward_dir(self, plan_id: str, period_code: str) -> Path:
+        """`pcmbn export-upward`'s default folder: the report to the national level."""
+        return self.period_dir(plan_id, period_code) / UPWARD_DIR
 
     def packets_dir(self, plan_id: str) -> Path:
         """Conference packets of a plan: `<outputs>/<plan>/packets`."""
