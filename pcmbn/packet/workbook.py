@@ -42,6 +42,7 @@ from pcmbn.office.styles import (
 from pcmbn.office.times import datetime_label
 from pcmbn.office.xlsx import cell_value, keep_text, put, xlsx_bytes
 from pcmbn.packet.model import COMPLETENESS_COUNTS, PacketData, ref_series, ref_total
+from pcmbn.packet.targets import write_sheet as write_target_sheet
 from pcmbn.periods import Period
 from pcmbn.text import roman
 from pcmbn.vocabulary import Completeness
@@ -49,6 +50,7 @@ from pcmbn.vocabulary import Completeness
 SHEETS = (
     "BiaPhuLuc",
     "TongHop",
+    "ChiTieuPhanDau",
     "TheoThang",
     "TheoQuy",
     "TheoDonVi",
@@ -123,6 +125,7 @@ def build_workbook(data: PacketData, charts: Sequence[Path]) -> tuple[Workbook, 
     builders = {
         "BiaPhuLuc": _cover,
         "TongHop": _totals,
+        "ChiTieuPhanDau": write_target_sheet,
         "TheoThang": lambda s: _series_sheet(s, data.by_month, "thang", "THEO THÁNG", "Tháng"),
         "TheoQuy": lambda s: _series_sheet(s, data.by_quarter, "quy", "THEO QUÝ", "Quý"),
         "TheoDonVi": _by_unit,

@@ -26,6 +26,7 @@ def _pcmbn(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_export_upward_refuses_a_plan_without_a_national_level(tmp_path: Path) -> None:
     seed = _pcmbn(tmp_path, "export-upward", "--plan", "NA-276-KH-UBND-2021", "--period", "2021-07")
     assert seed.returncode == 1
