@@ -213,7 +213,7 @@ def _cover(s: _Sheet) -> None:
     s.put(row, 2, None, GROUP)
     descriptions = {
         "TongHop": "Tổng số từng chỉ tiêu cả kỳ, so với kỳ trước và cùng kỳ năm trước",
-        "ChiTieuPhanDau": "Kết quả các chỉ tiêu phấn đấu của kế hoạch: đạt hay chưa đạt, số liệu tính",
+        "ChiTieuPhanDau": "Chỉ tiêu phấn đấu của kế hoạch: kết quả, đạt hay chưa đạt",
         "TheoThang": "Từng chỉ tiêu theo tháng",
         "TheoQuy": "Từng chỉ tiêu theo quý",
         "TheoDonVi": "Từng chỉ tiêu theo đơn vị báo cáo",
