@@ -166,3 +166,25 @@ def test_every_unit_of_the_national_registry_is_a_province() -> None:
     assert {"Nghệ An", "Cần Thơ"} <= provinces
     # a province reports every indicator upward
     assert all(ind.applies("TINH") for ind in catalog.indicators.values())
+
+
+def test_packet_targets_trace_each_number_to_its_sources(catalog) -> None:  # noqa: ANN001
+    from pcmbn.packet.targets import packet_targets
+
+    span = pd.DataFrame(
+        [
+            ("CA_TINH", "TG01", "2026-01", 10.0, 1),
+            ("CA_TINH", "TG03", "2026-01", 8.0, 2),
+            ("CA_TINH", "TG01", "2026-02", 10.0, 3),
+            ("CA_TINH", "TG03", "2026-02", 10.0, 4),
+            ("XA_MY_LY", "TG01", "2026-02", 5.0, 5),  # not a counted kind
+        ],
+        columns=["unit_code", "indicator", "period", "period_value", "source_id"],
+    )
+    refs: dict[str, list[int]] = {}
+    table = packet_targets(span, catalog, catalog.plan(PLAN), _units(catalog), refs)
+    row = table.set_index("target_id").loc["giai_quyet_to_giac"]
+    assert (row["numerator"], row["denominator"], row["value_text"]) == (18, 20, "90,0%")
+    assert row["verdict"] == "Đạt"
+    assert refs["chi_tieu/giai_quyet_to_giac/TG01"] == [1, 3]
+    assert refs["chi_tieu/giai_quyet_to_giac/TG03"] == [2, 4]
