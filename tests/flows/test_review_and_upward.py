@@ -34,7 +34,7 @@ def test_export_upward_refuses_a_plan_without_a_national_level(tmp_path: Path) -
     outside = _pcmbn(tmp_path, "export-upward", "--plan", PLAN, "--period", "2027-01")
     assert outside.returncode == 1
     assert "nằm ngoài thời gian thực hiện kế hoạch" in outside.stdout + outside.stderr
-    never = _pcmbn(tmp_path, "export-upward", "--plan", PLAN, "--period", "2026-01")
+    never = _pcmbn(tmp_path, "export-upward", "--plan", PLAN, "--period", "2026-02")
     assert never.returncode == 1
     assert "chưa được tổng hợp" in never.stdout + never.stderr
 
@@ -47,15 +47,15 @@ def test_2026_summary_shows_targets_and_reconciliation_and_export_is_accepted(
     samples = tmp_path / "samples"
     made = _pcmbn(
         tmp_path, "samples", "--out", str(samples), "--plan", PLAN,
-        "--start", "2026-01", "--end", "2026-01",
+        "--start", "2026-01", "--end", "2026-02",  # samples need two months (fates)
     )  # fmt: skip
     assert made.returncode == 0, made.stderr
     inbox = str(samples / PLAN)
     run = _pcmbn(
-        tmp_path, "run", "--plan", PLAN, "--inbox", inbox, "--period", "2026-01",
+        tmp_path, "run", "--plan", PLAN, "--inbox", inbox, "--period", "2026-02",
     )  # fmt: skip
     assert run.returncode == 0, run.stdout + run.stderr
-    summary = tmp_path / "outputs" / PLAN / "2026-01" / f"TongHop_{PLAN}_2026-01.xlsx"
+    summary = tmp_path / "outputs" / PLAN / "2026-02" / f"TongHop_{PLAN}_2026-02.xlsx"
     wb = load_workbook(summary)
     assert {"ChiTieuPhanDau", "DoiChieuLienNganh"} <= set(wb.sheetnames)
     targets = [r for r in wb["ChiTieuPhanDau"].iter_rows(min_row=8, values_only=True) if r[1]]
@@ -69,13 +69,13 @@ def test_2026_summary_shows_targets_and_reconciliation_and_export_is_accepted(
     assert len(compared) == 12  # six rules, this month and the year so far
     assert all(isinstance(r[3], int | float) and isinstance(r[6], int | float) for r in compared)
     assert all(r[10] in ("Khớp", "Chênh lệch — cần đối chiếu") for r in compared)
-    exports = tmp_path / "outputs" / PLAN / "2026-01" / "exports"
+    exports = tmp_path / "outputs" / PLAN / "2026-02" / "exports"
     assert (exports / "chi_tieu_phan_dau.csv").is_file()
     assert (exports / "doi_chieu_lien_nganh.csv").is_file()
 
     out = tmp_path / "upward"
     sent = _pcmbn(
-        tmp_path, "export-upward", "--plan", PLAN, "--period", "2026-01", "--out", str(out),
+        tmp_path, "export-upward", "--plan", PLAN, "--period", "2026-02", "--out", str(out),
         "--format", "json",
     )  # fmt: skip
     assert sent.returncode == 0, sent.stdout + sent.stderr
@@ -83,11 +83,11 @@ def test_2026_summary_shows_targets_and_reconciliation_and_export_is_accepted(
     assert document["plan_id"] == NATIONAL and document["unit_code"] == "NGHE_AN"
     assert document["format"] == "pcmbn.bao-cao-len-cap-tren/1"
     assert {t["id"] for t in document["targets"]} >= {"giai_quyet_to_giac", "xet_xu"}
-    assert json.loads((out / "BaoCao_NGHE_AN_2026-01.json").read_text(encoding="utf-8")) == (
+    assert json.loads((out / "BaoCao_NGHE_AN_2026-02.json").read_text(encoding="utf-8")) == (
         document
     )
     checked = _pcmbn(
-        tmp_path, "check", str(out / "BaoCao_NGHE_AN_2026-01.xlsx"), "--format", "json",
+        tmp_path, "check", str(out / "BaoCao_NGHE_AN_2026-02.xlsx"), "--format", "json",
         "--no-feedback",
     )  # fmt: skip
     assert checked.returncode == 0, checked.stdout + checked.stderr
