@@ -38,8 +38,8 @@ step "7. Nghệ An 2026 (kế hoạch $NA26, 143 đơn vị): báo cáo mẫu 01
   | tail -n 2
 periods26=()
 for p in 2026-01 2026-02 2026-03; do periods26+=(--period "$p"); done
-"$BIN/pcmbn" run --plan "$NA26" --inbox "$HOME_DIR/demo/mau-2026/$NA26" "${periods26[@]}" \
-  | grep -E "tệp được nhận|^Báo cáo tổng hợp" -A1 | grep -v "^--$" || true
+COLUMNS=200 "$BIN/pcmbn" run --plan "$NA26" --inbox "$HOME_DIR/demo/mau-2026/$NA26" \
+  "${periods26[@]}" | grep "tệp được nhận" || true
 echo "Chỉ tiêu phấn đấu và đối chiếu liên ngành: trang ChiTieuPhanDau, DoiChieuLienNganh của"
 echo "  $HOME_DIR/outputs/$NA26/2026-03/TongHop_${NA26}_2026-03.xlsx"
 
