@@ -38,6 +38,7 @@ from pcmbn.domain import (
 )
 from pcmbn.errors import CatalogError, PcmbnError
 from pcmbn.periods import CutoffRule, Period, PeriodError
+from pcmbn.reconciliation import REVIEW_FILE, ReviewSpec, load_review
 from pcmbn.settings import Settings
 from pcmbn.text import task_code
 from pcmbn.vocabulary import RuleId
@@ -102,6 +103,8 @@ class Catalog:
     summary: SummarySpec = field(default_factory=lambda: SummarySpec())
     #: Registries joined for plans naming several files (by `Plan.registry_name`).
     _joined: dict[str, UnitRegistry] = field(default_factory=dict, repr=False)
+    #: Target verdict words and interagency reconciliation rules (review.yaml).
+    review: ReviewSpec = field(default_factory=lambda: ReviewSpec())
 
     def plan(self, plan_id: str) -> Plan:
         """The plan with this id, or a message listing the plans that exist."""
@@ -207,6 +210,7 @@ def _load_cached(root: Path) -> Catalog:
             children.setdefault(ind.parent, []).append(ind.code)
     packet = _load_packet(root / PACKET_FILE, indicators)
     lineage = _load_successors(root / SUCCESSORS_FILE, registries)
+    review = load_review(root / REVIEW_FILE, indicators, kinds)
     return Catalog(
         root,
         indicators,
@@ -222,6 +226,7 @@ def _load_cached(root: Path) -> Catalog:
         children,
         summary,
         joined,
+        review,
     )
 
 

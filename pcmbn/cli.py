@@ -738,6 +738,50 @@ def serve_command(
         raise typer.Exit(code)
 
 
+@app.command("export-upward")
+def export_upward_command(
+    ctx: typer.Context,
+    plan: PlanOption,
+    period: PeriodOption,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Thư mục ghi báo cáo (mặc định: $PCMBN_HOME/outputs/KH/KỲ/len-cap-tren).",
+        ),
+    ] = None,
+    to: Annotated[
+        str | None,
+        typer.Option("--to", help="Kế hoạch cấp trên nhận báo cáo (mặc định: kế hoạch duy nhất)."),
+    ] = None,
+    output: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="text: dễ đọc; json: cho máy.")
+    ] = OutputFormat.TEXT,
+) -> None:
+    """Lập báo cáo của tỉnh gửi cấp trên: một biểu mẫu đã điền (tỉnh là một đơn vị) và tệp JSON."""
+    from pcmbn.service import export_upward
+
+    result = export_upward(_resources(ctx), plan, period, out, to)
+    if output is OutputFormat.JSON:
+        sys.stdout.write(dumps_strict(result.document, indent=2) + "\n")
+        return
+    done = result.document["completeness"]
+    console.print(
+        f"[bold]Báo cáo lên cấp trên[/bold] ({result.national_plan}, đơn vị {result.unit_code}, "
+        f"{result.document['period_label']}): {result.workbook}",
+        highlight=False,
+    )
+    console.print(f"Tệp JSON: {result.json_file}", highlight=False)
+    if done["without_report"]:
+        console.print(
+            f"[yellow]Số liệu chưa đầy đủ: {len(done['without_report'])}/{done['expected']} "
+            "đơn vị chưa có báo cáo được chấp nhận (ghi rõ trong mục Khó khăn, vướng mắc)."
+            "[/yellow]",
+            highlight=False,
+        )
+
+
 @app.command("log")
 def log_command(
     ctx: typer.Context,

@@ -119,7 +119,7 @@ class Unit(_Model):
     code: str = Field(pattern=r"^[A-Z0-9_]+$")
     name: str
     kind: str
-    level: Literal["province_department", "district", "commune"]
+    level: Literal["province_department", "district", "commune", "province"]
     valid_from: date
     valid_to: date | None = None
     email: str | None = None

@@ -38,6 +38,7 @@ FEEDBACK_UNIT_MAX_BYTES = 40
 #: Characters Windows, macOS or a mail client refuse or misread in a file name.
 _UNSAFE = set('<>:"/\\|?*')
 EXPORTS_DIR = "exports"
+UPWARD_DIR = "len-cap-tren"
 FEEDBACK_DIR = "feedback"
 VALIDATION_REPORT_PREFIX = "KetQuaKiemTra_"
 PACKETS_DIR = "packets"
@@ -143,6 +144,10 @@ class OutputLayout:
     def validation_report(self, plan_id: str, period_code: str) -> Path:
         """The run's validation report (one HTML file, no outside address in it)."""
         return self.period_dir(plan_id, period_code) / validation_report_name(plan_id, period_code)
+
+    def upward_dir(self, plan_id: str, period_code: str) -> Path:
+        """`pcmbn export-upward`'s default folder: the report to the national level."""
+        return self.period_dir(plan_id, period_code) / UPWARD_DIR
 
     def packets_dir(self, plan_id: str) -> Path:
         """Conference packets of a plan: `<outputs>/<plan>/packets`."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pcmbn.errors import PcmbnError
@@ -305,3 +306,84 @@ def run_summary(resources: Resources, plan: Plan, period: Period, inbox: str) ->
     """The approval and the files held pending after a run of `inbox`."""
     status = period_status(resources, plan, period)
     return RunSummary(inbox=inbox, approved=status.approved, pending=len(status.pending))
+
+
+# --- the province's report upward ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UpwardExport:
+    """What `pcmbn export-upward` wrote: the filled report, the JSON file and its document."""
+
+    national_plan: str
+    unit_code: str
+    workbook: Path
+    json_file: Path
+    document: dict[str, Any]
+
+
+def export_upward(
+    resources: Resources,
+    plan_id: str,
+    period_text: str,
+    out: Path | None = None,
+    national_id: str | None = None,
+) -> UpwardExport:
+    """Write the province's figures for a period as one filled report of the national plan
+    (the same template contract) and as JSON (README "Báo cáo lên cấp trên").
+
+    Arguments are checked against the catalog first (plan, period inside it, a national plan
+    receiving this province); a period never aggregated is refused rather than sent as blanks.
+    """
+    from pcmbn.clock import today_in_vietnam
+    from pcmbn.monthly import applicable_values, completeness
+    from pcmbn.office.atomic import atomic_write
+    from pcmbn.office.jsonio import dumps_strict
+    from pcmbn.periods import parse_period
+    from pcmbn.summary.review import target_months
+    from pcmbn.targets import span_figures
+    from pcmbn.template_writer import build_workbook, save_workbook, template_file_name
+    from pcmbn.upward import national_target, upward_report
+
+    catalog = resources.catalog
+    plan = catalog.plan(plan_id)
+    period = parse_period(period_text)
+    check_period_in_plan(plan, period)
+    upward = national_target(catalog, plan, period, national_id)
+    if not ever_run(resources, plan, period):
+        raise PcmbnError(
+            f"Kỳ {period.label_vi} của kế hoạch {plan.id} chưa được tổng hợp (chưa chạy pcmbn "
+            "run): chưa có số liệu để báo cáo lên cấp trên."
+        )
+    store = resources.store
+    months = target_months(plan, period)
+    span = store.current_values(plan.id, months) if months else store.current_values(plan.id, [])
+    units = catalog.registry(plan).units
+    figures = span_figures(
+        applicable_values(span, catalog, units), catalog, [m.code for m in months]
+    )
+    table = completeness(
+        catalog.expected_units(plan, period), store.submissions(plan.id, period.code), plan, period
+    )
+    name = template_file_name(upward.plan, upward.unit, period)
+    content, document = upward_report(
+        catalog,
+        plan,
+        period,
+        upward,
+        store.current_values(plan.id, [period]),
+        figures,
+        table,
+        today_in_vietnam(),
+        resources.settings.actor,
+        datetime.now(tz=UTC),
+        name,
+    )
+    folder = out or resources.layout.upward_dir(plan.id, period.code)
+    folder.mkdir(parents=True, exist_ok=True)
+    workbook = save_workbook(
+        build_workbook(catalog, upward.plan, upward.unit, period, content), folder / name
+    )
+    json_file = folder / f"{Path(name).stem}.json"
+    atomic_write(json_file, (dumps_strict(document, indent=2) + "\n").encode("utf-8"))
+    return UpwardExport(upward.plan.id, upward.unit.code, workbook, json_file, document)

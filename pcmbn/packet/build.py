@@ -31,6 +31,7 @@ from pcmbn.packet.model import (
     ref_series,
     ref_total,
 )
+from pcmbn.packet.targets import packet_targets
 from pcmbn.periods import Period, PeriodKind, data_window, months_between
 from pcmbn.store.base import Store
 from pcmbn.summary.build import change, group_of, task_progress
@@ -173,6 +174,7 @@ def build_packet_data(
             )
             break
 
+    targets = packet_targets(span_values, catalog, plan, units, refs)
     sources = values[values["source_id"].isin({i for ids in refs.values() for i in ids})]
     sources = sources.rename(columns={"indicator": "code", "period_value": "value"})
     sources = sources.assign(cell=sources["period_cell"])[list(SOURCES_COLUMNS)]
@@ -211,6 +213,7 @@ def build_packet_data(
         campaign_name=campaign_name,
         campaign_months=campaign_months,
         by_campaign=by_campaign,
+        targets=targets,
         # The JSON follows each indicator's aggregation, as the appendix does: flows summed over
         # the span, a stock (`last`) as each unit's latest month summed over units.
         json_totals={row["code"]: json_number(row["value"]) for row in totals_rows},

@@ -107,6 +107,8 @@ class PacketData:
         default_factory=lambda: pd.DataFrame(columns=list(SERIES_COLUMNS))
     )
     json_totals: dict[str, int | float | None] = field(default_factory=dict)
+    # pcmbn.targets.TARGETS_COLUMNS: the plan's targets over the packet's months
+    targets: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def indicators(self) -> dict[str, Indicator]:

@@ -54,6 +54,7 @@ from pcmbn.packet.phrases import (
     upper_first,
     vi_number,
 )
+from pcmbn.packet.targets import write_paragraph as write_targets
 from pcmbn.periods import format_date_vi
 from pcmbn.text import clean, fold
 from pcmbn.vocabulary import Completeness
@@ -103,6 +104,7 @@ def build_report(data: PacketData, charts: Sequence[Path]) -> tuple[DocxDocument
     _legal_bases(r)
     _notices(r)
     _results(r)
+    write_targets(r.doc, r.data, r.note)
     _shortcomings(r)
     _placeholder_section(r, 2, "bài học kinh nghiệm rút ra trong chỉ đạo, tổ chức thực hiện")
     _placeholder_section(r, 3, _directions_hint(data))

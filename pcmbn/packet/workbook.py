@@ -41,6 +41,7 @@ from pcmbn.office.styles import (
 from pcmbn.office.times import datetime_label
 from pcmbn.office.xlsx import cell_value, change_cell, keep_text, put, xlsx_bytes
 from pcmbn.packet.model import COMPLETENESS_COUNTS, PacketData, ref_series, ref_total
+from pcmbn.packet.targets import write_sheet as write_target_sheet
 from pcmbn.periods import Period
 from pcmbn.text import roman
 from pcmbn.vocabulary import Completeness
@@ -48,6 +49,7 @@ from pcmbn.vocabulary import Completeness
 SHEETS = (
     "BiaPhuLuc",
     "TongHop",
+    "ChiTieuPhanDau",
     "TheoThang",
     "TheoQuy",
     "TheoDonVi",
@@ -122,6 +124,7 @@ def build_workbook(data: PacketData, charts: Sequence[Path]) -> tuple[Workbook, 
     builders = {
         "BiaPhuLuc": _cover,
         "TongHop": _totals,
+        "ChiTieuPhanDau": write_target_sheet,
         "TheoThang": lambda s: _series_sheet(s, data.by_month, "thang", "THEO THÁNG", "Tháng"),
         "TheoQuy": lambda s: _series_sheet(s, data.by_quarter, "quy", "THEO QUÝ", "Quý"),
         "TheoDonVi": _by_unit,
@@ -209,6 +212,7 @@ def _cover(s: _Sheet) -> None:
     s.put(row, 2, None, GROUP)
     descriptions = {
         "TongHop": "Tổng số từng chỉ tiêu cả kỳ, so với kỳ trước và cùng kỳ năm trước",
+        "ChiTieuPhanDau": "Chỉ tiêu phấn đấu của kế hoạch: kết quả, đạt hay chưa đạt",
         "TheoThang": "Từng chỉ tiêu theo tháng",
         "TheoQuy": "Từng chỉ tiêu theo quý",
         "TheoDonVi": "Từng chỉ tiêu theo đơn vị báo cáo",

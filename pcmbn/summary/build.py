@@ -28,6 +28,7 @@ from pcmbn.summary.model import (
     UNITS_COLUMNS,
     SummaryData,
 )
+from pcmbn.summary.review import review_tables
 from pcmbn.text import fold
 from pcmbn.vocabulary import Completeness
 
@@ -156,11 +157,14 @@ def build_summary_data(
             for c in completeness["unit_code"]
         ]
     )[list(COMPLETENESS_COLUMNS)]
+    targets, reconciliation = review_tables(store, catalog, plan, period, expected)
     return SummaryData(
         plan=plan,
         period=period,
         catalog=catalog,
         generated_at=generated_at,
+        targets=targets,
+        reconciliation=reconciliation,
         by_indicator=_checked(
             pd.DataFrame(by_indicator, columns=list(BY_INDICATOR_COLUMNS)),
             BY_INDICATOR_COLUMNS,

@@ -24,6 +24,8 @@ import pandas as pd
 from pcmbn.catalog import Catalog
 from pcmbn.domain import Plan
 from pcmbn.periods import Period
+from pcmbn.reconciliation import RECONCILIATION_COLUMNS
+from pcmbn.targets import TARGETS_COLUMNS
 
 # The columns of each table, in order: `pcmbn.summary.build` builds every table with these and
 # checks them where the table is made (`_checked`); the sheets and the exports read them by name.
@@ -118,6 +120,14 @@ class SummaryData:
     # BY_UNIT_COLUMNS: each expected unit × key indicator, comparisons through unit lineage
     by_unit: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=list(BY_UNIT_COLUMNS))
+    )
+    # TARGETS_COLUMNS (pcmbn.targets): the plan's targets over the year so far
+    targets: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(TARGETS_COLUMNS))
+    )
+    # RECONCILIATION_COLUMNS (pcmbn.reconciliation): interagency rules, this month and cumulative
+    reconciliation: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(RECONCILIATION_COLUMNS))
     )
 
     def unit_names(self) -> dict[str, str]:

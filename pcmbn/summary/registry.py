@@ -14,7 +14,9 @@ from pcmbn.summary.sheets import (
     ma_tran,
     nguon,
     nhiem_vu,
+    reconciliation,
     so_sanh,
+    targets,
     theo_nhom,
     tong_hop,
 )
@@ -22,6 +24,8 @@ from pcmbn.summary.sheets.common import SummarySheet
 
 SUMMARY_SHEETS: tuple[SummarySheet, ...] = (
     tong_hop.SHEET,
+    targets.SHEET,
+    reconciliation.SHEET,
     theo_nhom.SHEET,
     ma_tran.SHEET,
     so_sanh.SHEET,  # comparisons by unit through lineage (issue 18)

@@ -46,7 +46,7 @@ def test_project_catalog_loads_with_spec_content() -> None:
     assert catalog.indicators["KP01"].value_type is ValueType.DECIMAL
     assert catalog.children("NN01") == ["NN02", "NN03"]
     assert catalog.children("NN05") == ["NN07"]
-    assert set(catalog.plans) == {NA, ST, "NA-KH-PCMBN-2026"}
+    assert set(catalog.plans) == {NA, ST, "NA-KH-PCMBN-2026", "QG-KH-PCMBN-2026"}
     assert catalog.template.version == 1
     assert catalog.rule("value.child_exceeds_parent").severity == "error"
     assert catalog.rule("value.not_applicable").severity == "warning"

@@ -142,9 +142,19 @@ def test_seed_templates_do_not_see_the_new_contract(schemas_copy: Path, tmp_path
     _rewrite_indicators(schemas_copy, seeds_only)
     plans_path = schemas_copy / "plans.yaml"
     plans = yaml.safe_load(plans_path.read_text(encoding="utf-8"))
-    plans_path.write_text(
-        yaml.safe_dump([p for p in plans if p["id"] != PLAN], allow_unicode=True), "utf-8"
+    plans_path.write_text(  # the national plan (issue 18.6) reads the 2026 indicators too
+        yaml.safe_dump(
+            [p for p in plans if p["id"] not in {PLAN, "QG-KH-PCMBN-2026"}], allow_unicode=True
+        ),
+        "utf-8",
     )
+    review_path = schemas_copy / "review.yaml"  # reconciliation rules on 2026 indicators go
+    review = yaml.safe_load(review_path.read_text(encoding="utf-8"))
+    rules = review["reconciliation"]["rules"]
+    review["reconciliation"]["rules"] = [
+        r for r in rules if not {r["left"]["indicator"], r["right"]["indicator"]} & NEW_CODES
+    ]
+    review_path.write_text(yaml.safe_dump(review, allow_unicode=True), "utf-8")
     seeds = load_catalog(schemas_copy)
     today = load_catalog()
     assert len(seeds.indicators) == 29

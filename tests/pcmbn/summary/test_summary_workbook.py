@@ -567,6 +567,8 @@ def test_all_tables_empty(tmp_path: Path) -> None:
 
 TABLES = (
     "tong_hop",
+    "chi_tieu_phan_dau",  # issue 18.4: the plan's targets
+    "doi_chieu_lien_nganh",  # issue 18.5: interagency reconciliation
     "theo_nhom",
     "ma_tran",
     "so_sanh_don_vi",  # issue 18: comparisons by unit through lineage
