@@ -598,7 +598,7 @@ def _signature(r: _Report) -> None:
         _drop_first_empty(cell)
         for paragraph in cell.paragraphs:
             paragraph.paragraph_format.keep_with_next = True
-            if paragraph is not signed:
+            if paragraph._p is not signed._p:
                 paragraph.paragraph_format.space_after = Pt(0)
 
 
