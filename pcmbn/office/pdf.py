@@ -9,13 +9,16 @@ Without LibreOffice the caller says so and carries on: a packet never fails for 
 
 from __future__ import annotations
 
+import hashlib
+import re
 import shutil
 import subprocess
 import tempfile
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
-__all__ = ["PDF_TIMEOUT_SECONDS", "PdfError", "soffice", "to_pdf"]
+__all__ = ["PDF_TIMEOUT_SECONDS", "PdfError", "soffice", "stable_pdf", "to_pdf"]
 
 PDF_TIMEOUT_SECONDS = 180
 _NAMES = ("soffice", "libreoffice")
@@ -68,3 +71,23 @@ def to_pdf(
                 raise PdfError(f"{source.name}: no PDF (exit {done.returncode}) {detail}")
             made.append(target)
     return made
+
+
+_CREATED = re.compile(rb"(/(?:CreationDate|ModDate)\s*\(D:)(\d{14})")
+_IDS = re.compile(rb"(/ID\s*\[\s*<)([0-9A-Fa-f]{32})(>\s*<)([0-9A-Fa-f]{32})(>)")
+_CHECKSUM = re.compile(rb"(/DocChecksum\s*/)([0-9A-Fa-f]{32})")
+
+
+def stable_pdf(payload: bytes, when: datetime) -> bytes:
+    """The PDF with its creation time set to `when` and its ids derived from its content.
+
+    LibreOffice stamps the clock and a random id into each PDF; the packet's checksum is
+    published, so the same data must give the same bytes. Each value is replaced by one of the
+    same length, which keeps the cross-reference offsets valid.
+    """
+    stamp = when.strftime("%Y%m%d%H%M%S").encode()
+    dated = _CREATED.sub(lambda m: m.group(1) + stamp, payload)
+    blank = _CHECKSUM.sub(lambda m: m.group(1) + b"0" * 32, _IDS.sub(b"", dated))
+    digest = hashlib.md5(blank, usedforsecurity=False).hexdigest().upper().encode()
+    ided = _IDS.sub(lambda m: m.group(1) + digest + m.group(3) + digest + m.group(5), dated)
+    return _CHECKSUM.sub(lambda m: m.group(1) + digest, ided)

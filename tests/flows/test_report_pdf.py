@@ -77,11 +77,13 @@ def _body(pages: list[str]) -> list[str]:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # the demo's month first: minutes on a busy machine
 def test_the_report_body_is_six_to_twelve_pages(pages: list[str]) -> None:
     assert 6 <= len(_body(pages)) <= 12, [len(p) for p in pages]
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # the demo's month first: minutes on a busy machine
 def test_the_first_page_is_in_the_decree_form(pages: list[str]) -> None:
     first = pages[0]
     assert "ỦY BAN NHÂN DÂN\nTỈNH NGHỆ AN\n" in first  # broken as Nghị định 30/2020 shows it
@@ -95,6 +97,7 @@ def test_the_first_page_is_in_the_decree_form(pages: list[str]) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # the demo's month first: minutes on a busy machine
 def test_signature_block_sits_with_nơi_nhận_and_the_closing_text(pages: list[str]) -> None:
     body = _body(pages)
     (page,) = [text for text in body if "Nơi nhận:" in text]
@@ -106,6 +109,7 @@ def test_signature_block_sits_with_nơi_nhận_and_the_closing_text(pages: list[
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # the demo's month first: minutes on a busy machine
 def test_the_appendix_workbook_and_feedback_print_fitted(
     demo: tuple[Path, zipfile.ZipFile],
 ) -> None:

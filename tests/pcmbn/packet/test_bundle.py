@@ -18,6 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import docx
 import openpyxl
 import pandas as pd
 import pytest
@@ -37,6 +38,7 @@ from pcmbn.packet.bundle import (
 )
 from pcmbn.packet.charts import chart_file_name
 from pcmbn.packet.model import SOURCES_COLUMNS, PacketData
+from pcmbn.packet.summary_page import SUMMARY_PAGE
 from pcmbn.periods import Period
 
 from .conftest import build_packet
@@ -259,7 +261,7 @@ def test_manifest_flags_missing_and_unapproved_months(
 def test_every_number_of_both_files_maps_to_a_reference(built) -> None:
     _, _, manifest = built
     numbers = manifest["numbers"]
-    assert set(numbers) == {WORKBOOK, REPORT}
+    assert set(numbers) == {WORKBOOK, REPORT, SUMMARY_PAGE}  # issue 17 adds the one-page summary
     assert all(numbers.values())  # both files hold traced figures
     used = {ref for by_file in numbers.values() for ref in by_file.values()}
     assert used == set(manifest["refs"])  # every number has its reference, no reference unused
@@ -534,3 +536,36 @@ def test_a_failing_zip_write_leaves_no_part_file(
 
     assert _snapshot(previous) == before
     assert [p.name for p in previous.iterdir() if p.name.startswith(".")] == []
+
+
+def test_the_packet_holds_pdfs_and_the_one_page_summary(built, tmp_path: Path) -> None:
+    """Issue 17: PDFs of the report, summary and appendix when LibreOffice is installed."""
+    from pcmbn.office.pdf import soffice
+
+    _, files, manifest = built
+    summary = docx.Document(str(files.folder / SUMMARY_PAGE))
+    texts = [p.text for p in summary.paragraphs]
+    assert texts[0] == "TÓM TẮT SỐ LIỆU"
+    rows = [[c.text for c in row.cells] for row in summary.tables[0].rows]
+    dt01 = next(row for row in rows if row[0].startswith("Số vụ mua bán người được phát hiện"))
+    assert dt01[1:] == ["12.500 vụ", "tăng 2.500 vụ (25,0%)", "không đổi"]
+    readme = (files.folder / README).read_text(encoding="utf-8")
+    if soffice() is None:
+        assert "Chưa có bản PDF: máy lập gói chưa cài LibreOffice" in readme
+        return
+    pdfs = {"BaoCao_so_ket.pdf", "TomTatSoLieu.pdf", "PhuLucSoLieu.pdf"}
+    assert pdfs <= set(manifest["contents"])
+    assert "bản PDF để in (LibreOffice)" in readme
+    from pypdf import PdfReader
+
+    assert len(PdfReader(files.folder / "TomTatSoLieu.pdf").pages) == 1
+
+
+def test_without_libreoffice_the_packet_says_so_and_builds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    files = write_packet(traced_packet(), tmp_path / "packets", str(tmp_path / "archive"))
+    readme = (files.folder / README).read_text(encoding="utf-8")
+    assert "Chưa có bản PDF: máy lập gói chưa cài LibreOffice" in readme
+    assert not list(files.folder.glob("*.pdf")) and files.zip_path.is_file()
