@@ -20,7 +20,7 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pcmbn.office.atomic import atomic_write
-from pcmbn.office.layout import columns, finish
+from pcmbn.office.layout import columns, finish, fit_row
 from pcmbn.office.styles import (
     BOLD,
     CENTERED,
@@ -215,6 +215,7 @@ def _cover(s: _Sheet) -> None:
     row = HEADER_ROW
     for label, value in rows:
         s.row(row, [label, value], [GROUP, TEXT])
+        fit_row(s.ws, row, {1: label, 2: value})  # a long plan title wraps: room for it
         row += 1
     row += 1
     s.put(row, 1, "Các trang của phụ lục", GROUP)
