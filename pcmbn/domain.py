@@ -293,13 +293,39 @@ class Target(_Model):
         }[self.comparison]
 
 
+class ReportForm(_Model):
+    """Who issues and signs a plan's reports, and to whom they go (Nghị định 30/2020/NĐ-CP).
+
+    `governing_body` is the line above the issuer (not bold: "UBND TỈNH SÓC TRĂNG" over the
+    province's Steering Committee); `issuer_lines` the issuing body as the decree breaks it
+    ("ỦY BAN NHÂN DÂN" / "TỈNH NGHỆ AN"); `number` the
+    document type and the issuer's series ("BC-UBND", "BC-BCĐ"); `authority` the lines above the
+    signer's title ("TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH"); `recipients` the bodies after
+    "Kính gửi:" when the report goes up (then "Nơi nhận" starts with "Như trên"); `copies` the
+    other lines of "Nơi nhận" before "Lưu: VT".
+    """
+
+    governing_body: str | None = None
+    issuer_lines: tuple[str, ...] = ()
+    number: str = "BC-..."
+    recipients: tuple[str, ...] = ()
+    authority: tuple[str, ...] = ()
+    signer_title: str | None = None
+    signer_name: str | None = None
+    copies: tuple[str, ...] = ()
+
+
 class Plan(_Model):
     id: str
     title: str
+    #: The plan as a report title names it once ("Kế hoạch số 276/KH-UBND của UBND tỉnh"):
+    #: the full title repeats words of the milestone's name.
+    short_title: str | None = None
     number: str | None = None
     issued: date | None = None
     province: str
     issuer: str | None = None
+    report: ReportForm = ReportForm()
     legal_bases: tuple[str, ...] = ()
     #: One registry file, or several in order for a plan spanning a reform (issue 18: the
     #: districts of `units-nghe-an-2021` until 30/06/2025, then the communes of

@@ -1,6 +1,7 @@
 """Low-level python-docx writers for the office's Word documents: A4, Times New Roman 13.
 
-Plain text runs only (never fields: a run of text in a DOCX is never evaluated), bordered tables
+Plain text runs only (never fields: a run of text in a DOCX is never evaluated; the one field
+is the PAGE number the generator itself puts in a header, `add_page_number`), bordered tables
 whose header repeats on every page, and a deterministic save (`docx_bytes`): core-property dates
 from the data and fixed zip entry times, so the same document gives the same bytes.
 """
@@ -37,12 +38,14 @@ __all__ = [
     "TABLE_FONT_SIZE",
     "add_bullet",
     "add_heading",
+    "add_page_number",
     "add_paragraph",
     "add_run",
     "cell_text",
     "column_widths",
     "docx_bytes",
     "grid",
+    "keep_together",
     "plain_fonts",
     "repeat_header",
     "safe_text",
@@ -119,6 +122,42 @@ def add_bullet(container: Any, text: str, level: int = 0) -> Paragraph:
     if level:
         paragraph.paragraph_format.left_indent = Cm(1.0 * level)
     return paragraph
+
+
+def add_page_number(paragraph: Paragraph, *, size: Pt | None = None) -> None:
+    """A PAGE field (Nghị định 30/2020 numbers pages in the header): the only field written.
+
+    A complex field (begin / instruction / separate / cached "1" / end): Word and LibreOffice
+    both update it when they lay the document out.
+    """
+    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1")):
+        run = paragraph.add_run()
+        if size is not None:
+            run.font.size = size
+        if kind is not None:
+            char = OxmlElement("w:fldChar")
+            char.set(qn("w:fldCharType"), kind)
+            run._r.append(char)
+        elif text == " PAGE ":
+            instruction = OxmlElement("w:instrText")
+            instruction.set(qn("xml:space"), "preserve")
+            instruction.text = text
+            run._r.append(instruction)
+        else:
+            run.text = text
+    end = paragraph.add_run()
+    char = OxmlElement("w:fldChar")
+    char.set(qn("w:fldCharType"), "end")
+    end._r.append(char)
+
+
+def keep_together(table: Table) -> None:
+    """Rows that never split across pages, each kept with the next (a signature block)."""
+    for row in table.rows:
+        tr_pr = row._tr.get_or_add_trPr()
+        cant_split = OxmlElement("w:cantSplit")
+        cant_split.set(qn("w:val"), "true")
+        tr_pr.append(cant_split)
 
 
 def setup_styles(doc: DocxDocument) -> None:

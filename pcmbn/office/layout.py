@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pcmbn.office.styles import FONT, FOOTNOTE, GROUP, GROUP_NO, HEAD, Painter, Style
@@ -24,6 +24,7 @@ __all__ = [
     "header",
     "line_count",
     "span_chars",
+    "table_width",
 ]
 
 
@@ -102,21 +103,59 @@ def footnote(ws: Worksheet, painter: Painter, row: int, text: str, width: int) -
     ws.row_dimensions[row].height = 17 * line_count(text, span_chars(ws, width))
 
 
+#: Column-width units (characters) one A4 page prints at 100 %, margins of `finish` deducted.
+PORTRAIT_WIDTH = 95
+LANDSCAPE_WIDTH = 140
+#: Shrinking a table below this share of its size makes it unreadable on paper: it runs over
+#: more pages across instead, with its label columns repeated on each.
+MIN_SCALE = 0.6
+
+
+def table_width(ws: Worksheet) -> float:
+    """The sheet's columns' total width (characters), the default 9 for unset columns."""
+    sized = [
+        column_index_from_string(letter)
+        for letter, dim in ws.column_dimensions.items()
+        if dim.width
+    ]
+    last = max([ws.max_column or 1, *sized])
+    return sum(
+        ws.column_dimensions[get_column_letter(col)].width or 9 for col in range(1, last + 1)
+    )
+
+
 def finish(
     ws: Worksheet,
     *,
     header_rows: tuple[int, int] | None,
     freeze: str | None = None,
-    landscape: bool = True,
-    fit: tuple[int, int] = (1, 0),
+    landscape: bool | None = None,
+    fit: tuple[int, int] | None = None,
+    repeat_cols: str | None = None,
+    print_area: str | None = None,
 ) -> None:
-    """A4, header rows repeated on every printed page, page numbers in the footer.
+    """The one print policy of every workbook (issue 17): A4, fitted to the page width.
 
-    `fit` is (pages wide, pages tall), 0 meaning as many as needed: tables fit the page width
-    and run down; only the many-unit matrix fits the height and runs across instead.
+    Header rows repeat on every printed page, page numbers are in the footer. Orientation
+    follows the table's width unless given (landscape where a portrait page would shrink it).
+    `fit` is (pages wide, pages tall), 0 meaning as many as needed; by default one page wide
+    and as many tall, or, for a table too wide to shrink onto one landscape page, as many
+    pages across as keep it readable, with `repeat_cols` (the unit-name columns, "A:B")
+    printed on each. `print_area` includes what lies beyond the cells (charts).
     """
+    width = table_width(ws)
+    if landscape is None:
+        landscape = width > PORTRAIT_WIDTH
+    if fit is None:
+        page = LANDSCAPE_WIDTH if landscape else PORTRAIT_WIDTH
+        across = 1 if width <= page / MIN_SCALE else -(-int(width) // int(page / MIN_SCALE))
+        fit = (across, 0)
     if header_rows is not None:
         ws.print_title_rows = f"{header_rows[0]}:{header_rows[1]}"
+    if repeat_cols is not None:
+        ws.print_title_cols = repeat_cols
+    if print_area is not None:
+        ws.print_area = print_area
     if freeze:
         ws.freeze_panes = freeze
     ws.page_setup.paperSize = ws.PAPERSIZE_A4

@@ -8,6 +8,8 @@ store (dates included), so rebuilding from the same history gives the same zip.
 from __future__ import annotations
 
 import hashlib
+import logging
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -21,12 +23,16 @@ from pcmbn.monthly import json_number
 from pcmbn.office.atomic import atomic_folder, atomic_put, atomic_write_many
 from pcmbn.office.csv import to_csv_bytes
 from pcmbn.office.jsonio import dumps_strict
+from pcmbn.office.pdf import PdfError, soffice, stable_pdf, to_pdf
 from pcmbn.office.zips import deterministic_zip, zip_time
 from pcmbn.packet.charts import write_charts
 from pcmbn.packet.model import PacketData
 from pcmbn.packet.report import write_report
+from pcmbn.packet.summary_page import SUMMARY_PAGE, write_summary_page
 from pcmbn.packet.workbook import write_workbook
 from pcmbn.periods import format_date_vi
+
+logger = logging.getLogger(__name__)
 
 WORKBOOK = "PhuLucSoLieu.xlsx"
 SOURCES_CSV = "NguonSoLieu.csv"
@@ -57,18 +63,32 @@ def write_packet(data: PacketData, out_root: Path, archive_root: str) -> PacketF
         workbook_numbers = write_workbook(data, charts, staging / WORKBOOK)
         report_name = f"BaoCao_{data.milestone.kind.value}.docx"
         report_numbers = write_report(data, charts, staging / report_name)
+        summary_numbers = write_summary_page(data, staging / SUMMARY_PAGE)
         (staging / SOURCES_CSV).write_bytes(sources_csv(data))
-        contents = [*(p.name for p in charts), WORKBOOK, report_name, SOURCES_CSV]
+        pdfs, pdf_note = _pdfs(data, staging, [report_name, SUMMARY_PAGE, WORKBOOK])
+        contents = [
+            *(p.name for p in charts),
+            WORKBOOK,
+            report_name,
+            SUMMARY_PAGE,
+            *pdfs,
+            SOURCES_CSV,
+        ]
         manifest = build_manifest(
             data,
-            {WORKBOOK: workbook_numbers, report_name: report_numbers},
+            {
+                WORKBOOK: workbook_numbers,
+                report_name: report_numbers,
+                SUMMARY_PAGE: summary_numbers,
+            },
             {n: _sha256((staging / n).read_bytes()) for n in contents},
         )
         (staging / MANIFEST).write_text(
             dumps_strict(manifest, indent=1, sort_keys=True) + "\n",
             encoding="utf-8",
         )
-        (staging / README).write_text(readme_text(data, report_name, charts), encoding="utf-8")
+        readme = readme_text(data, report_name, charts, pdf_note)
+        (staging / README).write_text(readme, encoding="utf-8")
         payload = zip_bytes(staging, [README, MANIFEST, *contents], data.generated_at)
         zip_path = out_root / f"{name}.zip"
         digest = _sha256(payload)
@@ -83,6 +103,29 @@ def write_packet(data: PacketData, out_root: Path, archive_root: str) -> PacketF
     return PacketFiles(
         out_root / name, zip_path, digest, archive_packet(payload, digest, archive_root)
     )
+
+
+def _pdfs(data: PacketData, staging: Path, names: list[str]) -> tuple[list[str], str]:
+    """PDFs of the documents when LibreOffice is installed, and the README's line about them.
+
+    Their bytes follow the data (`stable_pdf`), like every other file of the packet; without
+    LibreOffice the packet is built all the same and says why it has no PDF.
+    """
+    if soffice() is None:
+        return [], (
+            "- Chưa có bản PDF: máy lập gói chưa cài LibreOffice (mở các tệp .docx, .xlsx và "
+            "in từ Word/Excel)."
+        )
+    with tempfile.TemporaryDirectory(prefix="pcmbn-pdf-") as work:
+        try:
+            made = to_pdf([staging / name for name in names], Path(work))
+        except PdfError as error:
+            logger.warning("packet PDFs not made: %s", error)
+            return [], f"- Chưa có bản PDF: LibreOffice không chuyển được ({error})."
+        for pdf in made:
+            (staging / pdf.name).write_bytes(stable_pdf(pdf.read_bytes(), data.generated_at))
+    listed = ", ".join(pdf.name for pdf in made)
+    return [pdf.name for pdf in made], f"- {listed}: bản PDF để in (LibreOffice)."
 
 
 def build_manifest(
@@ -157,7 +200,7 @@ def sources_csv(data: PacketData) -> bytes:
     return to_csv_bytes(frame)
 
 
-def readme_text(data: PacketData, report_name: str, charts: list[Path]) -> str:
+def readme_text(data: PacketData, report_name: str, charts: list[Path], pdf_note: str = "") -> str:
     notes = []
     if data.missing_periods:
         notes.append(
@@ -185,7 +228,9 @@ Gói gồm:
   tô vàng "[Cán bộ tổng hợp viết: ...]" là phần cán bộ tổng hợp viết thêm trước khi trình ký).
 - {WORKBOOK}: phụ lục số liệu (tổng cả kỳ, theo tháng, quý, đơn vị, nhóm đơn vị, đợt cao điểm,
   tình hình gửi báo cáo, tiến độ nhiệm vụ, khó khăn và kiến nghị, biểu đồ).
+- {SUMMARY_PAGE}: một trang tóm tắt số liệu chính cho lãnh đạo chủ trì hội nghị.
 {chart_lines}
+{pdf_note}
 - {SOURCES_CSV}: mọi ô số liệu nguồn (đơn vị, tháng, chỉ tiêu, giá trị, tệp, trang, ô).
 - {MANIFEST}: bảng truy vết cho máy đọc: mỗi con số trong phụ lục và báo cáo → các ô nguồn
   được cộng → tệp gốc (mã SHA-256 và nơi lưu trữ).

@@ -33,11 +33,13 @@ from pcmbn.office.docx import (
     RED,
     add_bullet,
     add_heading,
+    add_page_number,
     add_paragraph,
     add_run,
     column_widths,
     docx_bytes,
     grid,
+    keep_together,
     safe_text,
     setup_styles,
 )
@@ -54,14 +56,23 @@ from pcmbn.packet.phrases import (
     upper_first,
     vi_number,
 )
+from pcmbn.packet.synthesis import (
+    HIGHLIGHT_RULE,
+    MAX_HIGHLIGHTS,
+    MAX_POINTS,
+    grouped_points,
+    highlights,
+    unit_texts,
+)
 from pcmbn.packet.targets import write_paragraph as write_targets
 from pcmbn.periods import format_date_vi
 from pcmbn.text import clean, fold
 from pcmbn.vocabulary import Completeness
 
 CHART_WIDTH = Cm(15)
-MAX_UNITS_QUOTED = 10
 NO_VALUE = "—"
+#: A comparison cell whose span has no history in the store (issue 17, item 5).
+NO_HISTORY = "Chưa có số liệu"
 SECTIONS = (
     "I. KẾT QUẢ ĐẠT ĐƯỢC",
     "II. TỒN TẠI, HẠN CHẾ VÀ NGUYÊN NHÂN",
@@ -101,6 +112,7 @@ def build_report(data: PacketData, charts: Sequence[Path]) -> tuple[DocxDocument
     setup_styles(r.doc)
     _heading_block(r)
     _title(r)
+    _recipients(r)
     _legal_bases(r)
     _notices(r)
     _results(r)
@@ -133,6 +145,16 @@ class _Report:
         plan = self.data.plan
         return plan.issuer or f"Ban Chỉ đạo 138 tỉnh {plan.province}"
 
+    @property
+    def issuer_lines(self) -> tuple[str, ...]:
+        """The issuing body as Nghị định 30/2020 breaks it (plan data), else one upper line."""
+        return self.data.plan.report.issuer_lines or (self.issuer.upper(),)
+
+    @property
+    def authority(self) -> tuple[str, ...]:
+        """The lines above the signer's title: "TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH"."""
+        return self.data.plan.report.authority or (f"TM. {self.issuer.upper()}",)
+
     def note(self, locator: str, ref: str) -> None:
         self.numbers[locator] = ref
 
@@ -154,9 +176,17 @@ def _setup_page(r: _Report) -> None:
     section.page_width, section.page_height = Cm(21), Cm(29.7)
     section.left_margin = Cm(3)
     section.right_margin = section.top_margin = section.bottom_margin = Cm(2)
+    # Nghị định 30/2020: page numbers from page 2, centred at the top; the first page has none.
+    section.different_first_page_header_footer = True
+    first = section.first_page_header.paragraphs[0]
+    first.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    add_run(first, "DỰ THẢO", bold=True, size=Pt(11), colour=RED)
     header = section.header.paragraphs[0]
-    header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    add_run(header, "DỰ THẢO", bold=True, size=Pt(11), colour=RED)
+    header.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    add_page_number(header, size=Pt(13))
+    draft = section.header.add_paragraph()
+    draft.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    add_run(draft, "DỰ THẢO", bold=True, size=Pt(11), colour=RED)
 
 
 # --- front matter -------------------------------------------------------------------------------
@@ -168,12 +198,13 @@ def _heading_block(r: _Report) -> None:
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     column_widths(table, (Cm(6.5), Cm(9.5)))
     left, right = table.rows[0].cells
-    issuer = r.issuer.upper()
-    add_paragraph(
-        left, issuer, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, indent=None, size=Pt(12)
-    )
-    add_paragraph(left, "Số: ....../BC-...", align=WD_ALIGN_PARAGRAPH.CENTER, indent=None)
     centre = {"align": WD_ALIGN_PARAGRAPH.CENTER, "indent": None}
+    form = r.data.plan.report
+    if form.governing_body:
+        add_paragraph(left, form.governing_body.upper(), size=Pt(12), **centre)
+    for line in r.issuer_lines:
+        add_paragraph(left, line, bold=True, size=Pt(12), **centre)
+    add_paragraph(left, f"Số: ....../{form.number}", **centre)
     add_paragraph(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, size=Pt(12), **centre)
     motto = add_paragraph(right, **centre)
     add_run(motto, "Độc lập - Tự do - Hạnh phúc", bold=True, underline=True)
@@ -181,6 +212,8 @@ def _heading_block(r: _Report) -> None:
     add_paragraph(right, place, italic=True, **centre)
     for cell in (left, right):
         _drop_first_empty(cell)
+        for paragraph in cell.paragraphs:
+            paragraph.paragraph_format.space_after = Pt(0)
 
 
 def _drop_first_empty(cell: Any) -> None:
@@ -200,7 +233,12 @@ def milestone_heading(data: PacketData) -> str:
     name = clean(data.milestone.name).removeprefix("Hội nghị ").strip()
     if not fold(name).startswith(fold(label)):
         name = f"{label} {lower_first(name)}"
-    return f"{upper_first(name)} thực hiện {_plan_phrase(data)}, {in_sentence(data.span_label)}"
+    return f"{upper_first(name)} thực hiện {_title_plan(data)}, {in_sentence(data.span_label)}"
+
+
+def _title_plan(data: PacketData) -> str:
+    """The plan named once in a title: its `short_title`, else its full title."""
+    return clean(data.plan.short_title) if data.plan.short_title else _plan_phrase(data)
 
 
 def _plan_phrase(data: PacketData) -> str:
@@ -221,6 +259,22 @@ def _title(r: _Report) -> None:
     generated = office_date(r.data.generated_at)
     note = f"(Dự thảo do hệ thống PCMBN lập từ số liệu tổng hợp đến ngày {generated})"
     add_paragraph(r.doc, note, italic=True, size=Pt(11), **centre)
+
+
+def _recipients(r: _Report) -> None:
+    """ "Kính gửi:" when the report goes up to named bodies (plan data), one line or a list."""
+    recipients = r.data.plan.report.recipients
+    if not recipients:
+        return
+    centre = {"align": WD_ALIGN_PARAGRAPH.CENTER, "indent": None}
+    if len(recipients) == 1:
+        add_paragraph(r.doc, f"Kính gửi: {recipients[0]}.", **centre)
+        return
+    add_paragraph(r.doc, "Kính gửi:", **centre)
+    for i, body in enumerate(recipients):
+        end = "." if i == len(recipients) - 1 else ";"
+        line = add_paragraph(r.doc, f"- {body}{end}", align=WD_ALIGN_PARAGRAPH.LEFT, indent=None)
+        line.paragraph_format.left_indent = Cm(5)
 
 
 def _legal_bases(r: _Report) -> None:
@@ -383,17 +437,14 @@ def _campaign_values(data: PacketData) -> dict[str, float]:
 
 
 def _task_results(r: _Report, workstream: Workstream) -> bool:
-    """Unit results of the plan tasks this workstream covers, one line per unit, capped."""
-    by_unit = matching_results(r.data.tasks, workstream.task_keywords)
-    if not by_unit:
+    """A few unit results of the workstream's plan tasks, picked by the rule the text states."""
+    picked = highlights(r.data.tasks, workstream.task_keywords)
+    if not picked:
         return False
-    add_paragraph(r.doc, "Kết quả thực hiện nhiệm vụ của các đơn vị:")
-    for unit, results in list(by_unit.items())[:MAX_UNITS_QUOTED]:
-        joined = "; ".join(text.rstrip(" .;") for text in results)
-        add_bullet(r.doc, f"{unit}: {joined}.")
-    rest = len(by_unit) - MAX_UNITS_QUOTED
-    if rest > 0:
-        add_paragraph(r.doc, f"... và {rest} đơn vị khác.", italic=True)
+    rule = HIGHLIGHT_RULE.format(limit=MAX_HIGHLIGHTS)
+    add_paragraph(r.doc, f"Một số kết quả của các đơn vị (chọn {rule}):")
+    for unit, result in picked:
+        add_bullet(r.doc, f"{unit}: {result.rstrip(' .;')}.")
     return True
 
 
@@ -458,21 +509,26 @@ def _shortcomings(r: _Report) -> None:
 
 
 def _narrative_lines(r: _Report, kind: str) -> bool:
-    """Unit texts of one kind, one line per unit ("<unit>: <text>"), in the build's order."""
-    frame = r.data.narratives
-    if frame is None or frame.empty:
+    """The points units raised, each once, most-raised first; every unit's text is in Biểu 4."""
+    points = grouped_points(r.data.narratives, kind)
+    if not points:
         return False
-    by_unit: dict[str, list[str]] = {}
-    for row in frame[frame["kind"] == kind].itertuples(index=False):
-        text = safe_text(row.text)
-        if not text:
-            continue
-        periods = safe_text(row.periods)
-        unit = safe_text(row.unit_name) or safe_text(row.unit_code)
-        by_unit.setdefault(unit, []).append(f"{text} ({periods})" if periods else text)
-    for unit, texts in by_unit.items():
-        add_bullet(r.doc, f"{unit}: {' '.join(texts)}")
-    return bool(by_unit)
+    what = "khó khăn, vướng mắc" if kind == "difficulties" else "đề xuất, kiến nghị"
+    shown = points[:MAX_POINTS]
+    lead = f"Các đơn vị nêu {vi_number(len(points))} nội dung {what}"
+    if len(points) > len(shown):
+        lead += f"; {vi_number(len(shown))} nội dung được nhiều đơn vị nêu nhất"
+    add_paragraph(r.doc, lead + " (ý kiến của từng đơn vị tại Biểu 4 phần Phụ lục):")
+    for point in shown:
+        add_bullet(r.doc, f"{point.text.rstrip(' .;')} ({_who(point.units, point.groups)}).")
+    return True
+
+
+def _who(units: Sequence[str], groups: Sequence[str]) -> str:
+    """ "Công an tỉnh" or "12 đơn vị thuộc nhóm UBND địa phương; Sở, ban, ngành tỉnh"."""
+    if len(units) <= 2:
+        return "; ".join(units)
+    return f"{vi_number(len(units))} đơn vị thuộc nhóm {'; '.join(groups)}"
 
 
 def _not_started(r: _Report) -> None:
@@ -510,18 +566,45 @@ def _proposals(r: _Report) -> None:
 
 
 def _signature(r: _Report) -> None:
+    """Nơi nhận left, authority, title and name right (Nghị định 30/2020), on one page.
+
+    The row cannot split across pages and the closing paragraphs keep with it, so the block
+    never stands alone on a page.
+    """
+    form = r.data.plan.report
+    for paragraph in r.doc.paragraphs[-2:]:
+        paragraph.paragraph_format.keep_with_next = True
     table = r.doc.add_table(rows=1, cols=2)
     column_widths(table, (Cm(7.5), Cm(8.5)))
+    keep_together(table)
     left, right = table.rows[0].cells
     plain = {"align": WD_ALIGN_PARAGRAPH.LEFT, "indent": None}
     add_paragraph(left, "Nơi nhận:", bold=True, italic=True, size=Pt(12), **plain)
-    for line in ("- Như trên;", "- Các thành viên Ban Chỉ đạo;", "- Lưu: VT."):
-        add_paragraph(left, line, size=Pt(11), **plain)
+    lines = ["Như trên"] if form.recipients else []
+    lines += list(form.copies) or ["Các thành viên Ban Chỉ đạo"]
+    for line in lines:
+        add_paragraph(left, f"- {line};", size=Pt(11), **plain)
+    add_paragraph(left, "- Lưu: VT.", size=Pt(11), **plain)
     centre = {"align": WD_ALIGN_PARAGRAPH.CENTER, "indent": None}
-    add_paragraph(right, f"TM. {r.issuer.upper()}", bold=True, **centre)
-    add_paragraph(right, "(Ký, ghi rõ họ tên)", italic=True, **centre)
+    for line in r.authority:
+        add_paragraph(right, line, bold=True, **centre)
+    if form.signer_title:
+        add_paragraph(right, form.signer_title, bold=True, **centre)
+    signed = add_paragraph(right, "(Ký, ghi rõ họ tên, đóng dấu)", italic=True, **centre)
+    signed.paragraph_format.space_after = Pt(48)
+    name = add_paragraph(right, **centre)
+    if form.signer_name:
+        add_run(name, form.signer_name, bold=True)
+    else:
+        run = name.add_run("[Họ và tên người ký]")
+        run.bold = True
+        run.font.highlight_color = WD_COLOR_INDEX.YELLOW
     for cell in (left, right):
         _drop_first_empty(cell)
+        for paragraph in cell.paragraphs:
+            paragraph.paragraph_format.keep_with_next = True
+            if paragraph._p is not signed._p:
+                paragraph.paragraph_format.space_after = Pt(0)
 
 
 # --- appendix -----------------------------------------------------------------------------------
@@ -532,6 +615,7 @@ def _appendix(r: _Report) -> None:
     section = r.doc.add_section(WD_SECTION.NEW_PAGE)
     section.orientation = WD_ORIENT.LANDSCAPE
     section.page_width, section.page_height = Cm(29.7), Cm(21)
+    section.different_first_page_header_footer = False  # numbered: it is not page 1
     centre = {"align": WD_ALIGN_PARAGRAPH.CENTER, "indent": None}
     add_paragraph(r.doc, APPENDIX, bold=True, **centre)
     add_paragraph(
@@ -546,6 +630,21 @@ def _appendix(r: _Report) -> None:
     _monthly_table(r)
     _caption(r, "Biểu 3. Tình hình gửi báo cáo của các đơn vị")
     _completeness_table(r)
+    _unit_texts_table(r)
+
+
+def _unit_texts_table(r: _Report) -> None:
+    """Biểu 4: every unit's difficulties and proposals, one row per unit, by unit group."""
+    rows = unit_texts(r.data.narratives)
+    if not rows:
+        return
+    _caption(r, "Biểu 4. Khó khăn, vướng mắc và đề xuất, kiến nghị của các đơn vị")
+    body = [
+        [str(i), unit, group, difficulties or NO_VALUE, proposals or NO_VALUE]
+        for i, (group, unit, difficulties, proposals) in enumerate(rows, start=1)
+    ]
+    headers = ("STT", "Đơn vị", "Nhóm đơn vị", "Khó khăn, vướng mắc", "Đề xuất, kiến nghị")
+    grid(r.doc, headers, body, (1.2, 4.5, 3.0, 8.0, 8.0), numeric_from=5)
 
 
 def _caption(r: _Report, text: str) -> None:
@@ -554,15 +653,18 @@ def _caption(r: _Report, text: str) -> None:
     paragraph.paragraph_format.keep_with_next = True
 
 
-def _cell_number(r: _Report, value: Any, locator: str, ref: str) -> str:
+def _cell_number(r: _Report, value: Any, locator: str, ref: str, missing: str = NO_VALUE) -> str:
     """A figure's cell; every reference key ends in its indicator code (money: two decimals)."""
     if is_missing(value):
-        return NO_VALUE
+        return missing
     r.note(locator, ref)
     return vi_number(value, is_money(r.data.catalog, ref.rsplit("/", 1)[-1]))
 
 
 def _totals_table(r: _Report) -> None:
+    """Biểu 1; a comparison span without any history says so instead of a column of dashes."""
+    previous = NO_HISTORY if r.data.previous.months_with_data == 0 else NO_VALUE
+    year = NO_HISTORY if r.data.last_year.months_with_data == 0 else NO_VALUE
     rows = []
     for i, row in enumerate(r.data.totals.itertuples(index=False), start=1):
         code, locator = row.code, f"PL1/{row.code}"
@@ -572,11 +674,11 @@ def _totals_table(r: _Report) -> None:
                 _display_name(row.name),
                 str(row.unit_of_measure),
                 _cell_number(r, row.value, locator, ref_total(code)),
-                _cell_number(r, row.previous, f"{locator}/truoc", f"truoc/{code}"),
-                _cell_number(r, row.last_year, f"{locator}/cung_ky", f"cung_ky/{code}"),
+                _cell_number(r, row.previous, f"{locator}/truoc", f"truoc/{code}", previous),
+                _cell_number(r, row.last_year, f"{locator}/cung_ky", f"cung_ky/{code}", year),
             ]
         )
-    grid(r.doc, TOTALS_HEADERS, rows, (1.2, 12.5, 3.0, 2.8, 2.8, 3.2), numeric_from=3)
+    grid(r.doc, TOTALS_HEADERS, rows, (1.2, 11.0, 2.8, 2.8, 3.4, 3.4), numeric_from=3)
 
 
 def _chart_codes(data: PacketData) -> list[str]:
@@ -593,7 +695,13 @@ def _monthly_table(r: _Report) -> None:
         ):
             found[(str(key), str(code))] = value
     months = [m.code for m in data.months]
-    headers = ["Chỉ tiêu", "Đơn vị tính", *(m.short_label for m in data.months), "Cộng"]
+    # Landscape A4 less margins: 24.7 cm. A month label that does not fit on one line breaks
+    # after its "/" ("T10/" over "2021"), never inside the year.
+    month_width = max(1.3, min(2.2, 15.2 / max(len(months) + 1, 1)))
+    labels = [m.short_label for m in data.months]
+    if month_width < 2.0:
+        labels = [label.replace("/", "/\n", 1) for label in labels]
+    headers = ["Chỉ tiêu", "Đơn vị tính", *labels, "Cộng"]
     rows = []
     for code in _chart_codes(data):
         indicator = data.catalog.indicators.get(code)
@@ -604,8 +712,8 @@ def _monthly_table(r: _Report) -> None:
             cells.append(_cell_number(r, found.get((month, code)), locator, ref))
         cells.append(_cell_number(r, data.total(code), f"PL2/tong/{code}", ref_total(code)))
         rows.append(cells)
-    month_width = min(2.2, 14.0 / max(len(months) + 1, 1))
-    widths = (7.0, 2.5, *([month_width] * (len(months) + 1)))
+    name_width = max(4.0, 24.7 - 2.5 - month_width * (len(months) + 1))
+    widths = (name_width, 2.5, *([month_width] * (len(months) + 1)))
     grid(r.doc, headers, rows, widths, numeric_from=2)
 
 

@@ -16,10 +16,11 @@ from typing import Any
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.drawing.image import Image
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pcmbn.office.atomic import atomic_write
-from pcmbn.office.layout import columns, finish
+from pcmbn.office.layout import columns, finish, fit_row
 from pcmbn.office.styles import (
     BOLD,
     CENTERED,
@@ -169,10 +170,20 @@ def _in_sentence(periods: list[Period]) -> str:
     return ", ".join(p.in_sentence for p in periods)
 
 
+def _appendix_title(d: PacketData) -> str:
+    """ "PHỤ LỤC SỐ LIỆU HỘI NGHỊ SƠ KẾT …", saying "HỘI NGHỊ" once when the name has it."""
+    name = d.milestone.name.upper()
+    return (
+        f"PHỤ LỤC SỐ LIỆU {name}"
+        if name.startswith("HỘI NGHỊ")
+        else (f"PHỤ LỤC SỐ LIỆU HỘI NGHỊ {name}")
+    )
+
+
 def _cover(s: _Sheet) -> None:
     d = s.data
     width = columns(s.ws, (30, 90))
-    s.title("PHỤ LỤC SỐ LIỆU HỘI NGHỊ " + d.milestone.name.upper(), width)
+    s.title(_appendix_title(d), width)
     rows = [
         ("Kế hoạch", f"{d.plan.number or d.plan.id} — {d.plan.title}"),
         ("Hội nghị", d.milestone.name),
@@ -206,6 +217,7 @@ def _cover(s: _Sheet) -> None:
     row = HEADER_ROW
     for label, value in rows:
         s.row(row, [label, value], [GROUP, TEXT])
+        fit_row(s.ws, row, {1: label, 2: value})  # a long plan title wraps: room for it
         row += 1
     row += 1
     s.put(row, 1, "Các trang của phụ lục", GROUP)
@@ -343,9 +355,14 @@ def _by_unit(s: _Sheet) -> None:
             else:
                 s.put(row, col, None, CENTERED)
         row += 1
-    legend = "; ".join(f"{code}: {ind.name}" for code, ind in d.indicators.items())
-    s.put(row + 1, 1, "Mã chỉ tiêu — " + legend, ITALIC_PLAIN)
-    finish(s.ws, header_rows=(HEADER_ROW, HEADER_ROW), freeze="C7", fit=(0, 0))
+    # The legend is a block under the table, one code a line in the repeated name columns, so
+    # it prints whole on the first page across instead of as one line cut on every page.
+    s.put(row + 1, 2, "Mã chỉ tiêu:", ITALIC_PLAIN)
+    for line, (code, ind) in enumerate(d.indicators.items(), start=row + 2):
+        s.put(line, 1, code, ITALIC_PLAIN)
+        s.put(line, 2, ind.name, ITALIC_PLAIN)
+    # Too wide for one page: pages across, the STT and unit-name columns on every one.
+    finish(s.ws, header_rows=(HEADER_ROW, HEADER_ROW), freeze="C7", repeat_cols="A:B")
 
 
 def _campaign(s: _Sheet) -> None:
@@ -461,16 +478,19 @@ def _charts(s: _Sheet, charts: Sequence[Path]) -> None:
     width = columns(s.ws, (100,))
     s.title("BIỂU ĐỒ DIỄN BIẾN THEO THÁNG", width)
     row = HEADER_ROW
-    for path in charts:
+    for number, path in enumerate(charts):
         image = Image(str(path))
         image.width, image.height = 640, 320
         s.ws.add_image(image, f"A{row}")
         row += 18
+        if number % 2 == 1 and number < len(charts) - 1:
+            s.ws.row_breaks.append(Break(id=row - 1))  # two charts a page, none cut in two
     if not charts:
         s.put(
             row, 1, "Chưa có biểu đồ (danh mục packet.yaml không khai báo biểu đồ).", ITALIC_PLAIN
         )
-    finish(s.ws, header_rows=None, landscape=False)
+    # The images lie beyond the last filled cell: the print area must reach past them.
+    finish(s.ws, header_rows=None, landscape=False, print_area=f"A1:A{row}")
 
 
 __all__ = ["SHEETS", "build_workbook", "write_workbook"]

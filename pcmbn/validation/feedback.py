@@ -21,6 +21,7 @@ from python_calamine import CalamineWorkbook
 from pcmbn import layout
 from pcmbn.domain import Labels
 from pcmbn.office.atomic import atomic_write
+from pcmbn.office.layout import finish, fit_row
 from pcmbn.validation.checker import FileReport, Problem
 from pcmbn.vocabulary import Severity
 
@@ -127,10 +128,13 @@ def _problem_sheet(wb: Workbook, report: FileReport, labels: Labels) -> None:
         for cell in ws[ws.max_row]:
             if isinstance(cell.value, str) and cell.value[:1] in "=+-@":
                 cell.data_type = "s"
-    for letter, width in zip("ABCDE", (6, 10, 12, 8, 100), strict=True):
+    for letter, width in zip("ABCDE", (6, 10, 12, 8, 90), strict=True):
         ws.column_dimensions[letter].width = width
     for row in ws.iter_rows(min_row=4):
         row[4].alignment = Alignment(wrap_text=True, vertical="top")
+        fit_row(ws, row[4].row, {5: row[4].value})
+    # One page wide (landscape), the column header on every page (issue 17).
+    finish(ws, header_rows=(3, 3), landscape=True)
 
 
 def _note(report: FileReport, labels: Labels) -> str:

@@ -54,3 +54,29 @@ def test_docx_bytes_are_deterministic_and_dated_from_the_data() -> None:
     with zipfile.ZipFile(io.BytesIO(payload)) as archive:
         assert {i.date_time for i in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
         assert b"2024-09-17T02:30:00Z" in archive.read("docProps/core.xml")
+
+
+def test_stable_pdf_fixes_the_clock_and_ids_keeping_offsets() -> None:
+    """LibreOffice stamps time and a random id: the packet's PDF must follow the data only."""
+    from datetime import datetime
+
+    from pcmbn.office.pdf import stable_pdf
+
+    def pdf(stamp: bytes, ident: bytes) -> bytes:
+        return (
+            b"%PDF-1.6\n1 0 obj<</CreationDate(D:"
+            + stamp
+            + b"Z')>>endobj\ntrailer\n<</ID [ <"
+            + ident
+            + b">\n<"
+            + ident
+            + b"> ]\n/DocChecksum /"
+            + ident
+            + b"\n>>\n%%EOF\n"
+        )
+
+    when = datetime(2024, 9, 17, 9, 30)
+    first = stable_pdf(pdf(b"20261201133212", b"A" * 32), when)
+    second = stable_pdf(pdf(b"20261201140000", b"B" * 32), when)
+    assert first == second and len(first) == len(pdf(b"20261201133212", b"A" * 32))
+    assert b"(D:20240917093000Z')" in first

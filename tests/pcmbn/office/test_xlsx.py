@@ -89,7 +89,25 @@ def test_layout_widths_heights_and_page_setup() -> None:
     assert ws.row_dimensions[7].height == 36 and ws["B7"].value == "Mã"
     finish(ws, header_rows=(7, 7), freeze="C8")
     assert ws.print_title_rows == "$7:$7" and ws.freeze_panes == "C8"
-    assert ws.page_setup.orientation == "landscape" and ws.oddFooter.center.text == "Trang &P/&N"
+    # Issue 17: orientation follows the width (a 30-character table prints portrait).
+    assert ws.page_setup.orientation == "portrait" and ws.oddFooter.center.text == "Trang &P/&N"
+    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+
+
+def test_print_policy_landscape_where_wide_and_pages_across_with_names_repeated() -> None:
+    """Issue 17: one page wide when readable; wider tables go across with their names."""
+    wide = Workbook().active
+    columns(wide, (6, 10, 12, 8, 22, 70))
+    finish(wide, header_rows=(3, 3))
+    assert wide.page_setup.orientation == "landscape"
+    assert (wide.page_setup.fitToWidth, wide.page_setup.fitToHeight) == (1, 0)
+    assert wide.sheet_properties.pageSetUpPr.fitToPage and int(wide.page_setup.paperSize) == 9
+    matrix = Workbook().active
+    columns(matrix, (6, 34, *([9] * 40)))
+    matrix["AP1"] = 1
+    finish(matrix, header_rows=(6, 6), repeat_cols="A:B", print_area="A1:AP30")
+    assert matrix.page_setup.fitToWidth == 2 and matrix.page_setup.fitToHeight == 0
+    assert matrix.print_title_cols == "$A:$B" and matrix.print_title_rows == "$6:$6"
 
 
 def test_xlsx_bytes_are_deterministic() -> None:

@@ -18,6 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import docx
 import openpyxl
 import pandas as pd
 import pytest
@@ -38,6 +39,7 @@ from pcmbn.packet.bundle import (
 )
 from pcmbn.packet.charts import chart_file_name
 from pcmbn.packet.model import SOURCES_COLUMNS, PacketData
+from pcmbn.packet.summary_page import SUMMARY_PAGE
 from pcmbn.periods import Period
 
 from .conftest import build_packet
@@ -260,7 +262,7 @@ def test_manifest_flags_missing_and_unapproved_months(
 def test_every_number_of_both_files_maps_to_a_reference(built) -> None:
     _, _, manifest = built
     numbers = manifest["numbers"]
-    assert set(numbers) == {WORKBOOK, REPORT}
+    assert set(numbers) == {WORKBOOK, REPORT, SUMMARY_PAGE}  # issue 17 adds the one-page summary
     assert all(numbers.values())  # both files hold traced figures
     used = {ref for by_file in numbers.values() for ref in by_file.values()}
     assert used == set(manifest["refs"])  # every number has its reference, no reference unused
@@ -397,8 +399,12 @@ def test_the_packets_readme_is_the_readme_text(built) -> None:
     data, files, manifest = built
     charts = [Path(chart_file_name(spec.key)) for spec in data.catalog.packet.charts]
     assert charts and {p.name for p in charts} <= set(manifest["contents"])
-    expected = readme_text(data, REPORT, charts)
-    assert (files.folder / README).read_text(encoding="utf-8") == expected
+    text = (files.folder / README).read_text(encoding="utf-8")
+    # Issue 17: one line says which PDFs the packet has, or why it has none (no LibreOffice).
+    (pdf_note,) = [
+        line for line in text.splitlines() if ".pdf" in line or "Chưa có bản PDF" in line
+    ]
+    assert text == readme_text(data, REPORT, charts, pdf_note)
 
 
 # --- NguonSoLieu.csv ----------------------------------------------------------------------------
@@ -596,3 +602,36 @@ def test_a_crash_between_the_renames_never_leaves_a_checksum_of_other_bytes(
     assert not checksum.exists()  # here: the new zip is in, its seal not yet
     files = write_packet(data, previous, str(tmp_path / "archive"))  # the next build heals it
     assert checksum.read_text().split()[0] == files.sha256
+
+
+def test_the_packet_holds_pdfs_and_the_one_page_summary(built, tmp_path: Path) -> None:
+    """Issue 17: PDFs of the report, summary and appendix when LibreOffice is installed."""
+    from pcmbn.office.pdf import soffice
+
+    _, files, manifest = built
+    summary = docx.Document(str(files.folder / SUMMARY_PAGE))
+    texts = [p.text for p in summary.paragraphs]
+    assert texts[0] == "TÓM TẮT SỐ LIỆU"
+    rows = [[c.text for c in row.cells] for row in summary.tables[0].rows]
+    dt01 = next(row for row in rows if row[0].startswith("Số vụ mua bán người được phát hiện"))
+    assert dt01[1:] == ["12.500 vụ", "tăng 2.500 vụ (25,0%)", "không đổi"]
+    readme = (files.folder / README).read_text(encoding="utf-8")
+    if soffice() is None:
+        assert "Chưa có bản PDF: máy lập gói chưa cài LibreOffice" in readme
+        return
+    pdfs = {"BaoCao_so_ket.pdf", "TomTatSoLieu.pdf", "PhuLucSoLieu.pdf"}
+    assert pdfs <= set(manifest["contents"])
+    assert "bản PDF để in (LibreOffice)" in readme
+    from pypdf import PdfReader
+
+    assert len(PdfReader(files.folder / "TomTatSoLieu.pdf").pages) == 1
+
+
+def test_without_libreoffice_the_packet_says_so_and_builds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    files = write_packet(traced_packet(), tmp_path / "packets", str(tmp_path / "archive"))
+    readme = (files.folder / README).read_text(encoding="utf-8")
+    assert "Chưa có bản PDF: máy lập gói chưa cài LibreOffice" in readme
+    assert not list(files.folder.glob("*.pdf")) and files.zip_path.is_file()

@@ -53,15 +53,20 @@ def test_sections_come_in_order_after_the_heading_and_title(report: tuple[Path, 
     heading = docx.Document(str(report[0])).tables[0].rows[0].cells
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in heading[1].text
     assert "Sóc Trăng, ngày ... tháng ... năm 2024" in heading[1].text
-    assert heading[0].text.startswith("BAN CHỈ ĐẠO PHÒNG, CHỐNG TỘI PHẠM")
+    # Nghị định 30/2020: the governing body above the issuing Steering Committee, its own series.
+    lines = heading[0].text.split("\n")
+    assert lines[0] == "UBND TỈNH SÓC TRĂNG"
+    assert lines[1].startswith("BAN CHỈ ĐẠO PHÒNG, CHỐNG TỘI PHẠM")
+    assert lines[-1] == "Số: ....../BC-BCĐ"
 
 
-def test_appendix_holds_the_three_tables(report: tuple[Path, dict]) -> None:
+def test_appendix_holds_the_four_tables(report: tuple[Path, dict]) -> None:
     document = docx.Document(str(report[0]))
     body = list(document.element.body.iterchildren())
     start = next(i for i, e in enumerate(body) if e.tag == qn("w:p") and _text(e) == APPENDIX)
-    assert sum(e.tag == qn("w:tbl") for e in body[start:]) == 3
-    totals, monthly, completeness = document.tables[-3:]
+    # Issue 17: the units' own texts moved from the body to a fourth table (Biểu 4).
+    assert sum(e.tag == qn("w:tbl") for e in body[start:]) == 4
+    totals, monthly, completeness, _texts_table = document.tables[-4:]
     assert tuple(c.text for c in totals.rows[0].cells) == TOTALS_HEADERS
     assert [c.text for c in monthly.rows[0].cells] == [
         "Chỉ tiêu",
@@ -151,9 +156,18 @@ def test_unit_text_is_kept_as_plain_text_and_cleaned(report: tuple[Path, dict]) 
     path = report[0]
     texts = _texts(path)
     assert "- Công an tỉnh: =SUM(A1)." in texts
-    assert any(t.startswith("- Công an tỉnh: Địa bàn rộng, lực lượng mỏng") for t in texts)
+    # Issue 17: the body lists each point once with who raised it; Biểu 4 holds the unit texts.
+    assert "- Địa bàn rộng, lực lượng mỏng (Công an tỉnh)." in texts
     assert any("+84 đầu số tổng đài 111" in t for t in texts)
     assert not any("\x07" in t for t in texts)
+    unit_rows = docx.Document(str(path)).tables[-1].rows
+    assert [c.text for c in unit_rows[1].cells] == [
+        "1",
+        "Công an tỉnh",
+        "Sở, ban, ngành tỉnh",
+        "Địa bàn rộng, lực lượng mỏng.",
+        "—",
+    ]
     assert any(t.startswith("- Nhiệm vụ 3 (") and "Biên phòng tỉnh" in t for t in texts)
     body = docx.Document(str(path)).element.xml
     assert "instrText" not in body and "fldSimple" not in body  # no fields anywhere
@@ -198,3 +212,54 @@ def test_number_formats() -> None:
     )
     assert change_phrase(5, 0, float("nan"), "vụ", "kỳ trước") == "tăng 5 vụ so với kỳ trước"
     assert change_phrase(5, 5, 0.0, "vụ", "kỳ trước") == "bằng kỳ trước"
+
+
+def test_nd30_form_recipient_signature_and_page_numbers(report: tuple[Path, dict]) -> None:
+    """Issue 17: "Kính gửi", Nơi nhận starting "Như trên", authority and signer, PAGE from p. 2."""
+    document = docx.Document(str(report[0]))
+    texts = [p.text for p in document.paragraphs]
+    assert "Kính gửi:" in texts
+    assert "- Ban Chỉ đạo 138/CP;" in texts and "- Ủy ban nhân dân tỉnh." in texts
+    title = texts[texts.index("BÁO CÁO") + 1]
+    assert title.startswith("Sơ kết đợt cao điểm")
+    assert title.count("Kế hoạch") == 1 and "Kế hoạch hưởng ứng Ngày toàn dân" in title
+    signature = document.tables[-5]
+    received, signer = (cell.text.split("\n") for cell in signature.rows[0].cells)
+    assert received[:2] == ["Nơi nhận:", "- Như trên;"] and received[-1] == "- Lưu: VT."
+    assert signer[:3] == ["TM. BAN CHỈ ĐẠO", "KT. TRƯỞNG BAN", "PHÓ TRƯỞNG BAN THƯỜNG TRỰC"]
+    assert signer[-1] == "[Họ và tên người ký]"
+    assert signature.rows[0]._tr.trPr.find(qn("w:cantSplit")) is not None
+    body = document.element.body
+    before = body.index(signature._tbl) - 1
+    assert body[before].find(".//" + qn("w:keepNext")) is not None
+    section = document.sections[0]
+    assert section.different_first_page_header_footer
+    assert "PAGE" in section.header._element.xml and "PAGE" not in (
+        section.first_page_header._element.xml
+    )
+    assert not document.sections[-1].different_first_page_header_footer
+
+
+def test_synthesis_points_are_grouped_and_highlights_state_their_rule(
+    make_packet: MakePacket, tmp_path: Path
+) -> None:
+    import pandas as pd
+
+    from pcmbn.packet.model import NARRATIVES_COLUMNS
+
+    same = "Kinh phí còn hạn chế. Địa bàn rộng."
+    rows = [
+        ("difficulties", "UBND địa phương", f"X{i}", f"UBND xã {i}", "T7/2024", same)
+        for i in range(4)
+    ]
+    rows.append(("difficulties", "Sở, ban, ngành tỉnh", "CA", "Công an tỉnh", "T8/2024", same))
+    data = make_packet(narratives=pd.DataFrame(rows, columns=NARRATIVES_COLUMNS))
+    path, _ = _write(data, tmp_path, charts=False)
+    texts = _texts(path)
+    points = [t for t in texts if t.startswith("- Kinh phí còn hạn chế")]
+    assert points == [
+        "- Kinh phí còn hạn chế (5 đơn vị thuộc nhóm UBND địa phương; Sở, ban, ngành tỉnh)."
+    ]
+    assert any(t.startswith("Các đơn vị nêu 2 nội dung khó khăn, vướng mắc") for t in texts)
+    assert any(t.startswith("Một số kết quả của các đơn vị (chọn tối đa 3 đơn vị") for t in texts)
+    assert not any("(T7/2024" in t for t in texts)  # no month tags in the body

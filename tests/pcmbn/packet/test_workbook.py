@@ -376,3 +376,42 @@ def test_a_change_beyond_999_percent_is_a_multiple_and_money_has_two_decimals(
     assert ws.cell(row=row, column=9).number_format == "0.0%"
     money = _row_of(ws, 2, "KP01")
     assert ws.cell(row=money, column=5).number_format == "#,##0.00"
+
+
+def test_every_sheet_prints_on_a4_fitted_to_the_width(saved) -> None:
+    """Issue 17: A4, fitted across, headers repeated; TheoDonVi repeats its unit names."""
+    _data, wb, _numbers = saved
+    for ws in wb.worksheets:
+        assert int(ws.page_setup.paperSize) == 9, ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert ws.page_setup.fitToHeight == 0, ws.title
+        assert ws.page_setup.fitToWidth >= 1, ws.title
+        if ws.max_row > HEADER_ROW and ws.cell(HEADER_ROW, 1).value == "STT":
+            assert ws.print_title_rows == f"${HEADER_ROW}:${HEADER_ROW}", ws.title
+    by_unit = wb["TheoDonVi"]
+    assert by_unit.print_title_cols == "$A:$B"
+    legend = [by_unit.cell(r, 1).value for r in range(by_unit.max_row - 3, by_unit.max_row + 1)]
+    assert all(isinstance(code, str) and code[:2].isalpha() for code in legend)
+
+
+def test_charts_lie_inside_the_print_area(tmp_path: Path, make_packet: MakePacket) -> None:
+    from pcmbn.packet.charts import write_charts
+
+    data = make_packet()
+    charts = write_charts(data, tmp_path / "charts")
+    path = tmp_path / "PhuLucSoLieu.xlsx"
+    _save(data, path, charts)
+    ws = _open(path)["BieuDo"]
+    assert ws.print_area and ws.print_area.endswith(f"$A${HEADER_ROW + 18 * len(charts)}")
+    assert [b.id for b in ws.row_breaks.brk] == [HEADER_ROW + 35]
+
+
+def test_the_title_says_hoi_nghi_once(tmp_path: Path, make_packet: MakePacket) -> None:
+    """Issue 17: "Hội nghị sơ kết …" was titled "PHỤ LỤC SỐ LIỆU HỘI NGHỊ HỘI NGHỊ …"."""
+    data = make_packet()
+    data.milestone = data.milestone.model_copy(update={"name": "Hội nghị sơ kết 6 tháng"})
+    path = tmp_path / "PhuLucSoLieu.xlsx"
+    _save(data, path)
+    texts = [c.value for row in _open(path)["BiaPhuLuc"].iter_rows() for c in row if c.value]
+    assert "PHỤ LỤC SỐ LIỆU HỘI NGHỊ SƠ KẾT 6 THÁNG" in texts
+    assert not any("HỘI NGHỊ HỘI NGHỊ" in str(t) for t in texts)

@@ -139,3 +139,14 @@ def test_feedback_names_are_safe_whatever_the_unit_sent() -> None:
         layout.feedback_name("CA_TINH", sha, "?*.xlsx", ".xlsx")
         == "CA_TINH_0123456789ab_KiemTra.xlsx"
     )
+
+
+def test_problem_sheet_prints_on_one_page_width(batch: Batch, tmp_path: Path) -> None:
+    """Issue 17: LoiKiemTra's message column printed on a second page and was cut."""
+    path = write_feedback(batch.report("negative_xlsx"), tmp_path, LABELS)
+    assert path is not None
+    ws = load_workbook(path)[PROBLEM_SHEET]
+    assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9
+    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.print_title_rows == "$3:$3"

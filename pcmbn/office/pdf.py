@@ -1,0 +1,93 @@
+"""PDF renditions of the office's documents with LibreOffice, when the machine has it.
+
+A leader prints the report and its appendix; the PDF fixes their pagination as LibreOffice lays
+them out (with Liberation Serif standing in for Times New Roman: `scripts/pdf_fonts.sh`). Each
+conversion runs `soffice --headless --convert-to pdf` in its own throw-away user profile (two
+conversions sharing the default profile block each other or fail) and under a timeout.
+Without LibreOffice the caller says so and carries on: a packet never fails for want of a PDF.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+__all__ = ["PDF_TIMEOUT_SECONDS", "PdfError", "soffice", "stable_pdf", "to_pdf"]
+
+PDF_TIMEOUT_SECONDS = 180
+_NAMES = ("soffice", "libreoffice")
+
+
+class PdfError(RuntimeError):
+    """LibreOffice ran but produced no PDF (timeout, crash, unreadable input)."""
+
+
+def soffice() -> str | None:
+    """The LibreOffice executable on PATH, or None when the machine has none."""
+    return next((found for name in _NAMES if (found := shutil.which(name))), None)
+
+
+def to_pdf(
+    sources: Sequence[Path], out_dir: Path, timeout: float = PDF_TIMEOUT_SECONDS
+) -> list[Path]:
+    """Convert each source (docx, xlsx) to `out_dir/<stem>.pdf`; return the PDFs' paths.
+
+    Raises `PdfError` when LibreOffice is missing or a conversion fails; callers that must not
+    fail check `soffice()` first and report the absence in words.
+    """
+    program = soffice()
+    if program is None:
+        raise PdfError("LibreOffice (soffice) is not installed")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    made = []
+    with tempfile.TemporaryDirectory(prefix="pcmbn-lo-") as profile:
+        for source in sources:
+            target = out_dir / f"{source.stem}.pdf"
+            command = [
+                program,
+                "--headless",
+                "--norestore",
+                f"-env:UserInstallation={Path(profile).as_uri()}",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(out_dir),
+                str(source),
+            ]
+            try:
+                done = subprocess.run(
+                    command, capture_output=True, text=True, timeout=timeout, check=False
+                )
+            except subprocess.TimeoutExpired as error:
+                raise PdfError(f"{source.name}: LibreOffice timed out after {timeout} s") from error
+            if done.returncode != 0 or not target.is_file():
+                detail = (done.stderr or done.stdout).strip()[-300:]
+                raise PdfError(f"{source.name}: no PDF (exit {done.returncode}) {detail}")
+            made.append(target)
+    return made
+
+
+_CREATED = re.compile(rb"(/(?:CreationDate|ModDate)\s*\(D:)(\d{14})")
+_IDS = re.compile(rb"(/ID\s*\[\s*<)([0-9A-Fa-f]{32})(>\s*<)([0-9A-Fa-f]{32})(>)")
+_CHECKSUM = re.compile(rb"(/DocChecksum\s*/)([0-9A-Fa-f]{32})")
+
+
+def stable_pdf(payload: bytes, when: datetime) -> bytes:
+    """The PDF with its creation time set to `when` and its ids derived from its content.
+
+    LibreOffice stamps the clock and a random id into each PDF; the packet's checksum is
+    published, so the same data must give the same bytes. Each value is replaced by one of the
+    same length, which keeps the cross-reference offsets valid.
+    """
+    stamp = when.strftime("%Y%m%d%H%M%S").encode()
+    dated = _CREATED.sub(lambda m: m.group(1) + stamp, payload)
+    blank = _CHECKSUM.sub(lambda m: m.group(1) + b"0" * 32, _IDS.sub(b"", dated))
+    digest = hashlib.md5(blank, usedforsecurity=False).hexdigest().upper().encode()
+    ided = _IDS.sub(lambda m: m.group(1) + digest + m.group(3) + digest + m.group(5), dated)
+    return _CHECKSUM.sub(lambda m: m.group(1) + digest, ided)
