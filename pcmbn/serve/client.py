@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from pcmbn.errors import PcmbnError
+from pcmbn.office.jsonio import dumps_strict
 from pcmbn.serve.discovery import read_service_info
 from pcmbn.settings import Settings
 
@@ -78,7 +79,7 @@ class ServiceClient:
         on_state: Callable[[dict[str, Any]], None] | None = None,
     ) -> dict[str, Any]:
         """Start `flow` in the service and wait for it; the finished job (state, result)."""
-        body = json.dumps({"flow": flow, "parameters": parameters}).encode()
+        body = dumps_strict({"flow": flow, "parameters": parameters}).encode()
         job = self._request("POST", "/api/runs", body)
         deadline = time.monotonic() + RUN_TIMEOUT_S
         while job["state"] in ("PENDING", "RUNNING") and time.monotonic() < deadline:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from pcmbn.errors import PcmbnError, UsageError
+from pcmbn.office.jsonio import dumps_strict
 from pcmbn.serve.children import Child, get_json, port_in_use, wait_until
 from pcmbn.serve.deployments import DeploymentSpec, load_deployments
 from pcmbn.serve.discovery import ServiceInfo, remove_service_info, write_service_info
@@ -212,7 +213,7 @@ def _post_json(url: str, body: dict[str, Any], timeout: float = 5.0) -> Any:
     import urllib.request
 
     request = urllib.request.Request(  # noqa: S310 (loopback API)
-        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+        url, data=dumps_strict(body).encode(), headers={"Content-Type": "application/json"}
     )
     with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
         raw = response.read()
