@@ -446,12 +446,14 @@ def _print_refused(refused: list[dict[str, str]]) -> None:
         console.print(f"  - {escape(entry['name'])}: {escape(entry['message'])}", highlight=False)
 
 
-def _through_service(client: Any, flow: str) -> Any:
-    """A stand-in for the flow function that runs it in the warm service instead."""
+def _through_service(
+    client: Any, flow: str, names: tuple[str, ...] = ("plan", "period", "inbox", "units")
+) -> Any:
+    """A stand-in for the flow function (its positional parameters `names`) that runs it in
+    the warm service instead, as a run of the flow's on-demand deployment."""
 
-    def run(plan: str, period: str, inbox: str | None, units: list[str] | None) -> Any:
-        parameters = {"plan": plan, "period": period, "inbox": inbox, "units": units}
-        job = client.run_flow(flow, parameters)
+    def run(*values: Any) -> Any:
+        job = client.run_flow(flow, dict(zip(names, values, strict=True)))
         if job["state"] != "COMPLETED":
             raise PcmbnError(job.get("error") or f"Lượt chạy {job['name']} không hoàn thành.")
         return job["result"]
@@ -680,10 +682,18 @@ def packet_command(
     ] = OutputFormat.TEXT,
 ) -> None:
     """Lập gói tài liệu hội nghị sơ kết / tổng kết: phụ lục số liệu, biểu đồ, dự thảo báo cáo."""
-    from flows.conference_packet import conference_packet
     from pcmbn.console import route_logs_to_file
+    from pcmbn.serve.client import connect
 
-    route_logs_to_file(_resources(ctx).layout.log_file)
+    resources = _resources(ctx)
+    route_logs_to_file(resources.layout.log_file)
+    client = connect(resources.settings)
+    if client is not None:
+        conference_packet = _through_service(
+            client, "conference-packet", ("plan", "milestone", "period", "start")
+        )
+    else:
+        from flows.conference_packet import conference_packet
     if output is OutputFormat.JSON:
         document = conference_packet(plan, milestone.value, period, start)
         sys.stdout.write(dumps_strict(document, indent=2) + "\n")

@@ -178,6 +178,21 @@ def test_serve_end_to_end(served: dict[str, Any], tmp_path: Path) -> None:
     assert {"ke-hoach:ST-KH-30-7-2024", "ky:2024-07"} <= set(runs[0]["tags"])
     assert runs[0]["name"].startswith("tong-hop ")  # named by the flow, not at random
 
+    # `pcmbn packet` too: a run of the packet deployment, its zip where the JSON says.
+    packet = subprocess.run(
+        [sys.executable, "-m", "pcmbn", "packet", "--plan", "ST-KH-30-7-2024", "--milestone",
+         "so_ket", "--format", "json"],
+        env={**os.environ, "PCMBN_HOME": str(served["home"])},
+        capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert packet.returncode == 0, packet.stderr
+    assert Path(json.loads(packet.stdout)["packet"]).is_file()
+    runs = _post(
+        f"{api}/flow_runs/filter",
+        {"flow_runs": {"deployment_id": {"any_": [found["goi-hoi-nghi"]["id"]]}}},
+    )
+    assert [r["state_type"] for r in runs] == ["COMPLETED"]  # fmt: skip
+
     # SIGTERM: a clean stop, nothing half-written, no run left RUNNING.
     _stop(served)
     assert not [p for p in served["home"].rglob("*.part")]
