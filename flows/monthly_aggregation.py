@@ -25,6 +25,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.utilities.annotations import opaque
 
 from flows.naming import monthly_run_name, read_inbox_run_name, tag_run
+from pcmbn import progress
 from pcmbn.approval import PENDING
 from pcmbn.clock import today_in_vietnam
 from pcmbn.domain import Plan
@@ -45,6 +46,7 @@ from pcmbn.monthly import (
     tally,
 )
 from pcmbn.periods import Period
+from pcmbn.progress import MONTHLY_STEPS, RunProgress
 from pcmbn.reading.numbers import format_number_vi
 from pcmbn.resources import Resources, resources_for
 from pcmbn.runners import chunk_size, task_runner
@@ -107,12 +109,19 @@ def read_inbox(inbox: str, plan: str | None = None, period: str | None = None) -
     workers = settings.worker_count
     items = collect_inbox(inbox)
     logger.info("Thư mục nhận %s có %s tệp: lưu bản gốc vào kho lưu trữ", inbox, _n(len(items)))
+    progress.advance("archive", 0, len(items))
     copies = archive_chunk.map(unmapped(settings), _chunks(items, workers))
-    archived = [r for chunk in copies.result() for r in chunk]
+    archived: list[Received] = []
+    for future in copies:  # in order; the bar moves as each chunk is in
+        archived += future.result()
+        progress.advance("archive", len(archived), len(items))
     numbered = list(enumerate(archived))
     logger.info("Đọc %s tệp (%s luồng đọc song song)", _n(len(archived)), _n(workers))
     chunks = read_chunk.map(unmapped(settings), _chunks(numbered, workers))
-    subs = [s for chunk in chunks.result() for s in chunk]
+    subs: list[Submission] = []
+    for future in chunks:
+        subs += future.result()
+        progress.advance("read", len(subs), len(archived))
     return InboxBatch(archived, subs)
 
 
@@ -171,6 +180,18 @@ def _run(
     logger: Any,
 ) -> dict[str, Any]:
     """The office's month, one named step after the other."""
+    with RunProgress(MONTHLY_STEPS, "Tiến độ tổng hợp").active():
+        return _steps(resources, plan, period, where, units, logger)
+
+
+def _steps(
+    resources: Resources,
+    plan: Plan,
+    period: Period,
+    where: str,
+    units: list[str] | None,
+    logger: Any,
+) -> dict[str, Any]:
     started = datetime.now(tz=UTC)
     settings, layout = resources.settings, resources.layout
     only = f" (chỉ các đơn vị {', '.join(units)})" if units else ""
@@ -178,10 +199,14 @@ def _run(
     reader = read_inbox.with_options(task_runner=task_runner(settings))
     batch = reader(where, plan.id, period.code)  # collect, read
     logger.info("Kiểm tra %s tệp theo quy tắc của biểu mẫu", _n(len(batch.submissions)))
+    files = len(batch.submissions)
+    progress.advance("validate", 0, files)
     result = _validate(settings, plan, period, batch)
+    progress.advance("validate", files, files)
     decided = _decide(resources, plan, period, batch, result, units)
     logger.info("Ghi lượt chạy vào sổ lịch sử (%s tệp)", _n(len(decided.records)))
     run_id = _record(settings, plan, period, units, decided, started)
+    progress.advance("record", 1, 1)
     month = _aggregate(resources, plan, period, decided)
     counts = month.counts
     logger.info(
@@ -198,6 +223,7 @@ def _run(
             "Ghi tổng hợp, số liệu xuất và góp ý vào %s", layout.period_dir(plan.id, period.code)
         )
         _publish_outputs(resources, plan, period, result, units, month, started)
+    progress.advance("publish", 1, 1)
     refused = refused_entries(batch.archived, resources.catalog)
     return run_document(
         run_id, plan, period, month.counts, month.totals, month.table, layout, refused

@@ -385,9 +385,10 @@ def run_command(
     ] = OutputFormat.TEXT,
 ) -> None:
     """Tổng hợp báo cáo tháng: lưu trữ, kiểm tra, tổng hợp toàn tỉnh, theo dõi đơn vị gửi."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from pcmbn.clock import today_in_vietnam
+    from pcmbn.progress import listening
     from pcmbn.service import check_run_arguments, run_inbox, run_summary
 
     resources = _resources(ctx)
@@ -421,14 +422,22 @@ def run_command(
         with Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
             TimeElapsedColumn(),
             console=console,
             transient=True,
-        ) as progress:
-            progress.add_task(
-                f"Kỳ {args.period.label_vi}: đang lưu trữ, đọc, kiểm tra và tổng hợp…", total=None
-            )
-            document = monthly_aggregation(plan, one, inbox, unit_list)
+        ) as bar:
+            head = f"Kỳ {args.period.label_vi}"
+            task = bar.add_task(f"{head}: đang bắt đầu…", total=100)
+
+            def show(snap: Any, task: Any = task, head: str = head) -> None:
+                count = f" {snap.done}/{snap.total}" if snap.total > 1 else ""
+                bar.update(task, completed=snap.fraction * 100,
+                           description=f"{head}: {snap.label}{count}")  # fmt: skip
+
+            with listening(show):
+                document = monthly_aggregation(plan, one, inbox, unit_list)
         _print_run(document, resources, run_summary(resources, args.plan, args.period, folder))
 
 
@@ -453,7 +462,15 @@ def _through_service(
     the warm service instead, as a run of the flow's on-demand deployment."""
 
     def run(*values: Any) -> Any:
-        job = client.run_flow(flow, dict(zip(names, values, strict=True)))
+        from pcmbn.progress import Snapshot, current_listener
+
+        listener = current_listener()
+
+        def relay(job: dict[str, Any]) -> None:
+            if listener is not None and job.get("progress"):
+                listener(Snapshot(**job["progress"]))
+
+        job = client.run_flow(flow, dict(zip(names, values, strict=True)), relay)
         if job["state"] != "COMPLETED":
             raise PcmbnError(job.get("error") or f"Lượt chạy {job['name']} không hoàn thành.")
         return job["result"]

@@ -39,6 +39,7 @@ class Job:
     state: str = "PENDING"
     result: Any = None
     error: str | None = None
+    progress: dict[str, Any] | None = None  # `pcmbn.progress.Snapshot.to_json()`
     done: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def to_json(self) -> dict[str, Any]:
@@ -49,6 +50,7 @@ class Job:
             "state": self.state,
             "result": self.result,
             "error": self.error,
+            "progress": self.progress,
         }
 
 
@@ -119,9 +121,16 @@ class WarmExecutor:
     def _execute(self, job: Job, flow: Any, run: Any) -> None:
         from prefect.flow_engine import run_flow
 
+        from pcmbn.progress import listening
+
         job.state = "RUNNING"
+
+        def keep(snap: Any) -> None:
+            job.progress = snap.to_json()
+
         try:
-            state = run_flow(flow, flow_run=run, parameters=run.parameters, return_type="state")
+            with listening(keep):
+                state = run_flow(flow, flow_run=run, parameters=run.parameters, return_type="state")
             value = state.result(raise_on_failure=False)
             if state.is_completed():
                 job.state, job.result = "COMPLETED", value

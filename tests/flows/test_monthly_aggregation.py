@@ -21,6 +21,7 @@ from report_fixtures import Fixture, write_fixture
 from flows.monthly_aggregation import monthly_aggregation
 from pcmbn import layout
 from pcmbn.catalog import load_catalog
+from pcmbn.progress import listening
 from pcmbn.settings import store_path
 from pcmbn.store.history import TABLES, HistoryStore
 
@@ -100,10 +101,40 @@ def first_run(
 ) -> tuple[Path, dict[str, int], dict]:
     inbox = tmp_path_factory.mktemp("inbox")
     counted = _inbox(inbox)
-    with pytest.MonkeyPatch.context() as patch:
+    with pytest.MonkeyPatch.context() as patch, listening(SNAPSHOTS.append):
         patch.setenv("PCMBN_HOME", str(module_home))
         document = monthly_aggregation(plan=PLAN, period="2024-07", inbox=str(inbox))
     return inbox, counted, document
+
+
+#: What the first run told its listener (the CLI's bar listens the same way).
+SNAPSHOTS: list = []
+
+
+@pytest.mark.slow
+def test_progress_is_reported_step_by_step_and_as_a_prefect_artifact(first_run) -> None:
+    from prefect.client.orchestration import get_client
+
+    _, counted, _ = first_run
+    steps = [s.step for s in SNAPSHOTS]
+    assert steps[0] == "archive" and steps[-1] == "publish"
+    assert [k for i, k in enumerate(steps) if i == 0 or steps[i - 1] != k] == [
+        "archive", "read", "validate", "record", "publish"
+    ]  # fmt: skip
+    fractions = [s.fraction for s in SNAPSHOTS]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    read = [s for s in SNAPSHOTS if s.step == "read"]
+    assert read[-1].done == read[-1].total > 0
+    assert all(s.label for s in SNAPSHOTS)
+    with get_client(sync_client=True) as client:
+        # Prefect 3.8.8's sync client sends null filters it cannot accept: ask the API itself.
+        response = client._client.post(
+            "/artifacts/filter",
+            json={"artifacts": {"type": {"any_": ["progress"]}}, "limit": 200, "offset": 0,
+                  "sort": "CREATED_DESC"},
+        )  # fmt: skip
+    artifacts = [(a["data"], a["description"]) for a in response.json()]
+    assert (100.0, "Tiến độ tổng hợp") in artifacts
 
 
 @pytest.mark.slow
