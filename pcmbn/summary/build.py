@@ -29,6 +29,7 @@ from pcmbn.summary.model import (
 )
 from pcmbn.text import fold
 from pcmbn.vocabulary import Completeness
+from pcmbn.warned import warned_figures
 
 #: Completeness statuses whose unit has no accepted report (named in every sheet's note).
 WITHOUT_REPORT = (Completeness.MISSING, Completeness.REJECTED)
@@ -182,6 +183,7 @@ def build_summary_data(
             for c, s in zip(completeness["unit_code"], completeness["status"], strict=True)
             if s in WITHOUT_REPORT
         ],
+        warned=warned_figures(values, store.current_warnings(plan.id, wanted)),
     )
 
 

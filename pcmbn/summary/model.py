@@ -24,6 +24,7 @@ import pandas as pd
 from pcmbn.catalog import Catalog
 from pcmbn.domain import Plan
 from pcmbn.periods import Period
+from pcmbn.warned import WarnedFigures
 
 # The columns of each table, in order: `pcmbn.summary.build` builds every table with these and
 # checks them where the table is made (`_checked`); the sheets and the exports read them by name.
@@ -100,6 +101,9 @@ class SummaryData:
     trend: pd.DataFrame
     sources: pd.DataFrame  # SOURCES_COLUMNS; column is "period" or "cumulative"
     missing_units: list[str] = field(default_factory=list)  # no accepted report (header note)
+    # figures of the months read (this period, the previous one, last year's, the trend) that
+    # carry an unresolved warning: marked in every sheet that shows them or a total of them
+    warned: WarnedFigures = field(default_factory=WarnedFigures)
 
     def unit_names(self) -> dict[str, str]:
         """Unit code → name from every table that knows one, then the plan's registry.

@@ -555,6 +555,7 @@ TABLES = (
     "kien_nghi",
     "xu_huong",
     "nguon",
+    "canh_bao",
 )
 
 
