@@ -136,7 +136,7 @@ class _Report:
         self.numbers[locator] = ref
 
     def mark(self, ref: str) -> str:
-        """ " (*)" after a figure that includes a warned unit figure (`pcmbn.warned`), else ""."""
+        """The marker (" (*)") after a figure including a warned unit figure, else ""."""
         return f" {self.data.catalog.labels.warned.marker}" if self.data.is_warned(ref) else ""
 
 

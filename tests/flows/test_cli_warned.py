@@ -56,6 +56,7 @@ def _row_of(ws: object, column: int, value: str) -> int:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1200)  # five commands in a row, each paying the start-up of GE or Prefect
 def test_check_applies_the_runs_history_rules_or_names_those_it_could_not(
     tmp_path: Path,
 ) -> None:
@@ -92,6 +93,7 @@ def test_check_applies_the_runs_history_rules_or_names_those_it_could_not(
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1200)  # five commands in a row, each paying the start-up of GE or Prefect
 def test_a_warned_figure_is_marked_in_the_summary_and_the_packet(tmp_path: Path) -> None:
     catalog = load_catalog()
     home = tmp_path / "home"
