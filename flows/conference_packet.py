@@ -14,6 +14,7 @@ from prefect.artifacts import create_markdown_artifact
 
 from flows.naming import packet_run_name, tag_run
 from pcmbn.packet.build import resolve_milestone, span_months
+from pcmbn.packet.model import ref_total
 from pcmbn.periods import parse_period
 from pcmbn.resources import resources_for
 from pcmbn.settings import Settings
@@ -59,6 +60,8 @@ def conference_packet(
         "span": {"start": months[0].code, "end": months[-1].code},
         "missing_periods": [p.code for p in data.missing_periods],
         "totals": data.json_totals,
+        # totals that include a unit figure with an unresolved warning (marked "(*)")
+        "warned_totals": [code for code in data.json_totals if data.is_warned(ref_total(code))],
     }
     notes = []
     if data.missing_periods:

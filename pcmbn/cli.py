@@ -26,7 +26,7 @@ from pcmbn.office.jsonio import dumps_strict
 from pcmbn.periods import Period
 from pcmbn.resources import Resources, resources_for
 from pcmbn.settings import Settings
-from pcmbn.vocabulary import Completeness, Severity, SubmissionStatus
+from pcmbn.vocabulary import Completeness, RuleId, Severity, SubmissionStatus
 
 if TYPE_CHECKING:
     from pcmbn.domain import Labels
@@ -287,17 +287,17 @@ def check_command(
     ] = None,
 ) -> None:
     """Kiểm tra báo cáo trước khi gửi: chỉ rõ trang, ô cần sửa (mã thoát 0: đạt, 1: bị từ chối)."""
-    from pcmbn.validation.checker import check_files
+    from pcmbn.service import check_reports
     from pcmbn.validation.feedback import write_feedback
 
     paths = _expand(files)
     resources = _resources(ctx)
-    catalog, settings = resources.catalog, resources.settings
+    catalog = resources.catalog
     if output is OutputFormat.TEXT:
         with console.status(f"Đang kiểm tra {len(paths)} tệp…"):
-            result = check_files(paths, catalog, settings=settings)
+            result = check_reports(resources, paths)
     else:
-        result = check_files(paths, catalog, settings=settings)
+        result = check_reports(resources, paths)
     if html_report is not None:
         from pcmbn.validation.html_report import write_report
 
@@ -349,6 +349,11 @@ def _print_check(
                 where = f"{p.sheet}!{p.cell}" if p.cell else (p.sheet or "cả tệp")
                 table.add_row(_severity_style(labels, p.severity), where, p.message)
             console.print(table)
+        if report.history_skipped:
+            rules = "; ".join(labels.history.rules[RuleId(r)] for r in report.history_skipped)
+            console.print(
+                _coloured("yellow", labels.history.skipped.format(rules=rules)), highlight=False
+            )
         if sub.index in written:
             console.print(f"Tệp góp ý: {written[sub.index]}", highlight=False)
     accepted = sum(r.status == SubmissionStatus.ACCEPTED for r in result.reports)
@@ -728,6 +733,14 @@ def packet_command(
             "[yellow]Chưa đủ số liệu: không có báo cáo nào của "
             + ", ".join(Period.from_code(c).in_sentence for c in document["missing_periods"])
             + " (gói ghi rõ điều này).[/yellow]",
+            highlight=False,
+        )
+    if document.get("warned_totals"):
+        marker = _resources(ctx).catalog.labels.warned.marker
+        console.print(
+            f"[yellow]Số liệu còn cảnh báo chưa xử lý (đánh dấu {marker} trong gói): "
+            + ", ".join(document["warned_totals"])
+            + ".[/yellow]",
             highlight=False,
         )
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
 
 from pcmbn.periods import CutoffRule, Period, data_window, parse_period
-from pcmbn.vocabulary import AuditAction, Completeness, Severity, SubmissionStatus
+from pcmbn.vocabulary import AuditAction, Completeness, RuleId, Severity, SubmissionStatus
 
 
 def _to_period(value: Any) -> Period:
@@ -461,6 +461,23 @@ class LineageLabels(_Model):
     previous_period: str
 
 
+class WarnedLabels(_Model):
+    """`labels.yaml` `warned`: how a figure with an unresolved warning is marked."""
+
+    marker: str  # after the figure ("(*)")
+    title: str  # heading of the notes sheet / table
+    note: str  # the legend; {marker} and {where} (the notes sheet or table) are filled in
+    comment: str  # first line of a marked cell's comment
+    none: str  # the notes sheet when nothing is warned
+
+
+class HistoryLabels(_Model):
+    """`labels.yaml` `history`: what `pcmbn check` says of the rules that need history."""
+
+    skipped: str  # {rules}: the names of the rules not applied
+    rules: dict[RuleId, str]  # each history rule's name inside that sentence
+
+
 class Labels(_Model):
     """`schemas/labels.yaml`: the Vietnamese words for the statuses of `pcmbn.vocabulary`.
 
@@ -475,6 +492,8 @@ class Labels(_Model):
     milestones: dict[MilestoneKind, MilestoneLabel]
     #: How comparisons by unit name figures taken through unit lineage (issue 18).
     lineage: LineageLabels
+    warned: WarnedLabels
+    history: HistoryLabels
 
     def action(self, action: str) -> str:
         """An audit row's action in Vietnamese (an action from a newer version shows as is)."""

@@ -9,7 +9,9 @@ second, before any flow run exists.
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -18,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 from pcmbn.errors import PcmbnError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import pandas as pd
 
     from pcmbn.catalog import Catalog
@@ -26,6 +30,10 @@ if TYPE_CHECKING:
     from pcmbn.periods import Period
     from pcmbn.reminders import Delivery, Reminder
     from pcmbn.resources import Resources
+    from pcmbn.validation.checker import CheckResult
+    from pcmbn.validation.history import HistoryContext
+
+log = logging.getLogger(__name__)
 
 
 # --- arguments of a run -------------------------------------------------------------------
@@ -131,6 +139,70 @@ def run_inbox(resources: Resources, plan: Plan, period: Period, inbox: str | Non
             "truy cập rồi chạy lại."
         )
     return resolve_inbox(inbox, plan.id, period)
+
+
+# --- the self-check of report files -------------------------------------------------------
+
+
+def history_store_available(resources: Resources) -> bool:
+    """Whether the home has a history store to compare with (never creates one: a clerk's own
+    machine has none, and `pcmbn check` must not leave an empty store behind)."""
+    settings = resources.settings
+    return settings.store_is_server or settings.store_path.exists()
+
+
+def check_reports(resources: Resources, paths: Sequence[Path]) -> CheckResult:
+    """`pcmbn check`: every file checked in one Great Expectations run, with the same rules
+    as the monthly run, including those that compare with earlier months.
+
+    Each file is judged against the history of its own plan and period, read from the home's
+    store by the very function the run uses (`validation.history.read_history`). Without a
+    store, or with nothing recorded before the file's period, the history rules the run would
+    apply are listed on the file's report (`history_skipped`) so the clerk is told which checks
+    are still to come.
+    """
+    from pathlib import Path
+
+    from pcmbn.reading.guard import Limits
+    from pcmbn.validation.checker import check_submissions, ensure_rules
+    from pcmbn.validation.history import HistoryContext, rules_without_history
+    from pcmbn.validation.submission import load_submissions
+
+    catalog = resources.catalog
+    ensure_rules(catalog)
+    items = [(i, Path(p), None) for i, p in enumerate(paths)]
+    subs = load_submissions(items, catalog, Limits(), settings=resources.settings)
+    contexts: dict[tuple[str, str], HistoryContext] = {}
+    by_file: dict[int, HistoryContext] = {}
+    skipped: dict[int, list[str]] = {}
+    available = history_store_available(resources)
+    for sub in subs:
+        if not sub.readable or sub.plan is None or sub.period is None:
+            continue
+        key = (sub.plan.id, sub.period.code)
+        if key not in contexts:
+            contexts[key] = (
+                _stored_history(resources, sub.plan, sub.period) if available else None
+            ) or HistoryContext()
+        by_file[sub.index] = contexts[key]
+        skipped[sub.index] = [str(r) for r in rules_without_history(contexts[key], sub.period)]
+    result = check_submissions(subs, catalog, history=by_file)
+    for report in result.reports:
+        report.history_skipped = skipped.get(report.submission.index, [])
+    return result
+
+
+def _stored_history(resources: Resources, plan: Plan, period: Period) -> HistoryContext | None:
+    """The run's history context from the home's store; None when the store cannot answer
+    (a database server out of reach must not stop a clerk's self-check: the rules it would
+    have applied are then reported as not applied)."""
+    from pcmbn.validation.history import read_history
+
+    try:
+        return read_history(resources.store, resources.catalog, plan, period)
+    except Exception:  # noqa: BLE001 - any store failure means the same: no history here
+        log.warning("history store unavailable for pcmbn check", exc_info=True)
+        return None
 
 
 # --- status of a period -------------------------------------------------------------------

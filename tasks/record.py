@@ -10,15 +10,14 @@ from pcmbn.resources import resources_for
 from pcmbn.settings import Settings
 from pcmbn.store.base import RunAudit
 from pcmbn.store.history import RunRecord
-from pcmbn.validation.history import HistoryContext, history_context, months_for_history
+from pcmbn.validation.history import HistoryContext, read_history
 
 
 @task(name="load-history", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def load_history(settings: Settings, plan_id: str, period: Period) -> HistoryContext:
     resources = resources_for(settings)
     catalog = resources.catalog
-    values = resources.store.current_values(plan_id, months_for_history(period))
-    return history_context(values, catalog, catalog.plan(plan_id), period)
+    return read_history(resources.store, catalog, catalog.plan(plan_id), period)
 
 
 @task(name="record-run", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)

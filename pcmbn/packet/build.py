@@ -35,6 +35,7 @@ from pcmbn.packet.targets import packet_targets
 from pcmbn.periods import Period, PeriodKind, data_window, months_between
 from pcmbn.store.base import Store
 from pcmbn.summary.build import change, group_of, task_progress
+from pcmbn.warned import warned_figures
 
 
 def resolve_milestone(
@@ -179,6 +180,20 @@ def build_packet_data(
     sources = sources.rename(columns={"indicator": "code", "period_value": "value"})
     sources = sources.assign(cell=sources["period_cell"])[list(SOURCES_COLUMNS)]
 
+    warned = warned_figures(values, store.current_warnings(plan.id, wanted))
+    warned_ids = {
+        int(i)
+        for i, unit, code, period in zip(
+            values["source_id"],
+            values["unit_code"],
+            values["indicator"],
+            values["period"],
+            strict=True,
+        )
+        if warned.is_warned(unit, code, period)
+    }
+    warned_refs = frozenset(key for key, ids in refs.items() if warned_ids.intersection(ids))
+
     submissions = store.submissions_in(plan.id, months)
     end = months[-1]
     expected_end = registry.expected(plan, end)
@@ -217,6 +232,8 @@ def build_packet_data(
         # The JSON follows each indicator's aggregation, as the appendix does: flows summed over
         # the span, a stock (`last`) as each unit's latest month summed over units.
         json_totals={row["code"]: json_number(row["value"]) for row in totals_rows},
+        warned=warned,
+        warned_refs=warned_refs,
     )
 
 

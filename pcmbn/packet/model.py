@@ -20,6 +20,7 @@ from pcmbn.catalog import Catalog
 from pcmbn.domain import Indicator, Milestone, Plan
 from pcmbn.periods import Period
 from pcmbn.vocabulary import Completeness
+from pcmbn.warned import WarnedFigures
 
 TOTALS_COLUMNS = (
     "code",
@@ -109,6 +110,28 @@ class PacketData:
     json_totals: dict[str, int | float | None] = field(default_factory=dict)
     # pcmbn.targets.TARGETS_COLUMNS: the plan's targets over the packet's months
     targets: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # unit figures of the months read with an unresolved warning (`pcmbn.warned`), and the
+    # reference keys of every number that includes one (marked wherever it is shown)
+    warned: WarnedFigures = field(default_factory=WarnedFigures)
+    warned_refs: frozenset[str] = frozenset()
+
+    def is_warned(self, ref: str) -> bool:
+        """Whether the number with this reference key includes a warned unit figure."""
+        return ref in self.warned_refs
+
+    def warned_lines(self, ref: str) -> list[str]:
+        """One line per warning behind the number `ref`: unit, month, the unit's message."""
+        ids = set(self.refs.get(ref, ()))
+        if not ids or not self.warned:
+            return []
+        names = {code: unit.name for code, unit in self.catalog.registry(self.plan).units.items()}
+        lines = []
+        rows = self.sources[self.sources["source_id"].isin(ids)]
+        for unit, period, code in zip(rows["unit_code"], rows["period"], rows["code"], strict=True):
+            for warning in self.warned.warnings(unit, code, period):
+                label = Period.from_code(str(period)).short_label
+                lines.append(f"- {names.get(unit, unit)} ({label}): {warning.message}")
+        return lines
 
     @property
     def indicators(self) -> dict[str, Indicator]:

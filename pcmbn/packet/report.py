@@ -81,6 +81,8 @@ SECTIONS = (
     "V. ĐỀ XUẤT, KIẾN NGHỊ",
 )
 APPENDIX = "PHỤ LỤC"
+#: The appendix table listing the figures that carry an unresolved warning.
+WARNED_TABLE = "Biểu 5"  # after Biểu 4, the units' own texts
 TOTALS_HEADERS = ("STT", "Chỉ tiêu", "Đơn vị tính", "Kết quả", "Kỳ trước", "Cùng kỳ năm trước")
 #: The completeness table's counts: reports expected, then one per status (labels.yaml).
 COMPLETENESS_KEYS = ("expected", *COMPLETENESS_COUNTS)
@@ -157,6 +159,10 @@ class _Report:
 
     def note(self, locator: str, ref: str) -> None:
         self.numbers[locator] = ref
+
+    def mark(self, ref: str) -> str:
+        """The marker (" (*)") after a figure including a warned unit figure, else ""."""
+        return f" {self.data.catalog.labels.warned.marker}" if self.data.is_warned(ref) else ""
 
 
 def _placeholder(container: Any, what: str) -> Paragraph:
@@ -299,6 +305,10 @@ def _notices(r: _Report) -> None:
     if data.unapproved_periods:
         months = months_phrase(data.unapproved_periods)
         add_paragraph(r.doc, f"Số liệu {months} chưa được phê duyệt.", **style)
+    if data.warned_refs:
+        labels = data.catalog.labels.warned
+        where = f"{WARNED_TABLE} của Phụ lục"
+        add_paragraph(r.doc, labels.note.format(marker=labels.marker, where=where), **style)
 
 
 # --- I. results ---------------------------------------------------------------------------------
@@ -384,7 +394,8 @@ def _indicator_sentence(r: _Report, number: int, row: Any) -> str:
     locator = f"I.{number}/{row.code}"
     r.note(locator, ref_total(row.code))
     money = is_money(r.data.catalog, row.code)
-    text = f"{_display_name(row.name)}: {vi_number(row.value, money)} {unit}"
+    mark = r.mark(ref_total(row.code))
+    text = f"{_display_name(row.name)}: {vi_number(row.value, money)}{mark} {unit}"
     comparisons = (
         (row.previous, row.change_prev_pct, "kỳ trước", "truoc"),
         (row.last_year, row.change_year_pct, "cùng kỳ năm trước", "cung_ky"),
@@ -419,7 +430,8 @@ def _campaign_paragraph(r: _Report, number: int, workstream: Workstream) -> None
         r.note(f"I.{number}/cao_diem/{row.code}", ref_series("cao_diem", "cao_diem", row.code))
         name = lower_first(_display_name(row.name))
         money = is_money(data.catalog, row.code)
-        parts.append(f"{name} {vi_number(value, money)} {row.unit_of_measure}")
+        mark = r.mark(ref_series("cao_diem", "cao_diem", row.code))
+        parts.append(f"{name} {vi_number(value, money)}{mark} {row.unit_of_measure}")
     body = "; ".join(parts) if parts else "chưa có số liệu của các chỉ tiêu thuộc lĩnh vực này"
     add_paragraph(r.doc, f"Trong {lead}{when}, kết quả: {body}.")
 
@@ -631,6 +643,7 @@ def _appendix(r: _Report) -> None:
     _caption(r, "Biểu 3. Tình hình gửi báo cáo của các đơn vị")
     _completeness_table(r)
     _unit_texts_table(r)
+    _warned_figures_table(r)
 
 
 def _unit_texts_table(r: _Report) -> None:
@@ -647,6 +660,13 @@ def _unit_texts_table(r: _Report) -> None:
     grid(r.doc, headers, body, (1.2, 4.5, 3.0, 8.0, 8.0), numeric_from=5)
 
 
+def _warned_figures_table(r: _Report) -> None:
+    """The last appendix table: every number that includes a warned unit figure."""
+    if r.data.warned_refs:
+        _caption(r, f"{WARNED_TABLE}. {r.data.catalog.labels.warned.title}")
+        _warned_table(r)
+
+
 def _caption(r: _Report, text: str) -> None:
     paragraph = add_paragraph(r.doc, text, bold=True, align=WD_ALIGN_PARAGRAPH.LEFT, indent=None)
     paragraph.paragraph_format.space_before = Pt(12)
@@ -658,7 +678,7 @@ def _cell_number(r: _Report, value: Any, locator: str, ref: str, missing: str = 
     if is_missing(value):
         return missing
     r.note(locator, ref)
-    return vi_number(value, is_money(r.data.catalog, ref.rsplit("/", 1)[-1]))
+    return vi_number(value, is_money(r.data.catalog, ref.rsplit("/", 1)[-1])) + r.mark(ref)
 
 
 def _totals_table(r: _Report) -> None:
@@ -735,6 +755,19 @@ def _completeness_table(r: _Report) -> None:
         *(status_labels[Completeness(key)] for key in COMPLETENESS_COUNTS),
     )
     grid(r.doc, headers, rows, (9.0, 3.5, 3.0, 3.0, 3.0, 3.0), numeric_from=1)
+
+
+def _warned_table(r: _Report) -> None:
+    """The unit figures behind every number marked (*): unit, month, indicator, message."""
+    data = r.data
+    names = {code: unit.name for code, unit in data.catalog.registry(data.plan).units.items()}
+    indicators = {code: ind.name for code, ind in data.catalog.indicators.items()}
+    rows = [
+        [str(i), safe_text(rec.unit_name), rec.period, safe_text(rec.name), safe_text(rec.message)]
+        for i, rec in enumerate(data.warned.table(names, indicators).itertuples(), start=1)
+    ]
+    headers = ("STT", "Đơn vị", "Tháng", "Chỉ tiêu", "Nội dung cảnh báo")
+    grid(r.doc, headers, rows, (1.2, 5.0, 2.0, 6.0, 11.3), numeric_from=5)
 
 
 def _count(value: Any) -> int:

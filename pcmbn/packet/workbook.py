@@ -21,6 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from pcmbn.office.atomic import atomic_write
 from pcmbn.office.layout import columns, finish, fit_row
+from pcmbn.office.marks import add_note, marked_style
 from pcmbn.office.styles import (
     BOLD,
     CENTERED,
@@ -59,8 +60,11 @@ SHEETS = (
     "DayDu",
     "NhiemVu",
     "KhoKhanKienNghi",
+    "CanhBao",
     "BieuDo",
 )
+#: The sheet listing the figures that carry an unresolved warning (`pcmbn.warned`).
+WARNED_SHEET = "CanhBao"
 HEADER_ROW = 6
 EXPECTED_LABEL = "Số báo cáo phải gửi"
 
@@ -75,9 +79,15 @@ class _Sheet:
     numbers: dict[str, str] = field(default_factory=dict)
 
     def put(self, row: int, col: int, value: Any, style: Style, ref: str | None = None) -> None:
+        warned = ref is not None and value is not None and self.data.is_warned(ref)
+        if warned:
+            style = marked_style(style, self.data.catalog.labels.warned.marker)
         cell = put(self.ws, self.painter, row, col, value, style)
         if ref is not None and cell.value is not None:
             self.numbers[f"{self.ws.title}!{cell.coordinate}"] = ref
+            if warned:
+                labels = self.data.catalog.labels.warned
+                add_note(cell, [labels.comment, *self.data.warned_lines(ref)])
 
     def row(self, row: int, values: Sequence[Any], styles: Sequence[Style]) -> None:
         for col, (value, style) in enumerate(zip(values, styles, strict=True), start=1):
@@ -137,6 +147,7 @@ def build_workbook(data: PacketData, charts: Sequence[Path]) -> tuple[Workbook, 
         "NhiemVu": _tasks,
         "KhoKhanKienNghi": _narratives,
         "BieuDo": lambda s: _charts(s, charts),
+        "CanhBao": _warned,
     }
     for name in SHEETS:
         sheet = _Sheet(wb.create_sheet(name), data, painter)
@@ -161,9 +172,19 @@ def _notice(d: PacketData) -> str:
             + ", ".join(p.in_sentence for p in d.unapproved_periods)
             + " chưa được phê duyệt, có thể còn thay đổi"
         )
+    warned = _warned_note(d)
     if not parts:
-        return "Số liệu mọi tháng trong kỳ đã được nhận và phê duyệt."
-    return "; ".join(parts) + "."
+        text = "Số liệu mọi tháng trong kỳ đã được nhận và phê duyệt."
+        return f"{text} {warned}" if warned else text
+    return "; ".join(parts) + "." + (f" {warned}" if warned else "")
+
+
+def _warned_note(d: PacketData) -> str | None:
+    """The marker's legend, when a figure of the packet carries it."""
+    if not d.warned_refs:
+        return None
+    labels = d.catalog.labels.warned
+    return labels.note.format(marker=labels.marker, where=f"trang {WARNED_SHEET}")
 
 
 def _in_sentence(periods: list[Period]) -> str:
@@ -233,6 +254,7 @@ def _cover(s: _Sheet) -> None:
         "DayDu": "Tình hình gửi báo cáo của từng đơn vị cả kỳ",
         "NhiemVu": "Tiến độ thực hiện nhiệm vụ của kế hoạch theo đơn vị",
         "KhoKhanKienNghi": "Khó khăn, vướng mắc và đề xuất, kiến nghị của các đơn vị",
+        "CanhBao": d.catalog.labels.warned.title,
         "BieuDo": "Biểu đồ diễn biến theo tháng",
     }
     for name, text in descriptions.items():
@@ -472,6 +494,31 @@ def _narratives(s: _Sheet) -> None:
             s.put(row, 2, "Không có đơn vị nào nêu.", ITALIC_PLAIN)
             row += 1
     finish(s.ws, header_rows=(HEADER_ROW, HEADER_ROW), landscape=False)
+
+
+def _warned(s: _Sheet) -> None:
+    """Every unit figure behind a marked number: unit, month, indicator, cell, message."""
+    d = s.data
+    labels = d.catalog.labels.warned
+    width = columns(s.ws, (6, 26, 10, 8, 36, 12, 70, 28))
+    s.title(labels.title.upper(), width)
+    s.header(["STT", "Đơn vị", "Tháng", "Mã", "Chỉ tiêu", "Ô", "Nội dung cảnh báo", "Tệp"])
+    names = {code: unit.name for code, unit in d.catalog.registry(d.plan).units.items()}
+    indicators = {code: ind.name for code, ind in d.catalog.indicators.items()}
+    row = HEADER_ROW + 1
+    for index, rec in enumerate(d.warned.table(names, indicators).itertuples(), start=1):
+        where = f"{rec.sheet}!{rec.cell}" if rec.sheet else rec.cell
+        values = [index, rec.unit_name, rec.period, rec.code, rec.name, where, rec.message]
+        s.row(
+            row,
+            [*values, rec.file_name],
+            [CENTERED, TEXT, CENTERED, CENTERED, TEXT, CENTERED, TEXT_TOP, TEXT],
+        )
+        s.ws.row_dimensions[row].height = min(409, 16.5 * max(1, len(str(rec.message)) // 75 + 1))
+        row += 1
+    if row == HEADER_ROW + 1:
+        s.put(row, 2, labels.none, ITALIC_PLAIN)
+    finish(s.ws, header_rows=(HEADER_ROW, HEADER_ROW), freeze="C7")
 
 
 def _charts(s: _Sheet, charts: Sequence[Path]) -> None:

@@ -53,6 +53,19 @@ VALUES_COLUMNS = [
     "archive_path",
 ]
 
+#: The columns of `current_warnings`.
+WARNINGS_COLUMNS = [
+    "unit_code",
+    "period",
+    "sha256",
+    "original_name",
+    "seq",
+    "rule",
+    "sheet",
+    "cell",
+    "message",
+]
+
 
 def _known_period(code: Any) -> Period | None:
     """The period of a stored code, or None for a code this version cannot read."""
@@ -362,6 +375,21 @@ class SqlStore(ABC):
             " WHERE plan_id = ? AND period = ? AND status = 'rejected') s "
             "JOIN problems p USING (sha256) WHERE s.rn = 1 ORDER BY s.unit_code, p.seq",
             [plan_id, period_code(period)],
+        )
+
+    def current_warnings(self, plan_id: str, periods: Sequence[PeriodRef]) -> pd.DataFrame:
+        """Warnings of the current (newest accepted) submissions over the periods, with the
+        sheet and cell they point at; a correction that no longer warns leaves none."""
+        if not periods:
+            return pd.DataFrame(columns=WARNINGS_COLUMNS)
+        marks = ", ".join("?" for _ in periods)
+        return self._frame(
+            "SELECT s.unit_code, s.period, s.sha256, s.original_name, p.seq, p.rule, p.sheet, "
+            "p.cell, p.message FROM submissions s JOIN problems p USING (sha256) "
+            f"WHERE s.plan_id = ? AND s.period IN ({marks}) AND s.status = 'accepted' "
+            "AND s.superseded_by IS NULL AND p.severity = 'warning' "
+            "ORDER BY s.period, s.unit_code, p.seq",
+            [plan_id, *period_codes(periods)],
         )
 
     def active_approval(self, plan_id: str, period: PeriodRef) -> dict[str, Any] | None:

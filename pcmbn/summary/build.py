@@ -31,6 +31,7 @@ from pcmbn.summary.model import (
 from pcmbn.summary.review import review_tables
 from pcmbn.text import fold
 from pcmbn.vocabulary import Completeness
+from pcmbn.warned import warned_figures
 
 #: Completeness statuses whose unit has no accepted report (named in every sheet's note).
 WITHOUT_REPORT = (Completeness.MISSING, Completeness.REJECTED)
@@ -197,6 +198,7 @@ def build_summary_data(
             {c: catalog.group_label(g) for c, g in unit_group.items()},
             change,
         ),
+        warned=warned_figures(values, store.current_warnings(plan.id, wanted)),
     )
 
 

@@ -26,6 +26,7 @@ from pcmbn.domain import Plan
 from pcmbn.periods import Period
 from pcmbn.reconciliation import RECONCILIATION_COLUMNS
 from pcmbn.targets import TARGETS_COLUMNS
+from pcmbn.warned import WarnedFigures
 
 # The columns of each table, in order: `pcmbn.summary.build` builds every table with these and
 # checks them where the table is made (`_checked`); the sheets and the exports read them by name.
@@ -129,6 +130,9 @@ class SummaryData:
     reconciliation: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=list(RECONCILIATION_COLUMNS))
     )
+    # figures of the months read (this period, the previous one, last year's, the trend) that
+    # carry an unresolved warning: marked in every sheet that shows them or a total of them
+    warned: WarnedFigures = field(default_factory=WarnedFigures)
 
     def unit_names(self) -> dict[str, str]:
         """Unit code → name from every table that knows one, then the plan's registry.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pcmbn.summary.sheets import (
     bieu_do,
+    canh_bao,
     day_du,
     kien_nghi,
     ma_tran,
@@ -34,4 +35,5 @@ SUMMARY_SHEETS: tuple[SummarySheet, ...] = (
     kien_nghi.SHEET,
     bieu_do.SHEET,
     nguon.SHEET,
+    canh_bao.SHEET,
 )

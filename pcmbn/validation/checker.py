@@ -8,7 +8,7 @@ A file with any error is rejected; warnings alone do not reject it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,6 +80,9 @@ class FileReport:
     #: the unit the intake knows the file came from (reception log, mailbox, portal), set by
     #: the monthly run's decide step; None for `pcmbn check` and an unknown sender
     sender: str | None = None
+    #: history rules (`RuleId` values) the check could not apply: no history store at hand,
+    #: or it holds nothing before the file's period (`pcmbn check`; a run applies them all)
+    history_skipped: list[str] = field(default_factory=list)
 
     @property
     def unit_code(self) -> str | None:
@@ -113,6 +116,7 @@ class FileReport:
             "period": sub.period.code if sub.period else None,
             "values": self.values(),
             "problems": [p.to_json() for p in self.problems],
+            "history_rules_skipped": [str(rule) for rule in self.history_skipped],
         }
 
 
@@ -170,9 +174,11 @@ def check_submissions(
     subs: list[Submission],
     catalog: Catalog,
     *,
-    history: HistoryContext | None = None,
+    history: HistoryContext | Mapping[int, HistoryContext] | None = None,
 ) -> CheckResult:
-    """Validate already loaded submissions (the flows load them in parallel chunks)."""
+    """Validate already loaded submissions (the flows load them in parallel chunks).
+
+    `history`: one context for all (a run), or one per submission index (`pcmbn check`)."""
     reports = [FileReport(sub) for sub in subs]
     for report in reports:
         refusal = report.submission.refusal

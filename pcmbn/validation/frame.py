@@ -10,6 +10,7 @@ needed to map a failed row back to the clerk's cell.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -39,8 +40,14 @@ class RowContext:
 @dataclass
 class _Builder:
     history: HistoryContext
+    #: per file index, when the files of one call belong to different periods (`pcmbn check`)
+    by_file: Mapping[int, HistoryContext] = field(default_factory=dict)
     rows: list[dict[str, Any]] = field(default_factory=list)
     contexts: list[RowContext] = field(default_factory=list)
+
+    def history_for(self, sub: Submission) -> HistoryContext:
+        """The history the file is judged against: its own where given, else the call's."""
+        return self.by_file.get(sub.index, self.history)
 
     def add(self, context: RowContext, **columns: Any) -> None:
         columns["row_id"] = len(self.rows)
@@ -54,10 +61,18 @@ def _month_ordinal(year: int, month: int) -> int:
 
 
 def build_frame(
-    subs: list[Submission], catalog: Catalog, history: HistoryContext | None = None
+    subs: list[Submission],
+    catalog: Catalog,
+    history: HistoryContext | Mapping[int, HistoryContext] | None = None,
 ) -> tuple[pd.DataFrame, list[RowContext]]:
-    """One DataFrame over every readable submission; row_id indexes the contexts."""
-    b = _Builder(history=history or HistoryContext())
+    """One DataFrame over every readable submission; row_id indexes the contexts.
+
+    `history` is one context for every file (a run: one plan and period), or a context per
+    file index (`pcmbn check`: files of several periods in one call)."""
+    if isinstance(history, HistoryContext) or history is None:
+        b = _Builder(history=history or HistoryContext())
+    else:
+        b = _Builder(history=HistoryContext(), by_file=history)
     for sub in subs:
         if not sub.readable:
             continue
@@ -379,8 +394,9 @@ def _value_row(
         params["period_value"] = _shown(period_cell)
     expected_cumulative = outlier_high = None
     key = (sub.unit_code or "", code)
-    if col == "cumulative" and key in b.history.previous_cumulative and period_value is not None:
-        previous = b.history.previous_cumulative[key]
+    history = b.history_for(sub)
+    if col == "cumulative" and key in history.previous_cumulative and period_value is not None:
+        previous = history.previous_cumulative[key]
         expected_cumulative = round(previous + period_value, 6)
         difference = (number.value or 0) - expected_cumulative
         params.update(
@@ -388,8 +404,8 @@ def _value_row(
             expected=format_number_vi(expected_cumulative),
             difference=format_number_vi(difference),
         )
-    if col == "period" and key in b.history.bounds:
-        low, outlier_high = b.history.bounds[key]
+    if col == "period" and key in history.bounds:
+        low, outlier_high = history.bounds[key]
         params.update(low=format_number_vi(low), high=format_number_vi(outlier_high))
     max_value = indicator.max_value if indicator is not None else None
     if max_value is not None:

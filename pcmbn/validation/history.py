@@ -9,6 +9,7 @@ module only prepares the numbers they compare.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -16,7 +17,13 @@ from pcmbn.catalog import Catalog
 from pcmbn.domain import Aggregation, Plan, Unit
 from pcmbn.lineage import comparable_value, has_predecessors, history_index, predecessors
 from pcmbn.periods import Period, months_between
+from pcmbn.vocabulary import RuleId
 
+if TYPE_CHECKING:
+    from pcmbn.store.base import Store
+
+#: The rules that compare a report with the unit's earlier months (they need the store).
+HISTORY_RULES = (RuleId.VALUE_CUMULATIVE_DISCONTINUITY, RuleId.VALUE_OUTLIER)
 #: Months of a unit's own history needed before its values are judged for outliers.
 MIN_HISTORY = 6
 HISTORY_MONTHS = 12
@@ -28,6 +35,33 @@ class HistoryContext:
     previous_cumulative: dict[tuple[str, str], float] = field(default_factory=dict)
     #: (unit, indicator) -> (low, high) bounds of ordinary period values
     bounds: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
+    #: codes of the earlier months the store holds any current value of the plan for
+    months_known: frozenset[str] = frozenset()
+
+
+def read_history(store: Store, catalog: Catalog, plan: Plan, period: Period) -> HistoryContext:
+    """The history context of a plan's period as the store knows it: what the monthly run
+    validates with, and what `pcmbn check` applies when a store is at hand (one copy)."""
+    values = store.current_values(plan.id, months_for_history(period))
+    return history_context(values, catalog, plan, period)
+
+
+def rules_without_history(history: HistoryContext, period: Period) -> list[RuleId]:
+    """The history rules the run would apply to `period` that `history` cannot support.
+
+    Cumulative continuity needs the previous month of the same year (January starts a new
+    cumulative, so it has none to need); outliers need some earlier month. A quarter or a year
+    gets no history rule in the run either, so nothing is missing for it.
+    """
+    if period.kind != "month":
+        return []
+    missing = []
+    previous = period.previous()
+    if previous.year == period.year and previous.code not in history.months_known:
+        missing.append(RuleId.VALUE_CUMULATIVE_DISCONTINUITY)
+    if not history.months_known:
+        missing.append(RuleId.VALUE_OUTLIER)
+    return missing
 
 
 def outlier_bounds(values: list[float]) -> tuple[float, float] | None:
@@ -53,6 +87,7 @@ def history_context(
     """
     if history.empty or period.kind != "month":
         return HistoryContext()
+    known = frozenset(str(code) for code in history["period"].unique())
     previous = period.previous()
     prev_rows = (
         history[history["period"] == previous.code]
@@ -83,7 +118,7 @@ def history_context(
         found = outlier_bounds(values)
         if found is not None:
             bounds[key] = found
-    return HistoryContext(previous_cumulative, bounds)
+    return HistoryContext(previous_cumulative, bounds, known)
 
 
 def _successor_units(catalog: Catalog, plan: Plan, period: Period) -> list[Unit]:

@@ -19,6 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from pcmbn.domain import Indicator, ValueType
 from pcmbn.office.layout import line_count, span_chars
+from pcmbn.office.marks import add_note, marked_style
 from pcmbn.office.styles import (
     BOLD,
     CENTER,
@@ -33,6 +34,7 @@ from pcmbn.office.styles import (
     Style,
 )
 from pcmbn.office.xlsx import clean_text, keep_text
+from pcmbn.periods import Period
 from pcmbn.summary.model import SummaryData
 from pcmbn.vocabulary import Completeness
 
@@ -80,6 +82,30 @@ class SheetContext:
         """A narrative block's heading, from the template ("Đề xuất, kiến nghị")."""
         return self.data.catalog.template.narrative_label(kind)
 
+    def mark(
+        self,
+        ws: Worksheet,
+        row: int,
+        col: int,
+        style: Style,
+        code: str,
+        periods: Sequence[str],
+        units: Sequence[str] | None = None,
+    ) -> None:
+        """Mark the figure at (row, col), drawn with `style`, when it includes a unit figure
+        of `code` in `periods` (and among `units`, all when None) that carries an unresolved
+        warning: the marker after the number, a comment naming each unit and warning."""
+        data = self.data
+        if not data.warned:
+            return
+        cell = ws.cell(row=row, column=col)
+        warned = data.warned.units_warned(code, periods, units)
+        if not warned or cell.value is None:
+            return
+        labels = data.catalog.labels.warned
+        self.painter.paint(cell, marked_style(style, labels.marker))
+        add_note(cell, [labels.comment, *warning_lines(self, code, periods, warned)])
+
     def number_style(self, code: str) -> Style:
         """`#,##0` for counts; decimals (money) also for codes the catalog no longer knows."""
         ind = self.indicator(code)
@@ -120,6 +146,38 @@ def title_block(
         lines_needed = line_count(text, chars)
         if lines_needed > 1:
             ws.row_dimensions[row].height = min(409, 17 * lines_needed)
+
+
+#: The sheet that lists the warned figures (`pcmbn.summary.sheets.canh_bao`).
+WARNED_SHEET = "CanhBao"
+
+
+def warning_lines(
+    ctx: SheetContext, code: str, periods: Sequence[str], units: Sequence[str]
+) -> list[str]:
+    """One line per warning behind a marked figure: unit, period, the unit's message."""
+    lines = []
+    for unit in units:
+        for period in periods:
+            for warning in ctx.data.warned.warnings(unit, code, period):
+                name = ctx.unit_names.get(unit, unit)
+                label = Period.from_code(period).short_label
+                lines.append(f"- {name} ({label}): {warning.message}")
+    return lines
+
+
+def warned_note(ctx: SheetContext) -> str | None:
+    """The legend of the marker, when some figure of the workbook carries it."""
+    if not ctx.data.warned:
+        return None
+    labels = ctx.data.catalog.labels.warned
+    return labels.note.format(marker=labels.marker, where=f"trang {WARNED_SHEET}")
+
+
+def notes(*parts: str | None) -> str | None:
+    """Several notes as the one line of row 6 (None when there is none)."""
+    found = [part for part in parts if part]
+    return " ".join(found) or None
 
 
 def missing_note(ctx: SheetContext, *, full: bool = True) -> str | None:

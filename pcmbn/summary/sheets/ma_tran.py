@@ -30,7 +30,9 @@ from pcmbn.summary.sheets.common import (
     SheetContext,
     SummarySheet,
     missing_note,
+    notes,
     title_block,
+    warned_note,
 )
 
 #: Above this many units the matrix is not squeezed onto one page width (it would be unreadable);
@@ -43,7 +45,7 @@ def build(ws: Worksheet, ctx: SheetContext) -> None:
     matrix = ctx.data.matrix
     units = [str(code) for code in matrix.columns]
     width = columns(ws, (6, 8, 44, *([8] * len(units))))
-    note = missing_note(ctx, full=False)
+    note = notes(missing_note(ctx, full=False), warned_note(ctx))
     title_block(ws, ctx, "SỐ LIỆU KỲ NÀY CỦA TỪNG ĐƠN VỊ", min(width, 13), note)
     names_row, codes_row = HEADER_ROW, HEADER_ROW + 1
     for col, label in enumerate(["STT", "Mã", "Chỉ tiêu"], start=1):
@@ -72,6 +74,8 @@ def build(ws: Worksheet, ctx: SheetContext) -> None:
         values = [number, code, name, *cells]
         styles = [CENTERED, CENTERED, TEXT_CHILD if child else TEXT, *([num] * len(units))]
         put_row(ws, ctx.painter, row, values, styles)
+        for offset, unit in enumerate(units):
+            ctx.mark(ws, row, 4 + offset, num, code, [ctx.data.period.code], [unit])
         fit_row(ws, row, {3: name})
         row += 1
     wide = len(units) > MATRIX_FIT_UNITS

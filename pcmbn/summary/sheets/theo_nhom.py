@@ -23,9 +23,11 @@ from pcmbn.summary.sheets.common import (
     SummarySheet,
     indicator_groups,
     missing_note,
+    notes,
     ordered_groups,
     records,
     title_block,
+    warned_note,
 )
 from pcmbn.text import roman
 
@@ -36,8 +38,17 @@ def build(ws: Worksheet, ctx: SheetContext) -> None:
     frame = ctx.data.by_group
     groups = ordered_groups(frame, ctx.data.catalog.groups)
     width = columns(ws, (6, 8, 52, 12, *([13, 14] * len(groups))))
-    note = missing_note(ctx, full=False)
+    note = notes(missing_note(ctx, full=False), warned_note(ctx))
     title_block(ws, ctx, "TỔNG HỢP SỐ LIỆU THEO NHÓM ĐƠN VỊ", width, note)
+    units = ctx.data.units
+    members = {
+        label: [
+            str(u)
+            for u, g in zip(units["unit_code"], units["group_label"], strict=True)
+            if g == label
+        ]
+        for _key, label in groups
+    }
     top, sub = HEADER_ROW, HEADER_ROW + 1
     for col, label in enumerate(["STT", "Mã", "Chỉ tiêu", "Đơn vị tính"], start=1):
         put(ws, ctx.painter, top, col, label, HEAD)
@@ -73,6 +84,9 @@ def build(ws: Worksheet, ctx: SheetContext) -> None:
                 cells.extend(values.get((code, key), (None, None)))
                 styles.extend([num, num])
             put_row(ws, ctx.painter, row, cells, styles)
+            for index, (_key, label) in enumerate(groups):
+                for col in (5 + 2 * index, 6 + 2 * index):
+                    ctx.mark(ws, row, col, num, code, [ctx.data.period.code], members[label])
             fit_row(ws, row, {3: shown})
             row += 1
     finish(ws, header_rows=(top, sub), freeze=f"E{sub + 1}")

@@ -24,7 +24,9 @@ from pcmbn.summary.sheets.common import (
     SummarySheet,
     grouped,
     missing_note,
+    notes,
     title_block,
+    warned_note,
 )
 from pcmbn.text import roman
 
@@ -49,7 +51,15 @@ def build(ws: Worksheet, ctx: SheetContext) -> None:
         ctx,
         "TỔNG HỢP KẾT QUẢ THỰC HIỆN CÔNG TÁC PHÒNG, CHỐNG MUA BÁN NGƯỜI",
         width,
-        missing_note(ctx),
+        notes(missing_note(ctx), warned_note(ctx)),
+    )
+    period = ctx.data.period
+    # The periods each number column sums, for marking a total that includes a warned figure.
+    marked_columns = (
+        (5, period.code),
+        (6, period.code),
+        (7, period.previous().code),
+        (8, period.same_period_last_year().code),
     )
     header(ws, ctx.painter, HEADER_ROW, labels)
     frame = ctx.data.by_indicator
@@ -73,6 +83,8 @@ def build(ws: Worksheet, ctx: SheetContext) -> None:
                 values.append(value)
                 styles.append(style)
             put_row(ws, ctx.painter, row, values, styles)
+            for col, code_of_period in marked_columns:
+                ctx.mark(ws, row, col, num, code, [code_of_period])
             fit_row(ws, row, {3: name})
             row += 1
     footnote(

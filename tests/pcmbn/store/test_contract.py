@@ -190,6 +190,18 @@ def test_a_file_validated_again_keeps_only_its_newest_problems(store: Store) -> 
     assert (counts["problems"], counts["submissions"], counts["submission_values"]) == (0, 1, 1)
 
 
+def test_current_warnings_are_those_of_the_current_submission(store: Store) -> None:
+    store.record_run(RunRecord("r1", "P", "2024-07", None, AT, [_submission(2)]))
+    warnings = store.current_warnings("P", [Period.month(2024, 7)])
+    assert list(warnings["cell"]) == ["F10", "F11"]
+    assert set(warnings["unit_code"]) == {"CA_TINH"} and set(warnings["period"]) == {"2024-07"}
+    assert store.current_warnings("P", []).empty
+    correction = _submission(0)
+    correction.sha256, correction.received_at = "b" * 64, AT + timedelta(days=1)
+    store.record_run(RunRecord("r2", "P", "2024-07", None, AT, [correction]))
+    assert store.current_warnings("P", ["2024-07"]).empty  # the older file's are not current
+
+
 def test_audit_log_is_in_order_and_filtered_by_period(store: Store) -> None:
     store.audit(AT, "an", "run", "P", "2024-07", "first")
     store.audit_many(
@@ -441,6 +453,7 @@ def _reads(store: Store) -> dict[str, Any]:
         "current_narratives": store.current_narratives("P", "2024-07"),
         "narratives_in": store.narratives_in("P", both),
         "rejection_problems": store.rejection_problems("P", "2024-07"),
+        "current_warnings": store.current_warnings("P", both),
         "no_problems": store.rejection_problems("P", "2024-08"),
         "audit_log": store.audit_log("P"),
         "empty_audit": store.audit_log("Q"),

@@ -577,6 +577,7 @@ TABLES = (
     "kien_nghi",
     "xu_huong",
     "nguon",
+    "canh_bao",
 )
 
 

@@ -490,6 +490,7 @@ def test_json_contract_shape(batch: Batch) -> None:
             "period",
             "values",
             "problems",
+            "history_rules_skipped",
         }
         assert item["status"] in ("accepted", "rejected")
         assert len(item["sha256"]) == 64
