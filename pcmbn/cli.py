@@ -7,6 +7,7 @@ its traceback to the log file and the user sees one line saying where that file 
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -287,79 +288,100 @@ def check_command(
     ] = None,
 ) -> None:
     """Kiểm tra báo cáo trước khi gửi: chỉ rõ trang, ô cần sửa (mã thoát 0: đạt, 1: bị từ chối)."""
-    from pcmbn.service import check_reports
-    from pcmbn.validation.feedback import write_feedback
+    from pcmbn.serve.client import connect
 
     paths = _expand(files)
     resources = _resources(ctx)
-    catalog = resources.catalog
-    if output is OutputFormat.TEXT:
-        with console.status(f"Đang kiểm tra {len(paths)} tệp…"):
-            result = check_reports(resources, paths)
+    # A running service checks with everything already loaded; it writes feedback into this
+    # home's folder, so an explicit --feedback folder or an HTML report runs here instead.
+    client = connect(resources.settings) if feedback is None and html_report is None else None
+    waiting = console.status(f"Đang kiểm tra {len(paths)} tệp…")
+    with waiting if output is OutputFormat.TEXT else contextlib.nullcontext():
+        if client is not None:
+            document = {"files": []}
+            for path in paths:
+                (item,) = client.check_file(path, feedback=not no_feedback)["files"]
+                item["path"] = str(path)  # the service saw a private copy
+                document["files"].append(item)
+        else:
+            document = _check_here(resources, paths, feedback, no_feedback, html_report)
+    if output is OutputFormat.JSON:
+        sys.stdout.write(dumps_strict(document, indent=2) + "\n")
     else:
-        result = check_reports(resources, paths)
+        _print_check(document, html_report, resources.catalog.labels)
+    if any(item["status"] != SubmissionStatus.ACCEPTED for item in document["files"]):
+        raise typer.Exit(1)
+
+
+def _check_here(
+    resources: Resources,
+    paths: list[Path],
+    feedback: Path | None,
+    no_feedback: bool,
+    html_report: Path | None,
+) -> dict[str, Any]:
+    """`pcmbn check` in this process: the JSON document, feedback files written."""
+    from pcmbn.service import check_reports
+    from pcmbn.validation.feedback import write_feedback
+
+    catalog = resources.catalog
+    result = check_reports(resources, paths)
     if html_report is not None:
         from pcmbn.validation.html_report import write_report
 
         write_report(result, catalog, html_report, generated_at=datetime.now(tz=UTC))
     feedback_dir = feedback or resources.layout.check_feedback_dir
-    written = {}
-    if not no_feedback:
-        for report in result.reports:
-            path = write_feedback(report, feedback_dir, catalog.labels)
-            if path is not None:
-                written[report.submission.index] = path
-    if output is OutputFormat.JSON:
-        document = result.to_json()
-        for report, item in zip(result.reports, document["files"], strict=True):
-            path = written.get(report.submission.index)
-            item["feedback"] = str(path) if path else None
-        sys.stdout.write(dumps_strict(document, indent=2) + "\n")
-    else:
-        _print_check(result, written, html_report, catalog.labels)
-    if not result.all_accepted:
-        raise typer.Exit(1)
+    document = result.to_json()
+    for report, item in zip(result.reports, document["files"], strict=True):
+        written = None if no_feedback else write_feedback(report, feedback_dir, catalog.labels)
+        item["feedback"] = str(written) if written else None
+    return document
 
 
-def _print_check(
-    result: Any, written: dict[int, Path], html_report: Path | None, labels: Labels
-) -> None:
-    for report in result.reports:
-        sub = report.submission
+def _print_check(document: dict[str, Any], html_report: Path | None, labels: Labels) -> None:
+    """The check's JSON document in words (the same whether this process or the service
+    checked the files)."""
+    from pcmbn.periods import Period
+
+    for item in document["files"]:
         status = (
             "[green]ĐẠT[/green]"
-            if report.status == SubmissionStatus.ACCEPTED
+            if item["status"] == SubmissionStatus.ACCEPTED
             else "[red]BỊ TỪ CHỐI[/red]"
         )
-        who = " · ".join(
-            x for x in (sub.unit_code, sub.period.label_vi if sub.period else None) if x
-        )
+        period = Period.from_code(item["period"]).label_vi if item.get("period") else None
+        who = " · ".join(x for x in (item.get("unit_code"), period) if x)
         console.print(
-            f"\n[bold]{sub.path.name}[/bold] {f'({who}) ' if who else ''}— {status}",
+            f"\n[bold]{escape(Path(item['path']).name)}[/bold] "
+            f"{f'({escape(who)}) ' if who else ''}— {status}",
             highlight=False,
         )
-        if report.problems:
+        if item["problems"]:
             # Issue 12.15: rule ids are for scripts (`--format json`), not for the clerk; the
             # message wraps at any terminal width rather than being cut with "…".
             table = Table(show_lines=False)
             table.add_column("Mức độ", no_wrap=True)
             table.add_column("Ô", overflow="fold")
             table.add_column("Nội dung", overflow="fold", ratio=1)
-            for p in report.problems:
-                where = f"{p.sheet}!{p.cell}" if p.cell else (p.sheet or "cả tệp")
-                table.add_row(_severity_style(labels, p.severity), where, p.message)
+            for p in item["problems"]:
+                where = f"{p['sheet']}!{p['cell']}" if p["cell"] else (p["sheet"] or "cả tệp")
+                table.add_row(
+                    _severity_style(labels, p["severity"]), escape(where), escape(p["message"])
+                )
             console.print(table)
-        if report.history_skipped:
-            rules = "; ".join(labels.history.rules[RuleId(r)] for r in report.history_skipped)
+        if item.get("history_rules_skipped"):
+            rules = "; ".join(
+                labels.history.rules[RuleId(r)] for r in item["history_rules_skipped"]
+            )
             console.print(
                 _coloured("yellow", labels.history.skipped.format(rules=rules)), highlight=False
             )
-        if sub.index in written:
-            console.print(f"Tệp góp ý: {written[sub.index]}", highlight=False)
-    accepted = sum(r.status == SubmissionStatus.ACCEPTED for r in result.reports)
+        if item.get("feedback"):
+            console.print(f"Tệp góp ý: {escape(item['feedback'])}", highlight=False)
+    files = document["files"]
+    accepted = sum(item["status"] == SubmissionStatus.ACCEPTED for item in files)
     console.print(
-        f"\nĐã kiểm tra {len(result.reports)} tệp: {accepted} đạt, "
-        f"{len(result.reports) - accepted} bị từ chối.",
+        f"\nĐã kiểm tra {len(files)} tệp: {accepted} đạt, {len(files) - accepted} bị từ chối.",
         highlight=False,
     )
     if html_report is not None:

@@ -98,12 +98,13 @@ class WarmValidator:
             return self._check(paths, feedback_dir)
 
     def _check(self, paths: list[Path], feedback_dir: Path | None) -> dict[str, Any]:
-        from pcmbn.validation.checker import check_files
+        from pcmbn.service import check_reports
         from pcmbn.validation.feedback import write_feedback
 
         catalog = self.resources.catalog
         with self._lock:
-            result = check_files(paths, catalog, settings=self.resources.settings)
+            # The very function `pcmbn check` uses in-process: the run's rules, history too.
+            result = check_reports(self.resources, paths)
             document = result.to_json()
             for report, item in zip(result.reports, document["files"], strict=True):
                 written = (

@@ -163,6 +163,17 @@ def test_serve_end_to_end(served: dict[str, Any], tmp_path: Path) -> None:
                     raw=SAMPLE.read_bytes())  # fmt: skip
     assert checked["all_accepted"] is True
 
+    # `pcmbn check` finds the service of its home: the warm validator checks, same words.
+    before = get_json(f"{url}/health")[1]["validator"]["checks"]
+    clerk = subprocess.run(
+        [sys.executable, "-m", "pcmbn", "check", str(SAMPLE)],
+        env={**os.environ, "PCMBN_HOME": str(served["home"]), "COLUMNS": "120"},
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert clerk.returncode == 0, clerk.stderr
+    assert f"{SAMPLE.name}" in clerk.stdout and "ĐẠT" in clerk.stdout
+    assert get_json(f"{url}/health")[1]["validator"]["checks"] == before + 1
+
     # `pcmbn run` finds the service of its home and runs the month there, as a run of the
     # on-demand deployment; the figures are the in-process run's.
     through = _pcmbn_run(served["home"], inbox)
