@@ -67,6 +67,9 @@ from tasks.outputs import (
 from tasks.record import load_history, record_run
 from tasks.validation import validate_all
 
+#: The Prefect progress artifact's description (the UI's bar of a monthly run).
+PROGRESS = "Tiến độ tổng hợp"
+
 
 def _n(count: int) -> str:
     """A count as a data officer reads it in the Prefect UI (`1.234`)."""
@@ -143,7 +146,7 @@ def monthly_aggregation(
     lock_path = resources.layout.lock_file(the_plan.id, the_period.code)
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with FileLock(str(lock_path), timeout=0):
+        with FileLock(str(lock_path), timeout=0), RunProgress(MONTHLY_STEPS, PROGRESS).active():
             return _run(resources, the_plan, the_period, where, unit_filter, logger)
     except Timeout:
         raise PcmbnError(
@@ -180,18 +183,6 @@ def _run(
     logger: Any,
 ) -> dict[str, Any]:
     """The office's month, one named step after the other."""
-    with RunProgress(MONTHLY_STEPS, "Tiến độ tổng hợp").active():
-        return _steps(resources, plan, period, where, units, logger)
-
-
-def _steps(
-    resources: Resources,
-    plan: Plan,
-    period: Period,
-    where: str,
-    units: list[str] | None,
-    logger: Any,
-) -> dict[str, Any]:
     started = datetime.now(tz=UTC)
     settings, layout = resources.settings, resources.layout
     only = f" (chỉ các đơn vị {', '.join(units)})" if units else ""

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
+from cli import run_pcmbn
 from docx import Document
 from openpyxl import load_workbook
 from report_fixtures import Fixture, set_value, write_fixture
@@ -35,13 +34,7 @@ MONEY = 'Kỳ này) = "1.500" được hiểu theo cách viết Việt Nam là 1
 
 
 def _pcmbn(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pcmbn", *args],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env={**os.environ, "PCMBN_HOME": str(home), "COLUMNS": "250"},
-    )
+    return run_pcmbn(home, *args, columns=250)
 
 
 def _july(content: ReportContent) -> None:

@@ -11,12 +11,12 @@ from __future__ import annotations
 import io
 import os
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
+from cli import run_pcmbn
 from pypdf import PdfReader
 
 from pcmbn.office.pdf import soffice, to_pdf
@@ -28,13 +28,7 @@ MONTHS = ("2021-05", "2021-06", "2021-07", "2021-08", "2021-09", "2021-10", "202
 
 
 def _pcmbn(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pcmbn", *args],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env={**os.environ, "PCMBN_HOME": str(home), "COLUMNS": "200"},
-    )
+    return run_pcmbn(home, *args, columns=200)
 
 
 def _need_libreoffice() -> None:

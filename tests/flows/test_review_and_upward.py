@@ -5,25 +5,18 @@ interagency reconciliation with values, and `pcmbn export-upward` writes a repor
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli import run_pcmbn
 from openpyxl import load_workbook
 
 PLAN, NATIONAL = "NA-KH-PCMBN-2026", "QG-KH-PCMBN-2026"
 
 
 def _pcmbn(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pcmbn", *args],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env={**os.environ, "PCMBN_HOME": str(home), "COLUMNS": "250"},
-    )
+    return run_pcmbn(home, *args, columns=250)
 
 
 @pytest.mark.slow

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 import yaml
+from cli import run_pcmbn
 
 from pcmbn.serve.children import free_port, get_json
 from pcmbn.settings import PROJECT_ROOT
@@ -107,12 +108,8 @@ def _wait(condition, timeout: float, what: str, process) -> Any:
 
 
 def _pcmbn_run(home: Path, inbox: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pcmbn", "run", "--plan", "ST-KH-30-7-2024", "--period",
-         "2024-07", "--inbox", str(inbox), "--format", "json"],
-        env={**os.environ, "PCMBN_HOME": str(home), **env},
-        capture_output=True, text=True, timeout=900,
-    )  # fmt: skip
+    args = ("--plan", "ST-KH-30-7-2024", "--period", "2024-07", "--inbox", str(inbox))
+    return run_pcmbn(home, "run", *args, "--format", "json", env=env)
 
 
 def test_serve_end_to_end(served: dict[str, Any], tmp_path: Path) -> None:
@@ -165,11 +162,7 @@ def test_serve_end_to_end(served: dict[str, Any], tmp_path: Path) -> None:
 
     # `pcmbn check` finds the service of its home: the warm validator checks, same words.
     before = get_json(f"{url}/health")[1]["validator"]["checks"]
-    clerk = subprocess.run(
-        [sys.executable, "-m", "pcmbn", "check", str(SAMPLE)],
-        env={**os.environ, "PCMBN_HOME": str(served["home"]), "COLUMNS": "120"},
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+    clerk = run_pcmbn(served["home"], "check", str(SAMPLE), columns=120)
     assert clerk.returncode == 0, clerk.stderr
     assert f"{SAMPLE.name}" in clerk.stdout and "ĐẠT" in clerk.stdout
     assert get_json(f"{url}/health")[1]["validator"]["checks"] == before + 1
@@ -190,11 +183,9 @@ def test_serve_end_to_end(served: dict[str, Any], tmp_path: Path) -> None:
     assert runs[0]["name"].startswith("tong-hop ")  # named by the flow, not at random
 
     # `pcmbn packet` too: a run of the packet deployment, its zip where the JSON says.
-    packet = subprocess.run(
-        [sys.executable, "-m", "pcmbn", "packet", "--plan", "ST-KH-30-7-2024", "--milestone",
-         "so_ket", "--format", "json"],
-        env={**os.environ, "PCMBN_HOME": str(served["home"])},
-        capture_output=True, text=True, timeout=900,
+    packet = run_pcmbn(
+        served["home"], "packet", "--plan", "ST-KH-30-7-2024", "--milestone", "so_ket",
+        "--format", "json",
     )  # fmt: skip
     assert packet.returncode == 0, packet.stderr
     assert Path(json.loads(packet.stdout)["packet"]).is_file()
@@ -235,11 +226,8 @@ def test_serve_on_postgresql_resumes_after_a_restart(tmp_path: Path, postgres_se
             {"flow_runs": {"deployment_id": {"any_": [found["tong-hop-chay-lai"]]}}},
         )
         assert [r["state_type"] for r in runs] == ["COMPLETED"]  # history kept  # fmt: skip
-        status = subprocess.run(
-            [sys.executable, "-m", "pcmbn", "status", "--plan", "ST-KH-30-7-2024",
-             "--period", "2024-07"],
-            env={**os.environ, "PCMBN_HOME": str(home), **backends},
-            capture_output=True, text=True, timeout=300,
-        )  # fmt: skip
+        status = run_pcmbn(
+            home, "status", "--plan", "ST-KH-30-7-2024", "--period", "2024-07", env=backends
+        )
         assert status.returncode == 0 and "Đúng hạn: 20" in status.stdout, status.stdout
         _stop(second)
