@@ -437,7 +437,9 @@ def run_command(
     route_logs_to_file(resources.layout.log_file)
     client = connect(resources.settings)
     if client is not None:
-        monthly_aggregation = _through_service(client, "monthly-aggregation")
+        monthly_aggregation = _through_service(
+            client, "monthly-aggregation", resources.settings.actor
+        )
     else:
         from flows.monthly_aggregation import monthly_aggregation
     if output is OutputFormat.JSON:
@@ -483,7 +485,10 @@ def _print_refused(refused: list[dict[str, str]]) -> None:
 
 
 def _through_service(
-    client: Any, flow: str, names: tuple[str, ...] = ("plan", "period", "inbox", "units")
+    client: Any,
+    flow: str,
+    actor: str,
+    names: tuple[str, ...] = ("plan", "period", "inbox", "units"),
 ) -> Any:
     """A stand-in for the flow function (its positional parameters `names`) that runs it in
     the warm service instead, as a run of the flow's on-demand deployment."""
@@ -497,7 +502,7 @@ def _through_service(
             if listener is not None and job.get("progress"):
                 listener(Snapshot(**job["progress"]))
 
-        job = client.run_flow(flow, dict(zip(names, values, strict=True)), relay)
+        job = client.run_flow(flow, dict(zip(names, values, strict=True)), relay, actor)
         if job["state"] != "COMPLETED":
             raise PcmbnError(job.get("error") or f"Lượt chạy {job['name']} không hoàn thành.")
         return job["result"]
@@ -734,7 +739,10 @@ def packet_command(
     client = connect(resources.settings)
     if client is not None:
         conference_packet = _through_service(
-            client, "conference-packet", ("plan", "milestone", "period", "start")
+            client,
+            "conference-packet",
+            resources.settings.actor,
+            ("plan", "milestone", "period", "start"),
         )
     else:
         from flows.conference_packet import conference_packet

@@ -21,7 +21,9 @@ import getpass
 import os
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
@@ -110,6 +112,22 @@ def keep_prefect_under_home(settings: Settings) -> None:
     context = sys.modules.get("prefect.context")
     if context is not None:
         context.refresh_global_settings_context()
+
+
+#: The officer a service is acting for while it runs their command (`pcmbn serve`): the audit
+#: log records who typed `pcmbn run`, not the account the service runs under. A context
+#: variable, so it follows the run into Prefect's task threads (they copy the context).
+ACTING_FOR: ContextVar[str | None] = ContextVar("pcmbn_acting_for", default=None)
+
+
+@contextmanager
+def acting_for(actor: str | None) -> Iterator[None]:
+    """Within this block `Settings.actor` is `actor` (when given)."""
+    token = ACTING_FOR.set(actor or None)
+    try:
+        yield
+    finally:
+        ACTING_FOR.reset(token)
 
 
 class TaskRunnerName(StrEnum):
@@ -382,7 +400,11 @@ class Settings(BaseSettings):
 
     @property
     def actor(self) -> str:
-        """Who acts: `PCMBN_USER` when configured, else the operating-system user."""
+        """Who acts: the officer a service runs a command for (`acting_for`), else
+        `PCMBN_USER` when configured, else the operating-system user."""
+        relayed = ACTING_FOR.get()
+        if relayed:
+            return relayed
         if self.user:
             return self.user
         try:

@@ -77,9 +77,11 @@ class ServiceClient:
         flow: str,
         parameters: dict[str, Any],
         on_state: Callable[[dict[str, Any]], None] | None = None,
+        actor: str | None = None,
     ) -> dict[str, Any]:
-        """Start `flow` in the service and wait for it; the finished job (state, result)."""
-        body = dumps_strict({"flow": flow, "parameters": parameters}).encode()
+        """Start `flow` in the service and wait for it; the finished job (state, result).
+        `actor` is who typed the command (the audit log's "who")."""
+        body = dumps_strict({"flow": flow, "parameters": parameters, "actor": actor}).encode()
         job = self._request("POST", "/api/runs", body)
         deadline = time.monotonic() + RUN_TIMEOUT_S
         while job["state"] in ("PENDING", "RUNNING") and time.monotonic() < deadline:

@@ -95,7 +95,13 @@ class WarmExecutor:
             key=lambda s: (bool(s.schedules), any(x.active for x in s.schedules)),
         )
 
-    def submit(self, flow_name: str, parameters: dict[str, Any], name: str | None = None) -> Job:
+    def submit(
+        self,
+        flow_name: str,
+        parameters: dict[str, Any],
+        name: str | None = None,
+        actor: str | None = None,
+    ) -> Job:
         """Create the deployment run (Pending) and start executing it; the job to poll."""
         from prefect.client.orchestration import get_client
         from prefect.states import Pending
@@ -115,13 +121,14 @@ class WarmExecutor:
         with self._lock:
             self._jobs[job.id] = job
             self._forget_old()
-        self._pool.submit(self._execute, job, flow, run)
+        self._pool.submit(self._execute, job, flow, run, actor)
         return job
 
-    def _execute(self, job: Job, flow: Any, run: Any) -> None:
+    def _execute(self, job: Job, flow: Any, run: Any, actor: str | None) -> None:
         from prefect.flow_engine import run_flow
 
         from pcmbn.progress import listening
+        from pcmbn.settings import acting_for
 
         job.state = "RUNNING"
 
@@ -129,7 +136,7 @@ class WarmExecutor:
             job.progress = snap.to_json()
 
         try:
-            with listening(keep):
+            with listening(keep), acting_for(actor):
                 state = run_flow(flow, flow_run=run, parameters=run.parameters, return_type="state")
             value = state.result(raise_on_failure=False)
             if state.is_completed():

@@ -163,7 +163,14 @@ def create_app(context: AppContext) -> FastAPI:
         from starlette.concurrency import run_in_threadpool
 
         try:
-            job = await run_in_threadpool(executor.submit, flow, parameters, body.get("name"))
+            actor = body.get("actor")
+            job = await run_in_threadpool(
+                executor.submit,
+                flow,
+                parameters,
+                body.get("name"),
+                str(actor) if isinstance(actor, str) and actor.strip() else None,
+            )
         except PcmbnError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
         return Response(

@@ -169,8 +169,11 @@ def test_serve_end_to_end(served: dict[str, Any], tmp_path: Path) -> None:
 
     # `pcmbn run` finds the service of its home and runs the month there, as a run of the
     # on-demand deployment; the figures are the in-process run's.
-    through = _pcmbn_run(served["home"], inbox)
+    through = _pcmbn_run(served["home"], inbox, PCMBN_USER="can-bo-tong-hop")
     assert through.returncode == 0, through.stderr
+    # The audit log names who typed the command, not the account the service runs under.
+    log = run_pcmbn(served["home"], "log", "--plan", "ST-KH-30-7-2024", columns=250)
+    assert "can-bo-tong-hop" in log.stdout, log.stdout
     document, expected = json.loads(through.stdout), json.loads(alone.stdout)
     assert document["totals"] == expected["totals"]
     assert document["files"] == expected["files"]

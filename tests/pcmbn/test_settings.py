@@ -422,3 +422,16 @@ def test_readme_table_lists_every_variable_with_kind_and_default() -> None:
     for row in rows:
         cells = [c.strip() for c in row.strip("|").split(" | ")]
         assert len(cells) == 4 and all(cells), row  # variable, kind, default, meaning
+
+
+def test_a_service_acting_for_an_officer_records_the_officer() -> None:
+    """`pcmbn serve` runs a command for whoever typed it: `acting_for` names them."""
+    from pcmbn.settings import acting_for
+
+    settings = Settings(user="dich-vu")
+    assert settings.actor == "dich-vu"
+    with acting_for("can-bo-a"):
+        assert settings.actor == "can-bo-a"
+        with acting_for(None):
+            assert settings.actor == "dich-vu"
+    assert settings.actor == "dich-vu"
