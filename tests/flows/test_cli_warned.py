@@ -143,4 +143,4 @@ def test_a_warned_figure_is_marked_in_the_summary_and_the_packet(tmp_path: Path)
     assert any("Kinh phí được cấp trong kỳ: 1.500,00 (*) triệu đồng" in p for p in paragraphs)
     cells = [cell.text for table in draft.tables for row in table.rows for cell in row.cells]
     assert any(MONEY in c for c in cells)
-    assert "1.500 (*)" in cells  # the appendix table's KP01 total
+    assert "1.500,00 (*)" in cells  # the appendix table's KP01 total
