@@ -14,27 +14,10 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MONTH = ROOT / "sample_reports" / "ST-KH-30-7-2024" / "2024-07"
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/health", timeout=2) as response:  # noqa: S310
-            return response.status == 200
-    except OSError:
-        return False
 
 
 def _row(files: int, wall: float) -> dict[str, float]:
@@ -54,10 +37,11 @@ def _pcmbn(home: Path, *args: str, **env: str) -> float:
 
 def service(out: Path) -> list[tuple[str, dict[str, float]]]:
     """Start the service in a fresh home under `out`, measure, stop it."""
+    from pcmbn.serve.children import free_port, get_json
     from pcmbn.serve.client import ServiceClient
 
     home = out / "home"
-    port, prefect_port = _free_port(), _free_port()
+    port, prefect_port = free_port(), free_port()
     url = f"http://127.0.0.1:{port}"
     out.mkdir(parents=True, exist_ok=True)
     log = (out / "serve.out").open("wb")
@@ -69,7 +53,7 @@ def service(out: Path) -> list[tuple[str, dict[str, float]]]:
     )  # fmt: skip
     rows: list[tuple[str, dict[str, float]]] = []
     try:
-        while not _healthy(url):
+        while get_json(f"{url}/health")[0] != 200:
             if process.poll() is not None or time.perf_counter() - start > 600:
                 raise RuntimeError(f"pcmbn serve did not become ready; see {out}")
             time.sleep(0.25)

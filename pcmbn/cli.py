@@ -321,21 +321,15 @@ def _check_here(
     html_report: Path | None,
 ) -> dict[str, Any]:
     """`pcmbn check` in this process: the JSON document, feedback files written."""
-    from pcmbn.service import check_reports
-    from pcmbn.validation.feedback import write_feedback
+    from pcmbn.service import check_document, check_reports
 
-    catalog = resources.catalog
     result = check_reports(resources, paths)
     if html_report is not None:
         from pcmbn.validation.html_report import write_report
 
-        write_report(result, catalog, html_report, generated_at=datetime.now(tz=UTC))
-    feedback_dir = feedback or resources.layout.check_feedback_dir
-    document = result.to_json()
-    for report, item in zip(result.reports, document["files"], strict=True):
-        written = None if no_feedback else write_feedback(report, feedback_dir, catalog.labels)
-        item["feedback"] = str(written) if written else None
-    return document
+        write_report(result, resources.catalog, html_report, generated_at=datetime.now(tz=UTC))
+    feedback_dir = None if no_feedback else feedback or resources.layout.check_feedback_dir
+    return check_document(resources, result, feedback_dir)
 
 
 def _print_check(document: dict[str, Any], html_report: Path | None, labels: Labels) -> None:

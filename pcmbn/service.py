@@ -192,6 +192,21 @@ def check_reports(resources: Resources, paths: Sequence[Path]) -> CheckResult:
     return result
 
 
+def check_document(
+    resources: Resources, result: CheckResult, feedback_dir: Path | None
+) -> dict[str, Any]:
+    """The `pcmbn check --format json` document of `result`, each file's feedback written
+    into `feedback_dir` first (None: no feedback), as the CLI and the service both answer."""
+    from pcmbn.validation.feedback import write_feedback
+
+    labels = resources.catalog.labels
+    document = result.to_json()
+    for report, item in zip(result.reports, document["files"], strict=True):
+        written = write_feedback(report, feedback_dir, labels) if feedback_dir else None
+        item["feedback"] = str(written) if written else None
+    return document
+
+
 def _stored_history(resources: Resources, plan: Plan, period: Period) -> HistoryContext | None:
     """The run's history context from the home's store; None when the store cannot answer
     (a database server out of reach must not stop a clerk's self-check: the rules it would

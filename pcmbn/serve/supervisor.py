@@ -44,17 +44,11 @@ WATCH_INTERVAL_S = 2.0
 UNFINISHED = ("RUNNING", "PENDING", "CANCELLING")
 
 
-def prefect_home(settings: Settings) -> Path:
-    """Prefect's own folder for this home (profiles, its SQLite database): the same folder
-    every other entry point uses (`keep_prefect_under_home`)."""
-    return settings.prefect_home
-
-
 def prefect_database_url(settings: Settings) -> str:
     """SQLAlchemy URL of the service's Prefect database (SQLite under the home by default)."""
     if settings.prefect_database is not None:
         return settings.prefect_database.get_secret_value()
-    return f"sqlite+aiosqlite:///{prefect_home(settings) / 'prefect.db'}"
+    return f"sqlite+aiosqlite:///{settings.prefect_home / 'prefect.db'}"
 
 
 def child_environment(settings: Settings, api_url: str) -> dict[str, str]:
@@ -63,7 +57,7 @@ def child_environment(settings: Settings, api_url: str) -> dict[str, str]:
     env.update(QUIET_ENVIRONMENT)
     env.update(
         {
-            "PREFECT_HOME": str(prefect_home(settings)),
+            "PREFECT_HOME": str(settings.prefect_home),
             "PREFECT_API_URL": api_url,
             "PREFECT_API_DATABASE_CONNECTION_URL": prefect_database_url(settings),
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -289,7 +283,7 @@ def serve(
             )
     specs = load_deployments(settings.deployments)
     log_path = _configure_logging(settings)
-    prefect_home(settings).mkdir(parents=True, exist_ok=True)
+    settings.prefect_home.mkdir(parents=True, exist_ok=True)
     service = Service(settings, host, port, prefect_port, specs)
     # Flow runs started through the service execute in this process: Prefect must talk to the
     # service's own server, with its files under the home (set before Prefect is imported).

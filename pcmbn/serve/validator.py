@@ -98,21 +98,12 @@ class WarmValidator:
             return self._check(paths, feedback_dir)
 
     def _check(self, paths: list[Path], feedback_dir: Path | None) -> dict[str, Any]:
-        from pcmbn.service import check_reports
-        from pcmbn.validation.feedback import write_feedback
+        from pcmbn.service import check_document, check_reports
 
-        catalog = self.resources.catalog
         with self._lock:
-            # The very function `pcmbn check` uses in-process: the run's rules, history too.
+            # The very functions `pcmbn check` uses in-process: the run's rules, history too.
             result = check_reports(self.resources, paths)
-            document = result.to_json()
-            for report, item in zip(result.reports, document["files"], strict=True):
-                written = (
-                    write_feedback(report, feedback_dir, catalog.labels)
-                    if feedback_dir is not None
-                    else None
-                )
-                item["feedback"] = str(written) if written else None
+            document = check_document(self.resources, result, feedback_dir)
             self.state.checks += 1
         document["all_accepted"] = result.all_accepted
         return document
