@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from cli import run_pcmbn
 
 from pcmbn.periods import Period
@@ -20,6 +21,7 @@ PERIOD = Period.from_code("2024-07")
 AT = datetime(2024, 7, 16, 9, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 
 
+@pytest.mark.slow
 def test_the_officer_lists_assigns_and_discards_held_files(tmp_path: Path) -> None:
     home = tmp_path / "home"
     resources = Resources(Settings(home=home))
@@ -83,10 +85,7 @@ def test_the_officer_lists_assigns_and_discards_held_files(tmp_path: Path) -> No
         env={"PCMBN_USER": "can_bo"},
     )
     assert assigned.returncode == 0, assigned.stderr
-    assert (
-        f"Đã giao tệp {first.id} cho đơn vị CA_TINH, kỳ tháng 7/2024" in assigned.stdout.lower()
-        or (f"Đã giao tệp {first.id} cho đơn vị CA_TINH" in assigned.stdout)
-    )
+    assert f"Đã giao tệp {first.id} cho đơn vị CA_TINH" in assigned.stdout
     assert "số biên nhận BN-202407-" in assigned.stdout
 
     refused = run_pcmbn(home, "held", "discard", second.id)
