@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
 
 from pcmbn.periods import CutoffRule, Period, data_window, parse_period
-from pcmbn.vocabulary import AuditAction, Completeness, RuleId, Severity, SubmissionStatus
+from pcmbn.vocabulary import AuditAction, Completeness, Role, RuleId, Severity, SubmissionStatus
 
 
 def _to_period(value: Any) -> Period:
@@ -489,6 +489,8 @@ class Labels(_Model):
     submission: dict[SubmissionStatus, str]
     severity: dict[Severity, str]
     audit_actions: dict[AuditAction, str]
+    #: A portal account's role (issue 14).
+    roles: dict[Role, str]
     milestones: dict[MilestoneKind, MilestoneLabel]
     #: How comparisons by unit name figures taken through unit lineage (issue 18).
     lineage: LineageLabels

@@ -15,6 +15,7 @@ from enum import StrEnum
 __all__ = [
     "AuditAction",
     "Completeness",
+    "Role",
     "RuleId",
     "Severity",
     "SubmissionStatus",
@@ -54,6 +55,22 @@ class AuditAction(StrEnum):
     REOPEN = "reopen"
     REMIND = "remind"
     PACKET = "packet"
+    # The portal (issue 14): sign-ins (detail "ok"/"failed"), uploads, submissions, accounts.
+    LOGIN = "login"
+    UPLOAD = "upload"
+    SUBMIT = "submit"
+    PASSWORD = "password"
+    ACCOUNT = "account"
+
+
+class Role(StrEnum):
+    """What a portal account may do (`accounts.role`): a unit's specialist uploads and submits,
+    its leader approves the unit's submission (optional per plan), the office's officer does
+    everything."""
+
+    UNIT_SPECIALIST = "unit_specialist"
+    UNIT_LEADER = "unit_leader"
+    OFFICER = "officer"
 
 
 class RuleId(StrEnum):

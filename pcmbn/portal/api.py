@@ -1,0 +1,5 @@
+"""Placeholder (filled below)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
