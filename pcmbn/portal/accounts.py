@@ -203,3 +203,110 @@ def change_password(store: Store, username: str, old: str, new: str, now: dateti
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+# --- issuing accounts (`pcmbn accounts create`) -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Issued:
+    """An account just created or rotated, with its one-time password (handed out once)."""
+
+    unit_code: str | None
+    unit_name: str
+    email: str | None
+    username: str
+    password: str
+
+
+ISSUED_COLUMNS = ("unit", "username", "password")
+
+
+def issue_unit_accounts(
+    resources: Any, plan: Any, unit_codes: list[str] | None, now: datetime, actor: str
+) -> list[Issued]:
+    """Create or rotate the accounts of `unit_codes` (None: every unit of the plan's registry
+    expected in its current period) for `plan`; unknown codes are refused before any change."""
+    from pcmbn.clock import today_in_vietnam
+    from pcmbn.portal.current import current_period
+
+    registry = resources.catalog.registry(plan)
+    if unit_codes is None:
+        units = resources.catalog.expected_units(plan, current_period(plan, today_in_vietnam()))
+    else:
+        unknown = [code for code in unit_codes if registry.get(code) is None]
+        if unknown:
+            raise PcmbnError(
+                f"Không có đơn vị {', '.join(unknown)} trong danh mục đơn vị của kế hoạch "
+                f"{plan.id} ({registry.path.name})."
+            )
+        units = [registry.get(code) for code in dict.fromkeys(unit_codes)]
+    issued = []
+    for unit in units:
+        username = unit_username(unit.code, plan.id)
+        password = create_account(
+            resources.store,
+            username=username,
+            role=Role.UNIT_SPECIALIST,
+            unit_code=unit.code,
+            plan_id=plan.id,
+            now=now,
+            actor=actor,
+        )
+        issued.append(Issued(unit.code, unit.name, unit.email, username, password))
+    return issued
+
+
+def issue_officer(resources: Any, name: str, now: datetime, actor: str) -> Issued:
+    """Create or rotate an officer's account."""
+    username = officer_username(name)
+    password = create_account(
+        resources.store,
+        username=username,
+        role=Role.OFFICER,
+        unit_code=None,
+        plan_id=None,
+        now=now,
+        actor=actor,
+    )
+    return Issued(None, name, None, username, password)
+
+
+def issued_csv(issued: list[Issued]) -> bytes:
+    """The hand-out sheet `unit,username,password`, through the one CSV writer (formula cells
+    neutralised, UTF-8 with BOM: Excel opens it with its diacritics)."""
+    from pcmbn.office.csv import to_csv_bytes
+
+    rows = [{"unit": i.unit_code or "", "username": i.username, "password": i.password}
+            for i in issued]  # fmt: skip
+    return to_csv_bytes(rows, ISSUED_COLUMNS)
+
+
+def account_letters(issued: list[Issued], plan: Any, portal_url: str) -> list[Any]:
+    """One e-mail per unit with its username and one-time password (sent by the mailer)."""
+    from pcmbn.reminders import Reminder
+    from pcmbn.vocabulary import Completeness
+
+    letters = []
+    for item in issued:
+        body = (
+            f"Kính gửi {item.unit_name},\n\n"
+            f"Cơ quan Thường trực Ban Chỉ đạo 138 cấp tài khoản gửi báo cáo của đơn vị trên cổng "
+            f"báo cáo (kế hoạch {plan.id}):\n\n"
+            f"  Địa chỉ: {portal_url}/dang-nhap\n"
+            f"  Tên đăng nhập: {item.username}\n"
+            f"  Mật khẩu dùng một lần: {item.password}\n\n"
+            "Lần đăng nhập đầu tiên, cổng yêu cầu đặt mật khẩu mới (ít nhất "
+            f"{MIN_PASSWORD_LENGTH} ký tự). Mật khẩu cũ của đơn vị (nếu có) không còn dùng được.\n"
+        )
+        letters.append(
+            Reminder(
+                unit_code=item.unit_code or "",
+                unit_name=item.unit_name,
+                status=Completeness.MISSING,  # the mailer's type; not a reminder's status here
+                to=item.email,
+                subject=f"Tài khoản cổng báo cáo PCMBN — {item.unit_name}",
+                body=body,
+            )
+        )
+    return letters
