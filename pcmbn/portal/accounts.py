@@ -277,8 +277,9 @@ def issued_csv(issued: list[Issued]) -> bytes:
     neutralised, UTF-8 with BOM: Excel opens it with its diacritics)."""
     from pcmbn.office.csv import to_csv_bytes
 
-    rows = [{"unit": i.unit_code or "", "username": i.username, "password": i.password}
-            for i in issued]  # fmt: skip
+    rows = [
+        {"unit": i.unit_code or "", "username": i.username, "password": i.password} for i in issued
+    ]
     return to_csv_bytes(rows, ISSUED_COLUMNS)
 
 

@@ -122,14 +122,14 @@ def install(app: FastAPI) -> None:
 # --- the app's state --------------------------------------------------------------------------
 
 
-def _context(request: Request) -> Any:
+def app_context(request: Request) -> Any:
     """The `pcmbn.serve.webapp.AppContext` of this app (set by `create_app`)."""
     return request.app.state.context
 
 
 def now_of(request: Request) -> datetime:
     """The time of this request (tests may give the context a clock in `extra["clock"]`)."""
-    clock = _context(request).extra.get("clock")
+    clock = app_context(request).extra.get("clock")
     return clock() if clock is not None else datetime.now(UTC)
 
 
@@ -142,10 +142,15 @@ def open_session(request: Request, username: str) -> tuple[str, str]:
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(24)
     at = now_of(request)
-    _context(request).resources.store.create_session(
-        {"token_hash": token_hash(token), "username": username, "csrf": csrf,
-         "created_at": at, "last_seen": at}
-    )  # fmt: skip
+    app_context(request).resources.store.create_session(
+        {
+            "token_hash": token_hash(token),
+            "username": username,
+            "csrf": csrf,
+            "created_at": at,
+            "last_seen": at,
+        }
+    )
     return token, csrf
 
 
@@ -176,18 +181,18 @@ def _service_principal() -> Principal:
 
 
 def _is_access_key(request: Request, offered: str) -> bool:
-    key = _context(request).access_key
+    key = app_context(request).access_key
     return bool(key) and hmac.compare_digest(offered.encode(), str(key).encode())
 
 
 def _from_token(request: Request, token: str, via: str) -> _Auth | None:
-    store = _context(request).resources.store
+    store = app_context(request).resources.store
     hashed = token_hash(token)
     session = store.portal_session(hashed)
     if session is None:
         return None
     now = now_of(request)
-    idle = timedelta(minutes=_context(request).resources.settings.portal_idle_minutes)
+    idle = timedelta(minutes=app_context(request).resources.settings.portal_idle_minutes)
     if session["last_seen"] + idle < now:
         store.end_session(hashed)
         raise PortalRefusal(
@@ -229,7 +234,7 @@ def authenticate_request(request: Request) -> _Auth | None:
             auth = _from_token(request, cookie, "cookie")
         key = request.cookies.get(KEY_COOKIE)
         if auth is None and key and _is_access_key(request, key):
-            secret = hmac.new(str(_context(request).access_key).encode(), b"csrf", "sha256")
+            secret = hmac.new(str(app_context(request).access_key).encode(), b"csrf", "sha256")
             auth = _Auth(_service_principal(), "key", secret.hexdigest(), None)
     request.state.portal_auth = auth
     return auth

@@ -21,7 +21,7 @@ from pcmbn.portal.auth import (
     SIGN_IN_PATH,
     Principal,
     SignedIn,
-    _context,
+    app_context,
     authenticate_request,
     current_principal,
     now_of,
@@ -66,7 +66,7 @@ def sign_in_page(request: Request, tiep: str | None = None) -> Response:
 
 
 def _login(request: Request, username: str, password: str) -> accounts.Account:
-    store = _context(request).resources.store
+    store = app_context(request).resources.store
     return accounts.authenticate(store, username, password, now_of(request))
 
 
@@ -80,8 +80,14 @@ async def sign_in(
     try:
         account = await run_in_threadpool(_login, request, username, password)
     except accounts.LoginRefused as exc:
-        return _page(request, "portal/signin.html", 401, next=_safe_next(tiep) or "",
-                     message=str(exc), username=username)  # fmt: skip
+        return _page(
+            request,
+            "portal/signin.html",
+            401,
+            next=_safe_next(tiep) or "",
+            message=str(exc),
+            username=username,
+        )
     token, _ = await run_in_threadpool(open_session, request, account.username)
     target = PASSWORD_PATH if account.must_change else _safe_next(tiep) or home_of(account.role)
     response = RedirectResponse(target, status_code=303)
@@ -93,7 +99,7 @@ async def sign_in(
 def sign_out(request: Request) -> Response:
     auth = authenticate_request(request)
     if auth is not None and auth.token_hash:
-        _context(request).resources.store.end_session(auth.token_hash)
+        app_context(request).resources.store.end_session(auth.token_hash)
     response = RedirectResponse(SIGN_IN_PATH, status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -105,7 +111,7 @@ def password_page(request: Request, principal: SignedIn) -> Response:
 
 
 def _change(request: Request, principal: Principal, old: str, new: str) -> None:
-    store = _context(request).resources.store
+    store = app_context(request).resources.store
     accounts.change_password(store, principal.username, old, new, now_of(request))
 
 
@@ -172,14 +178,18 @@ async def api_password(request: Request) -> Response:
 def api_me(principal: SignedIn) -> Response:
     """Who the token belongs to (scripts check their token with it)."""
     return JSONResponse(
-        {"username": principal.username, "role": principal.role,
-         "unit_code": principal.unit_code, "plan_id": principal.plan_id}
-    )  # fmt: skip
+        {
+            "username": principal.username,
+            "role": principal.role,
+            "unit_code": principal.unit_code,
+            "plan_id": principal.plan_id,
+        }
+    )
 
 
 @router.post("/api/v1/logout")
 def api_logout(request: Request) -> Response:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        _context(request).resources.store.end_session(token_hash(header[7:].strip()))
+        app_context(request).resources.store.end_session(token_hash(header[7:].strip()))
     return JSONResponse({"ok": True})

@@ -35,18 +35,33 @@ class Portal:
     def store(self) -> Any:
         return self.context.resources.store
 
-    def account(self, username: str, role: str = "unit_specialist", unit: str | None = "CA_TINH",
-                plan: str | None = "ST-KH-30-7-2024", password: str = "mat-khau-rat-dai-1",
-                must_change: bool = False) -> str:  # fmt: skip
+    def account(
+        self,
+        username: str,
+        role: str = "unit_specialist",
+        unit: str | None = "CA_TINH",
+        plan: str | None = "ST-KH-30-7-2024",
+        password: str = "mat-khau-rat-dai-1",
+        must_change: bool = False,
+    ) -> str:
         """An account with a known password (the CLI's one-time passwords are random)."""
         from pcmbn.portal.accounts import hash_password
 
         now = self.clock()
         self.store.put_account(
-            {"username": username, "role": role, "unit_code": unit, "plan_id": plan,
-             "password_hash": hash_password(password), "must_change": must_change,
-             "failed_count": 0, "locked_until": None, "created_at": now, "rotated_at": now}
-        )  # fmt: skip
+            {
+                "username": username,
+                "role": role,
+                "unit_code": unit,
+                "plan_id": plan,
+                "password_hash": hash_password(password),
+                "must_change": must_change,
+                "failed_count": 0,
+                "locked_until": None,
+                "created_at": now,
+                "rotated_at": now,
+            }
+        )
         return password
 
     def token(self, username: str, password: str = "mat-khau-rat-dai-1") -> dict[str, str]:
@@ -70,8 +85,9 @@ def make_portal(tmp_path: Path, warm: bool = False, **settings: Any) -> Portal:
         assert validator.state.ready, validator.state.error
     clock = Clock()
     report = {"status": "ok", "deployments": {"expected": 7, "found": 7}}
-    context = AppContext(resources, validator, KEY, lambda: report,
-                         tmp_path / "feedback", extra={"clock": clock})  # fmt: skip
+    context = AppContext(
+        resources, validator, KEY, lambda: report, tmp_path / "feedback", extra={"clock": clock}
+    )
     return Portal(TestClient(create_app(context)), context, clock)
 
 
