@@ -21,6 +21,7 @@ from rich.table import Table
 
 from pcmbn import __version__
 from pcmbn.cli_frame import VietnameseTyper, localise_framework, usage_error_message
+from pcmbn.cli_held import held_app
 from pcmbn.console import run_guarded, stop_on_interrupt
 from pcmbn.errors import PcmbnError, UsageError
 from pcmbn.office.jsonio import dumps_strict
@@ -101,6 +102,7 @@ STATUS_COLOUR = {
     Completeness.LATE: "yellow",
     Completeness.MISSING: "red",
     Completeness.REJECTED: "red",
+    Completeness.RETURNED: "magenta",
 }
 SEVERITY_COLOUR = {Severity.ERROR: "red", Severity.WARNING: "yellow"}
 
@@ -951,6 +953,9 @@ def log_command(
             row.detail or "",
         )
     console.print(table)
+
+
+app.add_typer(held_app, name="held")
 
 
 def main() -> None:

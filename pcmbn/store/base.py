@@ -125,6 +125,46 @@ class Store(AccountStore, Protocol):
 
     def record_packet(self, row: dict[str, Any]) -> None: ...
 
+    # --- what units delivered (`pcmbn.submissions`) ----------------------------------------
+
+    def next_number(self, sequence: str) -> int:
+        """The next value of `receipt_seq` or `held_seq` (ids of receipts and held files)."""
+        ...
+
+    def record_receipt(self, row: dict[str, Any], audit: AuditRow) -> None:
+        """Insert a receipt (earlier `received` ones of the unit and period become
+        `superseded`) and its audit row, in one transaction."""
+        ...
+
+    def receipts(self, **where: Any) -> pd.DataFrame:
+        """Receipts matching the given columns (None: no filter), newest first."""
+        ...
+
+    def return_receipt(
+        self, receipt_id: str, *, reason: str, actor: str, at: datetime, audit: AuditRow
+    ) -> bool: ...
+
+    def returned_hashes(self, plan_id: str, period: PeriodRef) -> set[str]:
+        """The period's files returned to their units and not sent again since."""
+        ...
+
+    def record_held(self, row: dict[str, Any], audit: AuditRow) -> None: ...
+
+    def held(self, **where: Any) -> pd.DataFrame:
+        """Held files matching the given columns (None: no filter), oldest first."""
+        ...
+
+    def settle_held(
+        self,
+        held_id: str,
+        *,
+        state: str,
+        actor: str,
+        at: datetime,
+        decision: str,
+        audit: AuditRow,
+    ) -> bool: ...
+
     # --- reading ----------------------------------------------------------------------------
 
     def known(self, hashes: list[str]) -> set[str]: ...
