@@ -21,6 +21,7 @@ from pcmbn.vocabulary import (
     HeldReason,
     HeldState,
     ReceiptStatus,
+    Role,
     RuleId,
     Severity,
     SubmissionStatus,
@@ -518,6 +519,8 @@ class Labels(_Model):
     submission: dict[SubmissionStatus, str]
     severity: dict[Severity, str]
     audit_actions: dict[AuditAction, str]
+    #: A portal account's role (issue 14).
+    roles: dict[Role, str]
     milestones: dict[MilestoneKind, MilestoneLabel]
     #: How comparisons by unit name figures taken through unit lineage (issue 18).
     lineage: LineageLabels

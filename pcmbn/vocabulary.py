@@ -20,6 +20,7 @@ __all__ = [
     "HeldReason",
     "HeldState",
     "ReceiptStatus",
+    "Role",
     "RuleId",
     "Severity",
     "SubmissionStatus",
@@ -66,6 +67,12 @@ class AuditAction(StrEnum):
     HOLD = "hold"  # a mailed file held for the officer (unknown sender, another unit's file)
     ASSIGN = "assign"  # a held file assigned to a unit by the officer
     DISCARD = "discard"  # a held file discarded by the officer
+    # The portal (issue 14): sign-ins (detail "ok"/"failed"), uploads, submissions, accounts.
+    LOGIN = "login"
+    UPLOAD = "upload"
+    SUBMIT = "submit"
+    PASSWORD = "password"
+    ACCOUNT = "account"
 
 
 class Channel(StrEnum):
@@ -108,6 +115,16 @@ class HeldState(StrEnum):
     HELD = "held"
     ASSIGNED = "assigned"
     DISCARDED = "discarded"
+
+
+class Role(StrEnum):
+    """What a portal account may do (`accounts.role`): a unit's specialist uploads and submits,
+    its leader approves the unit's submission (optional per plan), the office's officer does
+    everything."""
+
+    UNIT_SPECIALIST = "unit_specialist"
+    UNIT_LEADER = "unit_leader"
+    OFFICER = "officer"
 
 
 class RuleId(StrEnum):

@@ -16,6 +16,7 @@ from typing import Any, Protocol, runtime_checkable
 import pandas as pd
 
 from pcmbn.periods import Period
+from pcmbn.store.accounts import AccountStore
 from pcmbn.vocabulary import SubmissionStatus
 
 #: The tables a run writes, in the order `counts()` reports them.
@@ -92,7 +93,7 @@ class RunAudit:
 
 
 @runtime_checkable
-class Store(Protocol):
+class Store(AccountStore, Protocol):
     """The history store: submissions, accepted numbers, problems, tasks, narratives, runs,
     approvals, packets and the audit log. Every method is its own unit of work (a write is one
     transaction); DataFrames have the same columns and dtypes on every backend."""

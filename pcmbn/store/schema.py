@@ -167,4 +167,26 @@ MIGRATIONS: tuple[str, ...] = (
         decision VARCHAR                    -- the receipt id (assigned) or the reason (discarded)
     );
     """,
+    # 5: the portal's accounts and sign-in sessions (issue 14; the lead renumbers on merge)
+    """
+    CREATE TABLE accounts (
+        username VARCHAR PRIMARY KEY,
+        role VARCHAR NOT NULL,              -- unit_specialist | unit_leader | officer
+        unit_code VARCHAR,                  -- NULL for officers
+        plan_id VARCHAR,                    -- the plan a unit account belongs to
+        password_hash VARCHAR NOT NULL,     -- argon2id
+        must_change BOOLEAN NOT NULL,       -- a one-time password not yet changed
+        failed_count INTEGER NOT NULL,      -- consecutive failed sign-ins
+        locked_until TIMESTAMPTZ,
+        created_at TIMESTAMPTZ NOT NULL,
+        rotated_at TIMESTAMPTZ NOT NULL
+    );
+    CREATE TABLE portal_sessions (
+        token_hash VARCHAR PRIMARY KEY,     -- sha256 of the token (the token is never stored)
+        username VARCHAR NOT NULL,
+        csrf VARCHAR NOT NULL,              -- the session's CSRF secret
+        created_at TIMESTAMPTZ NOT NULL,
+        last_seen TIMESTAMPTZ NOT NULL
+    );
+    """,
 )

@@ -22,6 +22,7 @@ import pandas as pd
 
 from pcmbn.faults import crash_point
 from pcmbn.periods import Period
+from pcmbn.store.accounts import AccountsSql
 from pcmbn.store.base import (
     TABLES,
     AuditRow,
@@ -103,7 +104,7 @@ class Session(ABC):
         """Make `hashes` readable as the relation `incoming_hashes(sha256)` inside the block."""
 
 
-class SqlStore(ABC):
+class SqlStore(AccountsSql, ABC):
     """Every method of the contract, on top of a backend's sessions."""
 
     @abstractmethod
