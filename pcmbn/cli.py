@@ -21,7 +21,7 @@ from rich.table import Table
 
 from pcmbn import __version__
 from pcmbn.cli_frame import VietnameseTyper, localise_framework, usage_error_message
-from pcmbn.cli_held import held_app
+from pcmbn.cli_held import held_app, print_period_deliveries
 from pcmbn.console import run_guarded, stop_on_interrupt
 from pcmbn.errors import PcmbnError, UsageError
 from pcmbn.office.jsonio import dumps_strict
@@ -548,7 +548,8 @@ def _print_run(document: dict[str, Any], resources: Resources, summary: Any) -> 
 
 @app.command("status")
 def status_command(ctx: typer.Context, plan: PlanOption, period: PeriodOption) -> None:
-    """Xem đơn vị nào đã gửi đúng hạn, muộn, chưa gửi hoặc bị từ chối trong kỳ."""
+    """Xem đơn vị nào đã gửi đúng hạn, muộn, chưa gửi, bị từ chối hoặc bị trả lại trong kỳ, và các
+    tệp đang tạm giữ."""
     from pcmbn.clock import OFFICE_TZ
     from pcmbn.periods import format_date_vi, parse_period
     from pcmbn.service import period_status
@@ -587,6 +588,7 @@ def status_command(ctx: typer.Context, plan: PlanOption, period: PeriodOption) -
         )
     counts = status.counts()
     console.print(", ".join(f"{label}: {counts.get(k, 0)}" for k, label in styles.items()))
+    print_period_deliveries(resources, the_plan, status.period)
 
 
 @app.command("approve")

@@ -7,12 +7,18 @@ call `pcmbn.submissions` (the same functions the desk calls) and print Vietnames
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from pcmbn.cli_frame import VietnameseTyper
+from pcmbn.vocabulary import ReceiptStatus
+
+if TYPE_CHECKING:
+    from pcmbn.domain import Plan
+    from pcmbn.periods import Period
+    from pcmbn.resources import Resources
 
 held_app = VietnameseTyper(
     name="held",
@@ -99,3 +105,41 @@ def held_discard(
     resources = _resources(ctx)
     discard_held(resources, held_id.strip(), actor=resources.settings.actor, reason=reason or "")
     console.print(f"Đã hủy tệp tạm giữ {held_id.strip()}.", highlight=False)
+
+
+def print_period_deliveries(resources: Resources, plan: Plan, period: Period) -> None:
+    """`pcmbn status`'s lines on deliveries: files returned to their units (with the reason),
+    files received since the last run (not yet counted) and every file held for the officer."""
+    from pcmbn.cli import console
+    from pcmbn.submissions import desk_matrix, held_items, receipts_for_period
+
+    receipts = receipts_for_period(resources, plan.id, period)
+    for receipt in receipts:
+        if receipt.status == ReceiptStatus.RETURNED:
+            console.print(
+                f"[magenta]Bị trả lại[/magenta]: {receipt.unit_code} — biên nhận {receipt.id}"
+                f" ({receipt.original_name}, nhận lúc {receipt.received_vi}); lý do: "
+                f"{receipt.return_reason or '—'}",
+                highlight=False,
+            )
+    waiting = [row for row in desk_matrix(resources, plan, period) if row.status == "received"]
+    if waiting:
+        console.print(
+            f"[cyan]Đã nhận, chưa tổng hợp[/cyan] ({len(waiting)} đơn vị): "
+            + ", ".join(f"{row.unit_code} ({row.receipt_id})" for row in waiting)
+            + f". Chạy: pcmbn run --plan {plan.id} --period {period.code}",
+            highlight=False,
+        )
+    held = held_items(resources)
+    for item in held:
+        console.print(
+            f"[yellow]Tạm giữ[/yellow] {item.id}: {item.filename} từ {item.sender} "
+            f"(nhận lúc {item.received_vi}) — {item.message}",
+            highlight=False,
+        )
+    if held:
+        console.print(
+            "Giao tệp tạm giữ cho đơn vị: pcmbn held assign MÃ --unit ĐƠN_VỊ --plan KẾ_HOẠCH "
+            "--period KỲ; hủy: pcmbn held discard MÃ --reason LÝ_DO",
+            highlight=False,
+        )

@@ -94,13 +94,15 @@ def overview_rows(resources: Resources, today: Any) -> list[dict[str, Any]]:
 
 def _include_portal(app: FastAPI) -> None:
     """The portal (issue 14): accounts and sign-in, the units' pages and API, its limits."""
-    from pcmbn.portal import api, auth, auth_routes, limits, unit_pages
+    from pcmbn.portal import api, auth, auth_routes, desk_api, desk_pages, limits, unit_pages
 
     auth.install(app)
     limits.install(app)
     app.include_router(auth_routes.router)
     app.include_router(unit_pages.router)
     app.include_router(api.router)
+    app.include_router(desk_pages.router)  # the officer's desk (pcmbn.submissions slice)
+    app.include_router(desk_api.router)
 
 
 def create_app(context: AppContext) -> FastAPI:

@@ -148,6 +148,10 @@ class Store(AccountStore, Protocol):
         """The period's files returned to their units and not sent again since."""
         ...
 
+    def problems_of(self, sha256: str) -> pd.DataFrame:
+        """The problems a run recorded for one file (seq, severity, rule, sheet, cell, message)."""
+        ...
+
     def record_held(self, row: dict[str, Any], audit: AuditRow) -> None: ...
 
     def held(self, **where: Any) -> pd.DataFrame:

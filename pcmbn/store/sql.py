@@ -305,6 +305,14 @@ class SqlStore(AccountsSql, ABC):
         )
         return set(rows["sha256"])
 
+    def problems_of(self, sha256: str) -> pd.DataFrame:
+        """The problems a run recorded for one file, in their order (the desk's view of it)."""
+        return self._frame(
+            "SELECT seq, severity, rule, sheet, cell, message FROM problems WHERE sha256 = ? "
+            "ORDER BY seq",
+            [sha256],
+        )
+
     def record_held(self, row: dict[str, Any], audit: AuditRow) -> None:
         """A file held for the officer, with its audit row, in one transaction."""
         with self._write() as s:

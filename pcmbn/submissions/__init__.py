@@ -7,7 +7,14 @@ ARCHITECTURE.md). Importing the package imports nothing heavy.
 
 from __future__ import annotations
 
-from pcmbn.submissions.desk import desk_counts, desk_matrix
+from pcmbn.submissions.desk import (
+    SubmissionView,
+    desk_counts,
+    desk_matrix,
+    period_document,
+    period_downloads,
+    submission_view,
+)
 from pcmbn.submissions.held import assign_held, discard_held, get_held, held_items, hold
 from pcmbn.submissions.model import (
     DeskRow,
@@ -31,6 +38,7 @@ __all__ = [
     "Held",
     "Receipt",
     "SubmissionError",
+    "SubmissionView",
     "UnitMismatch",
     "assign_held",
     "desk_counts",
@@ -41,9 +49,12 @@ __all__ = [
     "get_receipt",
     "held_items",
     "hold",
+    "period_document",
+    "period_downloads",
     "receipts_for_period",
     "receipts_for_unit",
     "receive",
     "return_submission",
     "shown_time",
+    "submission_view",
 ]
