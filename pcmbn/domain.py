@@ -478,6 +478,36 @@ class HistoryLabels(_Model):
     rules: dict[RuleId, str]  # each history rule's name inside that sentence
 
 
+class ReconciliationColumns(_Model):
+    """The column headers of the reconciliation tables (summary sheet, packet sheet, report)."""
+
+    number: str
+    rule: str
+    scope: str
+    left: str
+    left_value: str
+    left_units: str
+    right: str
+    right_value: str
+    right_months: str
+    right_units: str
+    difference: str
+    verdict: str
+    note: str
+
+
+class ReconciliationLabels(_Model):
+    """`labels.yaml` `reconciliation`: the words around `pcmbn.reconciliation`'s tables."""
+
+    title: str
+    columns: ReconciliationColumns
+    none: str  # no rule applies to the period
+    footnote: str
+    report: str  # {span}, {consistent}, {total}
+    report_differs: str  # {rules}
+    report_no_data: str  # {rules}
+
+
 class Labels(_Model):
     """`schemas/labels.yaml`: the Vietnamese words for the statuses of `pcmbn.vocabulary`.
 
@@ -494,6 +524,7 @@ class Labels(_Model):
     lineage: LineageLabels
     warned: WarnedLabels
     history: HistoryLabels
+    reconciliation: ReconciliationLabels
 
     def action(self, action: str) -> str:
         """An audit row's action in Vietnamese (an action from a newer version shows as is)."""
