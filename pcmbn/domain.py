@@ -495,6 +495,25 @@ class ReconciliationColumns(_Model):
     verdict: str
     note: str
 
+    def table(self, by: Literal["scope", "rule"]) -> list[str]:
+        """The twelve headers of a reconciliation sheet, its second column naming the scope
+        (the summary: a rule's rows for the month and the year so far) or the rule (a packet:
+        one row per rule)."""
+        return [
+            self.number,
+            getattr(self, by),
+            self.left,
+            self.left_value,
+            self.left_units,
+            self.right,
+            self.right_value,
+            self.right_months,
+            self.right_units,
+            self.difference,
+            self.verdict,
+            self.note,
+        ]
+
 
 class ReconciliationLabels(_Model):
     """`labels.yaml` `reconciliation`: the words around `pcmbn.reconciliation`'s tables."""

@@ -107,21 +107,7 @@ def write_sheet(s: Any) -> None:
     """The appendix sheet (`s` is the workbook's `_Sheet`: put, title, header, data)."""
     d = s.data
     words = d.catalog.labels.reconciliation
-    c = words.columns
-    labels = [
-        c.number,
-        c.rule,
-        c.left,
-        c.left_value,
-        c.left_units,
-        c.right,
-        c.right_value,
-        c.right_months,
-        c.right_units,
-        c.difference,
-        c.verdict,
-        c.note,
-    ]
+    labels = words.columns.table("rule")
     width = columns(s.ws, (6, 34, 28, 9, 24, 28, 9, 14, 24, 10, 16, 40))
     s.title(words.title, width)
     s.header(labels)
@@ -130,23 +116,13 @@ def write_sheet(s: Any) -> None:
         differs = rec["status"] == "differs"
         left = f"{rec['left_name']} ({rec['left_code']})"
         right = f"{rec['right_name']} ({rec['right_code']})"
-        s.row(row, [number, rec["label"], left], [CENTERED, TEXT, TEXT])
-        s.put(
-            row,
-            4,
-            rec["left_value"],
-            s.number_style(rec["left_code"]),
-            ref_reconciliation(rec["rule_id"], rec["left_code"]),
-        )
+        s.row(row, [number, rec["label"]], [CENTERED, TEXT])
+        for col, side, name in ((3, "left", left), (6, "right", right)):
+            code = rec[f"{side}_code"]
+            s.put(row, col, name, TEXT)
+            ref = ref_reconciliation(rec["rule_id"], code)
+            s.put(row, col + 1, rec[f"{side}_value"], s.number_style(code), ref)
         s.put(row, 5, rec["left_units"], TEXT_SMALL)
-        s.put(row, 6, right, TEXT)
-        s.put(
-            row,
-            7,
-            rec["right_value"],
-            s.number_style(rec["right_code"]),
-            ref_reconciliation(rec["rule_id"], rec["right_code"]),
-        )
         s.put(row, 8, rec["right_months"], CENTERED)
         s.put(row, 9, rec["right_units"], TEXT_SMALL)
         s.put(row, 10, rec["difference"], s.number_style(rec["left_code"]))

@@ -27,21 +27,7 @@ from pcmbn.text import roman
 def build(ws: Worksheet, ctx: SheetContext) -> None:
     """Rules as groups; one row per scope (this month, cumulative)."""
     words = ctx.data.catalog.labels.reconciliation
-    c = words.columns
-    labels = [
-        c.number,
-        c.scope,
-        c.left,
-        c.left_value,
-        c.left_units,
-        c.right,
-        c.right_value,
-        c.right_months,
-        c.right_units,
-        c.difference,
-        c.verdict,
-        c.note,
-    ]
+    labels = words.columns.table("scope")
     width = columns(ws, (6, 14, 30, 9, 24, 30, 9, 14, 24, 10, 16, 40))
     title_block(ws, ctx, words.title, width, missing_note(ctx, full=False))
     header(ws, ctx.painter, HEADER_ROW, labels)
