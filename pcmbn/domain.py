@@ -506,6 +506,53 @@ class SubmissionWords(_Model):
     held_not_found: str  # {held}
     held_settled: str  # {held}, {state}
     local_inbox: str  # {inbox}
+class ReconciliationColumns(_Model):
+    """The column headers of the reconciliation tables (summary sheet, packet sheet, report)."""
+
+    number: str
+    rule: str
+    scope: str
+    left: str
+    left_value: str
+    left_units: str
+    right: str
+    right_value: str
+    right_months: str
+    right_units: str
+    difference: str
+    verdict: str
+    note: str
+
+    def table(self, by: Literal["scope", "rule"]) -> list[str]:
+        """The twelve headers of a reconciliation sheet, its second column naming the scope
+        (the summary: a rule's rows for the month and the year so far) or the rule (a packet:
+        one row per rule)."""
+        return [
+            self.number,
+            getattr(self, by),
+            self.left,
+            self.left_value,
+            self.left_units,
+            self.right,
+            self.right_value,
+            self.right_months,
+            self.right_units,
+            self.difference,
+            self.verdict,
+            self.note,
+        ]
+
+
+class ReconciliationLabels(_Model):
+    """`labels.yaml` `reconciliation`: the words around `pcmbn.reconciliation`'s tables."""
+
+    title: str
+    columns: ReconciliationColumns
+    none: str  # no rule applies to the period
+    footnote: str
+    report: str  # {span}, {consistent}, {total}
+    report_differs: str  # {rules}
+    report_no_data: str  # {rules}
 
 
 class Labels(_Model):
@@ -533,6 +580,7 @@ class Labels(_Model):
     held_reason: dict[HeldReason, str]
     held_state: dict[HeldState, str]
     submissions: SubmissionWords
+    reconciliation: ReconciliationLabels
 
     def action(self, action: str) -> str:
         """An audit row's action in Vietnamese (an action from a newer version shows as is)."""

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pcmbn.domain import ALL_KINDS, Indicator, Unit, UnitKind
 from pcmbn.errors import CatalogError
@@ -38,7 +38,9 @@ __all__ = [
     "ReviewSpec",
     "load_review",
     "reconcile",
+    "reconcile_span",
     "rules_in_force",
+    "span_window",
 ]
 
 REVIEW_FILE = "review.yaml"
@@ -114,11 +116,21 @@ class ReconciliationRule(_Model):
 
 class Reconciliation(_Model):
     labels: dict[Literal["consistent", "differs", "no_data"], str]
-    scopes: dict[Literal["period", "cumulative"], str]
+    #: `period` and `cumulative` (the monthly summary), `span` (a conference packet's months)
+    scopes: dict[Literal["period", "cumulative", "span"], str]
     message: str
     lag_note: str
     clipped_note: str
     rules: tuple[ReconciliationRule, ...] = ()
+
+    @field_validator("scopes")
+    @classmethod
+    def _every_scope(cls, scopes: dict[str, str]) -> dict[str, str]:
+        """Each table indexes its scope's label without a fallback: all three are required."""
+        missing = sorted({"period", "cumulative", "span"} - set(scopes))
+        if missing:
+            raise ValueError(f"thiếu nhãn phạm vi: {', '.join(missing)}")
+        return scopes
 
 
 class ReviewSpec(_Model):
@@ -208,25 +220,33 @@ def rules_in_force(
     return out
 
 
+def span_window(
+    plan: Plan, first: Period, last: Period, lag: int
+) -> tuple[list[Period], list[Period], bool]:
+    """(left months, right months, right side clipped at the plan's start) for `first`–`last`.
+
+    The right side starts `lag` months earlier, never before the plan (no data there).
+    """
+    start = plan.span.start.first_month
+    left = months_between(first, last)
+    earliest = _shift(first, -lag)
+    clipped = earliest.ordinal < start.ordinal
+    right = months_between(start if clipped else earliest, last)
+    return left, right, clipped and lag > 0
+
+
 def windows(
     plan: Plan, period: Period, lag: int
 ) -> dict[str, tuple[list[Period], list[Period], bool]]:
-    """Scope → (left months, right months, right side clipped at the plan's start).
-
-    `period` scope: the month itself; `cumulative`: January (or the plan's start) to the month.
-    The right side starts `lag` months earlier, never before the plan (no data there).
-    """
+    """Scope → `span_window`: `period` the month itself, `cumulative` January (or the plan's
+    start) to the month."""
     last = period.last_month
     start = plan.span.start.first_month
     year_start = max(Period.month(last.year, 1), start, key=lambda p: p.ordinal)
-    out = {}
-    for scope, first in (("period", period.first_month), ("cumulative", year_start)):
-        left = months_between(first, last)
-        earliest = _shift(first, -lag)
-        clipped = earliest.ordinal < start.ordinal
-        right = months_between(start if clipped else earliest, last)
-        out[scope] = (left, right, clipped and lag > 0)
-    return out
+    return {
+        scope: span_window(plan, first, last, lag)
+        for scope, first in (("period", period.first_month), ("cumulative", year_start))
+    }
 
 
 def reconcile(
@@ -237,20 +257,65 @@ def reconcile(
     units: Mapping[str, Unit],
     expected: Sequence[Unit],
 ) -> pd.DataFrame:
-    """One row per rule in force and scope (RECONCILIATION_COLUMNS).
+    """One row per rule in force and scope (RECONCILIATION_COLUMNS): the month, the year so far.
 
     `figures_of(months)` gives unit → code → figure over those months (`targets.span_figures`
     on the store's current values); `expected` the units owing this period's report, to name
     those of a side that have not reported. Pure apart from that callback.
     """
+    return _reconcile(
+        catalog,
+        plan,
+        rules_in_force(catalog, plan, [period.last_month]),
+        lambda lag: windows(plan, period, lag),
+        figures_of,
+        units,
+        expected,
+    )
+
+
+def reconcile_span(
+    catalog: Catalog,
+    plan: Plan,
+    months: Sequence[Period],
+    figures_of: Any,
+    units: Mapping[str, Unit],
+    expected: Sequence[Unit],
+) -> pd.DataFrame:
+    """One row per rule in force in `months` (scope `span`): a conference packet's table.
+
+    The left side sums the packet's months, the right side the same months extended by the
+    rule's lag; `figures_of` and `expected` as for `reconcile`.
+    """
+    if not months:
+        return pd.DataFrame([], columns=list(RECONCILIATION_COLUMNS))
+    return _reconcile(
+        catalog,
+        plan,
+        rules_in_force(catalog, plan, months),
+        lambda lag: {"span": span_window(plan, months[0], months[-1], lag)},
+        figures_of,
+        units,
+        expected,
+    )
+
+
+def _reconcile(
+    catalog: Catalog,
+    plan: Plan,
+    rules: Sequence[ReconciliationRule],
+    scopes_of: Any,
+    figures_of: Any,
+    units: Mapping[str, Unit],
+    expected: Sequence[Unit],
+) -> pd.DataFrame:
+    """The rows of `rules`, one per scope that `scopes_of(lag)` names (scope → window)."""
     spec = catalog.review.reconciliation
     rows: list[dict[str, Any]] = []
     if spec is None:
         return pd.DataFrame(rows, columns=list(RECONCILIATION_COLUMNS))
-    for rule in rules_in_force(catalog, plan, [period.last_month]):
-        for scope, (left_months, right_months, clipped) in windows(
-            plan, period, rule.lag_months
-        ).items():
+    for rule in rules:
+        for scope, (left_months, right_months, clipped) in scopes_of(rule.lag_months).items():
             left, left_units = summed(
                 figures_of(left_months), units, rule.left.indicator, rule.left.counts
             )
@@ -275,7 +340,7 @@ def reconcile(
                         units=", ".join(units[c].name for c in involved if c in units),
                     )
                 )
-            if rule.lag_months and scope == "period":
+            if rule.lag_months and scope != "cumulative":
                 notes.append(spec.lag_note.format(lag=rule.lag_months))
             if clipped and status == "differs":
                 notes.append(

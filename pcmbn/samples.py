@@ -182,7 +182,9 @@ def _generate_plan(
         for unit in registry.units.values()
     }
     slots = [(m, u) for m in months for u in registry.expected(plan, m)]
-    fates = _assign_fates(rng, slots)
+    fates = _assign_fates(
+        rng, slots, first_has_previous=months[0].previous() >= plan.span.start.first_month
+    )
     for month, unit in slots:
         fate = fates.get((month.code, unit.code), "normal")
         if fate == "missing":
@@ -210,23 +212,32 @@ def _overlaps(month: Period, start: date, end: date) -> bool:
 
 
 def _assign_fates(
-    rng: random.Random, slots: list[tuple[Period, Unit]]
+    rng: random.Random, slots: list[tuple[Period, Unit]], *, first_has_previous: bool
 ) -> dict[tuple[str, str], str]:
     """Pick which unit-months are missing, late, corrected or carry a quirk (each quirk once).
 
-    Quirks go to distinct unit-months chosen across the whole span; `wrong_period` needs a
-    previous month in range, so it never lands on the first month.
+    Quirks go to distinct unit-months chosen across the whole span, the months after the first
+    one preferred: `wrong_period` sends the previous month's report, so it lands on the first
+    month only when that month's previous one is still in the plan (`first_has_previous`), as
+    when a single month is asked for. With fewer unit-months than quirks (a short range of a
+    small plan), the quirks that find no unit-month are left out, never an error.
     """
     fates: dict[tuple[str, str], str] = {}
     keys = [(m.code, u.code) for m, u in slots]
+    if not keys:
+        return fates
     order = keys[:]
     rng.shuffle(order)
     first_month = min(m.code for m, _ in slots)
-    pool = iter(k for k in order if k[0] != first_month)
-    for quirk in QUIRKS:
-        fates[next(pool)] = quirk.key
-    for _ in range(2):
-        fates[next(pool)] = "correction"
+    pool = [k for k in order if k[0] != first_month] + [k for k in order if k[0] == first_month]
+    for key in [quirk.key for quirk in QUIRKS] + ["correction"] * 2:
+        eligible = (
+            k for k in pool if key != "wrong_period" or first_has_previous or k[0] != first_month
+        )
+        chosen = next(eligible, None)
+        if chosen is not None:
+            pool.remove(chosen)
+            fates[chosen] = key
     for key in keys:
         if key in fates:
             continue

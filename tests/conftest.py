@@ -62,3 +62,17 @@ def postgres_server() -> Iterator[object]:
 def postgres_url(postgres_server: object) -> str:
     """The URL of a new, empty database on the session's server (one per test)."""
     return postgres_server.database()  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="module")
+def module_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One PCMBN_HOME for a whole module, for tests that read what an earlier run wrote."""
+    return tmp_path_factory.mktemp("home")
+
+
+@pytest.fixture
+def shared_home(module_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point PCMBN_HOME at `module_home` (after `_isolated_home`): a module whose tests share
+    one history store, the runs building on each other, says
+    `pytestmark = pytest.mark.usefixtures("shared_home")`."""
+    monkeypatch.setenv("PCMBN_HOME", str(module_home))

@@ -31,6 +31,7 @@ from pcmbn.packet.model import (
     ref_series,
     ref_total,
 )
+from pcmbn.packet.reconciliation import packet_reconciliation, reconciliation_months
 from pcmbn.packet.targets import packet_targets
 from pcmbn.periods import Period, PeriodKind, data_window, months_between
 from pcmbn.store.base import Store
@@ -102,12 +103,15 @@ def build_packet_data(
     previous = months_between(_shift(months[0], -length), _shift(months[0], -1))
     last_year = [Period.month(m.year - 1, m.index) for m in months]
     wanted = sorted({*months, *previous, *last_year}, key=lambda p: p.ordinal)
-    values = applicable_values(store.current_values(plan.id, wanted), catalog, units)
-    values = values[values["period_value"].notna()].sort_values(
-        ["period", "unit_code", "indicator"], kind="stable"
+    values = _numbered(
+        applicable_values(store.current_values(plan.id, wanted), catalog, units), first_id=1
     )
-    values = values.reset_index(drop=True)
-    values["source_id"] = np.arange(1, len(values) + 1)
+    # The reconciliation's right side reaches back by each rule's lag: months read after the
+    # others, numbered after them, so the other numbers keep their source ids.
+    extra = [m for m in reconciliation_months(catalog, plan, months) if m not in set(wanted)]
+    if extra:
+        more = applicable_values(store.current_values(plan.id, extra), catalog, units)
+        values = pd.concat([values, _numbered(more, first_id=len(values) + 1)], ignore_index=True)
     refs: dict[str, list[int]] = {}
     aggregation = {code: ind.aggregation for code, ind in catalog.indicators.items()}
     shown = catalog.indicators_in_span(months, plan.reporting.cutoff)
@@ -177,11 +181,14 @@ def build_packet_data(
             break
 
     targets = packet_targets(span_values, catalog, plan, units, refs)
+    end = months[-1]
+    expected_end = registry.expected(plan, end)
+    reconciliation = packet_reconciliation(values, catalog, plan, months, units, expected_end, refs)
     sources = values[values["source_id"].isin({i for ids in refs.values() for i in ids})]
     sources = sources.rename(columns={"indicator": "code", "period_value": "value"})
     sources = sources.assign(cell=sources["period_cell"])[list(SOURCES_COLUMNS)]
 
-    warned = warned_figures(values, store.current_warnings(plan.id, wanted))
+    warned = warned_figures(values, store.current_warnings(plan.id, [*wanted, *extra]))
     warned_ids = {
         int(i)
         for i, unit, code, period in zip(
@@ -196,8 +203,6 @@ def build_packet_data(
     warned_refs = frozenset(key for key, ids in refs.items() if warned_ids.intersection(ids))
 
     submissions = store.submissions_in(plan.id, months)
-    end = months[-1]
-    expected_end = registry.expected(plan, end)
     return PacketData(
         catalog=catalog,
         plan=plan,
@@ -230,6 +235,7 @@ def build_packet_data(
         campaign_months=campaign_months,
         by_campaign=by_campaign,
         targets=targets,
+        reconciliation=reconciliation,
         # The JSON follows each indicator's aggregation, as the appendix does: flows summed over
         # the span, a stock (`last`) as each unit's latest month summed over units.
         json_totals={row["code"]: json_number(row["value"]) for row in totals_rows},
@@ -247,6 +253,16 @@ def unapproved_months(store: Store, plan: Plan, months: list[Period]) -> list[Pe
     return [
         m for m in months if store.runs(plan.id, m) and store.active_approval(plan.id, m) is None
     ]
+
+
+def _numbered(values: pd.DataFrame, first_id: int) -> pd.DataFrame:
+    """The figures with a number, in a stable order, each with its `source_id` from `first_id`."""
+    values = values[values["period_value"].notna()].sort_values(
+        ["period", "unit_code", "indicator"], kind="stable"
+    )
+    values = values.reset_index(drop=True)
+    values["source_id"] = np.arange(first_id, first_id + len(values))
+    return values
 
 
 def _shift(month: Period, by: int) -> Period:

@@ -226,8 +226,9 @@ Lập theo số liệu tổng hợp đến ngày {format_date_vi(when.date())} {
 Gói gồm:
 - {report_name}: dự thảo báo cáo {data.milestone.name.lower()} (các đoạn trong ngoặc vuông,
   tô vàng "[Cán bộ tổng hợp viết: ...]" là phần cán bộ tổng hợp viết thêm trước khi trình ký).
-- {WORKBOOK}: phụ lục số liệu (tổng cả kỳ, theo tháng, quý, đơn vị, nhóm đơn vị, đợt cao điểm,
-  tình hình gửi báo cáo, tiến độ nhiệm vụ, khó khăn và kiến nghị, biểu đồ).
+- {WORKBOOK}: phụ lục số liệu (tổng cả kỳ, chỉ tiêu phấn đấu, đối chiếu liên ngành, theo
+  tháng, quý, đơn vị, nhóm đơn vị, đợt cao điểm, tình hình gửi báo cáo, tiến độ nhiệm vụ, khó
+  khăn và kiến nghị, biểu đồ).
 - {SUMMARY_PAGE}: một trang tóm tắt số liệu chính cho lãnh đạo chủ trì hội nghị.
 {chart_lines}
 {pdf_note}

@@ -19,6 +19,7 @@ import pandas as pd
 from pcmbn.catalog import Catalog
 from pcmbn.domain import Indicator, Milestone, Plan
 from pcmbn.periods import Period
+from pcmbn.reconciliation import RECONCILIATION_COLUMNS
 from pcmbn.vocabulary import Completeness
 from pcmbn.warned import WarnedFigures
 
@@ -110,6 +111,11 @@ class PacketData:
     json_totals: dict[str, int | float | None] = field(default_factory=dict)
     # pcmbn.targets.TARGETS_COLUMNS: the plan's targets over the packet's months
     targets: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # pcmbn.reconciliation.RECONCILIATION_COLUMNS: the interagency rules over the packet's
+    # months (scope `span`), each side's number traced (`packet.reconciliation`)
+    reconciliation: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(RECONCILIATION_COLUMNS))
+    )
     # unit figures of the months read with an unresolved warning (`pcmbn.warned`), and the
     # reference keys of every number that includes one (marked wherever it is shown)
     warned: WarnedFigures = field(default_factory=WarnedFigures)

@@ -56,6 +56,7 @@ from pcmbn.packet.phrases import (
     upper_first,
     vi_number,
 )
+from pcmbn.packet.reconciliation import write_paragraph as write_reconciliation
 from pcmbn.packet.synthesis import (
     HIGHLIGHT_RULE,
     MAX_HIGHLIGHTS,
@@ -119,6 +120,7 @@ def build_report(data: PacketData, charts: Sequence[Path]) -> tuple[DocxDocument
     _notices(r)
     _results(r)
     write_targets(r.doc, r.data, r.note)
+    write_reconciliation(r.doc, r.data, r.note)
     _shortcomings(r)
     _placeholder_section(r, 2, "bài học kinh nghiệm rút ra trong chỉ đạo, tổ chức thực hiện")
     _placeholder_section(r, 3, _directions_hint(data))

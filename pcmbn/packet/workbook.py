@@ -43,6 +43,7 @@ from pcmbn.office.styles import (
 from pcmbn.office.times import datetime_label
 from pcmbn.office.xlsx import cell_value, change_cell, keep_text, put, xlsx_bytes
 from pcmbn.packet.model import COMPLETENESS_COUNTS, PacketData, ref_series, ref_total
+from pcmbn.packet.reconciliation import write_sheet as write_reconciliation_sheet
 from pcmbn.packet.targets import write_sheet as write_target_sheet
 from pcmbn.periods import Period
 from pcmbn.text import roman
@@ -52,6 +53,7 @@ SHEETS = (
     "BiaPhuLuc",
     "TongHop",
     "ChiTieuPhanDau",
+    "DoiChieuLienNganh",
     "TheoThang",
     "TheoQuy",
     "TheoDonVi",
@@ -136,6 +138,7 @@ def build_workbook(data: PacketData, charts: Sequence[Path]) -> tuple[Workbook, 
         "BiaPhuLuc": _cover,
         "TongHop": _totals,
         "ChiTieuPhanDau": write_target_sheet,
+        "DoiChieuLienNganh": write_reconciliation_sheet,
         "TheoThang": lambda s: _series_sheet(s, data.by_month, "thang", "THEO THÁNG", "Tháng"),
         "TheoQuy": lambda s: _series_sheet(s, data.by_quarter, "quy", "THEO QUÝ", "Quý"),
         "TheoDonVi": _by_unit,
@@ -246,6 +249,8 @@ def _cover(s: _Sheet) -> None:
     descriptions = {
         "TongHop": "Tổng số từng chỉ tiêu cả kỳ, so với kỳ trước và cùng kỳ năm trước",
         "ChiTieuPhanDau": "Chỉ tiêu phấn đấu của kế hoạch: kết quả, đạt hay chưa đạt",
+        "DoiChieuLienNganh": "Đối chiếu số liệu liên ngành giữa cơ quan điều tra, Viện Kiểm sát "
+        "và Tòa án: khớp hay chênh lệch",
         "TheoThang": "Từng chỉ tiêu theo tháng",
         "TheoQuy": "Từng chỉ tiêu theo quý",
         "TheoDonVi": "Từng chỉ tiêu theo đơn vị báo cáo",

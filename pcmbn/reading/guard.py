@@ -29,6 +29,7 @@ from xml.parsers import expat
 import olefile
 from defusedxml import ElementTree
 
+from pcmbn.reading.rows import row_is_hidden
 from pcmbn.vocabulary import RuleId
 
 ACCEPTED_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
@@ -503,7 +504,7 @@ class _PartScan:
             number = attrs.get("r", "")
             self.row = int(number) if number.isdigit() and len(number) < 13 else self.row + 1
             self.column = 0
-            if attrs.get("hidden") in ("1", "true") and self.row <= census.limits.max_rows:
+            if row_is_hidden(attrs) and self.row <= census.limits.max_rows:
                 self.hidden.add(self.row)
 
     # OpenDocument content

@@ -25,6 +25,9 @@ from pcmbn.progress import listening
 from pcmbn.settings import store_path
 from pcmbn.store.history import TABLES, HistoryStore
 
+#: The tests read the store the module's runs wrote (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("shared_home")
+
 PLAN = "ST-KH-30-7-2024"
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 ON_TIME = datetime(2024, 7, 16, 9, 0, tzinfo=TZ)  # due date 17/07/2024
@@ -82,17 +85,6 @@ def _exports(document: dict) -> dict[str, str]:
     return {
         p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.glob("*.csv"))
     }
-
-
-@pytest.fixture(scope="module")
-def module_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("home")
-
-
-@pytest.fixture(autouse=True)
-def _same_home(module_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """These tests share one history store: the runs build on each other."""
-    monkeypatch.setenv("PCMBN_HOME", str(module_home))
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,9 @@ from pcmbn.reminders import reminders_for
 from pcmbn.settings import store_path
 from pcmbn.store.history import HistoryStore
 
+#: The tests read the store the module's runs wrote (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("shared_home")
+
 PLAN = "ST-KH-30-7-2024"
 PERIOD = "2024-07"
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -29,17 +32,6 @@ LATER = datetime(2024, 7, 17, 9, 0, tzinfo=TZ)
 
 def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-@pytest.fixture(scope="module")
-def module_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("home")
-
-
-@pytest.fixture(autouse=True)
-def _same_home(module_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The tests read the store the run wrote."""
-    monkeypatch.setenv("PCMBN_HOME", str(module_home))
 
 
 @pytest.fixture(scope="module")

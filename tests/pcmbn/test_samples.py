@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from cli import run_pcmbn
 from python_calamine import CalamineWorkbook
 
 from pcmbn.catalog import load_catalog
@@ -230,3 +231,37 @@ def test_committed_samples_are_what_the_command_makes(tmp_path: Path) -> None:
     fresh = {k: v for k, v in _digests(tmp_path).items() if k.startswith(ST)}
     kept = {k: v for k, v in _digests(committed).items() if k.startswith(ST)}
     assert fresh == kept
+
+
+@pytest.mark.parametrize(
+    ("month", "with_wrong_period"),
+    [("2021-08", True), ("2021-05", False)],  # 2021-05 opens the plan: no earlier month to send
+)
+def test_samples_for_a_single_month_from_the_command_line(
+    tmp_path: Path, month: str, with_wrong_period: bool
+) -> None:
+    """One month is a normal request (`--start M --end M`): every quirk that fits lands in it."""
+    out = tmp_path / "mau"
+    result = run_pcmbn(
+        tmp_path / "home",
+        "samples",
+        "--out",
+        str(out),
+        "--plan",
+        NA,
+        "--start",
+        month,
+        "--end",
+        month,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "tệp báo cáo mẫu" in result.stdout
+    rows = read_manifests(out)
+    assert {r["period"] for r in rows} <= {month, parse_period(month).previous().code}
+    notes = [r["note"] for r in rows]
+    for quirk in QUIRKS:
+        expected = 0 if quirk.key == "wrong_period" and not with_wrong_period else 1
+        assert notes.count(quirk.description) == expected, quirk.key
+    assert sum("ban sua" in r["file"] for r in rows) == 2

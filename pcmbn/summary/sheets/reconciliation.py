@@ -26,22 +26,10 @@ from pcmbn.text import roman
 
 def build(ws: Worksheet, ctx: SheetContext) -> None:
     """Rules as groups; one row per scope (this month, cumulative)."""
-    labels = [
-        "STT",
-        "Phạm vi",
-        "Chỉ tiêu so sánh",
-        "Số liệu",
-        "Đơn vị báo cáo",
-        "Chỉ tiêu đối chiếu",
-        "Số liệu",
-        "Các tháng đối chiếu",
-        "Đơn vị báo cáo",
-        "Chênh lệch",
-        "Kết quả",
-        "Ghi chú",
-    ]
+    words = ctx.data.catalog.labels.reconciliation
+    labels = words.columns.table("scope")
     width = columns(ws, (6, 14, 30, 9, 24, 30, 9, 14, 24, 10, 16, 40))
-    title_block(ws, ctx, "ĐỐI CHIẾU SỐ LIỆU LIÊN NGÀNH", width, missing_note(ctx, full=False))
+    title_block(ws, ctx, words.title, width, missing_note(ctx, full=False))
     header(ws, ctx.painter, HEADER_ROW, labels)
     row = FIRST_DATA_ROW
     frame = ctx.data.reconciliation
@@ -73,17 +61,9 @@ def build(ws: Worksheet, ctx: SheetContext) -> None:
             fit_row(ws, row, {3: left, 5: rec["left_units"], 6: right, 12: rec["note"]})
             row += 1
     if frame.empty:
-        put(ws, ctx.painter, row, 2, "Không có quy tắc đối chiếu áp dụng cho kỳ này.", PLAIN)
+        put(ws, ctx.painter, row, 2, words.none, PLAIN)
         row += 1
-    footnote(
-        ws,
-        ctx.painter,
-        row + 1,
-        "Ghi chú: Chênh lệch = Số liệu so sánh − Số liệu đối chiếu. Các tháng đối chiếu tính "
-        "thêm độ trễ cho phép giữa các cơ quan (schemas/review.yaml). Chênh lệch là cảnh báo để "
-        "các đơn vị rà soát, thống nhất số liệu; không làm báo cáo bị từ chối.",
-        len(labels),
-    )
+    footnote(ws, ctx.painter, row + 1, words.footnote, len(labels))
     finish(ws, header_rows=(HEADER_ROW, HEADER_ROW), freeze="C8")
 
 
