@@ -17,7 +17,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -28,6 +27,8 @@ from pcmbn.reading.numbers import format_number_vi
 from pcmbn.targets import summed
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from pcmbn.catalog import Catalog
     from pcmbn.domain import Plan
 
@@ -243,6 +244,8 @@ def reconcile(
     on the store's current values); `expected` the units owing this period's report, to name
     those of a side that have not reported. Pure apart from that callback.
     """
+    import pandas as pd  # here: the catalog imports this module, and a CLI command need not
+
     spec = catalog.review.reconciliation
     rows: list[dict[str, Any]] = []
     if spec is None:
