@@ -92,7 +92,7 @@ def service(out: Path) -> list[tuple[str, dict[str, float]]]:
     )  # fmt: skip
     rows: list[tuple[str, dict[str, float]]] = []
     month = NA_SAMPLES / NA_MONTHS[-1]
-    files = len(list(month.glob("*.xlsx")))
+    files = sum(p.suffix != ".csv" for p in month.iterdir())
     sample = sorted(month.glob("*.xlsx"))[0]
 
     def run_args(plan: str, period: str, inbox: Path) -> tuple[str, ...]:

@@ -24,7 +24,8 @@ from pcmbn.settings import Settings
 
 log = logging.getLogger(__name__)
 
-POLL_S = 0.25
+#: How often the CLI asks a running job for news (a loopback call costs about a millisecond).
+POLL_S = 0.1
 #: Longest a command waits for a run of the service (a national month takes minutes).
 RUN_TIMEOUT_S = 6 * 3600
 
