@@ -87,6 +87,8 @@ class Service:
     executor: Any = None
     started: float = field(default_factory=time.monotonic)
     ready_after_s: float | None = None
+    #: Set once `service.json` is written (then `/health` says "ok").
+    published: bool = False
     _deployments_seen: tuple[float, int] = (0.0, 0)
 
     @property
@@ -150,7 +152,12 @@ class Service:
             and self.executor.ready
         )
         return {
-            "status": "ok" if parts_ok and not self.stopping.is_set() else "starting",
+            # "ok" once every part is ready *and* `service.json` is written: a client that
+            # sees 200 finds the file (the parts alone are `parts_ready`).
+            "status": "ok"
+            if parts_ok and self.published and not self.stopping.is_set()
+            else "starting",
+            "parts_ready": parts_ok,
             "prefect": {"ok": prefect_ok, "api_url": self.api_url},
             "runner": {"alive": bool(runner and runner.alive)},
             "deployments": {"expected": len(self.specs), "found": found},
@@ -324,7 +331,7 @@ def serve(
                 give_up("Máy chủ Prefect không khởi động được; xem nhật ký ")
                 return
             if wait_until(
-                lambda: service.health()["status"] == "ok",
+                lambda: service.health()["parts_ready"],
                 DEPLOYMENTS_TIMEOUT_S,
                 lambda: not service.stopping.is_set(),
             ):
@@ -337,6 +344,7 @@ def serve(
                     access_key=access_key,
                 )
                 write_service_info(settings.home, info)
+                service.published = True
                 say(
                     f"Dịch vụ đã sẵn sàng sau {service.ready_after_s:.1f} giây.\n"
                     f"  Trang tổng quan: {service.url}/login?key={access_key}\n"
