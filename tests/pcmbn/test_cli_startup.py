@@ -3,7 +3,8 @@ a warm `pcmbn check` answers in about a second, of which the CLI's own start is 
 
 The CLI reads its settings and the catalog (arguments are checked, labels printed) and then
 hands the work to the service: neither may pull in the data stack (pandas, NumPy), Prefect or
-Great Expectations, each of which costs seconds to import on two cores.
+Great Expectations, each of which costs seconds to import on two cores (nor fsspec, which
+brings asyncio along).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import sys
 
 from pcmbn.settings import PROJECT_ROOT
 
-HEAVY = ("pandas", "numpy", "prefect", "great_expectations", "duckdb", "openpyxl")
+HEAVY = ("pandas", "numpy", "prefect", "great_expectations", "duckdb", "openpyxl", "fsspec")
 
 PROBE = """
 import json, sys
