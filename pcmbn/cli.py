@@ -412,7 +412,7 @@ def run_command(
 
     from pcmbn.clock import today_in_vietnam
     from pcmbn.progress import listening
-    from pcmbn.service import check_run_arguments, run_inbox, run_summary
+    from pcmbn.service import check_run_arguments, run_inbox
 
     resources = _resources(ctx)
     unit_list = [u for u in (units or "").split(",") if u.strip()] or None
@@ -433,7 +433,7 @@ def run_command(
     route_logs_to_file(resources.layout.log_file)
     client = connect(resources.settings)
     if client is not None:
-        monthly_aggregation = _through_service(
+        monthly_aggregation = _ThroughService(
             client, "monthly-aggregation", resources.settings.actor
         )
     else:
@@ -463,7 +463,8 @@ def run_command(
 
             with listening(show):
                 document = monthly_aggregation(plan, one, inbox, unit_list)
-        _print_run(document, resources, run_summary(resources, args.plan, args.period, folder))
+        summary = _after_run(resources, monthly_aggregation, args.plan, args.period, folder)
+        _print_run(document, resources, summary)
 
 
 def _print_refused(refused: list[dict[str, str]]) -> None:
@@ -480,16 +481,22 @@ def _print_refused(refused: list[dict[str, str]]) -> None:
         console.print(f"  - {escape(entry['name'])}: {escape(entry['message'])}", highlight=False)
 
 
-def _through_service(
-    client: Any,
-    flow: str,
-    actor: str,
-    names: tuple[str, ...] = ("plan", "period", "inbox", "units"),
-) -> Any:
+class _ThroughService:
     """A stand-in for the flow function (its positional parameters `names`) that runs it in
-    the warm service instead, as a run of the flow's on-demand deployment."""
+    the warm service instead, as a run of the flow's on-demand deployment; `last` is the
+    finished job (its `summary` spares this process the store)."""
 
-    def run(*values: Any) -> Any:
+    def __init__(
+        self,
+        client: Any,
+        flow: str,
+        actor: str,
+        names: tuple[str, ...] = ("plan", "period", "inbox", "units"),
+    ) -> None:
+        self.client, self.flow, self.actor, self.names = client, flow, actor, names
+        self.last: dict[str, Any] | None = None
+
+    def __call__(self, *values: Any) -> Any:
         from pcmbn.progress import Snapshot, current_listener
 
         listener = current_listener()
@@ -498,12 +505,22 @@ def _through_service(
             if listener is not None and job.get("progress"):
                 listener(Snapshot(**job["progress"]))
 
-        job = client.run_flow(flow, dict(zip(names, values, strict=True)), relay, actor)
+        parameters = dict(zip(self.names, values, strict=True))
+        job = self.client.run_flow(self.flow, parameters, relay, self.actor)
+        self.last = job
         if job["state"] != "COMPLETED":
             raise PcmbnError(job.get("error") or f"Lượt chạy {job['name']} không hoàn thành.")
         return job["result"]
 
-    return run
+
+def _after_run(resources: Resources, flow: Any, plan: Any, period: Any, folder: str) -> Any:
+    """The run's `RunSummary`: from the service's job when it ran there, else the store."""
+    from pcmbn.service import RunSummary, run_summary
+
+    job = getattr(flow, "last", None)
+    if job and isinstance(job.get("summary"), dict):
+        return RunSummary(inbox=folder, **job["summary"])
+    return run_summary(resources, plan, period, folder)
 
 
 def _print_run(document: dict[str, Any], resources: Resources, summary: Any) -> None:
@@ -736,7 +753,7 @@ def packet_command(
     route_logs_to_file(resources.layout.log_file)
     client = connect(resources.settings)
     if client is not None:
-        conference_packet = _through_service(
+        conference_packet = _ThroughService(
             client,
             "conference-packet",
             resources.settings.actor,

@@ -17,7 +17,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -28,6 +27,8 @@ from pcmbn.reading.numbers import format_number_vi
 from pcmbn.targets import summed
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from pcmbn.catalog import Catalog
     from pcmbn.domain import Plan
 
@@ -287,6 +288,8 @@ def reconcile_span(
     The left side sums the packet's months, the right side the same months extended by the
     rule's lag; `figures_of` and `expected` as for `reconcile`.
     """
+    import pandas as pd  # here: the catalog imports this module, and a CLI command need not
+
     if not months:
         return pd.DataFrame([], columns=list(RECONCILIATION_COLUMNS))
     return _reconcile(
@@ -310,6 +313,8 @@ def _reconcile(
     expected: Sequence[Unit],
 ) -> pd.DataFrame:
     """The rows of `rules`, one per scope that `scopes_of(lag)` names (scope → window)."""
+    import pandas as pd  # here: the catalog imports this module, and a CLI command need not
+
     spec = catalog.review.reconciliation
     rows: list[dict[str, Any]] = []
     if spec is None:

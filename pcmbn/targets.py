@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
 from pcmbn.domain import COMPARISONS, Aggregation, Target, TargetKind, Unit
 from pcmbn.reading.numbers import format_number_vi
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from pcmbn.catalog import Catalog
     from pcmbn.domain import Plan
 
@@ -168,6 +168,8 @@ def target_table(
                 "units": ", ".join(sorted(reporting)),
             }
         )
+    import pandas as pd  # here: the catalog imports this module, and a CLI command need not
+
     return pd.DataFrame(rows, columns=list(TARGETS_COLUMNS))
 
 

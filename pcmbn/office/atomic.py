@@ -22,11 +22,13 @@ import shutil
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-
-import fsspec
+from typing import TYPE_CHECKING
 
 from pcmbn import faults
 from pcmbn.errors import OutputLocked
+
+if TYPE_CHECKING:
+    import fsspec  # the callers hand a filesystem in; `pcmbn check` need not import it
 
 __all__ = [
     "PART_SUFFIX",

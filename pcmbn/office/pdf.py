@@ -2,8 +2,9 @@
 
 A leader prints the report and its appendix; the PDF fixes their pagination as LibreOffice lays
 them out (with Liberation Serif standing in for Times New Roman: `scripts/pdf_fonts.sh`). Each
-conversion runs `soffice --headless --convert-to pdf` in its own throw-away user profile (two
-conversions sharing the default profile block each other or fail) and under a timeout.
+call runs one `soffice --headless --convert-to pdf` for all its documents in its own throw-away
+user profile (two conversions sharing the default profile block each other or fail) and under a
+timeout.
 Without LibreOffice the caller says so and carries on: a packet never fails for want of a PDF.
 """
 
@@ -38,6 +39,8 @@ def to_pdf(
 ) -> list[Path]:
     """Convert each source (docx, xlsx) to `out_dir/<stem>.pdf`; return the PDFs' paths.
 
+    One LibreOffice start converts them all (each start costs seconds, more than a short
+    document's conversion), unless two sources share a stem; `timeout` is per source.
     Raises `PdfError` when LibreOffice is missing or a conversion fails; callers that must not
     fail check `soffice()` first and report the absence in words.
     """
@@ -45,32 +48,42 @@ def to_pdf(
     if program is None:
         raise PdfError("LibreOffice (soffice) is not installed")
     out_dir.mkdir(parents=True, exist_ok=True)
-    made = []
+    together = len({source.stem for source in sources}) == len(sources)
+    batches = [list(sources)] if together else [[source] for source in sources]
+    made: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="pcmbn-lo-") as profile:
-        for source in sources:
-            target = out_dir / f"{source.stem}.pdf"
-            command = [
-                program,
-                "--headless",
-                "--norestore",
-                f"-env:UserInstallation={Path(profile).as_uri()}",
-                "--convert-to",
-                "pdf",
-                "--outdir",
-                str(out_dir),
-                str(source),
-            ]
-            try:
-                done = subprocess.run(
-                    command, capture_output=True, text=True, timeout=timeout, check=False
-                )
-            except subprocess.TimeoutExpired as error:
-                raise PdfError(f"{source.name}: LibreOffice timed out after {timeout} s") from error
-            if done.returncode != 0 or not target.is_file():
-                detail = (done.stderr or done.stdout).strip()[-300:]
-                raise PdfError(f"{source.name}: no PDF (exit {done.returncode}) {detail}")
-            made.append(target)
+        for batch in batches:
+            if batch:
+                made += _convert(program, Path(profile), batch, out_dir, timeout * len(batch))
     return made
+
+
+def _convert(
+    program: str, profile: Path, sources: list[Path], out_dir: Path, timeout: float
+) -> list[Path]:
+    """One `soffice --convert-to pdf` of `sources`; each PDF checked for."""
+    command = [
+        program,
+        "--headless",
+        "--norestore",
+        f"-env:UserInstallation={profile.as_uri()}",
+        "--convert-to",
+        "pdf",
+        "--outdir",
+        str(out_dir),
+        *(str(source) for source in sources),
+    ]
+    names = ", ".join(source.name for source in sources)
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired as error:
+        raise PdfError(f"{names}: LibreOffice timed out after {timeout} s") from error
+    targets = [out_dir / f"{source.stem}.pdf" for source in sources]
+    missing = [s.name for s, t in zip(sources, targets, strict=True) if not t.is_file()]
+    if done.returncode != 0 or missing:
+        detail = (done.stderr or done.stdout).strip()[-300:]
+        raise PdfError(f"{', '.join(missing) or names}: no PDF (exit {done.returncode}) {detail}")
+    return targets
 
 
 _CREATED = re.compile(rb"(/(?:CreationDate|ModDate)\s*\(D:)(\d{14})")

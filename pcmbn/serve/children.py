@@ -8,19 +8,21 @@ runner executes flow runs in subprocesses of its own), and its output goes to on
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
+
+from pcmbn.serve.http import exchange
+
+#: Longest pause between two looks while waiting for a child (a ready child is seen this soon).
+POLL_MAX_S = 0.25
 
 
 def _die_with_parent() -> None:
@@ -48,16 +50,8 @@ def port_in_use(host: str, port: int) -> bool:
 
 def get_json(url: str, timeout: float = 2.0) -> tuple[int, Any]:
     """`GET url` → (status, parsed JSON or None); a connection failure is status 0."""
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (loopback)
-            body = response.read()
-            return response.status, json.loads(body) if body else None
-    except urllib.error.HTTPError as exc:
-        with contextlib.suppress(ValueError, OSError):
-            return exc.code, json.loads(exc.read() or b"null")
-        return exc.code, None
-    except (OSError, ValueError):
-        return 0, None
+    answer = exchange(url, timeout=timeout)
+    return answer.status, answer.body
 
 
 def wait_until(
@@ -65,14 +59,14 @@ def wait_until(
 ) -> bool:
     """Poll `ready` until it is true (True), `alive` turns false or time runs out (False)."""
     deadline = time.monotonic() + timeout
-    delay = 0.1
+    delay = 0.05
     while time.monotonic() < deadline:
         if ready():
             return True
         if not alive():
             return False
         time.sleep(delay)
-        delay = min(1.0, delay * 1.5)
+        delay = min(POLL_MAX_S, delay * 1.5)
     return ready()
 
 

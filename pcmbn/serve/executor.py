@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 
 #: Runs at once in the service process (two cores: one run, and checks beside it).
 WORKERS = 2
+#: The flow whose finished runs carry a `Job.summary`.
+MONTHLY_FLOW = "monthly-aggregation"
 #: Finished jobs kept for their callers to read (oldest forgotten first).
 KEEP_FINISHED = 200
 
@@ -40,6 +42,9 @@ class Job:
     result: Any = None
     error: str | None = None
     progress: dict[str, Any] | None = None  # `pcmbn.progress.Snapshot.to_json()`
+    #: What the CLI prints after a monthly run beyond its document (`service.RunSummary`'s
+    #: approval and pending count), read here where the store is already open.
+    summary: dict[str, Any] | None = None
     done: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def to_json(self) -> dict[str, Any]:
@@ -51,6 +56,7 @@ class Job:
             "result": self.result,
             "error": self.error,
             "progress": self.progress,
+            "summary": self.summary,
         }
 
 
@@ -65,8 +71,11 @@ def _tags(parameters: dict[str, Any]) -> list[str]:
 class WarmExecutor:
     """Creates deployment runs and executes them in this process's thread pool."""
 
-    def __init__(self, specs: list[DeploymentSpec], workers: int = WORKERS) -> None:
+    def __init__(
+        self, specs: list[DeploymentSpec], workers: int = WORKERS, resources: Any = None
+    ) -> None:
         self.specs = specs
+        self.resources = resources  # `pcmbn.resources.Resources` of the service (for summaries)
         self._flows: dict[str, Any] = {}
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
@@ -76,9 +85,12 @@ class WarmExecutor:
         """Import every deployment's flow once (the warm part)."""
         from prefect.flows import load_flow_from_entrypoint
 
+        loaded: dict[str, Any] = {}  # two deployments of one flow share its object
         for spec in self.specs:
-            file, _, name = spec.entrypoint.partition(":")
-            self._flows[spec.name] = load_flow_from_entrypoint(f"{PROJECT_ROOT / file}:{name}")
+            if spec.entrypoint not in loaded:
+                file, _, name = spec.entrypoint.partition(":")
+                loaded[spec.entrypoint] = load_flow_from_entrypoint(f"{PROJECT_ROOT / file}:{name}")
+            self._flows[spec.name] = loaded[spec.entrypoint]
 
     @property
     def ready(self) -> bool:
@@ -140,6 +152,7 @@ class WarmExecutor:
                 state = run_flow(flow, flow_run=run, parameters=run.parameters, return_type="state")
             value = state.result(raise_on_failure=False)
             if state.is_completed():
+                job.summary = self._summary(flow, value)
                 job.state, job.result = "COMPLETED", value
             else:
                 job.state = state.type.value
@@ -149,6 +162,23 @@ class WarmExecutor:
             job.state, job.error = "FAILED", str(exc) or type(exc).__name__
         finally:
             job.done.set()
+
+    def _summary(self, flow: Any, document: Any) -> dict[str, Any] | None:
+        """A finished monthly run's approval and pending count (None for other flows): the
+        CLI would otherwise open the store and import pandas only to print two facts."""
+        if self.resources is None or flow.name != MONTHLY_FLOW or not isinstance(document, dict):
+            return None
+        from pcmbn.periods import Period
+        from pcmbn.service import run_summary
+
+        try:
+            plan = self.resources.catalog.plan(str(document["plan_id"]))
+            period = Period.from_code(str(document["period"]))
+            summary = run_summary(self.resources, plan, period, "")
+        except Exception:  # noqa: BLE001 - the CLI then reads the store itself
+            log.exception("cannot summarise the run for the CLI")
+            return None
+        return {"approved": summary.approved, "pending": summary.pending}
 
     def job(self, job_id: str) -> Job | None:
         with self._lock:

@@ -11,11 +11,16 @@ subprocess: this is what makes a schedule fire without anyone at a terminal.
 from __future__ import annotations
 
 import sys
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from pcmbn.serve.children import wait_until
 from pcmbn.serve.deployments import DeploymentSpec, ScheduleSpec, load_deployments
+from pcmbn.serve.http import exchange
 
+#: Longest wait for the service's Prefect server before registering the deployments.
+API_WAIT_S = 300.0
 #: How many flow runs the runner executes at once (2 cores: one run and one quick action).
 RUN_LIMIT = 4
 
@@ -33,6 +38,15 @@ def prefect_schedule(spec: ScheduleSpec) -> Any:
     )
 
 
+@lru_cache(maxsize=32)
+def _load_flow(root: Path, entrypoint: str) -> Any:
+    """The flow of an entrypoint, loaded once (two deployments of one flow share it)."""
+    from prefect.flows import load_flow_from_entrypoint
+
+    file, _, name = entrypoint.partition(":")
+    return load_flow_from_entrypoint(f"{root / file}:{name}")
+
+
 def runner_deployment(
     spec: DeploymentSpec,
     root: Path,
@@ -41,12 +55,9 @@ def runner_deployment(
 ) -> Any:
     """A `RunnerDeployment` of one spec (its flow loaded from the entrypoint under `root`),
     its run form in Vietnamese when `labels` are given (`pcmbn.serve.forms`)."""
-    from prefect.flows import load_flow_from_entrypoint
-
     from pcmbn.serve.forms import localise_form
 
-    file, _, name = spec.entrypoint.partition(":")
-    flow = load_flow_from_entrypoint(f"{root / file}:{name}")
+    flow = _load_flow(root, spec.entrypoint)
     deployment = flow.to_deployment(
         name=spec.name,
         description=spec.description or None,
@@ -87,6 +98,15 @@ def main(argv: list[str] | None = None) -> int:
     labels = load_parameter_labels(settings.schemas)
     plan_ids = sorted(resources_for(settings).catalog.plans)
     deployments = [runner_deployment(s, PROJECT_ROOT, labels, plan_ids) for s in specs]
+    # The supervisor starts this child beside the server (imports overlap its start-up): the
+    # deployments are registered once the API answers.
+    api_url = os.environ.get("PREFECT_API_URL", "")
+    if api_url and not wait_until(
+        lambda: exchange(f"{api_url.rstrip('/')}/health", timeout=2).status == 200,
+        API_WAIT_S,
+    ):
+        sys.stderr.write(f"the Prefect API at {api_url} did not answer in {API_WAIT_S:.0f} s\n")
+        return 1
     print(f"serving {len(deployments)} deployments from {config}", flush=True)
     serve(*deployments, print_starting_message=False, limit=RUN_LIMIT, pause_on_shutdown=False)
     return 0

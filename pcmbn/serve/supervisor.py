@@ -28,10 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from pcmbn.errors import PcmbnError, UsageError
-from pcmbn.office.jsonio import dumps_strict
 from pcmbn.serve.children import Child, get_json, port_in_use, wait_until
 from pcmbn.serve.deployments import DeploymentSpec, load_deployments
 from pcmbn.serve.discovery import ServiceInfo, remove_service_info, write_service_info
+from pcmbn.serve.http import exchange
 from pcmbn.settings import PROJECT_ROOT, QUIET_ENVIRONMENT, Settings
 
 log = logging.getLogger(__name__)
@@ -87,6 +87,8 @@ class Service:
     executor: Any = None
     started: float = field(default_factory=time.monotonic)
     ready_after_s: float | None = None
+    #: Set once `service.json` is written (then `/health` says "ok").
+    published: bool = False
     _deployments_seen: tuple[float, int] = (0.0, 0)
 
     @property
@@ -123,9 +125,10 @@ class Service:
         return status == 200
 
     def deployments_found(self) -> int:
-        """How many of the file's deployments the server knows (cached for two seconds)."""
+        """How many of the file's deployments the server knows (cached for half a second:
+        `/health` is polled while starting)."""
         at, found = self._deployments_seen
-        if time.monotonic() - at < 2.0:
+        if time.monotonic() - at < 0.5:
             return found
         found = count_deployments(self.api_url, [s.name for s in self.specs])
         self._deployments_seen = (time.monotonic(), found)
@@ -149,7 +152,12 @@ class Service:
             and self.executor.ready
         )
         return {
-            "status": "ok" if parts_ok and not self.stopping.is_set() else "starting",
+            # "ok" once every part is ready *and* `service.json` is written: a client that
+            # sees 200 finds the file (the parts alone are `parts_ready`).
+            "status": "ok"
+            if parts_ok and self.published and not self.stopping.is_set()
+            else "starting",
+            "parts_ready": parts_ok,
             "prefect": {"ok": prefect_ok, "api_url": self.api_url},
             "runner": {"alive": bool(runner and runner.alive)},
             "deployments": {"expected": len(self.specs), "found": found},
@@ -203,15 +211,11 @@ class Service:
 
 
 def _post_json(url: str, body: dict[str, Any], timeout: float = 5.0) -> Any:
-    import json
-    import urllib.request
-
-    request = urllib.request.Request(  # noqa: S310 (loopback API)
-        url, data=dumps_strict(body).encode(), headers={"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-        raw = response.read()
-    return json.loads(raw) if raw else None
+    """POST a JSON body to the Prefect API; the parsed answer (OSError when there is none)."""
+    answer = exchange(url, "POST", json_body=body, timeout=timeout)
+    if not answer.ok:
+        raise OSError(f"{url}: {answer.status or answer.reason}")
+    return answer.body
 
 
 def count_deployments(api_url: str, names: list[str]) -> int:
@@ -220,7 +224,7 @@ def count_deployments(api_url: str, names: list[str]) -> int:
         found = _post_json(
             f"{api_url}/deployments/filter", {"deployments": {"name": {"any_": names}}}
         )
-    except (OSError, ValueError):
+    except OSError:
         return 0
     return len({d["name"] for d in found or []} & set(names))
 
@@ -265,12 +269,16 @@ def serve(
     prefect_port: int | None = None,
     say: Any = print,
 ) -> int:
-    """Run the service until SIGTERM/Ctrl-C; the exit code."""
-    import uvicorn
+    """Run the service until SIGTERM/Ctrl-C; the exit code.
 
+    The children are started first and everything else overlaps them: the Prefect server's
+    start (a fresh database is migrated, the UI copied) and the runner's imports are the longest
+    part of a cold start, while this process imports the web app, loads the flows for the warm
+    executor and warms the validator (Great Expectations) on the other core.
+    """
     from pcmbn.resources import resources_for
+    from pcmbn.serve.executor import WarmExecutor
     from pcmbn.serve.validator import WarmValidator
-    from pcmbn.serve.webapp import AppContext, create_app
 
     host = host or settings.serve_host
     port = port or settings.serve_port
@@ -291,25 +299,19 @@ def serve(
         os.environ[key] = child_environment(settings, service.api_url)[key]
     if (context := sys.modules.get("prefect.context")) is not None:
         context.refresh_global_settings_context()
-    from pcmbn.serve.executor import WarmExecutor
-
-    service.executor = WarmExecutor(specs)
     resources = resources_for(settings)
+    service.executor = WarmExecutor(specs, resources=resources)
     service.validator = WarmValidator(resources)
     access_key = secrets.token_urlsafe(32)
-    context = AppContext(
-        resources=resources,
-        validator=service.validator,
-        access_key=access_key,
-        health=service.health,
-        feedback_dir=resources.layout.check_feedback_dir,
-        executor=service.executor,
-    )
     say(f"Đang khởi động dịch vụ PCMBN (nhật ký: {log_path})…")
-    config = uvicorn.Config(
-        create_app(context), host=host, port=port, log_level="warning", access_log=False
-    )
-    server = uvicorn.Server(config)
+    web: dict[str, Any] = {}  # the uvicorn server, once built (bring-up may give up before)
+    gave_up = threading.Event()
+
+    def give_up(line: str) -> None:
+        say(line + str(log_path))
+        gave_up.set()
+        if "server" in web:
+            web["server"].should_exit = True
 
     def bring_up() -> None:
         # Every child is started from this one thread, which lives until the children are
@@ -317,20 +319,19 @@ def serve(
         # ends, so a short-lived thread would take its children with it.
         try:
             service.start_child("prefect-server")
+            service.start_child("runner")  # it imports and loads the flows, then waits for the API
+            service.executor.load()
+            service.validator.warm()
             if not wait_until(
                 service.prefect_healthy,
                 SERVER_START_TIMEOUT_S,
                 lambda: service.children["prefect-server"].alive and not service.stopping.is_set(),
             ):
                 log.error("the Prefect server did not become healthy")
-                say("Máy chủ Prefect không khởi động được; xem nhật ký " + str(log_path))
-                server.should_exit = True
+                give_up("Máy chủ Prefect không khởi động được; xem nhật ký ")
                 return
-            service.start_child("runner")
-            service.executor.load()
-            service.validator.warm()
             if wait_until(
-                lambda: service.health()["status"] == "ok",
+                lambda: service.health()["parts_ready"],
                 DEPLOYMENTS_TIMEOUT_S,
                 lambda: not service.stopping.is_set(),
             ):
@@ -343,6 +344,7 @@ def serve(
                     access_key=access_key,
                 )
                 write_service_info(settings.home, info)
+                service.published = True
                 say(
                     f"Dịch vụ đã sẵn sàng sau {service.ready_after_s:.1f} giây.\n"
                     f"  Trang tổng quan: {service.url}/login?key={access_key}\n"
@@ -354,10 +356,30 @@ def serve(
             service.watch()
         except Exception:  # noqa: BLE001 - one line for the officer, the rest in the log
             log.exception("start-up failed")
-            say("Không khởi động được dịch vụ; xem nhật ký " + str(log_path))
-            server.should_exit = True
+            give_up("Không khởi động được dịch vụ; xem nhật ký ")
         finally:
             service.released.wait()
+
+    threading.Thread(target=bring_up, name="bring-up", daemon=True).start()
+    import uvicorn
+
+    from pcmbn.serve.webapp import AppContext, create_app
+
+    context = AppContext(
+        resources=resources,
+        validator=service.validator,
+        access_key=access_key,
+        health=service.health,
+        feedback_dir=resources.layout.check_feedback_dir,
+        executor=service.executor,
+    )
+    config = uvicorn.Config(
+        create_app(context), host=host, port=port, log_level="warning", access_log=False
+    )
+    server = uvicorn.Server(config)
+    web["server"] = server
+    if gave_up.is_set():
+        server.should_exit = True
 
     received: list[int] = []
 
@@ -369,7 +391,6 @@ def serve(
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, remember)
-    threading.Thread(target=bring_up, name="bring-up", daemon=True).start()
     try:
         server.run()
     finally:

@@ -182,6 +182,16 @@ def test_serve_end_to_end(served: dict[str, Any], tmp_path: Path) -> None:
     runs = _post(f"{api}/flow_runs/filter",
                  {"flow_runs": {"deployment_id": {"any_": [on_demand]}}})  # fmt: skip
     assert [r["state_type"] for r in runs] == ["COMPLETED"]
+    # The same run in words: the service's job says what the officer reads after the run
+    # (approval, pending files), so the CLI prints it without opening the store itself.
+    args = ("--plan", "ST-KH-30-7-2024", "--period", "2024-07", "--inbox", str(inbox))
+    words = run_pcmbn(served["home"], "run", *args, columns=200)
+    assert words.returncode == 0, words.stderr
+    assert "tệp được nhận" in words.stdout and "Tình hình gửi báo cáo" in words.stdout
+    assert "đã được phê duyệt" not in words.stdout and "Lỗi" not in words.stderr
+    again = _post(f"{api}/flow_runs/filter",
+                  {"flow_runs": {"deployment_id": {"any_": [on_demand]}}})  # fmt: skip
+    assert [r["state_type"] for r in again] == ["COMPLETED"] * 2  # it ran in the service
     assert {"ke-hoach:ST-KH-30-7-2024", "ky:2024-07"} <= set(runs[0]["tags"])
     assert runs[0]["name"].startswith("tong-hop ")  # named by the flow, not at random
 
