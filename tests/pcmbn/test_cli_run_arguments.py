@@ -43,8 +43,9 @@ def _assert_refused_before_anything(
     text = " ".join(result.stderr.split())
     for word in words:
         assert word in text, text
-    # No Prefect start-up (it takes tens of seconds and creates its home), no flow run.
-    assert elapsed < 5, elapsed  # about 0.8 s on an idle machine; Prefect alone takes more
+    # No Prefect start-up (it creates its home before anything else), no flow run. How long
+    # the refusal takes is measured by `make bench`, never asserted here (a loaded machine).
+    del elapsed
     assert not (home.parent / "prefect-home").exists()
     written = [p for p in home.rglob("*") if p.is_file()] if home.exists() else []
     assert not [p for p in written if p.suffix in (".xlsx", ".duckdb", ".csv", ".parquet")], written
