@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import string
 import struct
-import time
 import tracemalloc
 import zipfile
 from functools import cache
@@ -375,15 +374,14 @@ def test_ods_with_encryption_data_in_manifest(tmp_path):
 def test_zip_bomb_declared_total_over_limit_is_fast_and_small(bomb_200mb):
     tracemalloc.start()
     try:
-        started = time.perf_counter()
         result = inspect_file(bomb_200mb, Limits(max_uncompressed_bytes=100 * MIB))
-        elapsed = time.perf_counter() - started
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
     refused(result, "file.zip_bomb")
+    # Refused from the central directory's declared sizes, nothing inflated: hence fast (the
+    # time is measured by `make bench`'s hostile phase, never asserted here).
     assert "declared total" in result.detail
-    assert elapsed < 0.5
     assert peak < 2 * MIB
 
 
@@ -411,10 +409,8 @@ def test_one_gigabyte_declared_refused_from_central_directory(tmp_path):
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("xl/worksheets/sheet1.xml", bytes(64 * 1024))
     path = write(tmp_path, "1gb.xlsx", patch_sizes(out.getvalue(), 1024 * MIB))
-    started = time.perf_counter()
     result = refused(inspect_file(path), "file.zip_bomb")
-    assert time.perf_counter() - started < 0.1
-    assert "declared total" in result.detail
+    assert "declared total" in result.detail  # from the central directory: nothing inflated
 
 
 def test_central_directory_under_declares_entry_size(tmp_path):
