@@ -1,10 +1,11 @@
 """`pcmbn serve`: start the Prefect server, the deployments' runner and the web app; supervise.
 
-Order of start: the Prefect server (its database under `PCMBN_HOME/prefect/` unless
-`PCMBN_PREFECT_DATABASE` names a PostgreSQL one), then the runner that serves every deployment of
-`prefect.yaml` with its schedule, then the web app on the main thread while the validator warms
-up beside it. `/health` answers 200 once all of them are ready; only then is
-`PCMBN_HOME/service.json` written and the sign-in link printed.
+Start: the Prefect server (its database under `PCMBN_HOME/prefect/` unless
+`PCMBN_PREFECT_DATABASE` names a PostgreSQL one) and the runner that serves every deployment of
+`prefect.yaml` with its schedule start together (the runner imports the flows, then waits for
+the API before registering them); meanwhile this process builds the web app on the main thread
+and loads the flows and warms the validator beside it. Once all of them are ready
+`PCMBN_HOME/service.json` is written, `/health` answers 200 and the sign-in link is printed.
 
 A child that dies is restarted (with a growing pause); SIGTERM or Ctrl-C stops the web app, then
 the runner (its in-flight flow runs end; any left RUNNING are marked cancelled: the flows' writes
