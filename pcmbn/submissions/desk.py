@@ -1,9 +1,9 @@
 """The officer's desk: one row per expected unit of a plan and period, with the status the
 office acts on (chưa gửi, đã gửi, bị từ chối, bị trả lại, đúng hạn, muộn).
 
-The last run's completeness table says what was decided; receipts newer than that run say what
-arrived since (đã gửi: received, not yet run) and which files the office returned. Pure reads:
-the same rows feed the desk page, its JSON and `pcmbn status`.
+The last run's completeness table says what was decided; receipts whose file no run recorded
+yet say what arrived since (đã gửi: received, not yet run), and which files the office
+returned. Pure reads: the same rows feed the desk page, its JSON and `pcmbn status`.
 """
 
 from __future__ import annotations
@@ -41,10 +41,12 @@ def desk_matrix(
     expected = catalog.expected_units(plan, period)
     table = completeness(expected, store.submissions(plan.id, period.code), plan, period)
     decided = {row.unit_code: row for row in table.itertuples()}
-    last_run = store.latest_run_at(plan.id, [period.code])
     newest: dict[str, Receipt] = {}
     for receipt in receipts_for_period(resources, plan.id, period):  # newest first
         newest.setdefault(receipt.unit_code, receipt)
+    # "Đã gửi": a file no run has recorded yet (by its bytes, not by times: a mailed file
+    # keeps the message's received time, which may be older than the last run).
+    seen = store.known([r.sha256 for r in newest.values()])
     labels = catalog.labels.desk_status
     rows = []
     for unit in expected:
@@ -60,9 +62,10 @@ def desk_matrix(
         if receipt is not None:
             if receipt.status == ReceiptStatus.RETURNED:
                 status = DeskStatus.RETURNED
-            elif last_run is None or receipt.received_at > last_run:
-                status = DeskStatus.RECEIVED
-            when = receipt.received_at if status != DeskStatus.MISSING else when
+            elif receipt.sha256 not in seen or status == DeskStatus.RETURNED:
+                status = DeskStatus.RECEIVED  # new, or sent again after the return
+            if status in (DeskStatus.RETURNED, DeskStatus.RECEIVED):
+                when = receipt.received_at
         rows.append(
             DeskRow(
                 unit_code=unit.code,

@@ -240,3 +240,26 @@ def test_held_files_are_assigned_or_discarded_from_the_desk(portal: Portal) -> N
     assert get_receipt(resources, receipt).sender == "la@example.net"  # type: ignore[union-attr]
     home = portal.client.get("/van-phong")
     assert home.status_code == 200 and f"/van-phong/{PLAN}/" in home.text
+
+
+def test_the_summary_and_packets_are_downloaded_by_their_listed_names_only(
+    portal: Portal,
+) -> None:
+    layout = portal.context.resources.layout
+    summary = layout.summary(PLAN, PERIOD.code)
+    summary.parent.mkdir(parents=True, exist_ok=True)
+    summary.write_bytes(b"summary workbook")
+    packet = layout.packets_dir(PLAN) / "so_ket" / "GoiHoiNghi.zip"
+    packet.parent.mkdir(parents=True, exist_ok=True)
+    packet.write_bytes(b"zip")
+    hidden = layout.packets_dir(PLAN) / ".staging" / "half.zip"
+    hidden.parent.mkdir(parents=True, exist_ok=True)
+    hidden.write_bytes(b"half")
+    officer = portal.token("can_bo")
+    page = portal.client.get(DESK, headers=officer).text
+    assert summary.name in page and "GoiHoiNghi.zip" in page and "half.zip" not in page
+    got = portal.client.get(f"{DESK}/tai-ve/{summary.name}", headers=officer)
+    assert got.status_code == 200 and got.content == b"summary workbook"
+    assert portal.client.get(f"{DESK}/tai-ve/GoiHoiNghi.zip", headers=officer).content == b"zip"
+    for name in ("half.zip", "..%2F..%2Fstore.duckdb", "khong-co.xlsx"):
+        assert portal.client.get(f"{DESK}/tai-ve/{name}", headers=officer).status_code == 404

@@ -153,3 +153,30 @@ def test_the_desk_shows_received_and_returned_units_before_any_run(resources: Re
     only = desk_matrix(resources, plan, PERIOD, group=group)
     assert only and all(r.group == group for r in only)
     assert len(only) < len(rows)
+
+
+def test_the_desk_follows_a_file_through_run_return_and_resend(resources: Resources) -> None:
+    from pcmbn.store.base import RunRecord, SubmissionRecord
+
+    plan = resources.catalog.plan(PLAN)
+
+    def cell() -> tuple[str, str | None]:
+        [row] = [r for r in desk_matrix(resources, plan, PERIOD) if r.unit_code == "CA_TINH"]
+        return row.status, row.receipt_id
+
+    def run(sha: str, status: str, run_id: str) -> None:
+        record = SubmissionRecord(sha, "x.xlsx", AT, "/a", 1, status, PLAN, PERIOD.code, "CA_TINH")
+        resources.store.record_run(
+            RunRecord(run_id, PLAN, PERIOD.code, None, datetime.now(tz=UTC), [record])
+        )
+
+    first = _receive(resources, "ca")
+    assert cell() == ("received", first.id)
+    run(first.sha256, "accepted", "r1")
+    assert cell() == ("on_time", first.id)  # decided by the run, judged by the receipt's time
+    return_submission(resources, first.id, reason="Sai.", actor="can_bo")
+    assert cell() == ("returned", first.id)
+    run(first.sha256, "returned", "r2")
+    assert cell() == ("returned", first.id)
+    again = _receive(resources, "ca")  # the same bytes sent again after the return
+    assert cell() == ("received", again.id)
