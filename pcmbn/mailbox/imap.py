@@ -115,7 +115,7 @@ class Mailbox:
                 if s.security == ImapSecurity.STARTTLS:
                     imap.starttls(ssl_context=s.context())
             self._imap = imap
-            _ok(imap.login(s.username, s.password), "LOGIN")
+            _login(imap, s.username, s.password)
             _ok(imap.select(_quoted(s.folder)), f"SELECT {s.folder}")
         except imaplib.IMAP4.error as exc:
             self._close()
@@ -200,6 +200,16 @@ class Mailbox:
         _ok(self.imap.uid("COPY", uid, _quoted(done)), "COPY")
         _ok(self.imap.uid("STORE", uid, "+FLAGS.SILENT", "(\\Deleted)"), "STORE")
         self.imap.expunge()
+
+
+def _login(imap: imaplib.IMAP4, username: str, password: str) -> None:
+    """LOGIN, except for non-ASCII credentials (a Vietnamese password): imaplib sends commands
+    as ASCII, so those go as AUTHENTICATE PLAIN, whose credentials are UTF-8 (RFC 4616)."""
+    if (username + password).isascii():
+        _ok(imap.login(username, password), "LOGIN")
+        return
+    token = f"\0{username}\0{password}".encode()
+    _ok(imap.authenticate("PLAIN", lambda _challenge: token), "AUTHENTICATE")
 
 
 def _quoted(folder: str) -> str:
