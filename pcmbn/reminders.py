@@ -305,7 +305,11 @@ def compose(reminder: Reminder, settings: SmtpSettings) -> Message:
         )
         message.attach(part)
     message["From"] = formataddr((settings.sender_name, settings.sender), charset="utf-8")
-    message["To"] = formataddr((reminder.unit_name, reminder.to), charset="utf-8")
+    # A registry `email` may list several addresses (`Unit.addresses`): each one a recipient.
+    addresses = [a.strip() for a in reminder.to.replace(",", ";").split(";") if a.strip()]
+    message["To"] = ", ".join(
+        formataddr((reminder.unit_name, address), charset="utf-8") for address in addresses
+    )
     message["Subject"] = Header(reminder.subject, "utf-8")
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = make_msgid(domain=settings.sender.rpartition("@")[2] or None)
