@@ -241,6 +241,7 @@ def _decide(
     store = resources.store
     locked = store.active_approval(plan.id, period.code) is not None
     known = store.known([r.sha256 for r in batch.archived]) if locked else set()
+    returned = store.returned_hashes(plan.id, period.code)  # returned to their units: not counted
     records = []
     for received, report in zip(batch.archived, result.reports, strict=True):
         hold_spoofed(report, received.sender, resources.catalog)  # the sender decides the unit
@@ -251,6 +252,7 @@ def _decide(
             units=units,
             locked=locked,
             known=known,
+            returned=returned,
         )
         if status not in (SKIP_OTHER_UNIT, SKIP_KNOWN):
             records.append(submission_record(received, report, status, plan, period))

@@ -21,6 +21,7 @@ from rich.table import Table
 
 from pcmbn import __version__
 from pcmbn.cli_frame import VietnameseTyper, localise_framework, usage_error_message
+from pcmbn.cli_held import held_app, print_period_deliveries
 from pcmbn.console import run_guarded, stop_on_interrupt
 from pcmbn.errors import PcmbnError, UsageError
 from pcmbn.office.jsonio import dumps_strict
@@ -101,6 +102,7 @@ STATUS_COLOUR = {
     Completeness.LATE: "yellow",
     Completeness.MISSING: "red",
     Completeness.REJECTED: "red",
+    Completeness.RETURNED: "magenta",
 }
 SEVERITY_COLOUR = {Severity.ERROR: "red", Severity.WARNING: "yellow"}
 
@@ -546,7 +548,8 @@ def _print_run(document: dict[str, Any], resources: Resources, summary: Any) -> 
 
 @app.command("status")
 def status_command(ctx: typer.Context, plan: PlanOption, period: PeriodOption) -> None:
-    """Xem đơn vị nào đã gửi đúng hạn, muộn, chưa gửi hoặc bị từ chối trong kỳ."""
+    """Xem đơn vị nào đã gửi đúng hạn, muộn, chưa gửi, bị từ chối hoặc bị trả lại trong kỳ, và các
+    tệp đang tạm giữ."""
     from pcmbn.clock import OFFICE_TZ
     from pcmbn.periods import format_date_vi, parse_period
     from pcmbn.service import period_status
@@ -585,6 +588,7 @@ def status_command(ctx: typer.Context, plan: PlanOption, period: PeriodOption) -
         )
     counts = status.counts()
     console.print(", ".join(f"{label}: {counts.get(k, 0)}" for k, label in styles.items()))
+    print_period_deliveries(resources, the_plan, status.period)
 
 
 @app.command("approve")
@@ -846,6 +850,85 @@ def export_upward_command(
         )
 
 
+accounts_app = VietnameseTyper(
+    name="accounts",
+    help="Tài khoản cổng báo cáo: cấp mới hoặc cấp lại mật khẩu dùng một lần.",
+    no_args_is_help=True,
+)
+app.add_typer(accounts_app)
+
+
+@accounts_app.command("create")
+def accounts_create_command(
+    ctx: typer.Context,
+    plan: Annotated[
+        str | None, typer.Option("--plan", "-p", help="Mã kế hoạch của tài khoản đơn vị.")
+    ] = None,
+    unit: Annotated[
+        list[str] | None, typer.Option("--unit", help="Mã đơn vị (có thể lặp lại).")
+    ] = None,
+    all_units: Annotated[
+        bool, typer.Option("--all-units", help="Mọi đơn vị của kế hoạch trong kỳ hiện tại.")
+    ] = False,
+    officer: Annotated[
+        str | None, typer.Option("--officer", help="Tên tài khoản cán bộ Cơ quan Thường trực.")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Tệp CSV unit,username,password để giao cho đơn vị."),
+    ] = None,
+    send: Annotated[
+        bool, typer.Option("--send", help="Gửi mỗi đơn vị mật khẩu qua thư điện tử.")
+    ] = False,
+) -> None:
+    """Cấp (hoặc cấp lại) tài khoản cổng báo cáo với mật khẩu dùng một lần."""
+    from pcmbn.office.atomic import atomic_write
+    from pcmbn.portal import accounts
+
+    resources = _resources(ctx)
+    settings = resources.settings
+    now = datetime.now(UTC)
+    if officer is not None:
+        if plan or unit or all_units:
+            raise UsageError("--officer không dùng cùng --plan, --unit, --all-units.")
+        issued = [accounts.issue_officer(resources, officer, now, settings.actor)]
+    else:
+        if not plan or bool(unit) == all_units:
+            raise UsageError(
+                "Cần --plan và đúng một trong --unit MÃ hoặc --all-units (hoặc --officer TÊN)."
+            )
+        if out is None and not send:
+            raise UsageError("Cần --out TỆP.csv (và/hoặc --send) để giao mật khẩu cho đơn vị.")
+        the_plan = resources.catalog.plan(plan)
+        issued = accounts.issue_unit_accounts(
+            resources, the_plan, None if all_units else list(unit or []), now, settings.actor
+        )
+    if out is not None:
+        atomic_write(out, accounts.issued_csv(issued))
+        console.print(
+            f"Đã cấp {len(issued)} tài khoản; mật khẩu dùng một lần trong {out}.",
+            highlight=False,
+            soft_wrap=True,
+        )
+    elif officer is not None:
+        (item,) = issued
+        console.print(
+            f"Tài khoản {item.username}: mật khẩu dùng một lần {item.password}",
+            highlight=False,
+            markup=False,
+        )
+    if send and officer is None:
+        url = settings.service_url or f"http://{settings.serve_host}:{settings.serve_port}"
+        letters = accounts.account_letters(issued, the_plan, url.rstrip("/"))
+        deliveries = resources.mailer.send(letters)
+        sent = sum(d.sent for d in deliveries)
+        console.print(f"Đã gửi {sent}/{len(deliveries)} thư cấp tài khoản.", highlight=False)
+        failed = [d for d in deliveries if not d.sent]
+        if failed:
+            reasons = "; ".join(dict.fromkeys(f"{d.unit_code}: {d.error}" for d in failed))
+            raise PcmbnError(f"{len(failed)} thư cấp tài khoản không gửi được: {reasons}")
+
+
 @app.command("log")
 def log_command(
     ctx: typer.Context,
@@ -872,6 +955,9 @@ def log_command(
             row.detail or "",
         )
     console.print(table)
+
+
+app.add_typer(held_app, name="held")
 
 
 def main() -> None:

@@ -13,7 +13,19 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
 
 from pcmbn.periods import CutoffRule, Period, data_window, parse_period
-from pcmbn.vocabulary import AuditAction, Completeness, RuleId, Severity, SubmissionStatus
+from pcmbn.vocabulary import (
+    AuditAction,
+    Channel,
+    Completeness,
+    DeskStatus,
+    HeldReason,
+    HeldState,
+    ReceiptStatus,
+    Role,
+    RuleId,
+    Severity,
+    SubmissionStatus,
+)
 
 
 def _to_period(value: Any) -> Period:
@@ -485,6 +497,24 @@ class HistoryLabels(_Model):
     rules: dict[RuleId, str]  # each history rule's name inside that sentence
 
 
+class SubmissionWords(_Model):
+    """`labels.yaml` `submissions`: what the office's receiving desk says (`pcmbn.submissions`);
+    each a `str.format` template with the fields its comment names."""
+
+    unit_mismatch: str  # {declared}, {declared_name}, {unit}, {unit_name}
+    unknown_unit: str  # {unit}
+    return_subject: str  # {receipt}, {period}
+    return_body: str  # {unit_name}, {receipt}, {file}, {received}, {period}, {reason}
+    not_found: str  # {receipt}
+    already_returned: str  # {receipt}
+    approved: str  # {period}: a return while the period is approved
+    reason_required: str
+    discard_reason_required: str
+    held_not_found: str  # {held}
+    held_settled: str  # {held}, {state}
+    local_inbox: str  # {inbox}
+
+
 class Labels(_Model):
     """`schemas/labels.yaml`: the Vietnamese words for the statuses of `pcmbn.vocabulary`.
 
@@ -496,11 +526,20 @@ class Labels(_Model):
     submission: dict[SubmissionStatus, str]
     severity: dict[Severity, str]
     audit_actions: dict[AuditAction, str]
+    #: A portal account's role (issue 14).
+    roles: dict[Role, str]
     milestones: dict[MilestoneKind, MilestoneLabel]
     #: How comparisons by unit name figures taken through unit lineage (issue 18).
     lineage: LineageLabels
     warned: WarnedLabels
     history: HistoryLabels
+    #: Submissions as units deliver them (`pcmbn.submissions`: receipts, the desk, held files).
+    channel: dict[Channel, str]
+    receipt_status: dict[ReceiptStatus, str]
+    desk_status: dict[DeskStatus, str]
+    held_reason: dict[HeldReason, str]
+    held_state: dict[HeldState, str]
+    submissions: SubmissionWords
 
     def action(self, action: str) -> str:
         """An audit row's action in Vietnamese (an action from a newer version shows as is)."""

@@ -24,7 +24,8 @@ from pcmbn.vocabulary import Completeness, RuleId, SubmissionStatus
 
 OTHER_PERIOD = SubmissionStatus.OTHER_PERIOD
 REJECTED = SubmissionStatus.REJECTED
-STATUS_ORDER = tuple(Completeness)  # on_time, late, missing, rejected
+RETURNED = SubmissionStatus.RETURNED
+STATUS_ORDER = tuple(Completeness)  # on_time, late, missing, rejected, returned
 #: Completeness statuses a reminder goes to (no accepted report).
 TO_REMIND = (Completeness.MISSING, Completeness.REJECTED)
 
@@ -93,13 +94,15 @@ def decide(
     units: list[str] | None,
     locked: bool,
     known: set[str],
+    returned: set[str] | frozenset[str] = frozenset(),
 ) -> str:
     """The status a classified file is recorded with, or one of the SKIP_* decisions.
 
     `units` is the run's unit filter (None for all), `locked` whether the period is approved,
     `known` the hashes already in the store. In an approved period a new file of the period is
     archived and held as pending until the period is reopened; a file of another period is
-    recorded as such (it changes nothing of this one).
+    recorded as such (it changes nothing of this one). A file the office returned to its unit
+    (`returned`: `Store.returned_hashes`) is recorded as returned: never counted.
     """
     from pcmbn.approval import PENDING
 
@@ -109,6 +112,8 @@ def decide(
         return SKIP_KNOWN
     if locked and status != OTHER_PERIOD:
         return PENDING
+    if sha256 in returned and status != OTHER_PERIOD:
+        return RETURNED
     return status
 
 
@@ -239,12 +244,13 @@ def completeness(
     """One row per expected unit: on_time / late / missing / rejected (as DHIS2 reports it).
 
     A unit with a current accepted submission is on time or late by when that submission was
-    received; a unit whose every submission was rejected is "rejected"; otherwise "missing".
+    received; without one, a unit whose newest submission was rejected is "rejected", or
+    "returned" when the office returned it (`pcmbn.submissions`); otherwise "missing".
     """
     due = due_moment(plan, period)
     # One pass over the submissions (not one filter per unit: 170 units × 12 months add up).
     current: dict[str, tuple[Any, Any]] = {}
-    rejected: dict[str, tuple[Any, Any]] = {}
+    rejected: dict[str, tuple[Any, Any, Any]] = {}
     if not submissions.empty:
         ordered = submissions.sort_values("received_at", kind="stable")
         superseded = ordered["superseded_by"].isna().to_numpy()
@@ -258,8 +264,8 @@ def completeness(
         ):
             if status_ == ACCEPTED and open_:
                 current[unit_code] = (received_, name_)  # the newest wins
-            elif status_ == REJECTED:
-                rejected[unit_code] = (received_, name_)
+            elif status_ in (REJECTED, RETURNED):
+                rejected[unit_code] = (received_, name_, status_)  # the newest wins
     rows = []
     for unit in expected:
         if unit.code in current:
@@ -267,8 +273,9 @@ def completeness(
             received = pd.Timestamp(when).to_pydatetime()
             status = Completeness.ON_TIME if received < due else Completeness.LATE
         elif unit.code in rejected:
-            when, file_name = rejected[unit.code]
-            status, received = Completeness.REJECTED, pd.Timestamp(when).to_pydatetime()
+            when, file_name, decided = rejected[unit.code]
+            status = Completeness.RETURNED if decided == RETURNED else Completeness.REJECTED
+            received = pd.Timestamp(when).to_pydatetime()
         else:
             status, received, file_name = Completeness.MISSING, None, None
         rows.append(

@@ -278,6 +278,10 @@ class Settings(BaseSettings):
     service_url: str | None = None
     service_key: SecretStr | None = None
     use_service: bool = True
+    # The portal (issue 14): a signed-in session ends after this many idle minutes; a unit may
+    # upload this many files a minute.
+    portal_idle_minutes: int = Field(default=30, ge=1, le=1440)
+    portal_uploads_per_minute: int = Field(default=10, ge=1, le=1000)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -514,6 +518,8 @@ EXPECTED: dict[str, str] = {
     "service_url": "cần địa chỉ dịch vụ, ví dụ http://127.0.0.1:8138",
     "service_key": "cần khóa truy cập của dịch vụ",
     "use_service": "cần true hoặc false",
+    "portal_idle_minutes": "cần một số phút từ 1 đến 1440",
+    "portal_uploads_per_minute": "cần một số lượt từ 1 đến 1000",
 }
 
 

@@ -14,7 +14,13 @@ from enum import StrEnum
 
 __all__ = [
     "AuditAction",
+    "Channel",
     "Completeness",
+    "DeskStatus",
+    "HeldReason",
+    "HeldState",
+    "ReceiptStatus",
+    "Role",
     "RuleId",
     "Severity",
     "SubmissionStatus",
@@ -28,6 +34,7 @@ class SubmissionStatus(StrEnum):
     REJECTED = "rejected"
     OTHER_PERIOD = "other_period"  # identified, but of another plan or period: not counted
     PENDING = "pending"  # received while the period is approved; decided after a reopening
+    RETURNED = "returned"  # the office returned it to the unit (`pcmbn.submissions`): not counted
 
 
 class Completeness(StrEnum):
@@ -37,6 +44,7 @@ class Completeness(StrEnum):
     LATE = "late"
     MISSING = "missing"
     REJECTED = "rejected"  # every submission of the unit was rejected
+    RETURNED = "returned"  # the unit's newest submission was returned by the office
 
 
 class Severity(StrEnum):
@@ -54,6 +62,69 @@ class AuditAction(StrEnum):
     REOPEN = "reopen"
     REMIND = "remind"
     PACKET = "packet"
+    RECEIVE = "receive"  # a unit's file received (portal, mail, folder): `pcmbn.submissions`
+    RETURN = "return"  # the office returned a submission to its unit, with a reason
+    HOLD = "hold"  # a mailed file held for the officer (unknown sender, another unit's file)
+    ASSIGN = "assign"  # a held file assigned to a unit by the officer
+    DISCARD = "discard"  # a held file discarded by the officer
+    # The portal (issue 14): sign-ins (detail "ok"/"failed"), uploads, submissions, accounts.
+    LOGIN = "login"
+    UPLOAD = "upload"
+    SUBMIT = "submit"
+    PASSWORD = "password"
+    ACCOUNT = "account"
+
+
+class Channel(StrEnum):
+    """How a file reached the office (`receipts.channel`, the reception log's `channel`)."""
+
+    PORTAL = "portal"
+    EMAIL = "email"
+    FOLDER = "folder"
+
+
+class ReceiptStatus(StrEnum):
+    """Where a receipt stands (`receipts.status`)."""
+
+    RECEIVED = "received"
+    RETURNED = "returned"  # returned to the unit with a reason; the next run does not count it
+    SUPERSEDED = "superseded"  # the unit sent a newer file for the same period
+
+
+class DeskStatus(StrEnum):
+    """A unit's cell in the officer's desk matrix (`pcmbn.submissions.desk_matrix`)."""
+
+    MISSING = "missing"
+    RECEIVED = "received"  # received after the last run: not yet decided
+    REJECTED = "rejected"
+    RETURNED = "returned"
+    ON_TIME = "on_time"
+    LATE = "late"
+
+
+class HeldReason(StrEnum):
+    """Why a received file waits for the officer instead of entering the inbox."""
+
+    UNKNOWN_SENDER = "unknown_sender"
+    UNIT_MISMATCH = "unit_mismatch"
+
+
+class HeldState(StrEnum):
+    """A held file's state (`held_items.state`)."""
+
+    HELD = "held"
+    ASSIGNED = "assigned"
+    DISCARDED = "discarded"
+
+
+class Role(StrEnum):
+    """What a portal account may do (`accounts.role`): a unit's specialist uploads and submits,
+    its leader approves the unit's submission (optional per plan), the office's officer does
+    everything."""
+
+    UNIT_SPECIALIST = "unit_specialist"
+    UNIT_LEADER = "unit_leader"
+    OFFICER = "officer"
 
 
 class RuleId(StrEnum):

@@ -40,6 +40,7 @@ STATUS_FILLS = {
     "late": PatternFill("solid", fgColor="FFEB9C"),  # amber
     "missing": PatternFill("solid", fgColor="FFC7CE"),  # red
     "rejected": PatternFill("solid", fgColor="FFC7CE"),  # red
+    "returned": PatternFill("solid", fgColor="E4DFEC"),  # violet: returned by the office
 }
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)

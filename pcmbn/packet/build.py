@@ -35,6 +35,7 @@ from pcmbn.packet.targets import packet_targets
 from pcmbn.periods import Period, PeriodKind, data_window, months_between
 from pcmbn.store.base import Store
 from pcmbn.summary.build import change, group_of, task_progress
+from pcmbn.vocabulary import Completeness
 from pcmbn.warned import warned_figures
 
 
@@ -351,7 +352,10 @@ def _completeness(
                 row.unit_code, dict.fromkeys(("expected", *COMPLETENESS_COUNTS), 0)
             )
             mine["expected"] += 1
-            mine[row.status] += 1
+            # A report the office returned and the unit never resent is, over a span, a
+            # month without a valid report: the packet counts it with the rejected ones.
+            status = Completeness.REJECTED if row.status == Completeness.RETURNED else row.status
+            mine[status] += 1
     order = list(catalog.registry(plan).units)
     rows = [
         {"unit_code": code, "unit_name": names[code], "group_label": group_label.get(code), **c}

@@ -84,9 +84,12 @@ class WarmValidator:
         return save_workbook(wb, folder / template_file_name(plan, unit, period))
 
     def check_bytes(
-        self, files: list[tuple[str, bytes]], feedback_dir: Path | None
+        self, files: list[tuple[str, bytes]], feedback_dir: Path | None, *, indicators: bool = False
     ) -> dict[str, Any]:
-        """Check uploaded files (name, content); the `pcmbn check --format json` document."""
+        """Check uploaded files (name, content); the `pcmbn check --format json` document.
+
+        `indicators` (the portal's result page): each problem on an indicator's row also names
+        the indicator (`"indicator": code`), so the page can show its label."""
         with tempfile.TemporaryDirectory(prefix="pcmbn-check-") as tmp:
             paths = []
             for number, (name, content) in enumerate(files):
@@ -95,9 +98,11 @@ class WarmValidator:
                 path = folder / safe_upload_name(name)
                 path.write_bytes(content)
                 paths.append(path)
-            return self._check(paths, feedback_dir)
+            return self._check(paths, feedback_dir, indicators)
 
-    def _check(self, paths: list[Path], feedback_dir: Path | None) -> dict[str, Any]:
+    def _check(
+        self, paths: list[Path], feedback_dir: Path | None, indicators: bool = False
+    ) -> dict[str, Any]:
         from pcmbn.service import check_document, check_reports
 
         with self._lock:
@@ -105,5 +110,25 @@ class WarmValidator:
             result = check_reports(self.resources, paths)
             document = check_document(self.resources, result, feedback_dir)
             self.state.checks += 1
+        if indicators:
+            for report, item in zip(result.reports, document["files"], strict=True):
+                _name_indicators(report, item["problems"])
         document["all_accepted"] = result.all_accepted
         return document
+
+
+def _name_indicators(report: Any, problems: list[dict[str, Any]]) -> None:
+    """Add `"indicator"` to each problem whose cell is on the row of an indicator's values."""
+    rows: dict[tuple[str, int], str] = {}
+    for code, cells in report.submission.values.items():
+        for parsed in cells:
+            where = parsed.cell
+            if where.cell:
+                rows[(where.sheet, int(where.cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")))] = code
+    for problem in problems:
+        cell = problem.get("cell") or ""
+        digits = cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        if problem.get("sheet") and digits.isdigit():
+            code = rows.get((problem["sheet"], int(digits)))
+            if code is not None:
+                problem["indicator"] = code

@@ -44,9 +44,20 @@ class AppContext:
 
 
 def _authorised(context: AppContext, request: Request) -> bool:
+    """The service's access key (bearer or cookie), or a signed-in officer of the portal."""
     header = request.headers.get("authorization", "")
     offered = header[7:] if header.lower().startswith("bearer ") else request.cookies.get(COOKIE)
-    return bool(offered) and hmac.compare_digest(str(offered), context.access_key)
+    if offered and hmac.compare_digest(str(offered), context.access_key):
+        return True
+    from pcmbn.portal.auth import PortalRefusal, authenticate_request
+
+    try:
+        auth = authenticate_request(request)
+    except PortalRefusal:
+        return False
+    return (
+        auth is not None and auth.principal.is_officer and not auth.principal.must_change_password
+    )
 
 
 def overview_rows(resources: Resources, today: Any) -> list[dict[str, Any]]:
@@ -81,6 +92,19 @@ def overview_rows(resources: Resources, today: Any) -> list[dict[str, Any]]:
     return rows
 
 
+def _include_portal(app: FastAPI) -> None:
+    """The portal (issue 14): accounts and sign-in, the units' pages and API, its limits."""
+    from pcmbn.portal import api, auth, auth_routes, desk_api, desk_pages, limits, unit_pages
+
+    auth.install(app)
+    limits.install(app)
+    app.include_router(auth_routes.router)
+    app.include_router(unit_pages.router)
+    app.include_router(api.router)
+    app.include_router(desk_pages.router)  # the officer's desk (pcmbn.submissions slice)
+    app.include_router(desk_api.router)
+
+
 def create_app(context: AppContext) -> FastAPI:
     """The FastAPI application over `context`."""
     from pcmbn.clock import today_in_vietnam
@@ -88,6 +112,9 @@ def create_app(context: AppContext) -> FastAPI:
 
     app = FastAPI(title="PCMBN", docs_url=None, redoc_url=None, openapi_url=None)
     templates = Jinja2Templates(directory=str(TEMPLATES))
+    app.state.context = context
+    app.state.templates = templates
+    _include_portal(app)
 
     def refuse(request: Request) -> Response:
         if request.headers.get("accept", "").startswith("text/html"):

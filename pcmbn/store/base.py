@@ -16,6 +16,7 @@ from typing import Any, Protocol, runtime_checkable
 import pandas as pd
 
 from pcmbn.periods import Period
+from pcmbn.store.accounts import AccountStore
 from pcmbn.vocabulary import SubmissionStatus
 
 #: The tables a run writes, in the order `counts()` reports them.
@@ -92,7 +93,7 @@ class RunAudit:
 
 
 @runtime_checkable
-class Store(Protocol):
+class Store(AccountStore, Protocol):
     """The history store: submissions, accepted numbers, problems, tasks, narratives, runs,
     approvals, packets and the audit log. Every method is its own unit of work (a write is one
     transaction); DataFrames have the same columns and dtypes on every backend."""
@@ -123,6 +124,50 @@ class Store(Protocol):
     def audit_many(self, rows: list[AuditRow]) -> None: ...
 
     def record_packet(self, row: dict[str, Any]) -> None: ...
+
+    # --- what units delivered (`pcmbn.submissions`) ----------------------------------------
+
+    def next_number(self, sequence: str) -> int:
+        """The next value of `receipt_seq` or `held_seq` (ids of receipts and held files)."""
+        ...
+
+    def record_receipt(self, row: dict[str, Any], audit: AuditRow) -> None:
+        """Insert a receipt (earlier `received` ones of the unit and period become
+        `superseded`) and its audit row, in one transaction."""
+        ...
+
+    def receipts(self, **where: Any) -> pd.DataFrame:
+        """Receipts matching the given columns (None: no filter), newest first."""
+        ...
+
+    def return_receipt(
+        self, receipt_id: str, *, reason: str, actor: str, at: datetime, audit: AuditRow
+    ) -> bool: ...
+
+    def returned_hashes(self, plan_id: str, period: PeriodRef) -> set[str]:
+        """The period's files returned to their units and not sent again since."""
+        ...
+
+    def problems_of(self, sha256: str) -> pd.DataFrame:
+        """The problems a run recorded for one file (seq, severity, rule, sheet, cell, message)."""
+        ...
+
+    def record_held(self, row: dict[str, Any], audit: AuditRow) -> None: ...
+
+    def held(self, **where: Any) -> pd.DataFrame:
+        """Held files matching the given columns (None: no filter), oldest first."""
+        ...
+
+    def settle_held(
+        self,
+        held_id: str,
+        *,
+        state: str,
+        actor: str,
+        at: datetime,
+        decision: str,
+        audit: AuditRow,
+    ) -> bool: ...
 
     # --- reading ----------------------------------------------------------------------------
 

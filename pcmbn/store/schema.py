@@ -121,4 +121,72 @@ MIGRATIONS: tuple[str, ...] = (
         unapproved_periods VARCHAR
     );
     """,
+    # 4: what units delivered to the office (pcmbn.submissions): receipts and held files
+    """
+    CREATE SEQUENCE receipt_seq START 1;
+    CREATE TABLE receipts (
+        receipt_id VARCHAR PRIMARY KEY,     -- số biên nhận, e.g. BN-202608-000123
+        number BIGINT NOT NULL,             -- its receipt_seq value: the order receipts were made
+        plan_id VARCHAR NOT NULL,
+        period VARCHAR NOT NULL,
+        unit_code VARCHAR NOT NULL,
+        sha256 VARCHAR NOT NULL,
+        size BIGINT NOT NULL,
+        original_name VARCHAR NOT NULL,
+        inbox_name VARCHAR NOT NULL,        -- the file's name in the period's inbox folder
+        archive_path VARCHAR NOT NULL,
+        received_at TIMESTAMPTZ NOT NULL,
+        channel VARCHAR NOT NULL,           -- portal | email | folder
+        sender VARCHAR NOT NULL,            -- portal username or e-mail address
+        status VARCHAR NOT NULL,            -- received | returned | superseded
+        explanation VARCHAR,
+        reference VARCHAR,                  -- mail: Message-ID
+        return_reason VARCHAR,
+        returned_at TIMESTAMPTZ,
+        returned_by VARCHAR
+    );
+    CREATE SEQUENCE held_seq START 1;
+    CREATE TABLE held_items (
+        held_id VARCHAR PRIMARY KEY,        -- e.g. TG-000007
+        received_at TIMESTAMPTZ NOT NULL,
+        sender VARCHAR NOT NULL,
+        filename VARCHAR NOT NULL,
+        sha256 VARCHAR NOT NULL,
+        size BIGINT NOT NULL,
+        archive_path VARCHAR NOT NULL,
+        channel VARCHAR NOT NULL,
+        reason VARCHAR NOT NULL,            -- unknown_sender | unit_mismatch
+        message VARCHAR NOT NULL,
+        reference VARCHAR,
+        plan_id VARCHAR,
+        period VARCHAR,
+        unit_code VARCHAR,
+        state VARCHAR NOT NULL,             -- held | assigned | discarded
+        decided_at TIMESTAMPTZ,
+        decided_by VARCHAR,
+        decision VARCHAR                    -- the receipt id (assigned) or the reason (discarded)
+    );
+    """,
+    # 5: the portal's accounts and sign-in sessions (issue 14; the lead renumbers on merge)
+    """
+    CREATE TABLE accounts (
+        username VARCHAR PRIMARY KEY,
+        role VARCHAR NOT NULL,              -- unit_specialist | unit_leader | officer
+        unit_code VARCHAR,                  -- NULL for officers
+        plan_id VARCHAR,                    -- the plan a unit account belongs to
+        password_hash VARCHAR NOT NULL,     -- argon2id
+        must_change BOOLEAN NOT NULL,       -- a one-time password not yet changed
+        failed_count INTEGER NOT NULL,      -- consecutive failed sign-ins
+        locked_until TIMESTAMPTZ,
+        created_at TIMESTAMPTZ NOT NULL,
+        rotated_at TIMESTAMPTZ NOT NULL
+    );
+    CREATE TABLE portal_sessions (
+        token_hash VARCHAR PRIMARY KEY,     -- sha256 of the token (the token is never stored)
+        username VARCHAR NOT NULL,
+        csrf VARCHAR NOT NULL,              -- the session's CSRF secret
+        created_at TIMESTAMPTZ NOT NULL,
+        last_seen TIMESTAMPTZ NOT NULL
+    );
+    """,
 )

@@ -22,6 +22,7 @@ import pandas as pd
 
 from pcmbn.faults import crash_point
 from pcmbn.periods import Period
+from pcmbn.store.accounts import AccountsSql
 from pcmbn.store.base import (
     TABLES,
     AuditRow,
@@ -103,7 +104,7 @@ class Session(ABC):
         """Make `hashes` readable as the relation `incoming_hashes(sha256)` inside the block."""
 
 
-class SqlStore(ABC):
+class SqlStore(AccountsSql, ABC):
     """Every method of the contract, on top of a backend's sessions."""
 
     @abstractmethod
@@ -148,17 +149,18 @@ class SqlStore(ABC):
             if hashes:
                 with s.staged_hashes(hashes):
                     # A submission held as pending (its period was approved) is decided anew by
-                    # a run after the period is reopened: drop the pending rows first.
-                    pending = [
-                        r[0]
-                        for r in s.rows(
-                            "SELECT s.sha256 FROM submissions s "
-                            "JOIN incoming_hashes USING (sha256) WHERE s.status = 'pending'"
-                        )
-                    ]
+                    # a run after the period is reopened, and one the office returned (or sent
+                    # again after a return) is decided by this run: drop its old rows first.
+                    stored = s.rows(
+                        "SELECT s.sha256, s.status FROM submissions s "
+                        "JOIN incoming_hashes USING (sha256)"
+                    )
                     incoming = {sub.sha256: sub.status for sub in run.submissions}
-                    for sha in pending:
-                        if incoming.get(sha) != SubmissionStatus.PENDING:
+                    for sha, was in stored:
+                        now = incoming.get(sha)
+                        redecided = was in (SubmissionStatus.PENDING, SubmissionStatus.RETURNED)
+                        returned = now == SubmissionStatus.RETURNED
+                        if (redecided or returned) and now != was:
                             for table in (
                                 "submission_values",
                                 "problems",
@@ -247,6 +249,101 @@ class SqlStore(ABC):
                 row["span_end"],
                 f"{row['milestone']} {row['span_start']}..{row['span_end']} sha256 {row['sha256']}",
             )
+
+    # --- what units delivered (pcmbn.submissions) --------------------------------------------
+
+    def next_number(self, sequence: str) -> int:
+        """The next value of one of the store's id sequences (`receipt_seq`, `held_seq`): gaps
+        are harmless, repeats never happen, across processes and backends."""
+        if sequence not in ("receipt_seq", "held_seq"):
+            raise ValueError(f"unknown sequence {sequence!r}")
+        with self._session() as s:
+            return int(s.rows(f"SELECT nextval('{sequence}')")[0][0])
+
+    def record_receipt(self, row: dict[str, Any], audit: AuditRow) -> None:
+        """A new receipt, in one transaction with its audit row; the unit's earlier receipts of
+        the same plan and period that were still `received` become `superseded`."""
+        with self._write(f"receipt {row['plan_id']} {row['period']} {row['unit_code']}") as s:
+            s.execute(
+                "UPDATE receipts SET status = 'superseded' WHERE plan_id = ? AND period = ? "
+                "AND unit_code = ? AND status = 'received'",
+                [row["plan_id"], row["period"], row["unit_code"]],
+            )
+            _insert(s, "receipts", row)
+            _audit(s, *audit)
+
+    def receipts(self, **where: Any) -> pd.DataFrame:
+        """Receipts matching every given column (`plan_id=…, unit_code=…, status=…`; a None
+        value is no filter), newest first."""
+        return self._frame(*_select("receipts", where, "received_at DESC, number DESC"))
+
+    def return_receipt(
+        self, receipt_id: str, *, reason: str, actor: str, at: datetime, audit: AuditRow
+    ) -> bool:
+        """Mark a receipt returned (with who, when and why) and write its audit row, in one
+        transaction; False when there is no such receipt or it was already returned."""
+        with self._write() as s:
+            changed = s.rows(
+                "UPDATE receipts SET status = 'returned', return_reason = ?, returned_at = ?, "
+                "returned_by = ? WHERE receipt_id = ? AND status <> 'returned' "
+                "RETURNING receipt_id",
+                [reason, at, actor, receipt_id],
+            )
+            if changed:
+                _audit(s, *audit)
+        return bool(changed)
+
+    def returned_hashes(self, plan_id: str, period: PeriodRef) -> set[str]:
+        """Files of the period the office returned and the unit has not sent again since (a
+        later receipt of the same bytes that was not returned counts them again)."""
+        rows = self._frame(
+            "SELECT sha256 FROM receipts r WHERE plan_id = ? AND period = ? "
+            "AND status = 'returned' AND NOT EXISTS (SELECT 1 FROM receipts o "
+            " WHERE o.plan_id = r.plan_id AND o.period = r.period AND o.sha256 = r.sha256 "
+            " AND o.status <> 'returned' AND o.number > r.number)",
+            [plan_id, period_code(period)],
+        )
+        return set(rows["sha256"])
+
+    def problems_of(self, sha256: str) -> pd.DataFrame:
+        """The problems a run recorded for one file, in their order (the desk's view of it)."""
+        return self._frame(
+            "SELECT seq, severity, rule, sheet, cell, message FROM problems WHERE sha256 = ? "
+            "ORDER BY seq",
+            [sha256],
+        )
+
+    def record_held(self, row: dict[str, Any], audit: AuditRow) -> None:
+        """A file held for the officer, with its audit row, in one transaction."""
+        with self._write() as s:
+            _insert(s, "held_items", row)
+            _audit(s, *audit)
+
+    def held(self, **where: Any) -> pd.DataFrame:
+        """Held files matching every given column (None: no filter), oldest first."""
+        return self._frame(*_select("held_items", where, "received_at, held_id"))
+
+    def settle_held(
+        self,
+        held_id: str,
+        *,
+        state: str,
+        actor: str,
+        at: datetime,
+        decision: str,
+        audit: AuditRow,
+    ) -> bool:
+        """Move a held file out of `held` (assigned or discarded), with its audit row; False
+        when it was no longer held (another officer decided first)."""
+        with self._write() as s:
+            changed = s.rows(
+                "UPDATE held_items SET state = ?, decided_at = ?, decided_by = ?, decision = ? "
+                "WHERE held_id = ? AND state = 'held' RETURNING held_id",
+                [state, at, actor, decision, held_id],
+            )
+            if changed:
+                _audit(s, *audit)
+        return bool(changed)
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -456,6 +553,42 @@ def _audit(
         "VALUES (?, ?, ?, ?, ?, ?)",
         [at, actor, action, plan_id, period, detail],
     )
+
+
+def _insert(s: Session, table: str, row: dict[str, Any]) -> None:
+    columns = ", ".join(row)
+    marks = ", ".join("?" for _ in row)
+    s.execute(
+        f"INSERT INTO {table} ({columns}) VALUES ({marks})", [_plain(v) for v in row.values()]
+    )
+
+
+#: The columns a `receipts(...)` / `held(...)` filter may name.
+_FILTERABLE = {
+    "receipts": {
+        "receipt_id",
+        "plan_id",
+        "period",
+        "unit_code",
+        "sha256",
+        "channel",
+        "sender",
+        "status",
+        "reference",
+    },
+    "held_items": {"held_id", "sha256", "sender", "reference", "state", "reason", "plan_id"},
+}
+
+
+def _select(table: str, where: dict[str, Any], order: str) -> tuple[str, list[Any]]:
+    """`SELECT *` with an equality filter per given column (None values are no filter)."""
+    given = {k: v for k, v in where.items() if v is not None}
+    unknown = set(given) - _FILTERABLE[table]
+    if unknown:
+        raise ValueError(f"cannot filter {table} by {sorted(unknown)}")
+    clause = " AND ".join(f"{column} = ?" for column in given) or "TRUE"
+    params = [period_code(v) if k == "period" else _plain(v) for k, v in given.items()]
+    return f"SELECT * FROM {table} WHERE {clause} ORDER BY {order}", params
 
 
 def _settle_supersession(s: Session, plan_id: str) -> None:

@@ -34,7 +34,7 @@ from pcmbn.vocabulary import Completeness
 from pcmbn.warned import warned_figures
 
 #: Completeness statuses whose unit has no accepted report (named in every sheet's note).
-WITHOUT_REPORT = (Completeness.MISSING, Completeness.REJECTED)
+WITHOUT_REPORT = (Completeness.MISSING, Completeness.REJECTED, Completeness.RETURNED)
 
 
 def group_of(catalog: Catalog, unit: Unit) -> str:

@@ -185,3 +185,21 @@ def xls_many_records(megabytes: int = 19) -> bytes:
     out = io.BytesIO()
     XlsDoc().save(out, stream)
     return out.getvalue()
+
+
+def zip_bomb(megabytes: int = 200) -> bytes:
+    """An .xlsx-looking zip whose one sheet inflates to `megabytes` MB of zeros (about 200 KB
+    on disk per 200 MB): the guard must refuse it from the zip directory, never inflating it."""
+    types = (
+        b'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
+        b'package/2006/content-types"><Override PartName="/xl/workbook.xml" ContentType="'
+        b'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>'
+    )
+    buffer = io.BytesIO()
+    chunk = bytes(1024 * 1024)
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        zf.writestr("[Content_Types].xml", types)
+        with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as entry:
+            for _ in range(megabytes):
+                entry.write(chunk)
+    return buffer.getvalue()

@@ -236,6 +236,7 @@ def test_every_status_has_its_label_from_labels_yaml() -> None:
         Completeness.LATE: "Muộn",
         Completeness.MISSING: "Chưa gửi",
         Completeness.REJECTED: "Bị từ chối",
+        Completeness.RETURNED: "Bị trả lại",  # issue 14: returned to the unit by the office
     }
     assert labels.severity == {Severity.ERROR: "Lỗi", Severity.WARNING: "Cảnh báo"}
     assert set(labels.submission) == set(SubmissionStatus)

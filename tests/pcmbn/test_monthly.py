@@ -191,6 +191,23 @@ def test_decide(
     assert decide(status, unit, sha, units=units, locked=locked, known={KNOWN}) == expected, case
 
 
+@pytest.mark.parametrize(
+    ("status", "locked", "expected"),
+    [
+        (ACCEPTED, False, "returned"),
+        (REJECTED, False, "returned"),
+        (OTHER_PERIOD, False, OTHER_PERIOD),  # another period's file is that period's business
+        (ACCEPTED, True, PENDING),  # an approved period decides nothing new
+    ],
+)
+def test_decide_a_returned_file_is_recorded_as_returned(
+    status: str, locked: bool, expected: str
+) -> None:
+    decided = decide(status, "CA_TINH", NEW, units=None, locked=locked, known=set(), returned={NEW})
+    assert decided == expected
+    assert decide(status, "CA_TINH", NEW, units=None, locked=False, known=set()) == status
+
+
 def _record(sha: str, status: str) -> SubmissionRecord:
     return SubmissionRecord(sha, "BaoCao.xlsx", at(16), "x", 1, status, PLAN, "2024-07", "CA_TINH")
 
@@ -456,6 +473,21 @@ def _submissions(*rows: tuple[str, str, datetime, str | None]) -> pd.DataFrame:
         ),
         ("a file of another month only", [("other_period", at(12), None)], "missing", None, None),
         ("held while approved", [("pending", at(12), None)], "missing", None, None),
+        ("returned by the office", [("returned", at(12), None)], "returned", at(12), "_120900"),
+        (
+            "rejected, then a file the office returned: returned",
+            [("rejected", at(12), None), ("returned", at(15), None)],
+            "returned",
+            at(15),
+            "_150900",
+        ),
+        (
+            "accepted on time, a later file returned: the accepted one counts",
+            [("accepted", at(12), None), ("returned", at(15), None)],
+            "on_time",
+            at(12),
+            "_120900",
+        ),
     ],
 )
 def test_completeness_status_of_one_unit(

@@ -68,6 +68,8 @@ VALID: list[tuple[str, str, str, Any]] = [
     ("PCMBN_READER_CPU_S", "5", "reader_cpu_s", 5),
     ("PCMBN_READER_MEMORY_MB", "512", "reader_memory_mb", 512),
     ("PCMBN_READER_TIMEOUT_S", "2.5", "reader_timeout_s", 2.5),
+    ("PCMBN_PORTAL_IDLE_MINUTES", "45", "portal_idle_minutes", 45),
+    ("PCMBN_PORTAL_UPLOADS_PER_MINUTE", "3", "portal_uploads_per_minute", 3),
 ]
 
 # (variable, value, words the one line must contain besides the variable and the value)
@@ -98,6 +100,8 @@ INVALID: list[tuple[str, str, str]] = [
     ("PCMBN_READER_CPU_S", "0", "giây CPU"),
     ("PCMBN_READER_MEMORY_MB", "64", "MB"),
     ("PCMBN_READER_TIMEOUT_S", "mot phut", "số giây"),
+    ("PCMBN_PORTAL_IDLE_MINUTES", "0", "số phút"),
+    ("PCMBN_PORTAL_UPLOADS_PER_MINUTE", "nhieu", "số lượt"),
 ]
 
 

@@ -136,10 +136,14 @@ def test_the_sweep_finds_what_it_looks_for(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("enum", "values"),
     [
-        (SubmissionStatus, {"accepted", "rejected", "other_period", "pending"}),
-        (Completeness, {"on_time", "late", "missing", "rejected"}),
+        (SubmissionStatus, {"accepted", "rejected", "other_period", "pending", "returned"}),
+        (Completeness, {"on_time", "late", "missing", "rejected", "returned"}),
         (Severity, {"error", "warning"}),
-        (AuditAction, {"run", "approve", "reopen", "remind", "packet"}),
+        (
+            AuditAction,
+            {"run", "approve", "reopen", "remind", "packet"}
+            | {"receive", "return", "hold", "assign", "discard"},  # issues 14 and 16
+        ),
     ],
 )
 def test_enum_values_are_the_stored_strings(enum: type, values: set[str]) -> None:

@@ -195,11 +195,16 @@ def missing_note(ctx: SheetContext, *, full: bool = True) -> str | None:
     table = ctx.data.completeness
     status = dict(zip(table["unit_code"], table["status"], strict=True)) if expected else {}
     rejected = [c for c in missing if status.get(c) == Completeness.REJECTED]
-    never = [c for c in missing if c not in rejected]
+    returned = [c for c in missing if status.get(c) == Completeness.RETURNED]
+    never = [c for c in missing if c not in rejected and c not in returned]
     words = ctx.data.catalog.labels.completeness
     parts = [
         (words[kind][:1].lower() + words[kind][1:], codes)
-        for kind, codes in ((Completeness.MISSING, never), (Completeness.REJECTED, rejected))
+        for kind, codes in (
+            (Completeness.MISSING, never),
+            (Completeness.REJECTED, rejected),
+            (Completeness.RETURNED, returned),
+        )
         if codes
     ]
     of = f"{len(missing)}/{expected}" if expected else str(len(missing))

@@ -388,7 +388,8 @@ def test_day_du_statuses_colours_and_counts(summary: Path) -> None:
         for r in range(max(rows.values()) + 1, ws.max_row + 1)
     }
     assert counts["Tổng số đơn vị phải báo cáo"] == 4
-    assert all(counts[label] == 1 for label in STATUS_VI.values())
+    assert all(counts[STATUS_VI[status]] == 1 for status in STATUSES.values())
+    assert counts[STATUS_VI["returned"]] == 0  # issue 14: every status is counted, returns too
 
 
 def test_nhiem_vu_flags_not_started_rows(summary: Path) -> None:

@@ -1,0 +1,309 @@
+"""Receiving a unit's file: the one path by which the portal, the mail intake and the officer
+put a file into a period's inbox.
+
+`receive` writes the file into `<inbox>/<plan>/<period>/` under a name derived from its unit and
+content, archives the original exactly as a run's intake does (`pcmbn.intake.archive_file`, so
+the archive holds one copy at the same content-addressed path), rewrites the folder's reception
+log `received.csv` with the file's row (file, received_at, unit_code, channel, sender, receipt) and
+records the receipt and its audit row in the store. A run over that inbox then takes the received
+time and the sending unit from the log, never from the file's mtime or its ThongTin sheet.
+
+Everything that touches one folder happens under an exclusive `flock` on a lock file beside the
+log (`.received.lock`: a dot-file, which intake never lists), which holds between threads and
+between processes; the log itself is replaced atomically (temporary file, fsync, rename), so a
+reader or a crash sees the old log or the new one, never half a row. The inbox name depends only
+on the unit and the bytes, so a retry after a crash between the log and the store rewrites the
+same file and the same log row instead of adding a second copy.
+"""
+
+from __future__ import annotations
+
+import csv
+import fcntl
+import hashlib
+import io
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+from fsspec.core import url_to_fs
+
+from pcmbn.clock import OFFICE_TZ
+from pcmbn.errors import PcmbnError
+from pcmbn.intake import RECEPTION_LOG, InboxFile, archive_file, is_local, safe_name
+from pcmbn.office.atomic import atomic_write
+from pcmbn.office.csv import neutralise
+from pcmbn.submissions.model import Receipt, UnitMismatch, rows_of
+from pcmbn.validation.checker import unit_key
+from pcmbn.vocabulary import AuditAction, ReceiptStatus
+
+if TYPE_CHECKING:
+    from pcmbn.catalog import Catalog
+    from pcmbn.domain import Plan, Unit
+    from pcmbn.periods import Period
+    from pcmbn.resources import Resources
+
+#: The lock file beside a folder's reception log (a dot-file: intake ignores it).
+LOCK_NAME = ".received.lock"
+#: The reception log's columns, in order: intake reads `file`, `received_at`, `unit_code`.
+LOG_COLUMNS = ("file", "received_at", "unit_code", "channel", "sender", "receipt")
+
+
+def ensure_unit_matches(
+    declared_unit: str | None, unit_code: str, catalog: Catalog, plan: Plan | None = None
+) -> None:
+    """Refuse a file that declares another unit than `unit_code` (the logged-in unit, the mail
+    sender's unit), naming both. An unreadable declaration (None) is the checker's business."""
+    if not declared_unit or unit_key(declared_unit) == unit_key(unit_code):
+        return
+    words = catalog.labels.submissions
+    raise UnitMismatch(
+        words.unit_mismatch.format(
+            declared=unit_key(declared_unit),
+            declared_name=_unit_name(catalog, unit_key(declared_unit), plan),
+            unit=unit_key(unit_code),
+            unit_name=_unit_name(catalog, unit_key(unit_code), plan),
+        )
+    )
+
+
+def _unit_name(catalog: Catalog, code: str, plan: Plan | None) -> str:
+    """A unit's name from the plan's registry (else any registry that lists it), else its code."""
+    registries = [catalog.registry(plan)] if plan is not None else []
+    registries += list(catalog.registries.values())
+    for registry in registries:
+        unit = registry.get(code)
+        if unit is not None:
+            return unit.name
+    return code
+
+
+def inbox_folder(resources: Resources, plan: Plan, period: Period) -> Path:
+    """The period's inbox folder on this machine (`<inbox>/<plan>/<period>/`); a remote inbox
+    cannot be locked across processes, so receiving refuses it."""
+    where = resources.layout.inbox(plan.id, period.code)
+    fs, path = url_to_fs(where)
+    if not is_local(fs):
+        raise PcmbnError(resources.catalog.labels.submissions.local_inbox.format(inbox=where))
+    return Path(path)
+
+
+@contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """Exclusive access to one inbox folder and its reception log, between threads (each call
+    opens its own descriptor, and `flock` locks conflict per descriptor) and processes."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def inbox_name(unit_code: str, sha256: str, filename: str) -> str:
+    """The file's name in the inbox: unit, the start of its checksum, the original name made
+    safe (no folders, no leading dot), at most 200 characters. The same unit and bytes always
+    give the same name, so a retried receive replaces rather than duplicates."""
+    original = safe_name(PurePosixPath(filename.replace("\\", "/")).name).lstrip(".") or "bao-cao"
+    stem, suffix = os.path.splitext(original)
+    suffix = suffix.lower()[:10]
+    prefix = f"{unit_key(unit_code)}_{sha256[:10]}_"
+    return prefix + stem[: 200 - len(prefix) - len(suffix)] + suffix
+
+
+def read_log(folder: Path) -> tuple[list[str], list[dict[str, str]]]:
+    """The folder's reception log as (columns, rows); none yet → the standard columns."""
+    path = folder / RECEPTION_LOG
+    if not path.exists():
+        return list(LOG_COLUMNS), []
+    reader = csv.DictReader(io.StringIO(path.read_bytes().decode("utf-8-sig"), newline=""))
+    columns = list(reader.fieldnames or [])
+    rows = [{k: v for k, v in row.items() if k is not None} for row in reader]
+    columns += [c for c in LOG_COLUMNS if c not in columns]
+    return columns, rows
+
+
+def write_log_row(folder: Path, row: dict[str, str]) -> None:
+    """Put `row` into the folder's reception log (replacing the row of the same file), by an
+    atomic rewrite. The caller holds `folder_lock`. Rows written by people keep their columns
+    and their text; new columns are added at the end."""
+    columns, rows = read_log(folder)
+    rows = [r for r in rows if (r.get("file") or "").strip() != row["file"]]
+    rows.append(row)
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(
+        buffer, fieldnames=columns, lineterminator="\r\n", extrasaction="ignore"
+    )
+    writer.writeheader()
+    writer.writerows(rows)
+    atomic_write(folder / RECEPTION_LOG, buffer.getvalue().encode("utf-8-sig"))
+
+
+def receipt_id(period: Period, number: int) -> str:
+    """A human-readable receipt number: BN-<period without separators>-<six digits>."""
+    return f"BN-{re.sub(r'[^0-9A-Za-z]', '', period.code)}-{number:06d}"
+
+
+def _unit(resources: Resources, plan: Plan, unit_code: str) -> Unit:
+    unit = resources.catalog.registry(plan).get(unit_key(unit_code))
+    if unit is None:
+        words = resources.catalog.labels.submissions
+        raise PcmbnError(words.unknown_unit.format(unit=unit_code))
+    return unit
+
+
+def _aware(moment: datetime) -> datetime:
+    """A naive time is office time (as everywhere in the pipeline)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=OFFICE_TZ)
+
+
+def _existing(
+    resources: Resources,
+    plan: Plan,
+    unit_code: str,
+    sha256: str,
+    channel: str,
+    reference: str | None,
+) -> Receipt | None:
+    """The receipt this delivery repeats: same (reference, sha256), or the same unit, bytes and
+    channel still received."""
+    store = resources.store
+    if reference:
+        found = rows_of(store.receipts(reference=reference, sha256=sha256))
+        if found:
+            return Receipt.from_row(found[0])
+    found = rows_of(
+        store.receipts(
+            plan_id=plan.id,
+            unit_code=unit_code,
+            sha256=sha256,
+            channel=str(channel),
+            status=ReceiptStatus.RECEIVED,
+        )
+    )
+    return Receipt.from_row(found[0]) if found else None
+
+
+def receive(
+    resources: Resources,
+    plan: Plan,
+    period: Period,
+    *,
+    unit_code: str,
+    filename: str,
+    content: bytes,
+    received_at: datetime,
+    channel: str,
+    sender: str,
+    explanation: str | None = None,
+    reference: str | None = None,
+) -> Receipt:
+    """Put a unit's file into the period's inbox with its reception-log row, archive it,
+    record its receipt and audit row; the same delivery again returns the first receipt.
+
+    The received time and sender are the caller's (the session, the mail headers), never the
+    file's. The content is not validated here: the portal and the mail intake check it first
+    (`ensure_unit_matches`, the checker), the monthly run decides it.
+    """
+    from pcmbn.service import check_period_in_plan
+
+    check_period_in_plan(plan, period)
+    unit = _unit(resources, plan, unit_code)
+    received_at = _aware(received_at)
+    sha256 = hashlib.sha256(content).hexdigest()
+    folder = inbox_folder(resources, plan, period)
+    with folder_lock(folder):
+        existing = _existing(resources, plan, unit.code, sha256, channel, reference)
+        if existing is not None:
+            return existing
+        number = resources.store.next_number("receipt_seq")
+        rid = receipt_id(period, number)
+        name = inbox_name(unit.code, sha256, filename)
+        target = folder / name
+        if not (target.exists() and _sha_of(target) == sha256):
+            atomic_write(target, content)
+        archived = archive_file(
+            InboxFile(str(target), name, received_at, unit.code, None, len(content)),
+            resources.settings.archive_root,
+            resources.layout.tmp_dir,
+        )
+        write_log_row(
+            folder,
+            {
+                "file": name,
+                "received_at": received_at.astimezone(OFFICE_TZ).isoformat(),
+                "unit_code": unit.code,
+                "channel": str(channel),
+                "sender": str(neutralise(sender)),
+                "receipt": rid,
+            },
+        )
+        row = {
+            "receipt_id": rid,
+            "number": number,
+            "plan_id": plan.id,
+            "period": period.code,
+            "unit_code": unit.code,
+            "sha256": sha256,
+            "size": len(content),
+            "original_name": safe_name(filename),
+            "inbox_name": name,
+            "archive_path": archived.archive_path,
+            "received_at": received_at,
+            "channel": str(channel),
+            "sender": sender,
+            "status": str(ReceiptStatus.RECEIVED),
+            "explanation": explanation,
+            "reference": reference,
+        }
+        detail = f"{rid} {unit.code} {channel} {sender} {safe_name(filename)} sha256 {sha256}"
+        audit = (
+            datetime.now(tz=UTC),
+            sender,
+            str(AuditAction.RECEIVE),
+            plan.id,
+            period.code,
+            detail,
+        )
+        resources.store.record_receipt(row, audit)
+    found = get_receipt(resources, rid)
+    assert found is not None  # just written
+    return found
+
+
+def _sha_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def get_receipt(resources: Resources, receipt_id: str) -> Receipt | None:
+    """The receipt with this number, or None."""
+    found = rows_of(resources.store.receipts(receipt_id=receipt_id.strip()))
+    return Receipt.from_row(found[0]) if found else None
+
+
+def receipts_for_unit(
+    resources: Resources, plan_id: str, unit_code: str, period: Period | None = None
+) -> list[Receipt]:
+    """A unit's receipts for a plan (one period, or all), newest first."""
+    frame = resources.store.receipts(
+        plan_id=plan_id, unit_code=unit_key(unit_code), period=period.code if period else None
+    )
+    return [Receipt.from_row(row) for row in rows_of(frame)]
+
+
+def receipts_for_period(resources: Resources, plan_id: str, period: Period) -> list[Receipt]:
+    """Every receipt of a plan and period, newest first (the desk, `pcmbn status`)."""
+    frame = resources.store.receipts(plan_id=plan_id, period=period.code)
+    return [Receipt.from_row(row) for row in rows_of(frame)]

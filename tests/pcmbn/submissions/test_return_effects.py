@@ -1,0 +1,131 @@
+"""What a return changes: the next run's record of the file (on both stores) and the notice
+mailed to the unit through a real SMTP server on 127.0.0.1 (aiosmtpd)."""
+
+from __future__ import annotations
+
+import socket
+from datetime import UTC, datetime
+from email import message_from_bytes
+from email import policy as email_policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiosmtpd.controller import Controller
+
+from pcmbn.monthly import completeness
+from pcmbn.periods import Period
+from pcmbn.resources import Resources
+from pcmbn.settings import Settings
+from pcmbn.store.base import RunRecord, SubmissionRecord
+from pcmbn.submissions import receive, return_submission
+from pcmbn.vocabulary import Channel
+
+PLAN = "ST-KH-30-7-2024"
+PERIOD = Period.from_code("2024-07")
+AT = datetime(2024, 7, 16, 9, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+
+
+def _record(sha: str, status: str, run: str) -> RunRecord:
+    row = SubmissionRecord(sha, "BaoCao.xlsx", AT, "/a", 1, status, PLAN, PERIOD.code, "CA_TINH")
+    return RunRecord(run, PLAN, PERIOD.code, None, datetime.now(tz=UTC), [row])
+
+
+def test_a_run_records_a_returned_file_as_returned_and_a_resent_one_again(
+    resources: Resources,
+) -> None:
+    plan = resources.catalog.plan(PLAN)
+    store = resources.store
+    receipt = receive(
+        resources,
+        plan,
+        PERIOD,
+        unit_code="CA_TINH",
+        filename="BaoCao.xlsx",
+        content=b"x",
+        received_at=AT,
+        channel=Channel.PORTAL,
+        sender="ca_tinh",
+    )
+    unit = [resources.catalog.registry(plan).units["CA_TINH"]]
+    store.record_run(_record(receipt.sha256, "accepted", "r1"))
+    assert completeness(unit, store.submissions(PLAN, PERIOD), plan, PERIOD)["status"][0] == (
+        "on_time"
+    )
+    return_submission(resources, receipt.id, reason="Sai.", actor="can_bo")
+    store.record_run(_record(receipt.sha256, "returned", "r2"))  # what the next run decides
+    stored = store.submissions(PLAN, PERIOD)
+    assert stored["status"].tolist() == ["returned"]
+    assert store.current_values(PLAN, [PERIOD]).empty
+    table = completeness(unit, stored, plan, PERIOD)
+    assert table["status"][0] == "returned"
+    store.record_run(_record(receipt.sha256, "accepted", "r3"))  # sent again, accepted
+    assert store.submissions(PLAN, PERIOD)["status"].tolist() == ["accepted"]
+
+
+class _Inbox:
+    def __init__(self) -> None:
+        self.received: list[tuple[list[str], EmailMessage]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        parsed = message_from_bytes(envelope.original_content, policy=email_policy.default)
+        self.received.append((list(envelope.rcpt_tos), parsed))  # type: ignore[arg-type]
+        return "250 OK"
+
+
+def test_the_unit_is_mailed_the_reason_and_a_failed_notice_never_undoes_the_return(
+    tmp_path: Path,
+) -> None:
+    inbox = _Inbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        resources = Resources(
+            Settings(
+                home=tmp_path / "home",
+                smtp_host="127.0.0.1",
+                smtp_port=port,
+                smtp_starttls=False,
+            )
+        )
+        plan = resources.catalog.plan(PLAN)
+        receipt = receive(
+            resources,
+            plan,
+            PERIOD,
+            unit_code="CA_TINH",
+            filename="BaoCao_CA.xlsx",
+            content=b"x",
+            received_at=AT,
+            channel=Channel.PORTAL,
+            sender="ca_tinh",
+        )
+        return_submission(resources, receipt.id, reason="Thiếu số liệu DT01.", actor="can_bo")
+    finally:
+        controller.stop()
+    [(to, message)] = inbox.received
+    assert to == ["ca.tinh@soc-trang.example.org"]
+    assert str(message["Subject"]) == f"Báo cáo Tháng 7/2024 bị trả lại (biên nhận {receipt.id})"
+    body = message.get_content()
+    assert "Kính gửi Công an tỉnh:" in body
+    assert "Lý do: Thiếu số liệu DT01." in body
+    assert "nhận lúc 16/07/2024 09:30" in body
+
+    # the mail server is gone now: the return still stands
+    second = receive(
+        resources,
+        plan,
+        PERIOD,
+        unit_code="BP_TINH",
+        filename="BaoCao_BP.xlsx",
+        content=b"y",
+        received_at=AT,
+        channel=Channel.PORTAL,
+        sender="bp_tinh",
+    )
+    returned = return_submission(resources, second.id, reason="Sai kỳ.", actor="can_bo")
+    assert returned.status == "returned"
