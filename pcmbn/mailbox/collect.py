@@ -30,12 +30,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pcmbn.errors import PcmbnError
 from pcmbn.faults import crash_point
 from pcmbn.mailbox.ledger import Entry, Ledger
 from pcmbn.mailbox.message import ZIP_EXTENSIONS, Attachment, MailItem, parse_message
 from pcmbn.mailbox.replies import FileFate, FileResult, compose_answer, send_answer, where_vi
 from pcmbn.mailbox.senders import find_sender, registry_addresses
 from pcmbn.reading.guard import ACCEPTED_EXTENSIONS, Limits, Refused, unpack_zip
+from pcmbn.vocabulary import Channel, HeldReason
 
 if TYPE_CHECKING:
     from pcmbn.domain import Plan
@@ -45,10 +47,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Channel of `submissions.receive` for mail (the contract's `Channel.EMAIL` value).
-EMAIL_CHANNEL = "email"
-#: Held reasons of the contract (`HeldReason`).
-UNKNOWN_SENDER, UNIT_MISMATCH = "unknown_sender", "unit_mismatch"
 #: A message larger than this is not downloaded: its sender is told what is accepted.
 MAX_MESSAGE_BYTES = 60 * 1024 * 1024
 #: Files that commonly ride along with a report (a signature's logo) and are not worth a word
@@ -319,7 +317,7 @@ def file_one(
             content=candidate.content,
             received_at=item.received_at,
             sender=address,
-            reason=UNKNOWN_SENDER,
+            reason=HeldReason.UNKNOWN_SENDER,
             message=message,
             reference=item.message_id,
             plan_id=plan.id if plan else None,
@@ -329,7 +327,7 @@ def file_one(
         log.info("mail from unknown sender %s held as %s", address, held.id)
         return FileResult(candidate.filename, FileFate.HELD, held.id, note=message)
     try:
-        submissions.ensure_unit_matches(checked.get("unit_code"), sender.unit.code, catalog)
+        submissions.ensure_unit_matches(checked.get("unit_code"), sender.unit.code, catalog, plan)
     except submissions.UnitMismatch as mismatch:
         held = submissions.hold(
             resources,
@@ -337,7 +335,7 @@ def file_one(
             content=candidate.content,
             received_at=item.received_at,
             sender=sender.address,
-            reason=UNIT_MISMATCH,
+            reason=HeldReason.UNIT_MISMATCH,
             message=str(mismatch),
             reference=item.message_id,
             plan_id=plan.id if plan else None,
@@ -353,18 +351,22 @@ def file_one(
     }
     if plan is None or period is None:
         return FileResult(candidate.filename, FileFate.UNFILED, **common)
-    receipt = submissions.receive(
-        resources,
-        plan,
-        period,
-        unit_code=sender.unit.code,
-        filename=candidate.filename,
-        content=candidate.content,
-        received_at=item.received_at,
-        channel=EMAIL_CHANNEL,
-        sender=sender.address,
-        reference=item.message_id,
-    )
+    try:
+        receipt = submissions.receive(
+            resources,
+            plan,
+            period,
+            unit_code=sender.unit.code,
+            filename=candidate.filename,
+            content=candidate.content,
+            received_at=item.received_at,
+            channel=Channel.EMAIL,
+            sender=sender.address,
+            reference=item.message_id,
+        )
+    except PcmbnError as refused:  # a period outside the plan, a unit not in its registry
+        log.info("mail file %s not filed: %s", candidate.filename, refused)
+        return FileResult(candidate.filename, FileFate.UNFILED, note=str(refused), **common)
     fate = FileFate.RECEIVED if receipt.reference == item.message_id else FileFate.DUPLICATE
     return FileResult(candidate.filename, fate, receipt.id, receipt.received_at, **common)
 
@@ -382,7 +384,6 @@ def _period(checked: dict[str, Any], plan: Plan | None, received_at: datetime) -
             pass
     if plan is None:
         return None
-    from pcmbn.errors import PcmbnError
     from pcmbn.service import default_period
 
     try:

@@ -122,7 +122,8 @@ def _file_paragraph(number: int, result: FileResult) -> str:
         when = f" lúc {shown(result.received_at)}" if result.received_at else ""
         text = head + f"đã tiếp nhận, số biên nhận {result.receipt_id}{when}. "
     else:
-        text = head + "chưa tiếp nhận được vì hệ thống không xác định được kế hoạch, kỳ báo cáo. "
+        reason = result.note or "hệ thống không xác định được kế hoạch, kỳ báo cáo của tệp."
+        text = head + f"chưa tiếp nhận được: {reason} "
     if result.accepted:
         text += "Kết quả kiểm tra: đạt yêu cầu"
         text += (
