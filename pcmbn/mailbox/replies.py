@@ -26,6 +26,7 @@ from pcmbn.clock import OFFICE_TZ
 from pcmbn.mailbox.message import REPLY_HEADER, MailItem
 from pcmbn.reading.guard import ACCEPTED_EXTENSIONS, Limits
 from pcmbn.reminders import XLSX_SUBTYPE, SmtpSettings, open_smtp
+from pcmbn.validation.feedback import PROBLEM_SHEET
 
 #: At most this many errors are quoted per file; the attached workbook holds them all.
 QUOTED_ERRORS = 5
@@ -178,7 +179,7 @@ def compose_answer(
     if attachments:
         closing = (
             "\n\nTệp kèm theo là bản sao báo cáo của đơn vị, trong đó từng ô cần sửa được tô màu "
-            "và ghi chú; trang “LoiKiemTra” liệt kê mọi lỗi và cảnh báo."
+            f"và ghi chú; trang “{PROBLEM_SHEET}” liệt kê mọi lỗi và cảnh báo."
         )
     if any(r.fate == FileFate.REFUSED for r in results):
         closing += "\n\n" + accepted_formats(limits)

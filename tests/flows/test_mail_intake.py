@@ -165,7 +165,7 @@ def _reception_rows(home: Path) -> list[dict[str, str]]:
     log = home / "inbox" / PLAN / PERIOD / "received.csv"
     if not log.exists():
         return []
-    with log.open(encoding="utf-8") as handle:
+    with log.open(encoding="utf-8-sig", newline="") as handle:
         return list(csv.DictReader(handle))
 
 
