@@ -25,7 +25,7 @@ import logging
 import smtplib
 import tempfile
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -118,6 +118,8 @@ def collect_message(
     if ledger.done(item.message_id):  # handled, the flag was lost: flag again only
         box.mark_collected(uid)
         return
+    if item.sender and item.sender == resources.settings.smtp_from.lower():
+        item = replace(item, automatic="From: our own address")
     if item.automatic:
         log.info("mail %s from %s is automatic (%s): not taken", uid, item.sender, item.automatic)
         summary.automatic += 1
@@ -126,8 +128,9 @@ def collect_message(
         return
     results, unit_name = file_message(resources, item, ledger, summary, default_plan, oversized)
     crash_point("mail")
-    if unit_name and not ledger.answered(item.message_id):
-        answer(resources, item, unit_name, results, ledger, summary)
+    pending = unit_name is not None and not ledger.answered(item.message_id)
+    if pending and not answer(resources, item, str(unit_name), results, ledger, summary):
+        return  # the mail server is out of reach: left unseen, answered on a later pass
     box.mark_collected(uid)
     ledger.record_done(item.message_id)
 
@@ -139,25 +142,35 @@ def answer(
     results: list[FileResult],
     ledger: Ledger,
     summary: CollectSummary,
-) -> None:
-    """Send the answer; a mail server that fails is logged and recorded, never retried into a
-    second answer (the files are filed either way)."""
+) -> bool:
+    """Send the answer once; False when the mail server could not be reached (nothing is
+    recorded: the message stays unseen and a later pass, filing nothing twice, answers it).
+    A refused address or a missing mail server configuration is recorded as final."""
     if item.sender not in registry_addresses(resources.catalog):
         ledger.record_answer(item.message_id, item.sender, False, "not in the registry")
-        return
+        return True
     reply = compose_answer(item, unit_name, results)
     try:
         send_answer(reply, resources.mailer.smtp())
-    except (OSError, smtplib.SMTPException) as exc:
-        log.warning("answer to %s (%s) not sent: %r", item.sender, item.message_id, exc)
+    except smtplib.SMTPRecipientsRefused as exc:
+        log.warning("answer to %s refused by the mail server: %r", item.sender, exc)
         ledger.record_answer(item.message_id, item.sender, False, repr(exc))
-        return
-    except Exception as exc:  # noqa: BLE001 - no SMTP configured (PcmbnError) and the like
+        return True
+    except (OSError, smtplib.SMTPException) as exc:
+        log.warning("answer to %s (%s) not sent, retried later: %r", item.sender, uid_of(item), exc)
+        return False
+    except PcmbnError as exc:  # no mail server configured (PCMBN_SMTP_HOST)
         log.warning("answer to %s not sent: %s", item.sender, exc)
         ledger.record_answer(item.message_id, item.sender, False, str(exc))
-        return
+        return True
     ledger.record_answer(item.message_id, item.sender, True, reply.subject)
     summary.answered += 1
+    return True
+
+
+def uid_of(item: MailItem) -> str:
+    """How the log names a message: its IMAP UID and Message-ID."""
+    return f"{item.uid} {item.message_id}"
 
 
 def file_message(

@@ -328,3 +328,25 @@ def test_a_crash_between_filing_and_flagging_takes_nothing_twice(
 
     third = _collect_in_a_process(crash=False)
     assert third.returncode == 0 and len(_reception_rows(home)) == 1 and len(smtp.received) == 1
+
+
+def test_a_mail_server_out_of_reach_leaves_the_message_for_a_later_answer(
+    imap: ImapServer, smtp: Captured, catalog_dir: Path, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """The answer is part of the job: while SMTP is down the message stays unseen (its file
+    filed once), and the pass after the server is back answers it, once."""
+    from pcmbn.mailbox.collect import collect_mailbox
+    from pcmbn.resources import resources_for
+
+    home = Path(os.environ["PCMBN_HOME"])
+    report = _workbook(tmp_path, "BaoCao_CA_TINH", "CA_TINH", set_value("DT01", 3))
+    imap.deliver(_message(CA, datetime(2024, 7, 16, 9, 0, tzinfo=TZ), 1, {"BaoCao.xlsx": report}))
+    working_port = os.environ["PCMBN_SMTP_PORT"]
+    monkeypatch.setenv("PCMBN_SMTP_PORT", str(_free_port()))  # nobody listens there
+    down = collect_mailbox(resources_for(Settings.from_env()), PLAN)
+    assert down.answered == 0 and len(_reception_rows(home)) == 1 and len(_unseen()) == 1
+    monkeypatch.setenv("PCMBN_SMTP_PORT", working_port)
+    back = collect_mailbox(resources_for(Settings.from_env()), PLAN)
+    assert back.answered == 1 and len(_reception_rows(home)) == 1 and _unseen() == []
+    assert len(smtp.to(CA)) == 1
