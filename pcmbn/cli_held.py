@@ -113,11 +113,12 @@ def print_period_deliveries(resources: Resources, plan: Plan, period: Period) ->
     from pcmbn.cli import console
     from pcmbn.submissions import desk_matrix, held_items, receipts_for_period
 
+    returned = resources.catalog.labels.receipt_status[ReceiptStatus.RETURNED]
     receipts = receipts_for_period(resources, plan.id, period)
     for receipt in receipts:
         if receipt.status == ReceiptStatus.RETURNED:
             console.print(
-                f"[magenta]Bị trả lại[/magenta]: {receipt.unit_code} — biên nhận {receipt.id}"
+                f"[magenta]{returned}[/magenta]: {receipt.unit_code} — biên nhận {receipt.id}"
                 f" ({receipt.original_name}, nhận lúc {receipt.received_vi}); lý do: "
                 f"{receipt.return_reason or '—'}",
                 highlight=False,

@@ -90,7 +90,7 @@ def _home_values(request: Request, principal: Principal) -> dict[str, Any]:
         "plan": plan,
         "period": period,
         "due": format_date_vi(due_of(plan, period)),
-        "status": status,
+        "unit_status": status,
         "receipts": receipts[:5],
         "words": uploads.portal_words(resources.settings.schemas),
     }

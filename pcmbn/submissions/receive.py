@@ -36,7 +36,7 @@ from pcmbn.clock import OFFICE_TZ
 from pcmbn.errors import PcmbnError
 from pcmbn.intake import RECEPTION_LOG, InboxFile, archive_file, is_local, safe_name
 from pcmbn.office.atomic import atomic_write
-from pcmbn.office.csv import neutralise
+from pcmbn.office.csv import to_csv_bytes
 from pcmbn.submissions.model import Receipt, UnitMismatch, rows_of
 from pcmbn.validation.checker import unit_key
 from pcmbn.vocabulary import AuditAction, ReceiptStatus
@@ -133,18 +133,14 @@ def read_log(folder: Path) -> tuple[list[str], list[dict[str, str]]]:
 
 def write_log_row(folder: Path, row: dict[str, str]) -> None:
     """Put `row` into the folder's reception log (replacing the row of the same file), by an
-    atomic rewrite. The caller holds `folder_lock`. Rows written by people keep their columns
-    and their text; new columns are added at the end."""
+    atomic rewrite through the project's one CSV writer (`office.csv.to_csv_bytes`: CRLF, BOM,
+    text neutralised; the names `inbox_name` gives start with a unit code, so they never
+    change). The caller holds `folder_lock`. Rows written by people keep their columns; new
+    columns are added at the end."""
     columns, rows = read_log(folder)
     rows = [r for r in rows if (r.get("file") or "").strip() != row["file"]]
     rows.append(row)
-    buffer = io.StringIO(newline="")
-    writer = csv.DictWriter(
-        buffer, fieldnames=columns, lineterminator="\r\n", extrasaction="ignore"
-    )
-    writer.writeheader()
-    writer.writerows(rows)
-    atomic_write(folder / RECEPTION_LOG, buffer.getvalue().encode("utf-8-sig"))
+    atomic_write(folder / RECEPTION_LOG, to_csv_bytes(rows, columns))
 
 
 def receipt_id(period: Period, number: int) -> str:
@@ -242,7 +238,7 @@ def receive(
                 "received_at": received_at.astimezone(OFFICE_TZ).isoformat(),
                 "unit_code": unit.code,
                 "channel": str(channel),
-                "sender": str(neutralise(sender)),
+                "sender": sender,
                 "receipt": rid,
             },
         )
