@@ -116,7 +116,7 @@ class Mailbox:
                     imap.starttls(ssl_context=s.context())
             self._imap = imap
             _login(imap, s.username, s.password)
-            _ok(imap.select(_quoted(s.folder)), f"SELECT {s.folder}")
+            _ok(imap.select(_quoted(s.folder)), f"open folder {s.folder}")
         except imaplib.IMAP4.error as exc:
             self._close()
             log.warning("IMAP %s refused: %r", where, exc)
