@@ -102,8 +102,12 @@ def refusal_response(request: Request, refusal: PortalRefusal) -> Response:
     if refusal.redirect:
         return RedirectResponse(refusal.redirect, status_code=303, headers=refusal.headers)
     templates = request.app.state.templates
+    auth = getattr(request.state, "portal_auth", None)
+    home = SIGN_IN_PATH
+    if auth is not None:
+        home = "/van-phong" if auth.principal.is_officer else "/don-vi"
     html = templates.get_template("portal/refused.html").render(
-        request=request, message=refusal.message, status=refusal.status
+        request=request, message=refusal.message, status=refusal.status, home=home
     )
     return HTMLResponse(html, status_code=refusal.status, headers=refusal.headers)
 

@@ -4,7 +4,6 @@ mtime); a returned file is not counted by the next run and `pcmbn status` says "
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -27,16 +26,18 @@ LATE = datetime(2024, 7, 19, 8, 0, tzinfo=TZ)
 
 
 def _run(home: Path) -> dict:
-    result = run_pcmbn(home, "run", "--plan", PLAN, "--period", PERIOD.code, "--format", "json")
-    assert result.returncode == 0, result.stderr[-2000:]
-    return json.loads(result.stdout)
+    """The monthly flow over the default inbox `<home>/inbox/<plan>/<period>/` (the home is the
+    test's `PCMBN_HOME`), as `pcmbn run --format json` returns it."""
+    from flows.monthly_aggregation import monthly_aggregation
+
+    return monthly_aggregation(plan=PLAN, period=PERIOD.code)
 
 
 @pytest.mark.slow
 def test_received_files_count_with_the_receipt_time_and_a_returned_one_does_not(
-    tmp_path: Path,
+    prefect_harness: None, tmp_path: Path
 ) -> None:
-    home = tmp_path / "home"
+    home = tmp_path / "home"  # the PCMBN_HOME of every test (tests/conftest.py)
     resources = Resources(Settings(home=home))
     catalog, plan = resources.catalog, resources.catalog.plan(PLAN)
     workbooks = tmp_path / "made"

@@ -37,13 +37,28 @@ def _cell_holding(path: Path, value: str) -> tuple[str, str]:
     raise AssertionError(f"{value!r} not in {path}")
 
 
-def _sign_in(driver, url: str, username: str, password: str) -> None:
+def _click_and_wait(driver, element_id: str, path_part: str) -> None:
+    """Click a submit button and wait for the page whose URL contains `path_part` (a click
+    returns before the form's answer has loaded on a busy machine)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(By.ID, element_id).click()
+    wait = WebDriverWait(driver, 60)
+    wait.until(expected_conditions.staleness_of(old))
+    wait.until(expected_conditions.url_contains(path_part))
+    wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
+def _sign_in(driver, url: str, username: str, password: str, lands_on: str) -> None:
     from selenium.webdriver.common.by import By
 
     driver.get(f"{url}/dang-nhap")
     driver.find_element(By.ID, "username").send_keys(username)
     driver.find_element(By.ID, "password").send_keys(password)
-    driver.find_element(By.ID, "dang-nhap").click()
+    _click_and_wait(driver, "dang-nhap", lands_on)
 
 
 def test_a_unit_submits_in_the_browser_and_the_officer_returns_another(tmp_path: Path) -> None:
@@ -85,19 +100,18 @@ def test_a_unit_submits_in_the_browser_and_the_officer_returns_another(tmp_path:
             "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
         )
         url = server.url
-        _sign_in(driver, url, "bp_tinh@st", "mot-lan-2345678")
-        assert driver.current_url.endswith("/doi-mat-khau")
+        _sign_in(driver, url, "bp_tinh@st", "mot-lan-2345678", "/doi-mat-khau")
         shots.take(driver, "doi-mat-khau")
         driver.find_element(By.ID, "old").send_keys("mot-lan-2345678")
         driver.find_element(By.ID, "new").send_keys("mat-khau-moi-cua-bp")
         driver.find_element(By.ID, "confirm").send_keys("mat-khau-moi-cua-bp")
-        driver.find_element(By.ID, "doi-mat-khau").click()
+        _click_and_wait(driver, "doi-mat-khau", "/don-vi")
         assert "Đã đổi mật khẩu." in driver.page_source
         assert "Bộ Chỉ huy Bộ đội Biên phòng tỉnh" in driver.page_source
         shots.take(driver, "trang-don-vi")
 
         driver.find_element(By.ID, "file").send_keys(str(broken))
-        driver.find_element(By.ID, "tai-len").click()
+        _click_and_wait(driver, "tai-len", "/don-vi/ket-qua/")
         assert "Bị từ chối" in driver.find_element(By.ID, "ket-qua").text
         row = driver.find_element(
             By.CSS_SELECTOR, f'tr.problem.error[data-sheet="{sheet}"][data-cell="{cell}"]'
@@ -110,32 +124,32 @@ def test_a_unit_submits_in_the_browser_and_the_officer_returns_another(tmp_path:
         assert annotated.read_bytes()[:2] == b"PK"
 
         driver.find_element(By.ID, "file").send_keys(str(corrected))
-        driver.find_element(By.ID, "tai-len").click()
+        _click_and_wait(driver, "tai-len", "/don-vi/ket-qua/")
         assert "Hợp lệ" in driver.find_element(By.ID, "ket-qua").text
         shots.take(driver, "tep-hop-le")
-        driver.find_element(By.ID, "gui-bao-cao").click()
+        _click_and_wait(driver, "gui-bao-cao", "/don-vi/bien-nhan/")
         number = driver.find_element(By.ID, "so-bien-nhan").text
         assert number.startswith("BN-")
         assert driver.find_element(By.ID, "thoi-diem").text == "16/07/2024 09:00"
         assert len(driver.find_element(By.ID, "sha256").text) == 64
         shots.take(driver, "bien-nhan")
-        driver.find_element(By.ID, "dang-xuat").click()
+        _click_and_wait(driver, "dang-xuat", "/dang-nhap")
 
-        _sign_in(driver, url, "can-bo", "mat-khau-rat-dai-1")
+        _sign_in(driver, url, "can-bo", "mat-khau-rat-dai-1", "/van-phong")
         driver.get(f"{url}/van-phong/{PLAN}/2024-07")
         status = driver.find_element(By.CSS_SELECTOR, "#dv-BP_TINH td[data-status]")
         assert status.get_attribute("data-status") == "received" and status.text == "Đã gửi"
         shots.take(driver, "van-phong-da-gui")
         driver.get(f"{url}/van-phong/bien-nhan/{ca_receipt}")
         driver.find_element(By.ID, "ly-do").send_keys("Số liệu DT01 chưa khớp với sổ theo dõi.")
-        driver.find_element(By.ID, "tra-lai").click()
+        _click_and_wait(driver, "tra-lai", "/van-phong")
         shots.take(driver, "van-phong-tra-lai")
         driver.get(f"{url}/van-phong/{PLAN}/2024-07")
         returned = driver.find_element(By.CSS_SELECTOR, "#dv-CA_TINH td[data-status]")
         assert returned.get_attribute("data-status") == "returned"
-        driver.find_element(By.ID, "dang-xuat").click()
+        _click_and_wait(driver, "dang-xuat", "/dang-nhap")
 
-        _sign_in(driver, url, "ca_tinh@st", "mat-khau-rat-dai-1")
+        _sign_in(driver, url, "ca_tinh@st", "mat-khau-rat-dai-1", "/don-vi")
         driver.get(f"{url}/don-vi/lich-su")
         history = driver.find_element(By.ID, "lich-su").text
         assert "Bị trả lại" in history and "Số liệu DT01 chưa khớp với sổ theo dõi." in history
