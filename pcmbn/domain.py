@@ -144,6 +144,13 @@ class Unit(_Model):
             raise ValueError("valid_to trước valid_from")
         return self
 
+    @property
+    def addresses(self) -> tuple[str, ...]:
+        """The unit's e-mail addresses: the registry's `email` may list several, separated by
+        `;` or `,` (a unit's office and its reporting officer); lower case, in order."""
+        raw = (self.email or "").replace(",", ";")
+        return tuple(dict.fromkeys(a.strip().lower() for a in raw.split(";") if a.strip()))
+
     def active_on(self, day: date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
 

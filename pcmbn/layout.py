@@ -12,6 +12,8 @@ it everywhere, and nowhere else builds them.
 <outputs>/<plan>/packets/                                conference packets
 <home>/locks/<plan>_<period>.lock   <home>/tmp/   <home>/logs/pcmbn.log
 <home>/outbox/<plan>/<period>/ (blank templates)   <home>/feedback/ (`pcmbn check`)
+<home>/mail/ledger.jsonl (what the mail intake took from each message)
+<home>/mail/feedback/ (the annotated copies attached to the mail intake's answers)
 <inbox>/<plan>/<period>/
 ```
 """
@@ -47,6 +49,8 @@ TMP_DIR = "tmp"
 LOGS_DIR = "logs"
 LOG_FILE = "pcmbn.log"
 OUTBOX_DIR = "outbox"
+MAIL_DIR = "mail"
+MAIL_LEDGER = "ledger.jsonl"
 
 
 def summary_name(plan_id: str, period_code: str) -> str:
@@ -171,6 +175,16 @@ class OutputLayout:
     def tmp_dir(self) -> Path:
         """Scratch space (archive copies in progress)."""
         return self.home / TMP_DIR
+
+    @property
+    def mail_ledger(self) -> Path:
+        """The mail intake's ledger (`pcmbn.mailbox.ledger`)."""
+        return self.home / MAIL_DIR / MAIL_LEDGER
+
+    @property
+    def mail_feedback_dir(self) -> Path:
+        """Annotated copies written for the mail intake's answers."""
+        return self.home / MAIL_DIR / FEEDBACK_DIR
 
     @property
     def log_file(self) -> Path:

@@ -98,6 +98,15 @@ class SmtpSettings:
 
 def _from_secret_block(name: str, username: str | None) -> tuple[str | None, str | None]:
     """Credentials kept in Prefect (`prefect block create secret`), never in the repository."""
+    return secret_credentials(name, username, "PCMBN_SMTP_SECRET", "mật khẩu thư")
+
+
+def secret_credentials(
+    name: str, username: str | None, variable: str, what: str
+) -> tuple[str | None, str | None]:
+    """(username, password) from the Prefect Secret block `name`: a bare password, or JSON
+    `{"username": ..., "password": ...}`; `variable` and `what` name it in the error line
+    (the mail server's and the mailbox's blocks share this reading)."""
     from prefect.blocks.system import Secret
 
     try:
@@ -105,7 +114,7 @@ def _from_secret_block(name: str, username: str | None) -> tuple[str | None, str
     except Exception as exc:  # noqa: BLE001 - any failure to reach or find the block
         log.warning("cannot load Prefect Secret block %r: %r", name, exc)
         raise PcmbnError(
-            f"Không đọc được khối bí mật Prefect “{name}” (PCMBN_SMTP_SECRET) chứa mật khẩu thư."
+            f"Không đọc được khối bí mật Prefect “{name}” ({variable}) chứa {what}."
         ) from exc
     if isinstance(value, dict):
         return value.get("username", username), value.get("password")
@@ -296,7 +305,11 @@ def compose(reminder: Reminder, settings: SmtpSettings) -> Message:
         )
         message.attach(part)
     message["From"] = formataddr((settings.sender_name, settings.sender), charset="utf-8")
-    message["To"] = formataddr((reminder.unit_name, reminder.to), charset="utf-8")
+    # A registry `email` may list several addresses (`Unit.addresses`): each one a recipient.
+    addresses = [a.strip() for a in reminder.to.replace(",", ";").split(";") if a.strip()]
+    message["To"] = ", ".join(
+        formataddr((reminder.unit_name, address), charset="utf-8") for address in addresses
+    )
     message["Subject"] = Header(reminder.subject, "utf-8")
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = make_msgid(domain=settings.sender.rpartition("@")[2] or None)
@@ -317,6 +330,21 @@ def _login(smtp: smtplib.SMTP, username: str, password: str) -> None:
     code, response = smtp.docmd("AUTH", f"PLAIN {token}")
     if code != 235:
         raise smtplib.SMTPAuthenticationError(code, response)
+
+
+def open_smtp(settings: SmtpSettings) -> smtplib.SMTP:
+    """A logged-in session with the mail server (STARTTLS first when configured); the
+    reminders and the mail intake's answers both go out through it."""
+    smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+    try:
+        if settings.starttls:
+            smtp.starttls(context=ssl.create_default_context())
+        if settings.username:
+            _login(smtp, settings.username, settings.password or "")
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
 
 
 @dataclass(frozen=True)
@@ -342,11 +370,7 @@ def send_all(reminders: Iterable[Reminder], settings: SmtpSettings) -> list[Deli
     if not sendable:
         return deliveries
     try:
-        with smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout) as smtp:
-            if settings.starttls:
-                smtp.starttls(context=ssl.create_default_context())
-            if settings.username:
-                _login(smtp, settings.username, settings.password or "")
+        with open_smtp(settings) as smtp:
             for r in sendable:
                 try:
                     smtp.send_message(compose(r, settings))

@@ -28,7 +28,14 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, PositiveInt, SecretStr, ValidationError, field_validator
+from pydantic import (
+    Field,
+    PositiveInt,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pcmbn.errors import UsageError
@@ -145,6 +152,17 @@ class ReaderMode(StrEnum):
     INLINE = "inline"  # in this process: benchmarks only
 
 
+class ImapSecurity(StrEnum):
+    """How the mailbox connection is protected (`pcmbn.mailbox.imap`)."""
+
+    TLS = "tls"  # IMAP over TLS from the first byte (port 993): the default
+    STARTTLS = "starttls"  # plain connection upgraded with STARTTLS before logging in (143)
+    PLAIN = "plain"  # no encryption: only to a loopback address (a local relay, tests)
+
+
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost", "[::1]")
+
+
 class SettingsError(UsageError):
     """A `PCMBN_*` variable holds a value the program cannot use (exit code 2)."""
 
@@ -234,6 +252,16 @@ class Settings(BaseSettings):
     smtp_secret: str | None = None
     smtp_from: str = "bcd138@localhost"
     smtp_from_name: str = "Cơ quan Thường trực Ban Chỉ đạo 138"
+    # The office mailbox the flow `thu-thap-thu-dien-tu` collects reports from (issue 16).
+    imap_host: str | None = None
+    imap_port: int | None = Field(default=None, ge=1, le=65535)
+    imap_security: ImapSecurity = ImapSecurity.TLS
+    imap_user: str | None = None
+    imap_password: SecretStr | None = None
+    imap_secret: str | None = None
+    imap_folder: str = "INBOX"
+    imap_done_folder: str | None = None
+    imap_ca_file: Path | None = None
     reader: ReaderMode = ReaderMode.ISOLATED
     reader_cpu_s: int = Field(default=20, ge=1, le=3600)
     reader_memory_mb: int = Field(default=1024, ge=256, le=65536)
@@ -289,7 +317,7 @@ class Settings(BaseSettings):
             raise ValueError("only postgresql:// URLs")
         return value
 
-    @field_validator("task_runner", "reader", mode="before")
+    @field_validator("task_runner", "reader", "imap_security", mode="before")
     @classmethod
     def _runner(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
@@ -324,12 +352,31 @@ class Settings(BaseSettings):
             raise ValueError("not a Dask address")
         return value
 
-    @field_validator("smtp_host")
+    @field_validator("smtp_host", "imap_host")
     @classmethod
     def _host(cls, value: str | None) -> str | None:
         if value is not None and not re.fullmatch(r"[A-Za-z0-9.\-\[\]:]+", value):
             raise ValueError("not a host name")
         return value
+
+    @field_validator("imap_security")
+    @classmethod
+    def _plain_only_on_loopback(cls, value: ImapSecurity, info: ValidationInfo) -> ImapSecurity:
+        """A password in clear text crosses no network: `plain` only to this machine."""
+        host = (info.data.get("imap_host") or "").lower()
+        if value == ImapSecurity.PLAIN and host and host not in LOOPBACK_HOSTS:
+            raise ValueError("plain IMAP to a remote host")
+        return value
+
+    @field_validator("imap_ca_file", mode="before")
+    @classmethod
+    def _ca_file(cls, value: Any) -> Path | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        path = _resolved(value)
+        if not path.is_file():
+            raise ValueError("no such file")
+        return path
 
     @field_validator("smtp_from")
     @classmethod
@@ -339,7 +386,16 @@ class Settings(BaseSettings):
             raise ValueError("not an email address")
         return value
 
-    @field_validator("user", "smtp_user", "smtp_secret", "crash_at", mode="before")
+    @field_validator(
+        "user",
+        "smtp_user",
+        "smtp_secret",
+        "imap_user",
+        "imap_secret",
+        "imap_done_folder",
+        "crash_at",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
@@ -438,6 +494,17 @@ EXPECTED: dict[str, str] = {
     "smtp_secret": "cần tên một khối Secret của Prefect",
     "smtp_from": "cần một địa chỉ thư, ví dụ bcd138@tinh.gov.vn",
     "smtp_from_name": "cần một tên người gửi",
+    "imap_host": "cần tên hoặc địa chỉ máy chủ hộp thư, ví dụ mail.tinh.gov.vn",
+    "imap_port": "cần một số cổng từ 1 đến 65535",
+    "imap_security": "cần một trong: "
+    + ", ".join(m.value for m in ImapSecurity)
+    + " (plain chỉ dùng với máy chủ 127.0.0.1)",
+    "imap_user": "cần một tên đăng nhập hộp thư",
+    "imap_password": "cần một mật khẩu",
+    "imap_secret": "cần tên một khối Secret của Prefect",
+    "imap_folder": "cần tên một thư mục của hộp thư, ví dụ INBOX",
+    "imap_done_folder": "cần tên một thư mục của hộp thư, ví dụ DaThu",
+    "imap_ca_file": "cần đường dẫn một tệp chứng chỉ CA (PEM) có thật",
     "reader": "cần một trong: " + ", ".join(m.value for m in ReaderMode),
     "reader_cpu_s": "cần một số giây CPU từ 1 đến 3600",
     "reader_memory_mb": "cần một số MB từ 256 đến 65536",
@@ -468,7 +535,7 @@ def settings_error(exc: ValidationError) -> SettingsError:
     field = str(first["loc"][0]) if first["loc"] else ""
     value = first.get("input")
     shown = value.get_secret_value() if isinstance(value, SecretStr) else value
-    if field == "smtp_password":
+    if field in ("smtp_password", "imap_password"):
         shown = "***"
     others = {str(e["loc"][0]) for e in errors[1:] if e["loc"]} - {field}
     more = (

@@ -129,6 +129,79 @@ def inspect_file(path: Path, limits: Limits = Limits()) -> Admitted | Refused:
         )
 
 
+@dataclass(frozen=True)
+class ZipContents:
+    """What a `.zip` of reports holds: its workbooks (name, bytes) and the names of the rest."""
+
+    workbooks: list[tuple[str, bytes]]
+    others: list[str]
+
+
+def unpack_zip(path: Path, limits: Limits = Limits()) -> ZipContents | Refused:
+    """The workbooks inside a `.zip` a unit attached (several reports in one archive), or a
+    refusal; never raises.
+
+    The archive is hostile until proved otherwise, exactly like a workbook's own zip: the same
+    size cap, central-directory counts, declared total and per-entry ratio (`_zip_entries`),
+    then every entry inflated chunk by chunk against the declared size, the total budget and
+    its CRC, encrypted entries refused (`_stream_entry`). Entries are named by their base name
+    (no folder can be written through `../`); a name zipped on Windows without the UTF-8 flag is
+    read back as UTF-8 when it is. Each workbook found then goes through `inspect_file` like any
+    other file. Nested archives are not opened.
+    """
+    try:
+        info = Path(path).stat()
+        if info.st_size == 0:
+            raise _Stop(RuleId.FILE_EMPTY, "0 bytes")
+        if info.st_size > limits.max_bytes:
+            raise _Stop(
+                RuleId.FILE_TOO_LARGE,
+                f"{info.st_size} bytes > {limits.max_bytes}",
+                size=_size(info.st_size),
+                limit=_size(limits.max_bytes),
+            )
+        workbooks: list[tuple[str, bytes]] = []
+        others: list[str] = []
+        with Path(path).open("rb") as fp:
+            if not fp.read(4).startswith((b"PK\x03\x04", b"PK\x05\x06")):
+                raise _corrupt("không phải tệp nén ZIP", "no zip signature")
+            entries = _zip_entries(fp, limits)
+            inflated = 0
+            for entry in entries:
+                if entry.is_dir():
+                    continue
+                name = _entry_name(entry)
+                if not name.lower().endswith(ACCEPTED_EXTENSIONS):
+                    others.append(name)
+                    continue
+                whole = bytearray()
+                try:
+                    inflated += _stream_entry(
+                        fp, entry, limits.max_uncompressed_bytes - inflated, {}, whole=whole
+                    )
+                except (OSError, ValueError, struct.error) as exc:
+                    raise _corrupt("cấu trúc tệp nén không hợp lệ", f"{name}: {exc}") from exc
+                workbooks.append((name, bytes(whole)))
+        return ZipContents(workbooks, others)
+    except _Stop as stop:
+        return stop.refused
+    except Exception as exc:  # any library failure on hostile bytes is a damaged file
+        return Refused(
+            RuleId.FILE_CORRUPT,
+            {"detail": "không đọc được tệp nén"},
+            f"{type(exc).__name__}: {exc}",
+        )
+
+
+def _entry_name(entry: zipfile.ZipInfo) -> str:
+    """The entry's base name; cp437-decoded UTF-8 (Windows' zip without the flag) repaired."""
+    name = entry.filename
+    if not entry.flag_bits & 0x800:
+        with contextlib.suppress(UnicodeError):
+            name = name.encode("cp437").decode("utf-8")
+    return posixpath.basename(name.replace("\\", "/")) or "tep"
+
+
 def _inspect(path: Path, limits: Limits) -> Admitted:
     extension = path.suffix.lower()
     if extension not in ACCEPTED_EXTENSIONS:
@@ -170,6 +243,16 @@ def _inspect_zip(fp: BinaryIO, limits: Limits) -> Admitted:
     The end record is read first (the very record ZipFile trusts): zipfile builds an object per
     directory entry, and 400 000 tiny entries fit in 20 MB, so counts are checked before parsing.
     """
+    entries = _zip_entries(fp, limits)
+    if not {entry.filename for entry in entries} & {"[Content_Types].xml", "mimetype"}:
+        raise _Stop(
+            RuleId.FILE_NOT_WORKBOOK, "zip, no OOXML/ODF marker", detected=_ZIP_NOT_WORKBOOK
+        )
+    return _verified_workbook_zip(fp, entries, limits)
+
+
+def _zip_entries(fp: BinaryIO, limits: Limits) -> list[zipfile.ZipInfo]:
+    """The central directory, refused before parsing when its counts or sizes are hostile."""
     try:
         endrec = zipfile._EndRecData(fp)
         if endrec is None:
@@ -194,10 +277,13 @@ def _inspect_zip(fp: BinaryIO, limits: Limits) -> Admitted:
         if entry.file_size > _RATIO_FLOOR and ratio > limits.max_ratio:
             detail = f"tỉ lệ nén {_number(ratio)}:1 vượt giới hạn {_number(limits.max_ratio)}:1"
             raise _bomb(detail, f"{entry.filename}: ratio {ratio:.0f}")
-    if not {entry.filename for entry in entries} & {"[Content_Types].xml", "mimetype"}:
-        raise _Stop(
-            RuleId.FILE_NOT_WORKBOOK, "zip, no OOXML/ODF marker", detected=_ZIP_NOT_WORKBOOK
-        )
+    return entries
+
+
+def _verified_workbook_zip(
+    fp: BinaryIO, entries: list[zipfile.ZipInfo], limits: Limits
+) -> Admitted:
+    """Every entry of a workbook's zip inflated once: honest sizes, CRCs, no DTD, the layout."""
     parts: dict[str, bytes] = {}
     inflated = 0
     census = _Census(limits)
@@ -227,6 +313,7 @@ def _stream_entry(
     budget: int,
     parts: dict[str, bytes],
     layout: _PartScan | None = None,
+    whole: bytearray | None = None,
 ) -> int:
     """Inflate one entry chunk by chunk: honest size, total budget, no DTD in XML, CRC.
 
@@ -267,6 +354,8 @@ def _stream_entry(
             if produced > budget:
                 raise _bomb("dung lượng giải nén vượt giới hạn", f"{name}: over total budget")
             crc = zlib.crc32(out, crc)
+            if whole is not None:
+                whole += out
             if scan:
                 window = tail + out
                 if _declares_dtd(window):

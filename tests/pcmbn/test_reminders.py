@@ -121,6 +121,17 @@ def test_compose_encodes_vietnamese_subject_and_attaches_workbook(tmp_path: Path
     assert attachment.get_content() == workbook.read_bytes()
 
 
+def test_a_unit_with_several_addresses_is_reminded_at_each() -> None:
+    reminder = Reminder(
+        "BP_TINH", "Bộ Chỉ huy Bộ đội Biên phòng tỉnh", "missing", "bp@tinh.vn; van.thu@tinh.vn",
+        "Nhắc gửi báo cáo", "Kính gửi",
+    )  # fmt: skip
+    parsed = message_from_bytes(
+        compose(reminder, SmtpSettings(host="localhost")).as_bytes(), policy=email_policy.default
+    )
+    assert [a.addr_spec for a in parsed["To"].addresses] == ["bp@tinh.vn", "van.thu@tinh.vn"]
+
+
 def test_unit_without_address_is_reported_not_sent() -> None:
     reminder = Reminder("X", "Xã X", "missing", None, "s", "b")
     (delivery,) = send_all([reminder], SmtpSettings(host="127.0.0.1", port=1))

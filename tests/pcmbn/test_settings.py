@@ -56,6 +56,14 @@ VALID: list[tuple[str, str, str, Any]] = [
     ("PCMBN_SMTP_FROM", "bcd138@tinh.gov.vn", "smtp_from", "bcd138@tinh.gov.vn"),
     ("PCMBN_SMTP_FROM_NAME", "Văn phòng BCĐ 138", "smtp_from_name", "Văn phòng BCĐ 138"),
     ("PCMBN_CRASH_AT", "history", "crash_at", "history"),
+    ("PCMBN_CRASH_AT", "mail", "crash_at", "mail"),
+    ("PCMBN_IMAP_HOST", "mail.tinh.gov.vn", "imap_host", "mail.tinh.gov.vn"),
+    ("PCMBN_IMAP_PORT", "9993", "imap_port", 9993),
+    ("PCMBN_IMAP_SECURITY", "STARTTLS", "imap_security", "starttls"),
+    ("PCMBN_IMAP_USER", "bcd138@tinh.gov.vn", "imap_user", "bcd138@tinh.gov.vn"),
+    ("PCMBN_IMAP_SECRET", "mat-khau-hop-thu", "imap_secret", "mat-khau-hop-thu"),
+    ("PCMBN_IMAP_FOLDER", "Báo cáo", "imap_folder", "Báo cáo"),
+    ("PCMBN_IMAP_DONE_FOLDER", "DaThu", "imap_done_folder", "DaThu"),
     ("PCMBN_READER", "Inline", "reader", "inline"),
     ("PCMBN_READER_CPU_S", "5", "reader_cpu_s", 5),
     ("PCMBN_READER_MEMORY_MB", "512", "reader_memory_mb", 512),
@@ -84,6 +92,10 @@ INVALID: list[tuple[str, str, str]] = [
     ("PCMBN_SMTP_STARTTLS", "maybe", "true hoặc false"),
     ("PCMBN_SMTP_FROM", "bcd138", "địa chỉ thư"),
     ("PCMBN_CRASH_AT", "histroy", "archive, history, summary, packet"),
+    ("PCMBN_IMAP_HOST", "imaps://mail.tinh.gov.vn", "máy chủ hộp thư"),
+    ("PCMBN_IMAP_PORT", "0", "số cổng"),
+    ("PCMBN_IMAP_SECURITY", "ssl3", "tls, starttls, plain"),
+    ("PCMBN_IMAP_CA_FILE", "/khong-co/ca.pem", "chứng chỉ CA"),
     ("PCMBN_READER", "unsafe", "isolated, inline"),
     ("PCMBN_READER_CPU_S", "0", "giây CPU"),
     ("PCMBN_READER_MEMORY_MB", "64", "MB"),
@@ -161,6 +173,17 @@ def test_password_is_never_shown(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "bí mật" not in repr(settings) and "bí mật" not in str(settings)
     assert settings.smtp_password is not None
     assert settings.smtp_password.get_secret_value() == "bí mật"
+
+
+def test_plain_imap_only_to_this_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A mailbox password never crosses a network in clear text: `plain` is refused for a
+    remote host, accepted for the loopback relay the tests and a local gateway use."""
+    local = _settings(monkeypatch, PCMBN_IMAP_HOST="127.0.0.1", PCMBN_IMAP_SECURITY="plain")
+    assert local.imap_security == "plain"
+    monkeypatch.setenv("PCMBN_IMAP_HOST", "mail.tinh.gov.vn")
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env()
+    assert "PCMBN_IMAP_SECURITY" in str(raised.value) and "127.0.0.1" in str(raised.value)
 
 
 def test_settings_are_frozen_hashable_and_picklable(monkeypatch: pytest.MonkeyPatch) -> None:
