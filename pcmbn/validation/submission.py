@@ -11,16 +11,20 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import stat
+from array import array
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from pcmbn.catalog import Catalog
 from pcmbn.domain import Indicator, Plan, TemplateSpec, Unit, ValueType
 from pcmbn.periods import Period, PeriodError, parse_period
+from pcmbn.reading.compact import IndicatorTable
 from pcmbn.reading.guard import Limits, Refused, SheetLayout, inspect_file
 from pcmbn.reading.numbers import ParsedNumber, parse_number
 from pcmbn.reading.sandbox import (
@@ -47,9 +51,39 @@ class ParsedCell:
     number: ParsedNumber
 
 
+@dataclass(slots=True, eq=False)
+class Figures:
+    """The parsed numbers of a file's value cells, parallel to its `IndicatorTable` positions
+    (`pos = 2 * row + col`, duplicates included): what validation, the store and the summary
+    take, as one float64 array plus the few cells whose outcome is not a plain value.
+
+    `values[pos]` is the number the clerk meant, NaN when there is none; `special[pos]` holds
+    the full `ParsedNumber` of every cell that is blank, wrong, ambiguous (a warning), or a
+    count a float cannot hold exactly; `integer[row]` is 1 when the row's indicator is a count
+    (its values are Python ints when asked for one by one).
+    """
+
+    values: array  # array('d')
+    integer: bytes
+    special: dict[int, ParsedNumber]
+
+    def number(self, pos: int) -> ParsedNumber:
+        """The `ParsedNumber` of one cell, as `parse_cell` would have made it."""
+        found = self.special.get(pos)
+        if found is not None:
+            return found
+        value = self.values[pos]
+        return ParsedNumber(int(value) if self.integer[pos >> 1] else value)
+
+
 @dataclass
 class Submission:
-    """A file and what could be read from it; `refusal` set when it could not be read."""
+    """A file and what could be read from it; `refusal` set when it could not be read.
+
+    The figures are compact (`records.table` for the cells, `figures` for their parsed
+    numbers); `values` gives the first occurrence of each code as `ParsedCell` pairs, built on
+    first use in the process that asks (never pickled when `figures` can rebuild it).
+    """
 
     index: int
     path: Path
@@ -63,10 +97,50 @@ class Submission:
     period: Period | None = None
     period_error: str | None = None
     template_version: str | None = None
-    #: code -> (Kỳ này, Lũy kế) for indicator rows present in the sheet (first occurrence)
-    values: dict[str, tuple[ParsedCell, ParsedCell]] = field(default_factory=dict)
     #: the name the unit gave the file (the archive names copies by content)
     original_name: str | None = None
+    figures: Figures | None = None
+    _values: dict[str, tuple[ParsedCell, ParsedCell]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
+    @property
+    def values(self) -> dict[str, tuple[ParsedCell, ParsedCell]]:
+        """code -> (Kỳ này, Lũy kế) for indicator rows present in the sheet (first occurrence)."""
+        if self._values is None:
+            self._values = self._cells()
+        return self._values
+
+    @values.setter
+    def values(self, values: dict[str, tuple[ParsedCell, ParsedCell]]) -> None:
+        self._values = values
+
+    def _cells(self) -> dict[str, tuple[ParsedCell, ParsedCell]]:
+        table = self.records.table if self.records is not None else None
+        figures = self.figures
+        if table is None or figures is None:
+            return {}
+        sheet = table.sheet
+        cells: dict[str, tuple[ParsedCell, ParsedCell]] = {}
+        for code, i in table.first_rows().items():
+            period, cumulative = 2 * i, 2 * i + 1
+            cells[code] = (
+                ParsedCell(
+                    CellValue(table.value(period), sheet, table.cell(period)),
+                    figures.number(period),
+                ),
+                ParsedCell(
+                    CellValue(table.value(cumulative), sheet, table.cell(cumulative)),
+                    figures.number(cumulative),
+                ),
+            )
+        return cells
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        if self.figures is not None:
+            state["_values"] = None  # derived from the compact figures on the other side
+        return state
 
     @property
     def name(self) -> str:
@@ -255,29 +329,71 @@ def _identify(sub: Submission, catalog: Catalog) -> None:
 
 
 def _parse_values(sub: Submission, catalog: Catalog) -> None:
+    """Every value cell's number, once: a clean number straight from the float array, a text
+    through the parser once per distinct (text, value type) of the process."""
     assert sub.records is not None
-    for row in sub.records.indicators:
-        if row.code in sub.values:
-            continue  # a duplicate: the first occurrence counts, validation flags the rest
-        indicator = catalog.indicators.get(row.code)
-        value_type = indicator.value_type if indicator else ValueType.DECIMAL
-        formulas = sub.records.uncached_formulas
-        sub.values[row.code] = (
-            ParsedCell(
-                row.period,
-                parse_cell(
-                    row.period.raw, value_type, (row.period.sheet, row.period.cell) in formulas
-                ),
-            ),
-            ParsedCell(
-                row.cumulative,
-                parse_cell(
-                    row.cumulative.raw,
-                    value_type,
-                    (row.cumulative.sheet, row.cumulative.cell) in formulas,
-                ),
-            ),
-        )
+    table = sub.records.table
+    if table is None:
+        return
+    sub.figures = parse_figures(table, catalog, sub.records.uncached_formulas)
+
+
+def parse_figures(
+    table: IndicatorTable,
+    catalog: Catalog,
+    uncached: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset(),
+) -> Figures:
+    """The parsed numbers of a compact table (see `Figures`)."""
+    numbers, raw = table.numbers, table.raw
+    values = array("d", numbers)
+    integer = bytearray(len(table.codes))
+    special: dict[int, ParsedNumber] = {}
+    indicators = catalog.indicators
+    sheet = table.sheet
+    for i, code in enumerate(table.codes):
+        indicator = indicators.get(code)
+        value_type = indicator.value_type if indicator is not None else ValueType.DECIMAL
+        counts = value_type is ValueType.INTEGER
+        integer[i] = counts
+        for pos in (2 * i, 2 * i + 1):
+            if pos not in raw:
+                number = numbers[pos]
+                if counts and not number.is_integer():
+                    values[pos] = math.nan
+                    special[pos] = _NOT_INTEGER_CELL
+                else:
+                    values[pos] = number + 0.0  # + 0.0 turns -0.0 into 0.0
+                continue
+            cell_raw = raw[pos]
+            formula = bool(uncached) and (sheet, table.cell(pos)) in uncached
+            parsed = (
+                _parse_text(cell_raw, value_type)
+                if type(cell_raw) is str and not formula
+                else parse_cell(cell_raw, value_type, formula)
+            )
+            value = parsed.value
+            plain = (
+                value is not None
+                and parsed.warning is None
+                and type(value) is (int if counts else float)
+                and (not counts or -(2**53) <= value <= 2**53)
+            )
+            if plain:
+                values[pos] = value
+            else:
+                values[pos] = math.nan
+                special[pos] = parsed
+    return Figures(values, bytes(integer), special)
+
+
+@lru_cache(maxsize=8192)
+def _parse_text(raw: str, value_type: ValueType) -> ParsedNumber:
+    """`parse_cell` of a text, once per distinct text and type (`""`, `"-"`, `"12 vụ"` repeat
+    across thousands of files); a `ParsedNumber` is frozen, so the result is shared."""
+    return parse_cell(raw, value_type)
+
+
+_NOT_INTEGER_CELL = ParsedNumber(None, error=RuleId.VALUE_NOT_INTEGER)
 
 
 def parse_cell(raw: Any, value_type: ValueType, uncached_formula: bool = False) -> ParsedNumber:
