@@ -56,6 +56,7 @@ from pcmbn.store.base import RunAudit
 from pcmbn.store.history import RunRecord, SubmissionRecord
 from pcmbn.validation.checker import CheckResult
 from pcmbn.validation.submission import Submission
+from pcmbn.validation.warmup import start_ge_import
 from pcmbn.vocabulary import AuditAction
 from tasks.intake import archive_chunk, read_chunk
 from tasks.outputs import (
@@ -187,6 +188,7 @@ def _run(
     settings, layout = resources.settings, resources.layout
     only = f" (chỉ các đơn vị {', '.join(units)})" if units else ""
     logger.info("Tổng hợp kế hoạch %s, %s%s", plan.id, period.in_sentence, only)
+    start_ge_import()  # seconds of import, done while the inbox is archived and read
     reader = read_inbox.with_options(task_runner=task_runner(settings))
     batch = reader(where, plan.id, period.code)  # collect, read
     logger.info("Kiểm tra %s tệp theo quy tắc của biểu mẫu", _n(len(batch.submissions)))
