@@ -32,6 +32,7 @@ from pcmbn.reading.sandbox import (
     ReaderFailed,
     ReaderLimits,
     ReaderPool,
+    read_guarded,
     read_inline,
     shared_pool,
 )
@@ -195,11 +196,31 @@ def _pool(settings: Settings | None) -> ReaderPool | None:
     return shared_pool(ReaderLimits.from_settings(settings))
 
 
+#: Guards and reads one file: (path, template, guard limits) -> the guard's refusal or records.
+GuardedReader = Callable[[Path, TemplateSpec, Limits], WorkbookRecords | Refused]
+
+
 def default_reader(settings: Settings | None = None) -> Reader:
     """The sandbox's shared worker pool, or the in-process reader with `PCMBN_READER=inline`
     (as the entry point's `settings` say)."""
     pool = _pool(settings)
     return read_inline if pool is None else pool.read
+
+
+def default_guarded_reader(settings: Settings | None = None) -> GuardedReader:
+    """Guard and read in the sandbox's workers (in parallel, off this process's GIL), or both
+    in this process with `PCMBN_READER=inline`."""
+    pool = _pool(settings)
+    return read_guarded if pool is None else pool.read_guarded
+
+
+def prestart_readers(settings: Settings | None = None) -> None:
+    """Boot the sandbox's workers for these settings now (nothing with `PCMBN_READER=inline`):
+    a worker interpreter takes a second or more to start, better spent while the inbox is
+    archived than on the first file read."""
+    pool = _pool(settings)
+    if pool is not None:
+        pool.prestart()
 
 
 def load_submissions(
@@ -211,20 +232,21 @@ def load_submissions(
     settings: Settings | None = None,
 ) -> list[Submission]:
     """`load_submission` for (index, path, original name) items, as many at a time as the
-    sandbox has workers (threads only wait on the workers' pipes); order is kept. `settings`
-    choose the reader (`PCMBN_READER`, its limits) unless `reader` is given."""
+    sandbox has workers (threads only wait on the workers' pipes: the guard and the read both
+    run in the workers); order is kept. `settings` choose the reader (`PCMBN_READER`, its
+    limits) unless `reader` is given (then the guard runs here, before it)."""
     pool = _pool(settings)
-    reader = reader or (read_inline if pool is None else pool.read)
+    guarded = None if reader is not None else (read_guarded if pool is None else pool.read_guarded)
     workers = pool.size if pool is not None and len(items) > 1 else 1
+
+    def load(item: tuple[int, Path, str | None]) -> Submission:
+        index, path, name = item
+        return load_submission(index, path, catalog, limits, name, reader=reader, guarded=guarded)
+
     if workers == 1:
-        return [load_submission(i, p, catalog, limits, name, reader=reader) for i, p, name in items]
+        return [load(item) for item in items]
     with ThreadPoolExecutor(max_workers=workers) as threads:
-        return list(
-            threads.map(
-                lambda item: load_submission(*item[:2], catalog, limits, item[2], reader=reader),
-                items,
-            )
-        )
+        return list(threads.map(load, items))
 
 
 def load_submission(
@@ -235,11 +257,14 @@ def load_submission(
     original_name: str | None = None,
     *,
     reader: Reader | None = None,
+    guarded: GuardedReader | None = None,
 ) -> Submission:
     """Guard, read and identify one file; never raises.
 
     The entry is looked at (stat) before any byte is read: a FIFO or device named like a
     workbook would block or never end, and a file over the size cap is hashed by its head only.
+    With a `reader`, the guard runs here and the reader gets what it admits; otherwise both run
+    in `guarded` (default: the sandbox's workers, `default_guarded_reader`).
     """
     try:
         info = path.stat()
@@ -266,13 +291,21 @@ def load_submission(
             refusal=Refused(RuleId.FILE_CORRUPT, {"detail": "không mở được tệp"}, str(exc)),
         )
     sub = Submission(index, path, sha, original_name=original_name)
-    verdict = inspect_file(path, limits)
-    if isinstance(verdict, Refused):
-        sub.refusal = verdict
-        log.info("refused %s: %s (%s)", path, verdict.rule, verdict.detail)
-        return sub
     try:
-        sub.records = (reader or default_reader())(path, catalog.template, verdict.layout)
+        if reader is not None:
+            verdict = inspect_file(path, limits)
+            outcome: WorkbookRecords | Refused = (
+                verdict
+                if isinstance(verdict, Refused)
+                else reader(path, catalog.template, verdict.layout)
+            )
+        else:
+            outcome = (guarded or default_guarded_reader())(path, catalog.template, limits)
+        if isinstance(outcome, Refused):
+            sub.refusal = outcome
+            log.info("refused %s: %s (%s)", path, outcome.rule, outcome.detail)
+            return sub
+        sub.records = outcome
     except ReaderCrashed as crash:
         log.warning("reader crashed on %s: %s", path, crash.log)
         sub.refusal = Refused(
