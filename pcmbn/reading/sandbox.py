@@ -7,6 +7,8 @@ by a small pool of worker interpreters (`python -m pcmbn.reading.sandbox`), each
 address-space limit (RLIMIT_AS) and a CPU budget per file (RLIMIT_CPU, raised before each file),
 and a wall-clock timeout in the parent. A worker that dies, overruns or runs out of memory makes
 `ReaderCrashed` for that file only; the worker is replaced and the rest of the batch goes on.
+The guard runs there too (`read_guarded`): it is pure Python, a streaming pass over every XML
+part, and in the parent it would hold the one GIL all reading threads share.
 
 Workers are plain subprocesses speaking length-prefixed pickles over their stdin/stdout: they
 work from Prefect's process pool and Dask's daemonic workers alike (multiprocessing refuses

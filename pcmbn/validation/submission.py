@@ -3,8 +3,10 @@
 Every file ends here either with records to validate or with the reason it cannot be read
 (a guard refusal, a library error turned into `file.corrupt`, a reader that died turned into
 `file.reader_crashed`); nothing raises out of `load_submission`, so one bad file never stops
-the others. The native parse runs in the sandbox's worker processes (`pcmbn.reading.sandbox`)
-unless `$PCMBN_READER=inline`.
+the others. The guard and the native parse run in the sandbox's worker processes
+(`pcmbn.reading.sandbox`, in parallel, off this process's GIL) unless `$PCMBN_READER=inline`;
+what comes back is compact (`reading.compact.IndicatorTable`), and the numbers are parsed here
+once per file into `Figures`.
 """
 
 from __future__ import annotations
