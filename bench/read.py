@@ -2,7 +2,8 @@
 and the same chunks on threads and on processes (as the two task runners run them).
 
 Usage: python -m bench.read OUT_DIR [N]  (OUT_DIR/inbox as `bench.phases national-data` writes
-it); prints one JSON line. `read_phase(out, n)` is the function a `make bench` phase calls.
+it); prints one JSON line. `read_phase(out, n)` is the function a `make bench` phase calls
+(`bench.phases.PHASES["national-read"] = read_phase`: its dict carries "files" and "wall_s").
 
 - `floor_ms`: python-calamine reading every sheet of a file, nothing else (the bench's floor);
 - `inline_ms`: `load_submission` in this process (hash, guard, read, identify, parse numbers);
@@ -156,6 +157,8 @@ def read_phase(out: Path, n: int) -> dict[str, Any]:
     count = len(files)
     return {
         "files": count,
+        # `bench.phases` reads a dict's "files" and "wall_s": the default runner's read phase
+        "wall_s": runs["threads_isolated_s"],
         "workers": workers,
         "floor_ms": floor / count * 1e3,
         "inline_ms": inline / count * 1e3,
