@@ -7,6 +7,11 @@ Targets (issue 13, two cores): ready ≤ 30 s; `pcmbn check` of one workbook ≤
 `pcmbn` subprocess, interpreter start included), the median of `REPEAT` tries; the HTTP check
 alone is given too. The service runs on a catalog that adds the synthetic 170-unit province of
 `bench.history` to the project's own (`PCMBN_SCHEMAS`), so one service answers every row.
+
+The portal (issue 14): one unit's upload to its full result (≤ 1 s warm), then `PORTAL_UNITS`
+units of the 170-unit province uploading at once over loopback (all answered, none lost, p95 ≤
+3 s): every 201 must come back by its receipt, and the inbox's reception log must hold one row
+per receipt.
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ BIG_PERIOD = "2026-01"
 BIG_LAST = "2026-03"
 #: Tries per figure (the median is reported: the machine is shared).
 REPEAT = 3
+#: Units uploading at once in the portal's load test (loopback, bounded).
+PORTAL_UNITS = 50
 
 
 def _row(files: int, wall: float) -> dict[str, float]:
@@ -67,6 +74,95 @@ def _big_province(out: Path) -> tuple[Path, Path]:
         check=True, capture_output=True,
     )  # fmt: skip
     return schemas, samples / PLAN_ID / BIG_PERIOD
+
+
+def _portal_load(
+    url: str, home: Path, env: dict[str, str], plan: str, inbox: Path, out: Path
+) -> list[tuple[str, dict[str, float]]]:
+    """Sign `PORTAL_UNITS` units in, time one upload alone, then all of them at once."""
+    import csv
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    accounts = out / "accounts.csv"
+    _pcmbn(home, "accounts", "create", "--plan", plan, "--all-units", "--out", str(accounts), **env)
+    with accounts.open(encoding="utf-8-sig", newline="") as handle:
+        issued = {row["unit"]: row for row in csv.DictReader(handle)}
+    period = inbox.name
+    files = {
+        unit: inbox / f"BaoCao_{unit}_{period}.xlsx"
+        for unit in sorted(issued)
+        if (inbox / f"BaoCao_{unit}_{period}.xlsx").is_file()
+    }
+    units = list(files)[:PORTAL_UNITS]
+    tokens: dict[str, str] = {}
+    with httpx.Client(base_url=url, timeout=120) as client:
+        for unit in units:
+            row = issued[unit]
+            new = f"{row['password']}-moi-2026"
+            signed = client.post(
+                "/api/v1/login", json={"username": row["username"], "password": row["password"]}
+            ).json()
+            auth = {"Authorization": f"Bearer {signed['token']}"}
+            client.post("/api/v1/password", json={"old": row["password"], "new": new}, headers=auth)
+            tokens[unit] = signed["token"]
+
+    def upload(client: httpx.Client, unit: str) -> tuple[float, int, dict]:
+        began = time.perf_counter()
+        answer = client.post(
+            "/api/v1/submissions",
+            headers={"Authorization": f"Bearer {tokens[unit]}"},
+            files={"file": (files[unit].name, files[unit].read_bytes())},
+            data={"explanation": "Số liệu đã được đơn vị rà soát."},
+        )
+        return time.perf_counter() - began, answer.status_code, answer.json()
+
+    rows: list[tuple[str, dict[str, float]]] = []
+    with httpx.Client(base_url=url, timeout=120) as client:
+        alone = [upload(client, units[0])[0] for _ in range(REPEAT)]
+    rows.append(("portal: 1 upload → full result (median)", _row(1, _median(alone))))
+    began = time.perf_counter()
+    with httpx.Client(base_url=url, timeout=120, limits=httpx.Limits(max_connections=64)) as client:
+        with ThreadPoolExecutor(len(units)) as pool:
+            answers = list(pool.map(lambda unit: upload(client, unit), units))
+        wall = time.perf_counter() - began
+        receipts = [body["receipt"]["id"] for _, code, body in answers if code == 201]
+        found = sum(
+            client.get(
+                f"/api/v1/submissions/{rid}",
+                headers={"Authorization": f"Bearer {tokens[unit]}"},
+            ).status_code
+            == 200
+            for (_, code, body), unit in zip(answers, units, strict=True)
+            if code == 201
+            for rid in [body["receipt"]["id"]]
+        )
+    answered = sum(code in (201, 422) for _, code, _ in answers)
+    latencies = sorted(seconds for seconds, _, _ in answers)
+    p95 = latencies[max(0, int(round(0.95 * len(latencies))) - 1)]
+    log_rows = _reception_rows(home / "inbox" / plan / period)
+    lost = len(receipts) - min(found, log_rows)
+    rows.append(
+        (
+            f"portal: {len(units)} units upload at once — p95 (answered {answered}/{len(units)},"
+            f" receipts {len(receipts)}, lost {lost})",
+            _row(len(units), p95),
+        )
+    )
+    rows.append((f"portal: {len(units)} uploads at once — all answered", _row(len(units), wall)))
+    return rows
+
+
+def _reception_rows(folder: Path) -> int:
+    """Rows of the portal inbox's reception log (one per receipt, none lost)."""
+    import csv
+
+    log = folder / "received.csv"
+    if not log.is_file():
+        return 0
+    with log.open(encoding="utf-8-sig", newline="") as handle:
+        return sum(1 for _ in csv.DictReader(handle))
 
 
 def service(out: Path) -> list[tuple[str, dict[str, float]]]:
@@ -143,6 +239,7 @@ def service(out: Path) -> list[tuple[str, dict[str, float]]]:
         )
         packets = [_pcmbn(home, *packet_args, **catalog_env) for _ in range(REPEAT)]
         rows.append(("service: pcmbn packet, demo sơ kết", _row(0, _median(packets))))
+        rows += _portal_load(url, home, catalog_env, PLAN_ID, big_inbox, out / "portal")
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=180)

@@ -49,13 +49,14 @@ from pcmbn.periods import Period
 from pcmbn.progress import MONTHLY_STEPS, RunProgress
 from pcmbn.reading.numbers import format_number_vi
 from pcmbn.resources import Resources, resources_for
-from pcmbn.runners import chunk_size, task_runner
+from pcmbn.runners import chunk_size, prestart_local_readers, task_runner
 from pcmbn.service import check_run_arguments, run_document, run_inbox
 from pcmbn.settings import Settings
 from pcmbn.store.base import RunAudit
 from pcmbn.store.history import RunRecord, SubmissionRecord
 from pcmbn.validation.checker import CheckResult
 from pcmbn.validation.submission import Submission
+from pcmbn.validation.warmup import start_ge_import
 from pcmbn.vocabulary import AuditAction
 from tasks.intake import archive_chunk, read_chunk
 from tasks.outputs import (
@@ -187,6 +188,8 @@ def _run(
     settings, layout = resources.settings, resources.layout
     only = f" (chỉ các đơn vị {', '.join(units)})" if units else ""
     logger.info("Tổng hợp kế hoạch %s, %s%s", plan.id, period.in_sentence, only)
+    start_ge_import()  # seconds of import, done while the inbox is archived and read
+    prestart_local_readers(settings)  # the sandbox's readers boot while the inbox is archived
     reader = read_inbox.with_options(task_runner=task_runner(settings))
     batch = reader(where, plan.id, period.code)  # collect, read
     logger.info("Kiểm tra %s tệp theo quy tắc của biểu mẫu", _n(len(batch.submissions)))

@@ -2,8 +2,12 @@
 
 - `threads` (default): a thread pool sized to the cores; no start-up cost, enough for a
   province (30–170 files a month);
-- `processes`: Prefect's process pool sized to the cores (reading is Python-bound, so on a
-  national month this uses every core);
+- `processes`: Prefect's process pool sized to the cores; each worker process is warmed when
+  it starts (`warm_worker`: the reading path imported, the catalog loaded, the sandbox's
+  reader interpreters booted), so its first chunk reads at full speed. The guard and the
+  native read already run in the sandbox's worker processes with either runner, so threads
+  use every core too; processes pay off most with `PCMBN_READER=inline` (no sandbox), where
+  threads share one GIL;
 - `dask`: `DaskTaskRunner` from prefect-dask, on a `LocalCluster` of `$PCMBN_DASK_WORKERS`
   worker processes or on an existing scheduler at `$PCMBN_DASK_ADDRESS` (all read into
   `pcmbn.settings.Settings` at the entry point).
@@ -34,7 +38,9 @@ def task_runner(settings: Settings) -> Any:
     if name is TaskRunnerName.PROCESSES:
         from prefect.task_runners import ProcessPoolTaskRunner
 
-        return ProcessPoolTaskRunner(max_workers=settings.worker_count)
+        return ProcessPoolTaskRunner(
+            max_workers=settings.worker_count, initializer=warm_worker, initargs=(settings,)
+        )
     # Prefect's own setting, not ours: where its API is (read as Prefect itself reads it).
     if not os.environ.get("PREFECT_API_URL"):
         raise UsageError(
@@ -52,6 +58,31 @@ def task_runner(settings: Settings) -> Any:
             "processes": True,
         }
     )
+
+
+def prestart_local_readers(settings: Settings) -> None:
+    """With the threads runner the chunks are read in this process: boot the sandbox's reader
+    interpreters now, while the inbox is archived (process and Dask workers boot their own)."""
+    if settings.task_runner is TaskRunnerName.THREADS:
+        from pcmbn.validation.submission import prestart_readers
+
+        prestart_readers(settings)
+
+
+def warm_worker(settings: Settings) -> None:
+    """A process-pool worker's start: what every read chunk needs, done once, before its first
+    task (the sandbox's interpreters boot in the background meanwhile). Never raises: a worker
+    that cannot warm up still reads, only slower on its first chunk."""
+    try:
+        from pcmbn.resources import resources_for
+        from pcmbn.validation.submission import prestart_readers
+
+        prestart_readers(settings)  # first: the interpreters boot while the catalog loads
+        _ = resources_for(settings).catalog  # loaded and cross-checked once per worker
+    except Exception:  # noqa: BLE001 - warming up is an optimisation, never a failure
+        import logging
+
+        logging.getLogger(__name__).debug("worker warm-up failed", exc_info=True)
 
 
 def chunk_size(files: int, workers: int, limit: int = 64) -> int:

@@ -167,9 +167,11 @@ def check_reports(resources: Resources, paths: Sequence[Path]) -> CheckResult:
     from pcmbn.validation.checker import check_submissions, ensure_rules
     from pcmbn.validation.history import HistoryContext, rules_without_history
     from pcmbn.validation.submission import load_submissions
+    from pcmbn.validation.warmup import start_ge_import
 
     catalog = resources.catalog
     ensure_rules(catalog)
+    start_ge_import()  # imported while the files are read
     items = [(i, Path(p), None) for i, p in enumerate(paths)]
     subs = load_submissions(items, catalog, Limits(), settings=resources.settings)
     contexts: dict[tuple[str, str], HistoryContext] = {}

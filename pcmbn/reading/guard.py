@@ -480,8 +480,29 @@ def _column_number(letters: str) -> int:
     return number
 
 
+#: ref -> (row, column) of refs seen (the same few hundred in every report); bounded.
+_REFS: dict[str, tuple[int, int] | None] = {}
+_REFS_KEPT = 20_000
+
+
 def _split_ref(ref: str | None) -> tuple[int, int] | None:
-    """'XFD1048576' -> (1048576, 16384); None for anything else."""
+    """'XFD1048576' -> (1048576, 16384); None for anything else (memoised: every report has
+    the same cells, and this runs once per cell of every sheet)."""
+    if ref is None:
+        return None
+    try:
+        return _REFS[ref]
+    except KeyError:
+        pass
+    where = _parse_ref(ref)
+    if len(ref) <= 10:  # XFD1048576: longer is never a real ref, and is not kept
+        if len(_REFS) >= _REFS_KEPT:
+            _REFS.clear()  # a hostile sheet of distinct refs must not grow the memo without end
+        _REFS[ref] = where
+    return where
+
+
+def _parse_ref(ref: str) -> tuple[int, int] | None:
     found = _REF.match(ref) if ref else None
     if found is None:
         return None

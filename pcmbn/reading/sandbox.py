@@ -7,6 +7,8 @@ by a small pool of worker interpreters (`python -m pcmbn.reading.sandbox`), each
 address-space limit (RLIMIT_AS) and a CPU budget per file (RLIMIT_CPU, raised before each file),
 and a wall-clock timeout in the parent. A worker that dies, overruns or runs out of memory makes
 `ReaderCrashed` for that file only; the worker is replaced and the rest of the batch goes on.
+The guard runs there too (`read_guarded`): it is pure Python, a streaming pass over every XML
+part, and in the parent it would hold the one GIL all reading threads share.
 
 Workers are plain subprocesses speaking length-prefixed pickles over their stdin/stdout: they
 work from Prefect's process pool and Dask's daemonic workers alike (multiprocessing refuses
@@ -39,7 +41,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from pcmbn.domain import TemplateSpec
-from pcmbn.reading.guard import SheetLayout
+from pcmbn.reading.guard import Limits, Refused, SheetLayout, inspect_file
 from pcmbn.reading.workbook import WorkbookRecords, read_workbook
 
 if TYPE_CHECKING:  # not imported at run time: the worker interpreters stay small
@@ -89,6 +91,17 @@ class ReaderFailed(Exception):
 def read_inline(path: Path, spec: TemplateSpec, layout: SheetLayout | None) -> WorkbookRecords:
     """The same read in this process (no protection against native crashes)."""
     return read_workbook(Path(path).read_bytes(), spec, layout)
+
+
+def read_guarded(path: Path, spec: TemplateSpec, limits: Limits) -> WorkbookRecords | Refused:
+    """The guard, then the read of what it admits, in this process: the guard's refusal or the
+    records. In a worker, both run under its limits and, above all, in parallel with the other
+    workers: the guard is pure Python (a streaming pass over every XML part), and in the
+    parent it would hold the GIL that all reading threads share."""
+    verdict = inspect_file(Path(path), limits)
+    if isinstance(verdict, Refused):
+        return verdict
+    return read_inline(path, spec, verdict.layout)
 
 
 class _Worker:
@@ -196,13 +209,24 @@ class ReaderPool:
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self._slots = threading.BoundedSemaphore(self.size)
         self._closed = False
+        self._fresh = True  # no worker taken yet (`prestart` may fill the pool)
 
     def read(self, path: Path, spec: TemplateSpec, layout: SheetLayout | None) -> WorkbookRecords:
         """Read one workbook in a worker; `ReaderCrashed` if the worker did not survive it."""
+        return self._run((str(path), spec, layout, None))
+
+    def read_guarded(
+        self, path: Path, spec: TemplateSpec, limits: Limits
+    ) -> WorkbookRecords | Refused:
+        """`read_guarded` in a worker: the guard's refusal or the records; `ReaderCrashed` if
+        the worker did not survive the file, `ReaderFailed` if the library raised."""
+        return self._run((str(path), spec, None, limits))
+
+    def _run(self, job: tuple[str, TemplateSpec, SheetLayout | None, Limits | None]) -> Any:
         with self._slots:
             worker = self._take()
             try:
-                kind, *rest = worker.call((str(path), spec, layout), self.limits.wall_seconds)
+                kind, *rest = worker.call(job, self.limits.wall_seconds)
             except _Timeout:
                 worker.stop()
                 worker.stderr.close()
@@ -225,7 +249,18 @@ class ReaderPool:
             raise ReaderCrashed("đọc tệp cần quá nhiều bộ nhớ", rest[0])
         raise ReaderFailed(rest[0], rest[1])
 
+    def prestart(self) -> int:
+        """Start the pool's workers now (their interpreters boot while the caller does other
+        work, such as archiving the inbox); returns how many were started. Only a pool that has
+        not read yet is filled: it never holds more than `size` workers."""
+        started = 0
+        while self._fresh and not self._closed and self._idle.qsize() < self.size:
+            self._idle.put(_Worker(self.limits))
+            started += 1
+        return started
+
     def _take(self) -> _Worker:
+        self._fresh = False
         try:
             return self._idle.get_nowait()
         except queue.Empty:
@@ -284,7 +319,7 @@ def _serve(cpu_seconds: int, memory_mb: int) -> None:
     source, sink = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing but replies may reach the pipe
     while (job := _recv(source)) is not None:
-        path, spec, layout = job
+        path, spec, layout, guard = job
         used = resource.getrusage(resource.RUSAGE_SELF)
         spent = int(used.ru_utime + used.ru_stime) + 1
         _, cpu_hard = resource.getrlimit(resource.RLIMIT_CPU)
@@ -293,7 +328,12 @@ def _serve(cpu_seconds: int, memory_mb: int) -> None:
             soft = min(soft, cpu_hard)
         resource.setrlimit(resource.RLIMIT_CPU, (soft, cpu_hard))
         try:
-            reply: tuple[Any, ...] = ("ok", read_inline(Path(path), spec, layout))
+            done = (
+                read_inline(Path(path), spec, layout)
+                if guard is None
+                else read_guarded(Path(path), spec, guard)
+            )
+            reply: tuple[Any, ...] = ("ok", done)
         except MemoryError:
             reply = ("memory", "MemoryError")
         except Exception as exc:  # noqa: BLE001 - the parent turns it into file.corrupt

@@ -25,6 +25,7 @@ from typing import Any
 from python_calamine import CalamineWorkbook
 
 from pcmbn.domain import Column, TemplateSpec
+from pcmbn.reading.compact import CUMULATIVE, PERIOD, IndicatorTable, column_letters
 from pcmbn.reading.guard import SheetLayout
 from pcmbn.text import clean, fold, fold_key, task_code
 from pcmbn.vocabulary import RuleId
@@ -46,6 +47,11 @@ class CellValue:
     def blank(self) -> bool:
         return self.raw is None or (isinstance(self.raw, str) and not self.raw.strip())
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A plain tuple: a dataclass's default reduction (state dict) costs several times more
+        # per object, and every identification, task and narrative cell crosses a pipe.
+        return (CellValue, (self.raw, self.sheet, self.cell))
+
 
 @dataclass(frozen=True)
 class IndicatorRow:
@@ -63,6 +69,9 @@ class TaskRow:
     result: str | None
     difficulty: str | None
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (TaskRow, (self.code, self.status, self.result, self.difficulty))
+
 
 @dataclass(frozen=True)
 class ReadProblem:
@@ -76,23 +85,51 @@ class ReadProblem:
 
 @dataclass
 class WorkbookRecords:
+    """What one workbook says. The indicator table is compact (`table`, flat arrays with the
+    layout stored once); `indicators` gives it as one `IndicatorRow` per row for code that
+    wants objects, built on first use and never pickled."""
+
     info: dict[str, CellValue] = field(default_factory=dict)
-    indicators: list[IndicatorRow] = field(default_factory=list)
+    table: IndicatorTable | None = None
     tasks: list[TaskRow] = field(default_factory=list)
     narratives: dict[str, CellValue] = field(default_factory=dict)
     problems: list[ReadProblem] = field(default_factory=list)
     indicator_sheet: str | None = None
     #: (sheet, A1) of formulas saved without a computed value (calamine reads them as empty)
     uncached_formulas: set[tuple[str, str]] = field(default_factory=set)
+    _rows: list[IndicatorRow] | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def indicators(self) -> list[IndicatorRow]:
+        """The indicator rows as objects with their cells' provenance (derived from `table`)."""
+        if self._rows is None:
+            self._rows = indicator_rows(self.table) if self.table is not None else []
+        return self._rows
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_rows"] = None  # derived: rebuilt on demand on the other side
+        return state
+
+
+def indicator_rows(table: IndicatorTable) -> list[IndicatorRow]:
+    """One `IndicatorRow` per row of a compact table."""
+    sheet = table.sheet
+    return [
+        IndicatorRow(
+            code=code,
+            row=table.rows[i],
+            period=CellValue(table.value(2 * i), sheet, table.cell(2 * i)),
+            cumulative=CellValue(table.value(2 * i + 1), sheet, table.cell(2 * i + 1)),
+            code_cell=table.code_cell(i),
+        )
+        for i, code in enumerate(table.codes)
+    ]
 
 
 def cell_address(row: int, col: int) -> str:
     """1-based row and column to A1 form (no `$`)."""
-    letters = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return f"{letters}{row}"
+    return f"{column_letters(col)}{row}"
 
 
 def read_workbook(
@@ -139,11 +176,16 @@ def read_workbook(
         _read_tasks(*grids["tasks"], spec, records)
     if "narrative" in grids:
         records.narratives = _read_narratives(*grids["narrative"], spec)
-    if any(c.blank for row in records.indicators for c in (row.period, row.cumulative)):
-        # Only a blank value cell can hide a formula saved without its value; most files
-        # have none, so the sheet XML is scanned only when it could matter.
-        records.uncached_formulas = uncached_formulas(data)
+    table = records.table
+    if table is not None and any(_blank(v) for v in table.raw.values()):
+        # Only a blank value cell can hide a formula saved without its value, and only the
+        # indicator sheet's matter; the sheet XML is scanned only when it could matter.
+        records.uncached_formulas = uncached_formulas(data, sheets={table.sheet})
     return records
+
+
+def _blank(raw: Any) -> bool:
+    return raw is None or (isinstance(raw, str) and not raw.strip())
 
 
 def _sheets_by_key(wb: CalamineWorkbook, records: WorkbookRecords) -> dict[str, tuple[str, bool]]:
@@ -174,7 +216,8 @@ def _visible(meta: Any) -> bool:
     return str(getattr(meta, "visible", "Visible")).rsplit(".", 1)[-1].lower() == "visible"
 
 
-_CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.DOTALL)
+_FORMULA = re.compile(rb"<f[\s>/]")  # a cell's formula (not `<formula1>`, `<fill>`)
+_CELL_OPEN = re.compile(rb"<c\b")
 _REF = re.compile(rb'\br="([A-Z]+[0-9]+)"')
 _VALUE = re.compile(rb"<v>[^<]+</v>|<is>")
 _SHEET = re.compile(rb'<sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"')
@@ -182,13 +225,14 @@ _REL = re.compile(rb'<Relationship\b[^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"')
 _REL_ALT = re.compile(rb'<Relationship\b[^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"')
 
 
-def uncached_formulas(data: bytes) -> set[tuple[str, str]]:
-    """Cells of an .xlsx/.xlsm holding a formula but no cached value.
+def uncached_formulas(data: bytes, sheets: set[str] | None = None) -> set[tuple[str, str]]:
+    """Cells of an .xlsx/.xlsm holding a formula but no cached value (of `sheets`, or all).
 
     Excel and LibreOffice always save the computed value; a file written by a script (or an
     export that skipped recalculation) may not, and calamine then reports the cell as empty,
     which would read as missing data instead of the formula the clerk actually typed. The guard
-    has already refused any DTD, so a plain scan of the sheet XML is safe.
+    has already refused any DTD, so a plain scan of the sheet XML is safe. Only the cells
+    around each `<f>` are looked at, not every cell of the sheet.
     """
     if not data.startswith(b"PK"):
         return set()
@@ -202,22 +246,51 @@ def uncached_formulas(data: bytes) -> set[tuple[str, str]]:
             targets = {rid: target for rid, target in _REL.findall(rels_xml)}
             targets.update({rid: target for target, rid in _REL_ALT.findall(rels_xml)})
             for name, rid in _SHEET.findall(zf.read("xl/workbook.xml")):
+                sheet = html.unescape(name.decode("utf-8"))
+                if sheets is not None and sheet not in sheets:
+                    continue
                 target = targets.get(rid, b"").decode()
                 part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
                 if part not in names:
                     continue
-                xml = zf.read(part)
-                if b"<f" not in xml:
-                    continue
-                sheet = html.unescape(name.decode("utf-8"))
-                for attrs, body in _CELL.findall(xml):
-                    if body and b"<f" in body and not _VALUE.search(body):
-                        ref = _REF.search(attrs)
-                        if ref:
-                            found.add((sheet, ref.group(1).decode()))
+                found.update((sheet, ref) for ref in _uncached_cells(zf.read(part)))
     except (zipfile.BadZipFile, KeyError, OSError, UnicodeDecodeError):
         return set()
     return found
+
+
+def _uncached_cells(xml: bytes) -> set[str]:
+    """A1 refs of the cells of one sheet's XML whose formula has no cached `<v>`/`<is>`."""
+    refs: set[str] = set()
+    done = 0  # formulas before this offset belong to a cell already looked at
+    for formula in _FORMULA.finditer(xml):
+        at = formula.start()
+        if at < done:
+            continue
+        start = _cell_start(xml, at)
+        if start is None:
+            continue
+        close = xml.find(b">", start)
+        end = xml.find(b"</c>", close)
+        if close < 0 or end < 0 or xml[close - 1 : close] == b"/":
+            continue
+        done = end
+        if not _VALUE.search(xml, close + 1, end):
+            ref = _REF.search(xml, start, close)
+            if ref:
+                refs.add(ref.group(1).decode())
+    return refs
+
+
+def _cell_start(xml: bytes, at: int) -> int | None:
+    """Offset of the `<c` element enclosing offset `at`, or None when `at` is in no cell."""
+    end = at
+    while (start := xml.rfind(b"<c", 0, end)) >= 0:
+        if _CELL_OPEN.match(xml, start):
+            # still open at `at`: no `</c>` between its start and the formula
+            return start if xml.find(b"</c>", start, at) < 0 else None
+        end = start
+    return None
 
 
 def _text(value: Any) -> str | None:
@@ -341,19 +414,27 @@ def _table_rows(
 def _read_indicators(
     sheet: str, rows: list[list[Any]], spec: TemplateSpec, records: WorkbookRecords
 ) -> None:
-    for r, _row, pos, written in _table_rows(sheet, rows, spec.indicator_columns, records):
+    """The indicator table as flat arrays: codes, rows, two raw value cells per row."""
+    codes: list[str] = []
+    numbers: list[int] = []
+    cells: list[Any] = []
+    columns: tuple[int, int, int] | None = None
+    for r, row, pos, written in _table_rows(sheet, rows, spec.indicator_columns, records):
         code = written.upper().replace(" ", "")
         if not _CODE.match(code):
             continue  # group headings ("I", "Tuyên truyền"), totals, notes below the table
-        records.indicators.append(
-            IndicatorRow(
-                code=code,
-                row=r + 1,
-                period=_cell(rows, r, pos["period_value"], sheet),
-                cumulative=_cell(rows, r, pos["cumulative"], sheet),
-                code_cell=cell_address(r + 1, pos["code"] + 1),
-            )
-        )
+        if columns is None:
+            columns = (pos["code"], pos["period_value"], pos["cumulative"])
+        _, period, cumulative = columns
+        codes.append(code)
+        numbers.append(r + 1)
+        width = len(row)
+        cells.append(row[period] if period < width else None)
+        cells.append(row[cumulative] if cumulative < width else None)
+    if columns is None:
+        return  # no table, or a table without a row: nothing to hold
+    one_based = (columns[0] + 1, columns[PERIOD + 1] + 1, columns[CUMULATIVE + 1] + 1)
+    records.table = IndicatorTable.build(sheet, one_based, codes, numbers, cells)
 
 
 def _cell(rows: list[list[Any]], r: int, c: int, sheet: str) -> CellValue:

@@ -21,6 +21,7 @@ from pcmbn.validation.frame import RowContext, build_frame
 from pcmbn.validation.history import HistoryContext
 from pcmbn.validation.submission import Submission, load_submissions
 from pcmbn.validation.suite import SUITE_RULES
+from pcmbn.validation.warmup import start_ge_import
 from pcmbn.vocabulary import RuleId, Severity, SubmissionStatus
 
 log = logging.getLogger(__name__)
@@ -164,6 +165,7 @@ def check_files(
     """Check every file; one GE run for all of them. `settings` (the entry point's) choose the
     reader and its limits (`pcmbn.validation.submission.default_reader`)."""
     ensure_rules(catalog)
+    start_ge_import()  # imported while the files are read
     limits = limits or Limits()
     items = [(i, Path(p), None) for i, p in enumerate(paths)]
     subs = load_submissions(items, catalog, limits, settings=settings)

@@ -3,24 +3,30 @@
 Every file ends here either with records to validate or with the reason it cannot be read
 (a guard refusal, a library error turned into `file.corrupt`, a reader that died turned into
 `file.reader_crashed`); nothing raises out of `load_submission`, so one bad file never stops
-the others. The native parse runs in the sandbox's worker processes (`pcmbn.reading.sandbox`)
-unless `$PCMBN_READER=inline`.
+the others. The guard and the native parse run in the sandbox's worker processes
+(`pcmbn.reading.sandbox`, in parallel, off this process's GIL) unless `$PCMBN_READER=inline`;
+what comes back is compact (`reading.compact.IndicatorTable`), and the numbers are parsed here
+once per file into `Figures`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import stat
+from array import array
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from pcmbn.catalog import Catalog
 from pcmbn.domain import Indicator, Plan, TemplateSpec, Unit, ValueType
 from pcmbn.periods import Period, PeriodError, parse_period
+from pcmbn.reading.compact import IndicatorTable
 from pcmbn.reading.guard import Limits, Refused, SheetLayout, inspect_file
 from pcmbn.reading.numbers import ParsedNumber, parse_number
 from pcmbn.reading.sandbox import (
@@ -28,6 +34,7 @@ from pcmbn.reading.sandbox import (
     ReaderFailed,
     ReaderLimits,
     ReaderPool,
+    read_guarded,
     read_inline,
     shared_pool,
 )
@@ -47,9 +54,39 @@ class ParsedCell:
     number: ParsedNumber
 
 
+@dataclass(slots=True, eq=False)
+class Figures:
+    """The parsed numbers of a file's value cells, parallel to its `IndicatorTable` positions
+    (`pos = 2 * row + col`, duplicates included): what validation, the store and the summary
+    take, as one float64 array plus the few cells whose outcome is not a plain value.
+
+    `values[pos]` is the number the clerk meant, NaN when there is none; `special[pos]` holds
+    the full `ParsedNumber` of every cell that is blank, wrong, ambiguous (a warning), or a
+    count a float cannot hold exactly; `integer[row]` is 1 when the row's indicator is a count
+    (its values are Python ints when asked for one by one).
+    """
+
+    values: array  # array('d')
+    integer: bytes
+    special: dict[int, ParsedNumber]
+
+    def number(self, pos: int) -> ParsedNumber:
+        """The `ParsedNumber` of one cell, as `parse_cell` would have made it."""
+        found = self.special.get(pos)
+        if found is not None:
+            return found
+        value = self.values[pos]
+        return ParsedNumber(int(value) if self.integer[pos >> 1] else value)
+
+
 @dataclass
 class Submission:
-    """A file and what could be read from it; `refusal` set when it could not be read."""
+    """A file and what could be read from it; `refusal` set when it could not be read.
+
+    The figures are compact (`records.table` for the cells, `figures` for their parsed
+    numbers); `values` gives the first occurrence of each code as `ParsedCell` pairs, built on
+    first use in the process that asks (never pickled when `figures` can rebuild it).
+    """
 
     index: int
     path: Path
@@ -63,10 +100,50 @@ class Submission:
     period: Period | None = None
     period_error: str | None = None
     template_version: str | None = None
-    #: code -> (Kỳ này, Lũy kế) for indicator rows present in the sheet (first occurrence)
-    values: dict[str, tuple[ParsedCell, ParsedCell]] = field(default_factory=dict)
     #: the name the unit gave the file (the archive names copies by content)
     original_name: str | None = None
+    figures: Figures | None = None
+    _values: dict[str, tuple[ParsedCell, ParsedCell]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
+    @property
+    def values(self) -> dict[str, tuple[ParsedCell, ParsedCell]]:
+        """code -> (Kỳ này, Lũy kế) for indicator rows present in the sheet (first occurrence)."""
+        if self._values is None:
+            self._values = self._cells()
+        return self._values
+
+    @values.setter
+    def values(self, values: dict[str, tuple[ParsedCell, ParsedCell]]) -> None:
+        self._values = values
+
+    def _cells(self) -> dict[str, tuple[ParsedCell, ParsedCell]]:
+        table = self.records.table if self.records is not None else None
+        figures = self.figures
+        if table is None or figures is None:
+            return {}
+        sheet = table.sheet
+        cells: dict[str, tuple[ParsedCell, ParsedCell]] = {}
+        for code, i in table.first_rows().items():
+            period, cumulative = 2 * i, 2 * i + 1
+            cells[code] = (
+                ParsedCell(
+                    CellValue(table.value(period), sheet, table.cell(period)),
+                    figures.number(period),
+                ),
+                ParsedCell(
+                    CellValue(table.value(cumulative), sheet, table.cell(cumulative)),
+                    figures.number(cumulative),
+                ),
+            )
+        return cells
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        if self.figures is not None:
+            state["_values"] = None  # derived from the compact figures on the other side
+        return state
 
     @property
     def name(self) -> str:
@@ -121,11 +198,31 @@ def _pool(settings: Settings | None) -> ReaderPool | None:
     return shared_pool(ReaderLimits.from_settings(settings))
 
 
+#: Guards and reads one file: (path, template, guard limits) -> the guard's refusal or records.
+GuardedReader = Callable[[Path, TemplateSpec, Limits], WorkbookRecords | Refused]
+
+
 def default_reader(settings: Settings | None = None) -> Reader:
     """The sandbox's shared worker pool, or the in-process reader with `PCMBN_READER=inline`
     (as the entry point's `settings` say)."""
     pool = _pool(settings)
     return read_inline if pool is None else pool.read
+
+
+def default_guarded_reader(settings: Settings | None = None) -> GuardedReader:
+    """Guard and read in the sandbox's workers (in parallel, off this process's GIL), or both
+    in this process with `PCMBN_READER=inline`."""
+    pool = _pool(settings)
+    return read_guarded if pool is None else pool.read_guarded
+
+
+def prestart_readers(settings: Settings | None = None) -> None:
+    """Boot the sandbox's workers for these settings now (nothing with `PCMBN_READER=inline`):
+    a worker interpreter takes a second or more to start, better spent while the inbox is
+    archived than on the first file read."""
+    pool = _pool(settings)
+    if pool is not None:
+        pool.prestart()
 
 
 def load_submissions(
@@ -137,20 +234,21 @@ def load_submissions(
     settings: Settings | None = None,
 ) -> list[Submission]:
     """`load_submission` for (index, path, original name) items, as many at a time as the
-    sandbox has workers (threads only wait on the workers' pipes); order is kept. `settings`
-    choose the reader (`PCMBN_READER`, its limits) unless `reader` is given."""
+    sandbox has workers (threads only wait on the workers' pipes: the guard and the read both
+    run in the workers); order is kept. `settings` choose the reader (`PCMBN_READER`, its
+    limits) unless `reader` is given (then the guard runs here, before it)."""
     pool = _pool(settings)
-    reader = reader or (read_inline if pool is None else pool.read)
+    guarded = None if reader is not None else (read_guarded if pool is None else pool.read_guarded)
     workers = pool.size if pool is not None and len(items) > 1 else 1
+
+    def load(item: tuple[int, Path, str | None]) -> Submission:
+        index, path, name = item
+        return load_submission(index, path, catalog, limits, name, reader=reader, guarded=guarded)
+
     if workers == 1:
-        return [load_submission(i, p, catalog, limits, name, reader=reader) for i, p, name in items]
+        return [load(item) for item in items]
     with ThreadPoolExecutor(max_workers=workers) as threads:
-        return list(
-            threads.map(
-                lambda item: load_submission(*item[:2], catalog, limits, item[2], reader=reader),
-                items,
-            )
-        )
+        return list(threads.map(load, items))
 
 
 def load_submission(
@@ -161,11 +259,14 @@ def load_submission(
     original_name: str | None = None,
     *,
     reader: Reader | None = None,
+    guarded: GuardedReader | None = None,
 ) -> Submission:
     """Guard, read and identify one file; never raises.
 
     The entry is looked at (stat) before any byte is read: a FIFO or device named like a
     workbook would block or never end, and a file over the size cap is hashed by its head only.
+    With a `reader`, the guard runs here and the reader gets what it admits; otherwise both run
+    in `guarded` (default: the sandbox's workers, `default_guarded_reader`).
     """
     try:
         info = path.stat()
@@ -192,13 +293,21 @@ def load_submission(
             refusal=Refused(RuleId.FILE_CORRUPT, {"detail": "không mở được tệp"}, str(exc)),
         )
     sub = Submission(index, path, sha, original_name=original_name)
-    verdict = inspect_file(path, limits)
-    if isinstance(verdict, Refused):
-        sub.refusal = verdict
-        log.info("refused %s: %s (%s)", path, verdict.rule, verdict.detail)
-        return sub
     try:
-        sub.records = (reader or default_reader())(path, catalog.template, verdict.layout)
+        if reader is not None:
+            verdict = inspect_file(path, limits)
+            outcome: WorkbookRecords | Refused = (
+                verdict
+                if isinstance(verdict, Refused)
+                else reader(path, catalog.template, verdict.layout)
+            )
+        else:
+            outcome = (guarded or default_guarded_reader())(path, catalog.template, limits)
+        if isinstance(outcome, Refused):
+            sub.refusal = outcome
+            log.info("refused %s: %s (%s)", path, outcome.rule, outcome.detail)
+            return sub
+        sub.records = outcome
     except ReaderCrashed as crash:
         log.warning("reader crashed on %s: %s", path, crash.log)
         sub.refusal = Refused(
@@ -255,29 +364,71 @@ def _identify(sub: Submission, catalog: Catalog) -> None:
 
 
 def _parse_values(sub: Submission, catalog: Catalog) -> None:
+    """Every value cell's number, once: a clean number straight from the float array, a text
+    through the parser once per distinct (text, value type) of the process."""
     assert sub.records is not None
-    for row in sub.records.indicators:
-        if row.code in sub.values:
-            continue  # a duplicate: the first occurrence counts, validation flags the rest
-        indicator = catalog.indicators.get(row.code)
-        value_type = indicator.value_type if indicator else ValueType.DECIMAL
-        formulas = sub.records.uncached_formulas
-        sub.values[row.code] = (
-            ParsedCell(
-                row.period,
-                parse_cell(
-                    row.period.raw, value_type, (row.period.sheet, row.period.cell) in formulas
-                ),
-            ),
-            ParsedCell(
-                row.cumulative,
-                parse_cell(
-                    row.cumulative.raw,
-                    value_type,
-                    (row.cumulative.sheet, row.cumulative.cell) in formulas,
-                ),
-            ),
-        )
+    table = sub.records.table
+    if table is None:
+        return
+    sub.figures = parse_figures(table, catalog, sub.records.uncached_formulas)
+
+
+def parse_figures(
+    table: IndicatorTable,
+    catalog: Catalog,
+    uncached: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset(),
+) -> Figures:
+    """The parsed numbers of a compact table (see `Figures`)."""
+    numbers, raw = table.numbers, table.raw
+    values = array("d", numbers)
+    integer = bytearray(len(table.codes))
+    special: dict[int, ParsedNumber] = {}
+    indicators = catalog.indicators
+    sheet = table.sheet
+    for i, code in enumerate(table.codes):
+        indicator = indicators.get(code)
+        value_type = indicator.value_type if indicator is not None else ValueType.DECIMAL
+        counts = value_type is ValueType.INTEGER
+        integer[i] = counts
+        for pos in (2 * i, 2 * i + 1):
+            if pos not in raw:
+                number = numbers[pos]
+                if counts and not number.is_integer():
+                    values[pos] = math.nan
+                    special[pos] = _NOT_INTEGER_CELL
+                else:
+                    values[pos] = number + 0.0  # + 0.0 turns -0.0 into 0.0
+                continue
+            cell_raw = raw[pos]
+            formula = bool(uncached) and (sheet, table.cell(pos)) in uncached
+            parsed = (
+                _parse_text(cell_raw, value_type)
+                if type(cell_raw) is str and not formula
+                else parse_cell(cell_raw, value_type, formula)
+            )
+            value = parsed.value
+            plain = (
+                value is not None
+                and parsed.warning is None
+                and type(value) is (int if counts else float)
+                and (not counts or -(2**53) <= value <= 2**53)
+            )
+            if plain:
+                values[pos] = value
+            else:
+                values[pos] = math.nan
+                special[pos] = parsed
+    return Figures(values, bytes(integer), special)
+
+
+@lru_cache(maxsize=8192)
+def _parse_text(raw: str, value_type: ValueType) -> ParsedNumber:
+    """`parse_cell` of a text, once per distinct text and type (`""`, `"-"`, `"12 vụ"` repeat
+    across thousands of files); a `ParsedNumber` is frozen, so the result is shared."""
+    return parse_cell(raw, value_type)
+
+
+_NOT_INTEGER_CELL = ParsedNumber(None, error=RuleId.VALUE_NOT_INTEGER)
 
 
 def parse_cell(raw: Any, value_type: ValueType, uncached_formula: bool = False) -> ParsedNumber:
