@@ -513,6 +513,8 @@ class SubmissionWords(_Model):
     held_not_found: str  # {held}
     held_settled: str  # {held}, {state}
     local_inbox: str  # {inbox}
+
+
 class ReconciliationColumns(_Model):
     """The column headers of the reconciliation tables (summary sheet, packet sheet, report)."""
 
