@@ -719,6 +719,55 @@ class MilestoneChoice(StrEnum):
     tong_ket = "tong_ket"
 
 
+@app.command("mail")
+def mail_command(
+    ctx: typer.Context,
+    plan: Annotated[
+        str | None,
+        typer.Option(
+            "--plan",
+            "-p",
+            help="Kế hoạch của tệp không ghi rõ kế hoạch (mặc định: theo nội dung tệp).",
+        ),
+    ] = None,
+    output: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="text: dễ đọc; json: cho máy.")
+    ] = OutputFormat.TEXT,
+) -> None:
+    """Thu thập ngay các báo cáo gửi qua thư điện tử vào hộp thư của Cơ quan Thường trực."""
+    from pcmbn.console import route_logs_to_file
+    from pcmbn.serve.client import connect
+
+    resources = _resources(ctx)
+    route_logs_to_file(resources.layout.log_file)
+    if plan is not None:
+        resources.catalog.plan(plan)  # a typo is refused before anything connects
+    from pcmbn.mailbox.imap import ImapSettings
+
+    ImapSettings.from_settings(resources.settings)  # no mailbox configured: said at once
+    client = connect(resources.settings)
+    if client is not None:
+        mail_intake = _ThroughService(
+            client, "thu-thap-thu-dien-tu", resources.settings.actor, ("plan",)
+        )
+    else:
+        from flows.mail_intake import mail_intake
+    with console.status("Đang đọc hộp thư…"):
+        summary = mail_intake(plan)
+    if output is OutputFormat.JSON:
+        sys.stdout.write(dumps_strict(summary, indent=2) + "\n")
+        return
+    files = summary.get("files", {})
+    console.print(
+        f"[bold]Hộp thư[/bold]: {summary.get('messages', 0)} thư mới; tiếp nhận "
+        f"{files.get('received', 0)} tệp, {files.get('duplicate', 0)} tệp đã nhận trước đó, "
+        f"giữ lại {files.get('held', 0)} tệp chờ xử lý (pcmbn held list), "
+        f"{files.get('refused', 0) + files.get('unfiled', 0)} tệp không tiếp nhận; "
+        f"đã trả lời {summary.get('answered', 0)} thư.",
+        highlight=False,
+    )
+
+
 @app.command("packet")
 def packet_command(
     ctx: typer.Context,

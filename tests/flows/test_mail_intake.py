@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 from aiosmtpd.controller import Controller
+from cli import run_pcmbn
 from imap_server import MISSING, ImapServer, available
 from report_fixtures import Fixture, set_value, write_fixture
 
@@ -328,6 +329,15 @@ def test_a_crash_between_filing_and_flagging_takes_nothing_twice(
 
     third = _collect_in_a_process(crash=False)
     assert third.returncode == 0 and len(_reception_rows(home)) == 1 and len(smtp.received) == 1
+
+    # The officer's "collect now": `pcmbn mail` (in-process here), the same pass and a summary.
+    later = _workbook(tmp_path, "BaoCao_CA_TINH_2", "CA_TINH", set_value("DT01", 4))
+    imap.deliver(_message(CA, datetime(2024, 7, 17, 9, 0, tzinfo=TZ), 2, {"Sua.xlsx": later}))
+    typed = run_pcmbn(home, "mail", "--plan", PLAN, env={"PCMBN_USE_SERVICE": "false"})
+    assert typed.returncode == 0, typed.stderr[-2000:]
+    said = " ".join(typed.stdout.split())
+    assert "1 thư mới; tiếp nhận 1 tệp" in said and "đã trả lời 1 thư" in said, said
+    assert len(_reception_rows(home)) == 2 and _unseen() == []
 
 
 def test_a_mail_server_out_of_reach_leaves_the_message_for_a_later_answer(
