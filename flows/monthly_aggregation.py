@@ -2,7 +2,8 @@
 
 Named steps, each a thin task or subflow over the pure functions of `pcmbn.monthly`:
 collect & archive every original → read in parallel chunks (the `read-inbox` subflow) →
-validate everything in one Great Expectations run (with the rules that need history) →
+validate in bounded batches, one Great Expectations run each (with the rules that need
+history, fetched per batch) →
 decide what each file is (accepted, rejected, another period, held pending, skipped) →
 record the run and its audit line in one transaction → aggregate (counts, completeness,
 province totals) → publish outputs (summary workbook, exports, feedback, Prefect artifacts).
@@ -222,9 +223,18 @@ def _run(
 
 
 def _validate(settings: Settings, plan: Plan, period: Period, batch: InboxBatch) -> CheckResult:
-    """validate: every file in one Great Expectations run, with the rules that need history."""
-    history = load_history(settings, plan.id, period)
-    return validate_all(settings, opaque(batch.submissions), opaque(history))
+    """validate: the files in batches of `PCMBN_BATCH_SIZE`, each with its units' history
+    (one store query) and one Great Expectations run with every rule, the history ones
+    included; every rule is about one file, so the batching changes no problem."""
+    subs, size = batch.submissions, settings.batch_size
+    reports = []
+    for start in range(0, len(subs), size):
+        part = subs[start : start + size]
+        units = sorted({sub.unit_code for sub in part if sub.unit_code})
+        history = load_history(settings, plan.id, period, units)
+        reports += validate_all(settings, opaque(part), opaque(history)).reports
+        progress.advance("validate", len(reports), len(subs))
+    return CheckResult(reports)
 
 
 def _decide(
