@@ -55,6 +55,7 @@ from pcmbn.service import check_run_arguments, run_document, run_inbox
 from pcmbn.settings import Settings
 from pcmbn.store.base import RunAudit
 from pcmbn.store.history import RunRecord, SubmissionRecord
+from pcmbn.timings import timed
 from pcmbn.validation.checker import CheckResult
 from pcmbn.validation.submission import Submission
 from pcmbn.vocabulary import AuditAction
@@ -189,7 +190,8 @@ def _run(
     only = f" (chỉ các đơn vị {', '.join(units)})" if units else ""
     logger.info("Tổng hợp kế hoạch %s, %s%s", plan.id, period.in_sentence, only)
     reader = read_inbox.with_options(task_runner=task_runner(settings))
-    batch = reader(where, plan.id, period.code)  # collect, read
+    with timed("read"):
+        batch = reader(where, plan.id, period.code)  # collect, read
     logger.info("Kiểm tra %s tệp theo quy tắc của biểu mẫu", _n(len(batch.submissions)))
     files = len(batch.submissions)
     progress.advance("validate", 0, files)
@@ -197,9 +199,11 @@ def _run(
     progress.advance("validate", files, files)
     decided = _decide(resources, plan, period, batch, result, units)
     logger.info("Ghi lượt chạy vào sổ lịch sử (%s tệp)", _n(len(decided.records)))
-    run_id = _record(settings, plan, period, units, decided, started)
+    with timed("record"):
+        run_id = _record(settings, plan, period, units, decided, started)
     progress.advance("record", 1, 1)
-    month = _aggregate(resources, plan, period, decided)
+    with timed("aggregate"):
+        month = _aggregate(resources, plan, period, decided)
     counts = month.counts
     logger.info(
         "Kết quả: %s tệp được nhận, %s bị từ chối, %s được thay thế bằng bản sửa, %s thuộc kỳ khác",
@@ -214,7 +218,8 @@ def _run(
         logger.info(
             "Ghi tổng hợp, số liệu xuất và góp ý vào %s", layout.period_dir(plan.id, period.code)
         )
-        _publish_outputs(resources, plan, period, result, units, month, started)
+        with timed("outputs"):
+            _publish_outputs(resources, plan, period, result, units, month, started)
     progress.advance("publish", 1, 1)
     refused = refused_entries(batch.archived, resources.catalog)
     return run_document(
@@ -231,7 +236,8 @@ def _validate(settings: Settings, plan: Plan, period: Period, batch: InboxBatch)
     for start in range(0, len(subs), size):
         part = subs[start : start + size]
         units = sorted({sub.unit_code for sub in part if sub.unit_code})
-        history = load_history(settings, plan.id, period, units)
+        with timed("history"):
+            history = load_history(settings, plan.id, period, units)
         reports += validate_all(settings, opaque(part), opaque(history)).reports
         progress.advance("validate", len(reports), len(subs))
     return CheckResult(reports)

@@ -16,6 +16,7 @@ from typing import Any
 from pcmbn.catalog import Catalog
 from pcmbn.reading.guard import Limits
 from pcmbn.settings import Settings
+from pcmbn.timings import timed
 from pcmbn.validation.engine import run_expectations
 from pcmbn.validation.frame import RowContext, build_frame
 from pcmbn.validation.history import HistoryContext
@@ -225,8 +226,10 @@ def validate_batch(
     """One Great Expectations run over a batch of files; their problems are added in place
     (mapped to file, sheet and cell) and each file's list is sorted as the clerk reads it."""
     subs = [report.submission for report in reports]
-    frame, contexts = build_frame(subs, catalog, history)
-    result = run_expectations(frame, catalog)
+    with timed("frame"):
+        frame, contexts = build_frame(subs, catalog, history)
+    with timed("ge"):
+        result = run_expectations(frame, catalog)
     by_index = {report.submission.index: report for report in reports}
     seen: set[tuple[int, str, str | None, str | None, str]] = set()
     for failure in result.failures:
