@@ -76,8 +76,7 @@ _BUILDING = threading.Lock()
 _KEEP = 4
 
 
-def _checkpoint(catalog: Catalog) -> _Checkpoint:
-    values = ValueSets.of(catalog)
+def _checkpoint(values: ValueSets) -> _Checkpoint:
     with _BUILDING:
         found = _CHECKPOINTS.get(values)
         if found is None:
@@ -93,9 +92,10 @@ def run_expectations(frame: pd.DataFrame, catalog: Catalog) -> EngineResult:
     if frame.empty:
         return EngineResult([])
     quiet_third_parties()
-    dense = rule_frame(frame)
+    values = ValueSets.of(catalog)
+    dense = rule_frame(frame, values)
     dense["position"] = np.arange(len(dense))
-    result = _checkpoint(catalog).run(dense)
+    result = _checkpoint(values).run(dense)
     row_ids = dense["row_id"].to_numpy()
     failures: list[Failure] = []
     for outcome in result.results:
