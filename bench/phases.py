@@ -72,6 +72,28 @@ def _check(out: Path, n: int) -> int:
     return len(files)
 
 
+def _check_warm(out: Path, n: int) -> dict[str, float]:
+    """The GE run of a warm `pcmbn check` of n workbooks (issue 13: ≤ 1 s end to end for one):
+    read and frame once, one run to warm the suite, then the fastest of five runs."""
+    from pcmbn.catalog import load_catalog
+    from pcmbn.reading.guard import Limits
+    from pcmbn.validation.engine import run_expectations
+    from pcmbn.validation.frame import build_frame
+    from pcmbn.validation.submission import load_submissions
+
+    catalog = load_catalog()
+    files = _workbooks(out, n)
+    subs = load_submissions([(i, p, None) for i, p in enumerate(files)], catalog, Limits())
+    frame, _ = build_frame(subs, catalog)
+    run_expectations(frame, catalog)
+    runs = []
+    for _ in range(5):
+        start = time.perf_counter()
+        run_expectations(frame, catalog)
+        runs.append(time.perf_counter() - start)
+    return {"files": len(files), "wall_s": min(runs)}
+
+
 def _bomb(out: Path, _n: int) -> int:
     """Refuse a zip bomb declaring 1 GB; only the guard is imported in this process."""
     from pcmbn.reading.guard import Refused, inspect_file
@@ -174,22 +196,68 @@ def _national_straightforward(out: Path, n: int) -> int:
 
 
 def _national_project(out: Path, _n: int) -> int:
-    """`pcmbn run`'s flow over the whole month, against the running Prefect server."""
+    """`pcmbn run`'s flow over the whole month, against the running Prefect server; with
+    per-phase times and, per month of a year (`BENCH_MONTHS`), wall time and RSS."""
+    start = time.perf_counter()
     _province(out)
     from bench.history import PLAN_ID
     from bench.national import PERIOD
     from flows.monthly_aggregation import monthly_aggregation
+    from pcmbn.timings import taken
 
     months = int(os.environ.get("BENCH_MONTHS", "1"))
     files = 0
+    per_month = []
+    phases: dict[str, float] = {}
     for index in range(months):  # a year: the same month's files again, as further months
+        began = time.perf_counter()
+        taken(reset=True)
         document = (
             monthly_aggregation(plan=PLAN_ID, period=PERIOD, inbox=str(out / "inbox" / PERIOD))
             if index == 0
             else _another_month(out, index + 1)
         )
+        spent = taken(reset=True)
+        for name, seconds in spent.items():
+            phases[name] = phases.get(name, 0.0) + seconds
         files += sum(document["files"].values())
-    return files
+        per_month.append(
+            {
+                "month": index + 1,
+                "wall_s": time.perf_counter() - began,
+                "rss_mb": _rss_now_mb(),
+                "peak_rss_mb": _peak_rss_mb(),
+                "phases": spent,
+            }
+        )
+        print(json.dumps(per_month[-1]), file=sys.stderr, flush=True)
+    return {
+        "files": files,
+        "wall_s": time.perf_counter() - start,
+        "phases": phases,
+        "months": per_month,
+    }
+
+
+def _rss_now_mb() -> float:
+    """This process's resident memory now (Linux; the peak never goes down, this does)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def _peak_rss_mb() -> float:
+    return (
+        max(
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,  # the sandbox's workers
+        )
+        / 1024
+    )
 
 
 def _another_month(out: Path, month: int) -> dict:
@@ -215,6 +283,7 @@ PHASES = {
     "templates": _templates,
     "floor": _floor,
     "check": _check,
+    "check-warm": _check_warm,
     "bomb": _bomb,
     "hostile-data": _hostile_data,
     **{
@@ -239,16 +308,13 @@ def main() -> None:
     start = time.perf_counter()
     files = PHASES[phase](out, n)
     wall = time.perf_counter() - start  # in-process; run.py also times the whole process
+    extra: dict = {}
     if isinstance(files, dict):  # a phase that times its own measured part
+        extra = {k: v for k, v in files.items() if k not in ("files", "wall_s")}
         files, wall = files["files"], files["wall_s"]
-    rss_mb = (
-        max(
-            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,  # the sandbox's workers
-        )
-        / 1024
-    )
-    print(json.dumps({"phase": phase, "files": files, "wall_s": wall, "peak_rss_mb": rss_mb}))
+    rss_mb = _peak_rss_mb()
+    result = {"phase": phase, "files": files, "wall_s": wall, "peak_rss_mb": rss_mb, **extra}
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":

@@ -108,11 +108,16 @@ def national(args: argparse.Namespace) -> list[tuple[str, dict[str, float]]]:
     floor = _run("national-floor", out, 0)
     sample = min(args.straightforward, args.national)
     plain = _run("national-straightforward", out, sample)
+    projects = []
     with prefect_server(args.out / "prefect") as url:
         os.environ["PREFECT_API_URL"] = url
         os.environ["BENCH_MONTHS"] = str(args.months)
-        project = _run("national-project", out, 0)
-        del os.environ["PREFECT_API_URL"]
+        for runner in args.runner:
+            os.environ["PCMBN_TASK_RUNNER"] = runner
+            shutil.rmtree(out / "home", ignore_errors=True)  # each runner from an empty store
+            projects.append((runner, _run("national-project", out, 0)))
+        del os.environ["PREFECT_API_URL"], os.environ["PCMBN_TASK_RUNNER"]
+    project = projects[0][1]
     estimated = dict(plain)
     estimated["files"] = args.national
     estimated["wall_s"] = plain["wall_s"] / max(plain["files"], 1) * args.national
@@ -121,8 +126,9 @@ def national(args: argparse.Namespace) -> list[tuple[str, dict[str, float]]]:
         (f"national floor: calamine read ({args.national} files)", floor),
         (f"straightforward pipeline (measured on {sample})", plain),
         (f"straightforward pipeline (× {args.national}, extrapolated)", estimated),
-        (f"pcmbn run, Prefect server ({project['files']:.0f} files)", project),
     ]
+    for runner, measured in projects:
+        rows += _project_rows(runner, measured)
     per_file = project["wall_s"] / max(project["files"], 1)
     ratios = {
         "project / floor (per file)": per_file / (floor["wall_s"] / max(floor["files"], 1)),
@@ -130,6 +136,33 @@ def national(args: argparse.Namespace) -> list[tuple[str, dict[str, float]]]:
         / per_file,
     }
     return rows + [(name, {"ratio": value}) for name, value in ratios.items()]
+
+
+#: The flow's phases (`pcmbn.timings`), in the order a month goes through them.
+PHASE_ORDER = ("read", "history", "frame", "ge", "record", "aggregate", "outputs")
+
+
+def _project_rows(runner: str, measured: dict) -> list[tuple[str, dict[str, float]]]:
+    """`pcmbn run`'s row, then one per phase (summed over the months), then one per month."""
+    files = measured["files"]
+    rows = [(f"pcmbn run, Prefect server, {runner} ({files:.0f} files)", measured)]
+    phases = measured.get("phases", {})
+    for name in (*PHASE_ORDER, *sorted(set(phases) - set(PHASE_ORDER))):
+        if name in phases:
+            row = {"files": files, "wall_s": phases[name], "process_s": float("nan")}
+            rows.append((f"  phase {name}", {**row, "peak_rss_mb": float("nan")}))
+    months = measured.get("months", [])
+    if len(months) > 1:
+        per_month = files / len(months)
+        for month in months:
+            row = {"files": per_month, "wall_s": month["wall_s"], "process_s": float("nan")}
+            rows.append(
+                (
+                    f"  month {month['month']} (RSS now {month['rss_mb']:.0f} MB)",
+                    {**row, "peak_rss_mb": month["peak_rss_mb"]},
+                )
+            )
+    return rows
 
 
 def main() -> None:
@@ -147,17 +180,30 @@ def main() -> None:
     parser.add_argument(
         "--months", type=int, default=1, help="national months run in one process (10: a year)"
     )
+    parser.add_argument(
+        "--runner",
+        type=lambda text: [part.strip() for part in text.split(",") if part.strip()],
+        default=["threads"],
+        help="task runner(s) of the national run, comma-separated: threads, processes, dask",
+    )
+    parser.add_argument(
+        "--only-national", action="store_true", help="skip the province phases and the service"
+    )
     parser.add_argument("--out", type=Path, default=Path("bench/out"))
     args = parser.parse_args()
     shutil.rmtree(args.out, ignore_errors=True)
     samples = args.out / "samples"
     _make_bomb(args.out / "bomb" / "bomb.xlsx")
+    if args.only_national:
+        _report(national(args))
+        return
     rows = [
         ("templates", _run("templates", args.out / "templates", args.templates)),
         ("samples", _run("samples", samples, 0)),
         ("floor (calamine read)", _run("floor", samples, 0)),
         (f"pcmbn check ({args.check} files)", _run("check", samples, args.check)),
         ("pcmbn check (1 file, cold)", _run("check", samples, 1)),
+        ("pcmbn check (1 file, warm: GE run only)", _run("check-warm", samples, 1)),
         ("zip bomb 1 GB refused", _run("bomb", args.out / "bomb", 0)),
         *hostile(args.out / "hostile"),
         (
@@ -173,6 +219,11 @@ def main() -> None:
 
     rows += service(args.out / "service")
     rows += national(args)
+    _report(rows)
+
+
+def _report(rows: list[tuple[str, dict[str, float]]]) -> None:
+    """Print the table and append it to RESULTS.md."""
     table = Table(title=f"pcmbn bench · {os.cpu_count()} cores · {date.today():%d/%m/%Y}")
     for column in ("phase", "files", "wall (s)", "process (s)", "files/s", "peak RSS (MB)"):
         table.add_column(column, justify="right" if column != "phase" else "left")
@@ -190,7 +241,7 @@ def main() -> None:
             f"{r['wall_s']:.3f}",
             f"{r['process_s']:.2f}" if r["process_s"] == r["process_s"] else "—",  # NaN: none
             f"{rate:.1f}",
-            f"{r['peak_rss_mb']:.0f}",
+            f"{r['peak_rss_mb']:.0f}" if r["peak_rss_mb"] == r["peak_rss_mb"] else "—",
         ]
         table.add_row(*cells)
         lines.append("| " + " | ".join(cells) + " |")

@@ -2,7 +2,8 @@
 
 Named steps, each a thin task or subflow over the pure functions of `pcmbn.monthly`:
 collect & archive every original → read in parallel chunks (the `read-inbox` subflow) →
-validate everything in one Great Expectations run (with the rules that need history) →
+validate in bounded batches, one Great Expectations run each (with the rules that need
+history, fetched per batch) →
 decide what each file is (accepted, rejected, another period, held pending, skipped) →
 record the run and its audit line in one transaction → aggregate (counts, completeness,
 province totals) → publish outputs (summary workbook, exports, feedback, Prefect artifacts).
@@ -54,6 +55,7 @@ from pcmbn.service import check_run_arguments, run_document, run_inbox
 from pcmbn.settings import Settings
 from pcmbn.store.base import RunAudit
 from pcmbn.store.history import RunRecord, SubmissionRecord
+from pcmbn.timings import timed
 from pcmbn.validation.checker import CheckResult
 from pcmbn.validation.submission import Submission
 from pcmbn.validation.warmup import start_ge_import
@@ -191,7 +193,8 @@ def _run(
     start_ge_import()  # seconds of import, done while the inbox is archived and read
     prestart_local_readers(settings)  # the sandbox's readers boot while the inbox is archived
     reader = read_inbox.with_options(task_runner=task_runner(settings))
-    batch = reader(where, plan.id, period.code)  # collect, read
+    with timed("read"):
+        batch = reader(where, plan.id, period.code)  # collect, read
     logger.info("Kiểm tra %s tệp theo quy tắc của biểu mẫu", _n(len(batch.submissions)))
     files = len(batch.submissions)
     progress.advance("validate", 0, files)
@@ -199,9 +202,11 @@ def _run(
     progress.advance("validate", files, files)
     decided = _decide(resources, plan, period, batch, result, units)
     logger.info("Ghi lượt chạy vào sổ lịch sử (%s tệp)", _n(len(decided.records)))
-    run_id = _record(settings, plan, period, units, decided, started)
+    with timed("record"):
+        run_id = _record(settings, plan, period, units, decided, started)
     progress.advance("record", 1, 1)
-    month = _aggregate(resources, plan, period, decided)
+    with timed("aggregate"):
+        month = _aggregate(resources, plan, period, decided)
     counts = month.counts
     logger.info(
         "Kết quả: %s tệp được nhận, %s bị từ chối, %s được thay thế bằng bản sửa, %s thuộc kỳ khác",
@@ -216,7 +221,8 @@ def _run(
         logger.info(
             "Ghi tổng hợp, số liệu xuất và góp ý vào %s", layout.period_dir(plan.id, period.code)
         )
-        _publish_outputs(resources, plan, period, result, units, month, started)
+        with timed("outputs"):
+            _publish_outputs(resources, plan, period, result, units, month, started)
     progress.advance("publish", 1, 1)
     refused = refused_entries(batch.archived, resources.catalog)
     return run_document(
@@ -225,9 +231,19 @@ def _run(
 
 
 def _validate(settings: Settings, plan: Plan, period: Period, batch: InboxBatch) -> CheckResult:
-    """validate: every file in one Great Expectations run, with the rules that need history."""
-    history = load_history(settings, plan.id, period)
-    return validate_all(settings, opaque(batch.submissions), opaque(history))
+    """validate: the files in batches of `PCMBN_BATCH_SIZE`, each with its units' history
+    (one store query) and one Great Expectations run with every rule, the history ones
+    included; every rule is about one file, so the batching changes no problem."""
+    subs, size = batch.submissions, settings.batch_size
+    reports = []
+    for start in range(0, len(subs), size):
+        part = subs[start : start + size]
+        units = sorted({sub.unit_code for sub in part if sub.unit_code})
+        with timed("history"):
+            history = load_history(settings, plan.id, period, units)
+        reports += validate_all(settings, opaque(part), opaque(history)).reports
+        progress.advance("validate", len(reports), len(subs))
+    return CheckResult(reports)
 
 
 def _decide(

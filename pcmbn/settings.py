@@ -244,6 +244,9 @@ class Settings(BaseSettings):
     workers: PositiveInt | None = None
     dask_workers: PositiveInt | None = None
     dask_address: str | None = None
+    #: files validated (and their history fetched) together: one GE run per batch, so peak
+    #: memory follows the batch, not the month
+    batch_size: int = Field(default=1000, ge=1, le=100_000)
     smtp_host: str | None = None
     smtp_port: int = Field(default=587, ge=1, le=65535)
     smtp_starttls: bool = True
@@ -486,6 +489,7 @@ EXPECTED: dict[str, str] = {
     "workers": "cần một số nguyên dương",
     "dask_workers": "cần một số nguyên dương",
     "dask_address": "cần địa chỉ bộ lập lịch Dask, ví dụ tcp://may-chu:8786",
+    "batch_size": "cần một số tệp từ 1 đến 100000",
     "smtp_host": "cần tên hoặc địa chỉ máy chủ thư, ví dụ mail.tinh.gov.vn",
     "smtp_port": "cần một số cổng từ 1 đến 65535",
     "smtp_starttls": "cần true hoặc false",

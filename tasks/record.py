@@ -14,10 +14,14 @@ from pcmbn.validation.history import HistoryContext, read_history
 
 
 @task(name="load-history", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
-def load_history(settings: Settings, plan_id: str, period: Period) -> HistoryContext:
+def load_history(
+    settings: Settings, plan_id: str, period: Period, units: list[str] | None = None
+) -> HistoryContext:
+    """The history rules' figures; with `units` (one validation batch) only theirs, in one
+    query (`pcmbn.validation.history.read_history`)."""
     resources = resources_for(settings)
     catalog = resources.catalog
-    return read_history(resources.store, catalog, catalog.plan(plan_id), period)
+    return read_history(resources.store, catalog, catalog.plan(plan_id), period, units)
 
 
 @task(name="record-run", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)

@@ -1,4 +1,4 @@
-"""Task: the one Great Expectations run over every row of the run."""
+"""Task: one Great Expectations run over every row of a batch of the run's files."""
 
 from __future__ import annotations
 

@@ -179,7 +179,9 @@ class Store(AccountStore, Protocol):
         """Every submission recorded for the plan in any of the periods (a packet's span)."""
         ...
 
-    def current_values(self, plan_id: str, periods: Sequence[PeriodRef]) -> pd.DataFrame: ...
+    def current_values(
+        self, plan_id: str, periods: Sequence[PeriodRef], units: Sequence[str] | None = None
+    ) -> pd.DataFrame: ...
 
     def current_tasks(self, plan_id: str, up_to: PeriodRef) -> pd.DataFrame:
         """Latest status per unit and task over the periods ending no later than `up_to`

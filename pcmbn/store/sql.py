@@ -368,11 +368,20 @@ class SqlStore(AccountsSql, ABC):
             [plan_id, *period_codes(periods)],
         )
 
-    def current_values(self, plan_id: str, periods: Sequence[PeriodRef]) -> pd.DataFrame:
-        """Values of the current (newest accepted) submission per unit and period."""
-        if not periods:
+    def current_values(
+        self,
+        plan_id: str,
+        periods: Sequence[PeriodRef],
+        units: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        """Values of the current (newest accepted) submission per unit and period; only
+        `units`' when given (the history of one validation batch: one query, its units only)."""
+        if not periods or (units is not None and not units):
             return pd.DataFrame(columns=VALUES_COLUMNS)
         marks = ", ".join("?" for _ in periods)
+        only = ""
+        if units is not None:
+            only = f"AND s.unit_code IN ({', '.join('?' for _ in units)}) "
         return self._frame(
             "SELECT s.unit_code, s.period, v.indicator, v.period_value, v.cumulative, "
             "s.sha256, v.sheet, v.period_cell, v.cumulative_cell, s.original_name, "
@@ -380,8 +389,8 @@ class SqlStore(AccountsSql, ABC):
             "FROM submissions s JOIN submission_values v USING (sha256) "
             "JOIN archive a USING (sha256) "
             f"WHERE s.plan_id = ? AND s.period IN ({marks}) AND s.status = 'accepted' "
-            "AND s.superseded_by IS NULL ORDER BY s.period, s.unit_code, v.indicator",
-            [plan_id, *period_codes(periods)],
+            f"AND s.superseded_by IS NULL {only}ORDER BY s.period, s.unit_code, v.indicator",
+            [plan_id, *period_codes(periods), *(units or [])],
         )
 
     def current_tasks(self, plan_id: str, up_to: PeriodRef) -> pd.DataFrame:

@@ -16,6 +16,7 @@ from typing import Any
 from pcmbn.catalog import Catalog
 from pcmbn.reading.guard import Limits
 from pcmbn.settings import Settings
+from pcmbn.timings import timed
 from pcmbn.validation.engine import run_expectations
 from pcmbn.validation.frame import RowContext, build_frame
 from pcmbn.validation.history import HistoryContext
@@ -161,15 +162,17 @@ def check_files(
     limits: Limits | None = None,
     history: HistoryContext | None = None,
     settings: Settings | None = None,
+    batch_size: int | None = None,
 ) -> CheckResult:
-    """Check every file; one GE run for all of them. `settings` (the entry point's) choose the
-    reader and its limits (`pcmbn.validation.submission.default_reader`)."""
+    """Check every file; one GE run for all of them (or per `batch_size` files). `settings`
+    (the entry point's) choose the reader and its limits
+    (`pcmbn.validation.submission.default_reader`)."""
     ensure_rules(catalog)
     start_ge_import()  # imported while the files are read
     limits = limits or Limits()
     items = [(i, Path(p), None) for i, p in enumerate(paths)]
     subs = load_submissions(items, catalog, limits, settings=settings)
-    return check_submissions(subs, catalog, history=history)
+    return check_submissions(subs, catalog, history=history, batch_size=batch_size)
 
 
 def check_submissions(
@@ -177,35 +180,59 @@ def check_submissions(
     catalog: Catalog,
     *,
     history: HistoryContext | Mapping[int, HistoryContext] | None = None,
+    batch_size: int | None = None,
 ) -> CheckResult:
     """Validate already loaded submissions (the flows load them in parallel chunks).
 
-    `history`: one context for all (a run), or one per submission index (`pcmbn check`)."""
-    reports = [FileReport(sub) for sub in subs]
-    for report in reports:
-        refusal = report.submission.refusal
-        if refusal is not None:
-            rule = catalog.rule(refusal.rule)
+    `history`: one context for all (a run), or one per submission index (`pcmbn check`).
+    `batch_size`: files per Great Expectations run (None: all in one); every rule is about one
+    file, so the problems are the same whatever the batching."""
+    reports = [reader_report(sub, catalog) for sub in subs]
+    size = batch_size or max(len(subs), 1)
+    for start in range(0, len(subs), size):
+        validate_batch(reports[start : start + size], catalog, history)
+    return CheckResult(reports)
+
+
+def reader_report(sub: Submission, catalog: Catalog) -> FileReport:
+    """A file's report with what the guard and the reader found themselves (no GE yet)."""
+    report = FileReport(sub)
+    refusal = sub.refusal
+    if refusal is not None:
+        rule = catalog.rule(refusal.rule)
+        report.problems.append(
+            Problem(rule.severity, None, None, rule.id, rule.render(**refusal.params))
+        )
+    records = sub.records
+    for found in records.problems if records is not None else ():
+        if found.rule in READER_RULES:
+            rule = catalog.rule(found.rule)
             report.problems.append(
-                Problem(rule.severity, None, None, rule.id, rule.render(**refusal.params))
-            )
-        records = report.submission.records
-        for found in records.problems if records is not None else ():
-            if found.rule in READER_RULES:
-                rule = catalog.rule(found.rule)
-                report.problems.append(
-                    Problem(
-                        rule.severity,
-                        found.sheet,
-                        found.cell,
-                        rule.id,
-                        rule.render(**found.params),
-                        _order(found.cell),
-                    )
+                Problem(
+                    rule.severity,
+                    found.sheet,
+                    found.cell,
+                    rule.id,
+                    rule.render(**found.params),
+                    _order(found.cell),
                 )
-    frame, contexts = build_frame(subs, catalog, history)
-    result = run_expectations(frame, catalog)
-    by_index = {sub.index: report for sub, report in zip(subs, reports, strict=True)}
+            )
+    return report
+
+
+def validate_batch(
+    reports: list[FileReport],
+    catalog: Catalog,
+    history: HistoryContext | Mapping[int, HistoryContext] | None = None,
+) -> None:
+    """One Great Expectations run over a batch of files; their problems are added in place
+    (mapped to file, sheet and cell) and each file's list is sorted as the clerk reads it."""
+    subs = [report.submission for report in reports]
+    with timed("frame"):
+        frame, contexts = build_frame(subs, catalog, history)
+    with timed("ge"):
+        result = run_expectations(frame, catalog)
+    by_index = {report.submission.index: report for report in reports}
     seen: set[tuple[int, str, str | None, str | None, str]] = set()
     for failure in result.failures:
         context: RowContext = contexts[failure.row_id]
@@ -227,4 +254,3 @@ def check_submissions(
         )
     for report in reports:
         report.problems.sort(key=lambda p: (p.severity != Severity.ERROR, p.sheet or "", p.order))
-    return CheckResult(reports)

@@ -10,11 +10,13 @@ needed to map a failed row back to the clerk's cell.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pcmbn.catalog import Catalog
@@ -28,21 +30,52 @@ from pcmbn.vocabulary import RuleId
 FAR_FUTURE = 10**7
 
 
-@dataclass(frozen=True)
+Params = dict[str, str]
+
+
 class RowContext:
-    file_index: int
-    sheet: str | None
-    cell: str | None
-    params: dict[str, str] = field(default_factory=dict)
-    order: tuple[int, int] = (0, 0)  # (row, column) for sorting a file's problems
+    """Where a row points (file, sheet, cell, order) and its message parameters.
+
+    The parameters are formatted on first use only (`params`): a national batch has hundreds of
+    thousands of rows and a few hundred failures, and formatting every row's numbers cost more
+    than validating them. `params` may be given as a dict or as a function that makes it.
+    """
+
+    __slots__ = ("_params", "cell", "file_index", "order", "sheet")
+
+    def __init__(
+        self,
+        file_index: int,
+        sheet: str | None,
+        cell: str | None,
+        params: Params | Callable[[], Params] | None = None,
+        order: tuple[int, int] = (0, 0),  # (row, column) for sorting a file's problems
+    ) -> None:
+        self.file_index = file_index
+        self.sheet = sheet
+        self.cell = cell
+        self._params = params if params is not None else {}
+        self.order = order
+
+    @property
+    def params(self) -> Params:
+        if callable(self._params):
+            self._params = self._params()
+        return self._params
+
+    def __repr__(self) -> str:
+        return f"RowContext({self.file_index}, {self.sheet!r}, {self.cell!r}, order={self.order})"
 
 
 @dataclass
 class _Builder:
+    """Columns filled sparsely: each row sets only the columns it has (row id → value); the
+    arrays are built once at the end, column by column, not from a dict per row."""
+
     history: HistoryContext
     #: per file index, when the files of one call belong to different periods (`pcmbn check`)
     by_file: Mapping[int, HistoryContext] = field(default_factory=dict)
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    columns: dict[str, tuple[list[int], list[Any]]] = field(default_factory=dict)
     contexts: list[RowContext] = field(default_factory=list)
 
     def history_for(self, sub: Submission) -> HistoryContext:
@@ -50,10 +83,45 @@ class _Builder:
         return self.by_file.get(sub.index, self.history)
 
     def add(self, context: RowContext, **columns: Any) -> None:
-        columns["row_id"] = len(self.rows)
+        row = len(self.contexts)
         columns["file_idx"] = context.file_index
-        self.rows.append(columns)
+        for name, value in columns.items():
+            if value is None:
+                continue
+            found = self.columns.get(name)
+            if found is None:
+                found = self.columns[name] = ([], [])
+            found[0].append(row)
+            found[1].append(value)
         self.contexts.append(context)
+
+    def frame(self) -> pd.DataFrame:
+        n = len(self.contexts)
+        data: dict[str, Any] = {"row_id": np.arange(n, dtype="int64")}
+        for name in _COLUMNS[1:]:
+            rows, values = self.columns.get(name, ([], []))
+            if name in _FLOATS:
+                array = np.full(n, np.nan, dtype="float64")
+                if rows:
+                    array[rows] = np.asarray(values, dtype="float64")
+                data[name] = array
+            elif name in _BOOLEANS:
+                array = np.zeros(n, dtype=bool)
+                mask = np.ones(n, dtype=bool)
+                if rows:
+                    array[rows] = np.asarray(values, dtype=bool)
+                    mask[rows] = False
+                data[name] = pd.arrays.BooleanArray(array, mask)
+            elif name == "file_idx":
+                array = np.zeros(n, dtype="int64")
+                array[rows] = values
+                data[name] = array
+            else:
+                array = np.full(n, None, dtype=object)
+                if rows:
+                    array[rows] = values
+                data[name] = array
+        return pd.DataFrame(data, columns=_COLUMNS)
 
 
 def _month_ordinal(year: int, month: int) -> int:
@@ -81,30 +149,7 @@ def build_frame(
             _info_rows(b, sub, catalog)
         _value_rows(b, sub, catalog)
         _task_rows(b, sub, catalog)
-    frame = pd.DataFrame(b.rows, columns=_COLUMNS)
-    for name in (
-        "value",
-        "parent_value",
-        "period_value",
-        "expected_cumulative",
-        "outlier_high",
-        "max_value",
-    ):
-        frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
-    for name in _ORDINALS:
-        frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
-    for name in (
-        "applicable",
-        "plan_known",
-        "unit_known",
-        "period_ok",
-        "present",
-        "blank",
-        "required",
-        "nonzero",
-    ):
-        frame[name] = frame[name].astype("boolean")
-    return frame, b.contexts
+    return b.frame(), b.contexts
 
 
 _ORDINALS = (
@@ -147,6 +192,29 @@ _COLUMNS = [
     "status_key",
     *_ORDINALS,
 ]
+_FLOATS = frozenset(
+    (
+        "value",
+        "parent_value",
+        "period_value",
+        "expected_cumulative",
+        "outlier_high",
+        "max_value",
+        *_ORDINALS,
+    )
+)
+_BOOLEANS = frozenset(
+    (
+        "applicable",
+        "plan_known",
+        "unit_known",
+        "period_ok",
+        "present",
+        "blank",
+        "required",
+        "nonzero",
+    )
+)
 
 
 def _sheet_missing(sub: Submission, sheet: str) -> bool:
@@ -374,43 +442,45 @@ def _value_row(
     sheet: str,
 ) -> None:
     number = current.number
-    parent_value = period_value = None
-    params = {
-        "cell": f"{sheet}!{current.cell.cell}",
-        "label": _label(catalog, code, col),
-        "value": _shown(current),
-        "code": code,
-        "column": catalog.template.value_label(col),
-        "reading": number.reading or "",
-    }
+    parent: ParsedCell | None = None
+    period_cell: ParsedCell | None = None
     if indicator is not None and indicator.parent and indicator.parent in sub.values:
         parent_cells = sub.values[indicator.parent]
         parent = parent_cells[0] if col == "period" else parent_cells[1]
-        parent_value = parent.number.value
-        params.update(parent=indicator.parent, parent_value=_shown(parent))
     if col == "cumulative" and code in sub.values:
         period_cell = sub.values[code][0]
-        period_value = period_cell.number.value
-        params["period_value"] = _shown(period_cell)
+    value = _as_float(number.value)
+    period_value = _as_float(period_cell.number.value) if period_cell is not None else None
     expected_cumulative = outlier_high = None
+    previous: float | None = None
+    bounds: tuple[float, float] | None = None
     key = (sub.unit_code or "", code)
     history = b.history_for(sub)
-    if col == "cumulative" and key in history.previous_cumulative and period_value is not None:
+    if col == "cumulative" and key in history.previous_cumulative and _finite(period_value):
+        # Continuity compares finite figures only: a figure beyond float range is already
+        # value.implausible, and "expected ∞" is no message for a clerk.
         previous = history.previous_cumulative[key]
-        expected_cumulative = round(previous + period_value, 6)
-        difference = (number.value or 0) - expected_cumulative
-        params.update(
-            previous=format_number_vi(previous),
-            expected=format_number_vi(expected_cumulative),
-            difference=format_number_vi(difference),
-        )
+        if value is None or math.isfinite(value):
+            expected_cumulative = round(previous + period_value, 6)  # type: ignore[operator]
     if col == "period" and key in history.bounds:
-        low, outlier_high = history.bounds[key]
-        params.update(low=format_number_vi(low), high=format_number_vi(outlier_high))
+        bounds = history.bounds[key]
+        outlier_high = bounds[1]
     max_value = indicator.max_value if indicator is not None else None
-    if max_value is not None:
-        params.update(max=format_number_vi(max_value), measure=indicator.unit_of_measure)
     column_index = 5 if col == "period" else 6
+    params = partial(
+        _value_params,
+        catalog,
+        sheet,
+        code,
+        col,
+        current,
+        indicator,
+        parent,
+        period_cell,
+        previous if expected_cumulative is not None else None,
+        expected_cumulative,
+        bounds,
+    )
     b.add(
         RowContext(sub.index, sheet, current.cell.cell, params, (row_number, column_index)),
         kind="value",
@@ -420,15 +490,61 @@ def _value_row(
         blank=number.blank,
         applicable=sub.applicable(indicator) if indicator else None,
         nonzero=number.value is not None and number.value != 0,
-        value=_as_float(number.value),
+        value=value,
         parse_error=number.error,
         parse_warning=number.warning,
-        parent_value=_as_float(parent_value),
-        period_value=_as_float(period_value),
-        expected_cumulative=_as_float(expected_cumulative),
+        parent_value=_as_float(parent.number.value) if parent is not None else None,
+        period_value=period_value,
+        expected_cumulative=expected_cumulative,
         outlier_high=outlier_high,
         max_value=max_value,
     )
+
+
+def _finite(value: float | None) -> bool:
+    return value is not None and math.isfinite(value)
+
+
+def _value_params(
+    catalog: Catalog,
+    sheet: str,
+    code: str,
+    col: str,
+    current: ParsedCell,
+    indicator: Any,
+    parent: ParsedCell | None,
+    period_cell: ParsedCell | None,
+    previous: float | None,
+    expected_cumulative: float | None,
+    bounds: tuple[float, float] | None,
+) -> Params:
+    """A value row's message parameters, made only when one of its rules failed."""
+    number = current.number
+    params = {
+        "cell": f"{sheet}!{current.cell.cell}",
+        "label": _label(catalog, code, col),
+        "value": _shown(current),
+        "code": code,
+        "column": catalog.template.value_label(col),
+        "reading": number.reading or "",
+    }
+    if parent is not None:
+        params.update(parent=indicator.parent, parent_value=_shown(parent))
+    if period_cell is not None:
+        params["period_value"] = _shown(period_cell)
+    if previous is not None and expected_cumulative is not None:
+        difference = (_as_float(number.value) or 0) - expected_cumulative
+        params.update(
+            previous=format_number_vi(previous),
+            expected=format_number_vi(expected_cumulative),
+            difference=format_number_vi(difference),
+        )
+    if bounds is not None:
+        params.update(low=format_number_vi(bounds[0]), high=format_number_vi(bounds[1]))
+    max_value = indicator.max_value if indicator is not None else None
+    if max_value is not None:
+        params.update(max=format_number_vi(max_value), measure=indicator.unit_of_measure)
+    return params
 
 
 def _as_float(value: int | float | None) -> float | None:

@@ -8,6 +8,7 @@ module only prepares the numbers they compare.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -39,11 +40,37 @@ class HistoryContext:
     months_known: frozenset[str] = frozenset()
 
 
-def read_history(store: Store, catalog: Catalog, plan: Plan, period: Period) -> HistoryContext:
+def read_history(
+    store: Store,
+    catalog: Catalog,
+    plan: Plan,
+    period: Period,
+    units: Iterable[str] | None = None,
+) -> HistoryContext:
     """The history context of a plan's period as the store knows it: what the monthly run
-    validates with, and what `pcmbn check` applies when a store is at hand (one copy)."""
-    values = store.current_values(plan.id, months_for_history(period))
+    validates with, and what `pcmbn check` applies when a store is at hand (one copy).
+
+    `units`: the unit codes of one validation batch; then one query fetches only their
+    figures (and their predecessors', for the lineage rules), never the whole plan's months.
+    For those units the context is the same as from the whole plan's history; its
+    `months_known` counts only their months."""
+    months = months_for_history(period)
+    wanted = None if units is None else sorted(history_units(catalog, plan, period, units))
+    values = store.current_values(plan.id, months, wanted)
     return history_context(values, catalog, plan, period)
+
+
+def history_units(catalog: Catalog, plan: Plan, period: Period, units: Iterable[str]) -> set[str]:
+    """The units whose figures the history rules of `units` read: themselves and, for a unit
+    formed by a reform, its predecessors over the history months (recursively)."""
+    registry, rule = catalog.registry(plan), plan.reporting.cutoff
+    found = set(units)
+    for code in list(found):
+        if code not in registry.units or not has_predecessors(catalog, registry, code):
+            continue
+        for month in months_for_history(period):
+            found.update(s.code for s in predecessors(catalog, registry, code, month, rule))
+    return found
 
 
 def rules_without_history(history: HistoryContext, period: Period) -> list[RuleId]:

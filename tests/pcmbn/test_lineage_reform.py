@@ -251,3 +251,29 @@ def test_history_rules_follow_exact_lineage_only(reform: Reform) -> None:
         context.previous_cumulative[("CA_TINH", "TT01")]
         == (reform.sent[("CA_TINH", "2025-06", "TT01")][1])
     )
+
+
+def test_history_of_a_batch_is_the_whole_historys_for_its_units(reform: Reform) -> None:
+    """Issue 15: a validation batch fetches its units' figures (and their predecessors') in one
+    query; for those units the context equals the one built from the plan's whole history,
+    lineage included (a new commune's district, a merged department's predecessor)."""
+    from pcmbn.validation.history import read_history
+
+    store, catalog, plan = reform.resources.store, reform.catalog, reform.plan
+    for month in (Period.month(2025, 3), Period.month(2025, 7), Period.month(2025, 8)):
+        whole = read_history(store, catalog, plan, month)
+        codes = sorted(u.code for u in catalog.expected_units(plan, month))
+        for start in range(0, len(codes), 3):
+            part = set(codes[start : start + 3])
+            batch = read_history(store, catalog, plan, month, part)
+
+            def mine(figures: dict, part: set[str] = part) -> dict:
+                return {k: v for k, v in figures.items() if k[0] in part}
+
+            # (predecessors fetched for the lineage bring their own keys, which no file of the
+            # batch looks up)
+            assert mine(batch.previous_cumulative) == mine(whole.previous_cumulative)
+            assert mine(batch.bounds) == mine(whole.bounds)
+        assert whole.previous_cumulative
+        assert whole.bounds or month.index == 3  # (March: too few months for bounds)
+    assert read_history(store, catalog, plan, Period.month(2025, 7), []).bounds == {}

@@ -27,6 +27,7 @@ from report_fixtures import (
 from pcmbn.catalog import load_catalog
 from pcmbn.report_content import Formula
 from pcmbn.template_writer import normalise_zip
+from pcmbn.validation.checker import CheckResult, check_files
 
 
 def _title_rows(grid):
@@ -498,3 +499,45 @@ def test_json_contract_shape(batch: Batch) -> None:
             assert set(problem) == {"severity", "sheet", "cell", "rule", "message"}
             assert problem["severity"] in ("error", "warning")
             assert problem["cell"] is None or "$" not in problem["cell"]
+
+
+def _every_problem(result: CheckResult) -> list[list[tuple[str, str | None, str | None, str]]]:
+    return [[(p.rule, p.sheet, p.cell, p.message) for p in r.problems] for r in result.reports]
+
+
+def test_batch_sizes_1_and_1000_give_the_same_problems(batch: Batch) -> None:
+    """Issue 15's acceptance: every fixture (every quirk, hostile kind and rule) checked one
+    file per GE run and all in one run reports the same (rule, sheet, cell) and message, in
+    the same order, with and without history."""
+    from pcmbn.validation.history import HistoryContext
+
+    catalog = load_catalog()
+    paths = list(batch.paths.values())
+    history = HistoryContext(
+        previous_cumulative={("CA_TINH", "DT01"): 10.0},
+        bounds={("CA_TINH", "DT02"): (0.0, 3.0)},
+    )
+    for context in (None, history):
+        single = check_files(paths, catalog, history=context, batch_size=1)
+        thousand = check_files(paths, catalog, history=context, batch_size=1000)
+        assert _every_problem(single) == _every_problem(thousand)
+        assert [r.status for r in single.reports] == [r.status for r in thousand.reports]
+    assert _every_problem(thousand) != _every_problem(batch.result)  # the history counted
+    plain = check_files(paths, catalog, batch_size=1000)
+    assert _every_problem(plain) == _every_problem(batch.result)
+    assert sum(len(r.problems) for r in batch.result.reports) > 40
+
+
+def test_huge_figure_with_history_does_not_stop_the_batch(tmp_path: Path) -> None:
+    """A 400-digit count beside a unit with a previous cumulative used to raise OverflowError
+    while the continuity figures were computed, failing every file of the run; now the figure
+    is value.implausible and continuity is not judged on a figure beyond float range."""
+    from pcmbn.validation.history import HistoryContext
+
+    history = HistoryContext(previous_cumulative={("CA_TINH", "DT01"): 10.0})
+    huge = Fixture("huge_with_history", edit=set_value("DT01", "1" + "0" * 400, "2" * 400))
+    batch = run_batch([huge, Fixture("ordinary")], tmp_path, load_catalog(), history=history)
+    rules = {rule for rule, _, _ in batch.problems("huge_with_history")}
+    assert "value.implausible" in rules
+    assert "value.cumulative_discontinuity" not in rules
+    assert batch.report("ordinary").status == "accepted"

@@ -423,3 +423,27 @@ def test_unreadable_files_add_no_rows_and_indexes_are_kept(
     assert bp["plan_unit"] == f"{PLAN}|BP_TINH"
     alone, _ = build_frame([ordinary], catalog)
     assert len(rows(frame, file_idx=0)) == len(alone)
+
+
+def test_message_parameters_are_made_only_when_asked(
+    ordinary: Submission, catalog: Catalog
+) -> None:
+    """Issue 15: a national batch has hundreds of thousands of rows and few failures, so a
+    value row's message parameters are a function until the checker renders a failure."""
+    frame, contexts = build_frame([ordinary], catalog)
+    value_rows = rows(frame, kind="value")
+    assert len(value_rows) > 20
+    pending = [contexts[i] for i in value_rows["row_id"] if callable(contexts[i]._params)]
+    assert len(pending) == len(value_rows)
+    first = pending[0]
+    assert first.params["cell"] == f"{first.sheet}!{first.cell}"  # made on first use
+    assert not callable(first._params)
+
+
+def test_frame_columns_are_arrays_not_objects_per_row(
+    ordinary: Submission, catalog: Catalog
+) -> None:
+    frame, _ = build_frame([ordinary], catalog)
+    assert frame["value"].dtype == "float64"
+    assert frame["row_id"].tolist() == list(range(len(frame)))
+    assert str(frame["blank"].dtype) == "boolean"
