@@ -31,8 +31,10 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Every test, servers included, on one pytest-xdist worker per core (each worker starts its own
+# Prefect harness and servers on free loopback ports, under its own tmp_path).
 test: install lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 # The fast tier (under 2 minutes on 2 cores): everything not marked slow, no lint, on one
 # pytest-xdist worker per core (tests write only under their own tmp_path).
