@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from pcmbn.office.jsonio import dumps_strict
 from pcmbn.portal import uploads
-from pcmbn.portal.auth import PortalRefusal, SignedIn, UnitPrincipal, app_context
+from pcmbn.portal.auth import PortalRefusal, SignedIn, UnitPrincipal, app_context, verify_api_csrf
 
 router = APIRouter()
 
@@ -28,7 +28,7 @@ def _json(body: object, status: int = 200) -> Response:
     return Response(dumps_strict(body, default=str), status, media_type="application/json")
 
 
-@router.post("/api/v1/submissions")
+@router.post("/api/v1/submissions", dependencies=[Depends(verify_api_csrf)])
 async def post_submission(request: Request, principal: UnitPrincipal) -> Response:
     form = await request.form()
     file = form.get("file")

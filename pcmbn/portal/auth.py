@@ -354,3 +354,17 @@ async def verify_csrf(request: Request) -> None:
             "Biểu mẫu đã hết hạn hoặc không hợp lệ; hãy tải lại trang rồi thử lại.",
             error="csrf",
         )
+
+
+async def verify_api_csrf(request: Request) -> None:
+    """Dependency of every state-changing `/api/v1` route: a bearer call needs no CSRF token,
+    but a call riding on the browser's session cookie does (header `X-CSRF-Token`), so a page
+    of another site can never act for a signed-in clerk even where SameSite is not honoured.
+    Nobody signed in: left to the route's own dependency (401)."""
+    if _bearer(request) is not None:
+        return
+    from starlette.concurrency import run_in_threadpool
+
+    if await run_in_threadpool(authenticate_request, request) is None:
+        return
+    await verify_csrf(request)

@@ -29,6 +29,7 @@ from pcmbn.portal.auth import (
     remember_pre_csrf,
     set_session_cookie,
     token_hash,
+    verify_api_csrf,
     verify_csrf,
 )
 from pcmbn.vocabulary import Role
@@ -160,7 +161,7 @@ async def api_login(request: Request) -> Response:
     return JSONResponse({"token": token, "must_change_password": account.must_change})
 
 
-@router.post("/api/v1/password")
+@router.post("/api/v1/password", dependencies=[Depends(verify_api_csrf)])
 async def api_password(request: Request) -> Response:
     principal = await run_in_threadpool(current_principal, request)
     body = await _json_object(request)
@@ -187,7 +188,7 @@ def api_me(principal: SignedIn) -> Response:
     )
 
 
-@router.post("/api/v1/logout")
+@router.post("/api/v1/logout", dependencies=[Depends(verify_api_csrf)])
 def api_logout(request: Request) -> Response:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from pcmbn.errors import PcmbnError
 from pcmbn.office.jsonio import dumps_strict
-from pcmbn.portal.auth import OfficerPrincipal, PortalRefusal, app_context
+from pcmbn.portal.auth import OfficerPrincipal, PortalRefusal, app_context, verify_api_csrf
 
 router = APIRouter()
 
@@ -49,7 +49,7 @@ def period_table(
     return _json(period_document(resources, plan, period))
 
 
-@router.post("/api/v1/submissions/{receipt_id}/return")
+@router.post("/api/v1/submissions/{receipt_id}/return", dependencies=[Depends(verify_api_csrf)])
 async def return_one(request: Request, principal: OfficerPrincipal, receipt_id: str) -> Response:
     from pcmbn.submissions import SubmissionError, get_receipt, return_submission
 

@@ -120,3 +120,23 @@ def test_the_access_key_still_works_for_the_cli_and_officers_reach_the_overview(
     portal.account("ca_tinh@st")
     unit = portal.token("ca_tinh@st")
     assert portal.client.get("/", headers={**unit, "Accept": "text/html"}).status_code == 401
+
+
+def test_api_calls_riding_on_the_session_cookie_need_the_csrf_header(portal) -> None:
+    portal.account("ca_tinh@st")
+    page = portal.client.get("/dang-nhap")
+    form = {"username": "ca_tinh@st", "password": "mat-khau-rat-dai-1"}
+    signed = portal.client.post(
+        "/dang-nhap", data={**form, "csrf": csrf_of(page.text)}, follow_redirects=False
+    )
+    assert signed.status_code == 303
+    change = {"old": "mat-khau-rat-dai-1", "new": "mat-khau-moi-rat-dai-2"}
+    forged = portal.client.post("/api/v1/password", json=change)
+    assert forged.status_code == 403 and forged.json()["error"] == "csrf"
+    token = csrf_of(portal.client.get("/doi-mat-khau").text)
+    ok = portal.client.post("/api/v1/password", json=change, headers={"X-CSRF-Token": token})
+    assert ok.status_code == 200, ok.text
+    # Nobody signed in is still told to sign in (401), not about the form.
+    portal.client.cookies.clear()
+    assert portal.client.post("/api/v1/logout").status_code == 200  # idempotent
+    assert portal.client.post("/api/v1/password", json=change).status_code == 401
