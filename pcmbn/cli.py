@@ -939,6 +939,13 @@ def accounts_create_command(
     officer: Annotated[
         str | None, typer.Option("--officer", help="Tên tài khoản cán bộ Cơ quan Thường trực.")
     ] = None,
+    leader: Annotated[
+        bool,
+        typer.Option(
+            "--leader",
+            help="Tài khoản lãnh đạo đơn vị (duyệt báo cáo chuyên viên gửi, khi kế hoạch yêu cầu).",
+        ),
+    ] = False,
     out: Annotated[
         Path | None,
         typer.Option("--out", help="Tệp CSV unit,username,password để giao cho đơn vị."),
@@ -955,8 +962,8 @@ def accounts_create_command(
     settings = resources.settings
     now = datetime.now(UTC)
     if officer is not None:
-        if plan or unit or all_units:
-            raise UsageError("--officer không dùng cùng --plan, --unit, --all-units.")
+        if plan or unit or all_units or leader:
+            raise UsageError("--officer không dùng cùng --plan, --unit, --all-units, --leader.")
         issued = [accounts.issue_officer(resources, officer, now, settings.actor)]
     else:
         if not plan or bool(unit) == all_units:
@@ -967,7 +974,12 @@ def accounts_create_command(
             raise UsageError("Cần --out TỆP.csv (và/hoặc --send) để giao mật khẩu cho đơn vị.")
         the_plan = resources.catalog.plan(plan)
         issued = accounts.issue_unit_accounts(
-            resources, the_plan, None if all_units else list(unit or []), now, settings.actor
+            resources,
+            the_plan,
+            None if all_units else list(unit or []),
+            now,
+            settings.actor,
+            leader=leader,
         )
     if out is not None:
         atomic_write(out, accounts.issued_csv(issued))

@@ -215,6 +215,9 @@ class Reporting(_Model):
     frequency: Literal["monthly", "quarterly"] = "monthly"
     cutoff: CutoffRule = CutoffRule.ND09_2019
     due_days_after_cutoff: int = Field(default=3, ge=0, le=60)
+    #: A unit's report goes up only once the unit's leader approves what its specialist
+    #: submitted on the portal (Vietnam's two-step sending; off unless a plan says so).
+    leader_approval: bool = False
 
 
 class Span(_Model):

@@ -91,6 +91,10 @@ def one_time_password() -> str:
     return "".join(secrets.choice(_ALPHABET) for _ in range(ONE_TIME_LENGTH))
 
 
+#: A unit leader's username is its specialist's with this prefix.
+LEADER_PREFIX = "lanhdao."
+
+
 def unit_username(unit_code: str, plan_id: str) -> str:
     """`ca_tinh@st-kh-30-7-2024`: a unit's account in one plan."""
     return f"{unit_code.lower()}@{plan_id.lower()}"
@@ -223,10 +227,17 @@ ISSUED_COLUMNS = ("unit", "username", "password")
 
 
 def issue_unit_accounts(
-    resources: Any, plan: Any, unit_codes: list[str] | None, now: datetime, actor: str
+    resources: Any,
+    plan: Any,
+    unit_codes: list[str] | None,
+    now: datetime,
+    actor: str,
+    leader: bool = False,
 ) -> list[Issued]:
     """Create or rotate the accounts of `unit_codes` (None: every unit of the plan's registry
-    expected in its current period) for `plan`; unknown codes are refused before any change."""
+    expected in its current period) for `plan`; unknown codes are refused before any change.
+    `leader`: the units' leaders' accounts (`lanhdao.<unit>@<plan>`), who approve what their
+    specialist submitted where the plan asks for it (`reporting.leader_approval`)."""
     from pcmbn.clock import today_in_vietnam
     from pcmbn.portal.current import current_period
 
@@ -244,10 +255,12 @@ def issue_unit_accounts(
     issued = []
     for unit in units:
         username = unit_username(unit.code, plan.id)
+        if leader:
+            username = f"{LEADER_PREFIX}{username}"
         password = create_account(
             resources.store,
             username=username,
-            role=Role.UNIT_SPECIALIST,
+            role=Role.UNIT_LEADER if leader else Role.UNIT_SPECIALIST,
             unit_code=unit.code,
             plan_id=plan.id,
             now=now,

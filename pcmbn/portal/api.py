@@ -48,7 +48,36 @@ async def post_submission(request: Request, principal: UnitPrincipal) -> Respons
     except PortalRefusal as refusal:
         body = {"error": refusal.error, "message": refusal.message, "check": checked.public_item()}
         return _json(body, refusal.status)
+    if isinstance(receipt, uploads.Awaiting):  # the plan wants the unit leader's approval
+        return _json({"awaiting": receipt.to_json(), "check": checked.public_item()}, 202)
     return _json({"receipt": receipt.to_json(), "check": checked.public_item()}, 201)
+
+
+@router.get("/api/v1/awaiting")
+def list_awaiting(request: Request, principal: UnitPrincipal) -> Response:
+    """The unit's submissions waiting for its leader (plans with leader approval)."""
+    settings = app_context(request).resources.settings
+    waiting = uploads.awaiting_for_unit(settings, str(principal.unit_code))
+    return _json({"awaiting": [item.to_json() for item in waiting]})
+
+
+@router.post("/api/v1/awaiting/{sha256}/approve", dependencies=[Depends(verify_api_csrf)])
+async def approve_awaiting(request: Request, principal: UnitPrincipal, sha256: str) -> Response:
+    receipt = await run_in_threadpool(uploads.leader_decides, request, principal, sha256, True)
+    return _json({"receipt": receipt.to_json()}, 201)
+
+
+@router.post("/api/v1/awaiting/{sha256}/return", dependencies=[Depends(verify_api_csrf)])
+async def return_awaiting(request: Request, principal: UnitPrincipal, sha256: str) -> Response:
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    reason = str(body.get("reason") or "") if isinstance(body, dict) else ""
+    waiting = await run_in_threadpool(
+        uploads.leader_decides, request, principal, sha256, False, reason
+    )
+    return _json({"awaiting": waiting.to_json()})
 
 
 @router.get("/api/v1/submissions/{receipt_id}")

@@ -141,6 +141,7 @@ def result(request: Request, principal: UnitPrincipal, sha256: str) -> Response:
         checked=checked,
         groups=problem_groups(resources, checked.item["problems"]),
         blockers=blockers,
+        awaiting=uploads.load_awaiting(checked.folder),
         words=uploads.portal_words(resources.settings.schemas),
     )
 
@@ -161,7 +162,33 @@ async def send(request: Request, principal: UnitPrincipal) -> Response:
     explanation = str(form.get("explanation") or "")
     checked = await run_in_threadpool(_own_check, request, principal, sha256)
     receipt = await run_in_threadpool(uploads.submit, request, principal, checked, explanation)
+    if isinstance(receipt, uploads.Awaiting):  # the plan wants the unit leader's approval
+        return RedirectResponse("/don-vi/cho-duyet", status_code=303)
     return RedirectResponse(f"/don-vi/bien-nhan/{quote(receipt.id)}", status_code=303)
+
+
+@router.get("/don-vi/cho-duyet")
+def awaiting_page(request: Request, principal: UnitPrincipal) -> Response:
+    from pcmbn.office.times import datetime_label
+
+    settings = app_context(request).resources.settings
+    waiting = uploads.awaiting_for_unit(settings, str(principal.unit_code))
+    rows = [(item, datetime_label(item.at)) for item in waiting]
+    return _render(request, "portal/awaiting.html", principal, rows=rows)
+
+
+@router.post("/don-vi/cho-duyet/{sha256}/duyet", dependencies=[Depends(verify_csrf)])
+async def approve_awaiting(request: Request, principal: UnitPrincipal, sha256: str) -> Response:
+    receipt = await run_in_threadpool(uploads.leader_decides, request, principal, sha256, True)
+    return RedirectResponse(f"/don-vi/bien-nhan/{quote(receipt.id)}", status_code=303)
+
+
+@router.post("/don-vi/cho-duyet/{sha256}/tra-lai", dependencies=[Depends(verify_csrf)])
+async def return_awaiting(request: Request, principal: UnitPrincipal, sha256: str) -> Response:
+    form = await request.form()
+    reason = str(form.get("reason") or "")
+    await run_in_threadpool(uploads.leader_decides, request, principal, sha256, False, reason)
+    return RedirectResponse("/don-vi/cho-duyet", status_code=303)
 
 
 @router.get("/don-vi/bien-nhan/{receipt_id}")

@@ -14,7 +14,8 @@ import hashlib
 import json
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -182,11 +183,35 @@ def plan_message(checked: Checked, principal: Principal) -> str | None:
 
 
 def submit(request: Request, principal: Principal, checked: Checked, explanation: str) -> Any:
-    """Hand an accepted upload to the office (`submissions.receive`); the Receipt."""
-    from pcmbn.periods import Period
-    from pcmbn.submissions import receive
+    """Hand an accepted upload to the office (`submissions.receive`): the Receipt. Where the
+    plan wants the unit's leader to approve first (`reporting.leader_approval`), a
+    specialist's submission waits for that approval instead: an `Awaiting`."""
+    from pcmbn.vocabulary import Role
 
     resources = app_context(request).resources
+    plan, period, explanation = _ready_to_send(resources, principal, checked, explanation)
+    if plan.reporting.leader_approval and principal.role != Role.UNIT_LEADER:
+        now = now_of(request)
+        awaiting = Awaiting(checked.sha256, checked.name, principal.username, now, explanation)
+        atomic_write(checked.folder / AWAITING_FILE, dumps_strict(awaiting.to_json()).encode())
+        resources.store.audit(
+            now,
+            principal.username,
+            AuditAction.SUBMIT,
+            plan.id,
+            period.code,
+            f"chờ lãnh đạo đơn vị duyệt: {checked.name} sha256 {checked.sha256}",
+        )
+        return awaiting
+    return _send(request, principal, checked, plan, period, explanation)
+
+
+def _ready_to_send(
+    resources: Any, principal: Principal, checked: Checked, explanation: str
+) -> tuple[Any, Any, str]:
+    """The plan, period and cleaned explanation of a file that may be sent, or the refusal."""
+    from pcmbn.periods import Period
+
     unit = str(principal.unit_code)
     wrong_unit = mismatch_message(resources, checked, unit)
     if wrong_unit:
@@ -206,19 +231,27 @@ def submit(request: Request, principal: Principal, checked: Checked, explanation
             error="can_giai_trinh",
         )
     plan = resources.catalog.plan(str(checked.item.get("plan_id") or principal.plan_id))
-    period = Period.from_code(str(checked.item["period"]))
+    return plan, Period.from_code(str(checked.item["period"])), explanation
+
+
+def _send(
+    request: Request, principal: Principal, checked: Checked, plan: Any, period: Any, why: str
+) -> Any:
+    from pcmbn.submissions import receive
+
+    resources = app_context(request).resources
     now = now_of(request)
     receipt = receive(
         resources,
         plan,
         period,
-        unit_code=unit,
+        unit_code=str(principal.unit_code),
         filename=checked.name,
         content=checked.original.read_bytes(),
         received_at=now,
         channel="portal",
         sender=principal.username,
-        explanation=explanation or None,
+        explanation=why or None,
     )
     resources.store.audit(
         now,
@@ -228,7 +261,100 @@ def submit(request: Request, principal: Principal, checked: Checked, explanation
         period.code,
         f"{receipt.id} {checked.name} sha256 {checked.sha256}",
     )
+    waiting = load_awaiting(checked.folder)
+    if waiting is not None and waiting.state == AwaitingState.AWAITING:
+        done = replace(waiting, state=AwaitingState.SENT, receipt=receipt.id)
+        atomic_write(checked.folder / AWAITING_FILE, dumps_strict(done.to_json()).encode())
     return receipt
+
+
+# --- the unit leader's approval (plans with `reporting.leader_approval`) --------------------
+
+AWAITING_FILE = "cho-duyet.json"
+
+
+class AwaitingState:
+    AWAITING = "awaiting"  # chờ lãnh đạo đơn vị duyệt
+    RETURNED = "returned"  # lãnh đạo trả lại chuyên viên
+    SENT = "sent"  # lãnh đạo đã duyệt và gửi lên
+
+
+@dataclass(frozen=True)
+class Awaiting:
+    """A specialist's submission waiting for the unit leader (kept beside the check)."""
+
+    sha256: str
+    name: str
+    by: str
+    at: datetime
+    explanation: str
+    state: str = AwaitingState.AWAITING
+    reason: str | None = None
+    receipt: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sha256": self.sha256,
+            "name": self.name,
+            "by": self.by,
+            "at": self.at.isoformat(),
+            "explanation": self.explanation,
+            "state": self.state,
+            "reason": self.reason,
+            "receipt": self.receipt,
+        }
+
+
+def load_awaiting(folder: Path) -> Awaiting | None:
+    path = folder / AWAITING_FILE
+    if not path.is_file():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return Awaiting(**{**data, "at": datetime.fromisoformat(data["at"])})
+
+
+def awaiting_for_unit(settings: Any, unit_code: str) -> list[Awaiting]:
+    """The unit's submissions still waiting for its leader, oldest first."""
+    root = checks_root(settings) / unit_code
+    found = [load_awaiting(folder) for folder in root.iterdir()] if root.is_dir() else []
+    waiting = [a for a in found if a is not None and a.state == AwaitingState.AWAITING]
+    return sorted(waiting, key=lambda a: a.at)
+
+
+def leader_decides(
+    request: Request, principal: Principal, sha256: str, approve: bool, reason: str = ""
+) -> Any:
+    """The unit leader approves a waiting submission (sent up now, under the leader's name,
+    with the specialist's explanation: the Receipt) or returns it to the specialist with a
+    reason (the updated `Awaiting`)."""
+    from pcmbn.vocabulary import Role
+
+    if principal.role != Role.UNIT_LEADER:
+        raise PortalRefusal(403, "Chỉ lãnh đạo đơn vị duyệt báo cáo.", error="khong_duoc_phep")
+    resources = app_context(request).resources
+    checked = load_checked(resources.settings, str(principal.unit_code), sha256)
+    waiting = load_awaiting(checked.folder) if checked is not None else None
+    if checked is None or waiting is None:
+        raise PortalRefusal(404, "Không có báo cáo chờ duyệt này.", error="khong_tim_thay")
+    if waiting.state != AwaitingState.AWAITING:
+        raise PortalRefusal(409, "Báo cáo này đã được xử lý.", error="da_xu_ly")
+    plan, period, _ = _ready_to_send(resources, principal, checked, waiting.explanation)
+    if approve:
+        return _send(request, principal, checked, plan, period, waiting.explanation)
+    reason = " ".join(reason.split())[:MAX_EXPLANATION]
+    if not reason:
+        raise PortalRefusal(422, "Cần ghi lý do trả lại.", error="can_ly_do")
+    returned = replace(waiting, state=AwaitingState.RETURNED, reason=reason)
+    atomic_write(checked.folder / AWAITING_FILE, dumps_strict(returned.to_json()).encode())
+    resources.store.audit(
+        now_of(request),
+        principal.username,
+        AuditAction.RETURN,
+        plan.id,
+        period.code,
+        f"lãnh đạo đơn vị trả lại chuyên viên {waiting.by}: {checked.name}; lý do: {reason}",
+    )
+    return returned
 
 
 def own_receipt(request: Request, principal: Principal, receipt_id: str) -> Any:

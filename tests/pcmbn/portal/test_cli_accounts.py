@@ -50,6 +50,13 @@ def test_unit_accounts_are_handed_out_in_a_csv_and_rotated_by_creating_again(
     with pytest.raises(LoginRefused):
         authenticate(store, "ca_tinh@st-kh-30-7-2024", first, NOW)  # rotated
     authenticate(store, "ca_tinh@st-kh-30-7-2024", _rows(out)[0]["password"], NOW)
+    # The unit's leader (two-step sending, where a plan asks for it): its own account and role.
+    lead = run_pcmbn(home, *args[:6], "--leader", "--out", str(tmp_path / "ld.csv"))
+    assert lead.returncode == 0, lead.stderr
+    (row,) = _rows(tmp_path / "ld.csv")
+    assert row["username"] == "lanhdao.ca_tinh@st-kh-30-7-2024"
+    leader = authenticate(store, row["username"], row["password"], NOW)
+    assert leader.role == "unit_leader" and leader.unit_code == "CA_TINH"
     log = run_pcmbn(home, "log", "--plan", PLAN)
     assert "Cấp tài khoản" in log.stdout and "Đăng nhập" in log.stdout
 
