@@ -190,7 +190,7 @@ def plan_reminders(
         mine = problems[problems["unit_code"] == row.unit_code] if not problems.empty else problems
         errors = mine[mine["severity"] == Severity.ERROR] if not mine.empty else mine
         quoted = [
-            f"- {_where(p.sheet, p.cell)}{p.message}"
+            f"- {where_vi(p.sheet, p.cell)}{p.message}"
             for p in errors.head(QUOTED_PROBLEMS).itertuples()
         ]
         more = len(errors) - len(quoted)
@@ -229,7 +229,7 @@ def _due_clause(due: date, today: date) -> str:
     return f"đã quá hạn gửi ngày {format_date_vi(due)}"
 
 
-def _where(sheet: object, cell: object) -> str:
+def where_vi(sheet: object, cell: object) -> str:
     """Where a problem is, as the clerk finds it: "Trang “ChiTieu”, ô D10: ", "Trang
     “ChiTieu”: ", or "Cả tệp: " for a problem of the whole file (unreadable, no sheet, no
     cell: the store gives NaN there, which must never be printed as “nan”)."""

@@ -34,9 +34,10 @@ from pcmbn.errors import PcmbnError
 from pcmbn.faults import crash_point
 from pcmbn.mailbox.ledger import Entry, Ledger
 from pcmbn.mailbox.message import ZIP_EXTENSIONS, Attachment, MailItem, parse_message
-from pcmbn.mailbox.replies import FileFate, FileResult, compose_answer, send_answer, where_vi
+from pcmbn.mailbox.replies import FileFate, FileResult, compose_answer, send_answer
 from pcmbn.mailbox.senders import find_sender, registry_addresses
 from pcmbn.reading.guard import ACCEPTED_EXTENSIONS, Limits, Refused, unpack_zip
+from pcmbn.reminders import where_vi
 from pcmbn.vocabulary import Channel, HeldReason
 
 if TYPE_CHECKING:

@@ -22,8 +22,8 @@ from email.utils import formataddr, formatdate, make_msgid
 from enum import StrEnum
 from pathlib import Path
 
-from pcmbn.clock import OFFICE_TZ
 from pcmbn.mailbox.message import REPLY_HEADER, MailItem
+from pcmbn.office.times import datetime_label
 from pcmbn.reading.guard import ACCEPTED_EXTENSIONS, Limits
 from pcmbn.reminders import XLSX_SUBTYPE, SmtpSettings, open_smtp
 from pcmbn.validation.feedback import PROBLEM_SHEET
@@ -75,24 +75,6 @@ class Answer:
     attachments: tuple[Path, ...] = field(default=())
 
 
-def shown(moment: datetime) -> str:
-    """dd/mm/yyyy HH:MM in office time."""
-    return moment.astimezone(OFFICE_TZ).strftime("%d/%m/%Y %H:%M")
-
-
-def where_vi(sheet: object, cell: object) -> str:
-    """ "Trang “ChiTieu”, ô D10: ", "Trang “ChiTieu”: " or "Cả tệp: " (as the reminders)."""
-    sheet_name = sheet if isinstance(sheet, str) and sheet.strip() else None
-    address = cell if isinstance(cell, str) and cell.strip() else None
-    if sheet_name and address:
-        return f"Trang “{sheet_name}”, ô {address}: "
-    if sheet_name:
-        return f"Trang “{sheet_name}”: "
-    if address:
-        return f"Ô {address}: "
-    return "Cả tệp: "
-
-
 def accepted_formats(limits: Limits = DEFAULT_LIMITS) -> str:
     """What the intake takes, in one sentence."""
     extensions = ", ".join(ACCEPTED_EXTENSIONS)
@@ -107,7 +89,7 @@ def accepted_formats(limits: Limits = DEFAULT_LIMITS) -> str:
 def _file_paragraph(number: int, result: FileResult) -> str:
     head = f"{number}. Tệp “{result.filename}”: "
     if result.fate == FileFate.DUPLICATE:
-        when = f" lúc {shown(result.received_at)}" if result.received_at else ""
+        when = f" lúc {datetime_label(result.received_at)}" if result.received_at else ""
         return (
             head + f"đã được tiếp nhận trước đó (số biên nhận {result.receipt_id}{when}); "
             "hệ thống không tiếp nhận lại tệp trùng."
@@ -120,7 +102,7 @@ def _file_paragraph(number: int, result: FileResult) -> str:
     if result.fate == FileFate.REFUSED:
         return head + f"không tiếp nhận được. {result.note}"
     if result.fate == FileFate.RECEIVED:
-        when = f" lúc {shown(result.received_at)}" if result.received_at else ""
+        when = f" lúc {datetime_label(result.received_at)}" if result.received_at else ""
         text = head + f"đã tiếp nhận, số biên nhận {result.receipt_id}{when}. "
     else:
         reason = result.note or "hệ thống không xác định được kế hoạch, kỳ báo cáo của tệp."
@@ -153,7 +135,7 @@ def compose_answer(
     subject_part = f" (“{item.subject}”)" if item.subject else ""
     opening = (
         f"Cơ quan Thường trực Ban Chỉ đạo 138 đã nhận thư của đơn vị lúc "
-        f"{shown(item.received_at)}{subject_part}."
+        f"{datetime_label(item.received_at)}{subject_part}."
     )
     usable = [r for r in results if r.fate != FileFate.REFUSED]
     if not usable:
