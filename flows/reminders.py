@@ -1,4 +1,5 @@
-"""Flow: remind units that have not reported, or whose report was rejected, by email.
+"""Flow: remind units that have not reported, whose report was rejected, or whose report the
+office returned (with the return's reason and date), by email.
 
 Scheduled daily: it acts only on a month's due date and two days after it (the plan's
 reporting rule decides which days those are, so a plan with another cut-off needs no new
@@ -46,7 +47,9 @@ def unit_reminders(
             monthly_aggregation(the_plan.id, one.code, inbox)
         reminders = list_reminders(settings, the_plan.id, one)
         logger.info(
-            "Nhắc báo cáo %s: %s đơn vị chưa gửi hoặc bị từ chối", one.in_sentence, len(reminders)
+            "Nhắc báo cáo %s: %s đơn vị chưa gửi, bị từ chối hoặc bị trả lại",
+            one.in_sentence,
+            len(reminders),
         )
         if not send:
             results += [

@@ -664,7 +664,8 @@ def remind_command(
         ),
     ] = False,
 ) -> None:
-    """Nhắc bằng thư điện tử các đơn vị chưa gửi hoặc bị từ chối báo cáo (mặc định: xem trước)."""
+    """Nhắc bằng thư điện tử các đơn vị chưa gửi, bị từ chối hoặc bị trả lại báo cáo (mặc định:
+    xem trước)."""
     from pcmbn.console import route_logs_to_file
     from pcmbn.periods import parse_period
     from pcmbn.service import compose_reminders, ever_run, send_reminders

@@ -518,6 +518,20 @@ class SubmissionWords(_Model):
     local_inbox: str  # {inbox}
 
 
+class ReminderWords(_Model):
+    """`labels.yaml` `reminders`: the reminder to a unit whose report the office returned, and
+    the audit line of the return notice (`pcmbn.reminders`, `pcmbn.submissions.returns`)."""
+
+    returned_subject: str  # {period}, {unit_name}, {receipt}
+    # {unit_name}, {period} (in a sentence), {plan}, {file}, {receipt}, {returned_on}
+    # (dd/mm/yyyy), {reason}, {resend_by}
+    returned_body: str
+    notice_sent: str  # {receipt}, {unit}, {to}
+    notice_no_mailer: str  # {receipt}, {unit}
+    notice_no_address: str  # {receipt}, {unit}
+    notice_failed: str  # {receipt}, {unit}, {to}, {error}
+
+
 class ReconciliationColumns(_Model):
     """The column headers of the reconciliation tables (summary sheet, packet sheet, report)."""
 
@@ -592,6 +606,8 @@ class Labels(_Model):
     held_reason: dict[HeldReason, str]
     held_state: dict[HeldState, str]
     submissions: SubmissionWords
+    #: The reminder of a returned report and the return notice's audit line.
+    reminders: ReminderWords
     reconciliation: ReconciliationLabels
 
     def action(self, action: str) -> str:

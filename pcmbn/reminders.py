@@ -1,4 +1,5 @@
-"""Reminders by email to units that have not reported, or whose report was rejected.
+"""Reminders by email to units that have not reported, whose report was rejected, or whose
+report the office returned ("bị trả lại", `pcmbn.submissions.return_submission`).
 
 The standing office phones every missing unit today; DHIS2 users rely on automatic reminders.
 Composing is pure (`plan_reminders`, `compose`); sending is one small function over `smtplib`
@@ -14,7 +15,7 @@ import json
 import logging
 import smtplib
 import ssl
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.header import Header
@@ -24,15 +25,17 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, make_msgid
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from pcmbn.catalog import Catalog
 from pcmbn.clock import today_in_vietnam
-from pcmbn.domain import Plan
+from pcmbn.domain import Plan, ReminderWords
 from pcmbn.errors import PcmbnError
 from pcmbn.layout import feedback_name
 from pcmbn.monthly import TO_REMIND, completeness
+from pcmbn.office.times import naive
 from pcmbn.periods import (
     Period,
     deadline_vi,
@@ -44,7 +47,7 @@ from pcmbn.periods import (
 from pcmbn.settings import Settings
 from pcmbn.store.history import HistoryStore
 from pcmbn.validation.feedback import PROBLEM_SHEET
-from pcmbn.vocabulary import AuditAction, Completeness, Severity
+from pcmbn.vocabulary import AuditAction, Completeness, ReceiptStatus, Severity
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +56,10 @@ QUOTED_PROBLEMS = 5
 #: Reminders go out on the due date and two days after it (days after the due date).
 REMINDER_OFFSETS_DAYS = (0, 2)
 XLSX_SUBTYPE = "vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SIGNATURE = (
+    "\n\nTrân trọng,\nCơ quan Thường trực Ban Chỉ đạo 138\n"
+    "(Thư do hệ thống tổng hợp báo cáo PCMBN gửi tự động.)"
+)
 
 
 @dataclass(frozen=True)
@@ -134,12 +141,52 @@ class Reminder:
 
     unit_code: str
     unit_name: str
-    status: Completeness  # MISSING or REJECTED
+    status: Completeness  # MISSING, REJECTED or RETURNED
     to: str | None
     subject: str
     body: str
     attachment: Path | None = None
     problems: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ReturnedReport:
+    """A unit's newest delivery of the period, which the office returned: what the unit's
+    reminder quotes (`returned_reports`)."""
+
+    receipt_id: str
+    file_name: str
+    reason: str
+    returned_on: date  # office calendar
+    received_at: datetime  # when the returned file was received (aware)
+
+
+def returned_reports(
+    store: HistoryStore, plan_id: str, period: Period
+) -> dict[str, ReturnedReport]:
+    """Units whose newest receipt of the period is returned, by unit code.
+
+    The same reading as the officer's desk (`submissions.desk_matrix`): the newest receipt of
+    each unit decides, so a unit that has sent a new file since its return is not listed, and a
+    return made after the last run counts at once (the run has not recorded it yet)."""
+    from pcmbn.clock import OFFICE_TZ
+    from pcmbn.submissions.model import Receipt, rows_of
+
+    newest: dict[str, Receipt] = {}
+    for row in rows_of(store.receipts(plan_id=plan_id, period=period.code)):  # newest first
+        receipt = Receipt.from_row(row)
+        newest.setdefault(receipt.unit_code, receipt)
+    return {
+        code: ReturnedReport(
+            receipt_id=receipt.id,
+            file_name=receipt.original_name,
+            reason=receipt.return_reason or "",
+            returned_on=(receipt.returned_at or receipt.received_at).astimezone(OFFICE_TZ).date(),
+            received_at=receipt.received_at,
+        )
+        for code, receipt in newest.items()
+        if receipt.status == ReceiptStatus.RETURNED
+    }
 
 
 def plan_reminders(
@@ -149,8 +196,16 @@ def plan_reminders(
     problems: pd.DataFrame,
     feedback_dir: Path,
     today: date | None = None,
+    *,
+    returned: Mapping[str, ReturnedReport] | None = None,
+    words: ReminderWords | None = None,
 ) -> list[Reminder]:
-    """A reminder for every missing or rejected unit of the completeness `table`.
+    """A reminder for every missing, rejected or returned unit of the completeness `table`.
+
+    `returned` (`returned_reports`) names the units whose newest delivery the office returned;
+    each gets a reminder that names the return, its reason and date and asks for the corrected
+    report (`words`: `labels.yaml` `reminders`), whatever the last run decided of that file,
+    unless the table knows of a file of the unit received after the returned one.
 
     `problems` holds the problems of each unit's newest rejected submission (`unit_code`,
     `sha256`, `original_name`, `severity`, `sheet`, `cell`, `message`, as
@@ -163,25 +218,31 @@ def plan_reminders(
     is (the unit's annotated workbook, or a text list when the file could not be opened).
     """
     today = today or today_in_vietnam()
+    returned = returned or {}
+    if returned and words is None:
+        raise ValueError("returned reports need the reminders' words (labels.yaml `reminders`)")
     reminders = []
     plan_name = plan.document_title
     for row in table.itertuples():
-        if row.status not in TO_REMIND:
+        back = returned.get(row.unit_code)
+        if back is not None and _sent_since(row, back):
+            back = None  # a later file of the unit is what the run judged
+        if back is None and row.status not in TO_REMIND:
             continue
         due = pd.Timestamp(row.due_date).date()  # a date, or a Timestamp from a frame
         email = row.email if isinstance(row.email, str) and row.email.strip() else None
         greeting = f"Kính gửi: {row.unit_name},"
-        signature = (
-            "\n\nTrân trọng,\nCơ quan Thường trực Ban Chỉ đạo 138\n"
-            "(Thư do hệ thống tổng hợp báo cáo PCMBN gửi tự động.)"
-        )
+        if back is not None:
+            assert words is not None
+            reminders.append(_returned_reminder(row, back, plan, period, due, today, words))
+            continue
         if row.status == Completeness.MISSING:
             subject = f"Nhắc gửi báo cáo PCMBN {period.label_vi} – {row.unit_name}"
             body = (
                 f"{greeting}\n\nĐến nay Cơ quan Thường trực Ban Chỉ đạo 138 chưa nhận được báo "
                 f"cáo {period.in_sentence} của đơn vị về kết quả thực hiện {plan_name} "
                 f"({_due_clause(due, today)}).\nĐề nghị đơn vị hoàn thành biểu mẫu và gửi báo "
-                f"cáo {resend_by_vi(due, today)}." + signature
+                f"cáo {resend_by_vi(due, today)}." + SIGNATURE
             )
             reminders.append(
                 Reminder(row.unit_code, row.unit_name, row.status, email, subject, body)
@@ -205,7 +266,7 @@ def plan_reminders(
             + "\n\n"
             + (_attachment_sentence(attachment) if attachment else "")
             + f"Đề nghị đơn vị sửa và gửi lại {resend_by_vi(due, today)}."
-            + signature
+            + SIGNATURE
         )
         reminders.append(
             Reminder(
@@ -220,6 +281,51 @@ def plan_reminders(
             )
         )
     return reminders
+
+
+def _sent_since(row: Any, back: ReturnedReport) -> bool:
+    """True when the completeness row is about a file received after the returned one (sent
+    another way since, and already judged by a run: its own status stands)."""
+    received = getattr(row, "received_at", None)
+    if received is None or pd.isna(received) or row.status == Completeness.RETURNED:
+        return False
+    return naive(pd.Timestamp(received).to_pydatetime()) > naive(back.received_at)
+
+
+def _returned_reminder(
+    row: Any,
+    back: ReturnedReport,
+    plan: Plan,
+    period: Period,
+    due: date,
+    today: date,
+    words: ReminderWords,
+) -> Reminder:
+    """The reminder of a returned report: the return, its reason and date, and the request
+    for the corrected report."""
+    unit_code, unit_name, email = str(row.unit_code), str(row.unit_name), row.email
+    subject = words.returned_subject.format(
+        period=period.label_vi, unit_name=unit_name, receipt=back.receipt_id
+    )
+    body = words.returned_body.format(
+        unit_name=unit_name,
+        period=period.in_sentence,
+        plan=plan.document_title,
+        file=back.file_name,
+        receipt=back.receipt_id,
+        returned_on=format_date_vi(back.returned_on),
+        reason=back.reason,
+        resend_by=resend_by_vi(due, today),
+    )
+    return Reminder(
+        unit_code,
+        unit_name,
+        Completeness.RETURNED,
+        email if isinstance(email, str) and email.strip() else None,
+        subject,
+        body + SIGNATURE,
+        problems=[back.reason] if back.reason else [],
+    )
 
 
 def _due_clause(due: date, today: date) -> str:
@@ -419,12 +525,22 @@ def reminders_for(
     feedback_dir: Path,
     today: date | None = None,
 ) -> list[Reminder]:
-    """Reminders for the period as the history store knows it (run `pcmbn run` first)."""
+    """Reminders for the period as the history store knows it (run `pcmbn run` first); the
+    receipts the office returned count from the moment of the return."""
     table = completeness(
         catalog.expected_units(plan, period), store.submissions(plan.id, period), plan, period
     )
     problems = store.rejection_problems(plan.id, period)
-    return plan_reminders(table, plan, period, problems, feedback_dir, today)
+    return plan_reminders(
+        table,
+        plan,
+        period,
+        problems,
+        feedback_dir,
+        today,
+        returned=returned_reports(store, plan.id, period),
+        words=catalog.labels.reminders,
+    )
 
 
 def record_deliveries(

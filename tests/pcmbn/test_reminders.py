@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+from datetime import date, datetime
 from email import message_from_bytes
 from email import policy as email_policy
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
@@ -18,6 +19,7 @@ from pcmbn.periods import parse_period
 from pcmbn.reminders import (
     QUOTED_PROBLEMS,
     Reminder,
+    ReturnedReport,
     SmtpSettings,
     compose,
     plan_reminders,
@@ -27,6 +29,7 @@ from pcmbn.reminders import (
 from pcmbn.settings import Settings
 
 PLAN = "ST-KH-30-7-2024"
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def _table(rows: list[tuple[str, str, str | None, str | None]]) -> pd.DataFrame:
@@ -303,3 +306,67 @@ def test_the_plan_is_named_by_number_and_title_not_by_id(
     for reminder in plan_reminders(table, plan, period, _problems("D", 1), tmp_path):
         assert named in " ".join(reminder.body.split())
         assert plan_id not in reminder.body
+
+
+def test_a_returned_unit_is_asked_for_its_corrected_report(tmp_path: Path) -> None:
+    """A unit whose newest file the office returned is reminded with the return itself, even
+    when the last run had accepted that file (returned after the run) or never saw it."""
+    catalog = load_catalog()
+    plan, period = catalog.plan(PLAN), parse_period("2024-07")
+    table = _table(
+        [
+            ("A", "on_time", "a@x.vn", "a.xlsx"),  # accepted by the run, returned since
+            ("B", "returned", "b@x.vn", "b.xlsx"),  # the run recorded the return
+            ("C", "missing", "c@x.vn", None),  # returned before any run saw it
+            ("E", "on_time", "e@x.vn", "e.xlsx"),  # sent again (folder) after its return
+        ]
+    )
+    table["received_at"] = [
+        datetime(2024, 8, 10, 9, tzinfo=TZ),
+        datetime(2024, 8, 11, 9, tzinfo=TZ),
+        None,
+        datetime(2024, 8, 20, 9, tzinfo=TZ),
+    ]
+
+    def back(code: str, received: datetime) -> ReturnedReport:
+        return ReturnedReport(
+            f"BN-202407-00000{code}",
+            f"BaoCao_{code}.xlsx",
+            "Thiếu số liệu DT01.",
+            date(2024, 8, 12),
+            received,
+        )
+
+    returned = {
+        code: back(code, datetime(2024, 8, day, 9, tzinfo=TZ))
+        for code, day in (("A", 10), ("B", 11), ("C", 12), ("E", 12))
+    }
+    reminders = plan_reminders(
+        table,
+        plan,
+        period,
+        _problems("Z", 0),
+        tmp_path,
+        date(2024, 8, 13),
+        returned=returned,
+        words=catalog.labels.reminders,
+    )
+    assert [(r.unit_code, r.status) for r in reminders] == [
+        ("A", "returned"),
+        ("B", "returned"),
+        ("C", "returned"),
+    ]
+    first = reminders[0]
+    assert first.subject == "Đề nghị gửi lại báo cáo PCMBN Tháng 7/2024 bị trả lại – Đơn vị A"
+    assert first.to == "a@x.vn" and first.attachment is None
+    body = " ".join(first.body.split())
+    assert body.startswith("Kính gửi: Đơn vị A,")
+    assert (
+        "Ngày 12/08/2024, Cơ quan Thường trực Ban Chỉ đạo 138 đã trả lại báo cáo tháng 7/2024"
+        in (body)
+    )
+    assert "(tệp “BaoCao_A.xlsx”, số biên nhận BN-202407-00000A)" in body
+    assert "Lý do trả lại: Thiếu số liệu DT01." in body
+    assert "gửi lại báo cáo chậm nhất ngày 17/08/2024." in body
+    with pytest.raises(ValueError, match="words"):
+        plan_reminders(table, plan, period, _problems("Z", 0), tmp_path, returned=returned)
