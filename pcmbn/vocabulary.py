@@ -67,6 +67,7 @@ class AuditAction(StrEnum):
     HOLD = "hold"  # a mailed file held for the officer (unknown sender, another unit's file)
     ASSIGN = "assign"  # a held file assigned to a unit by the officer
     DISCARD = "discard"  # a held file discarded by the officer
+    NOTIFY = "notify"  # the return notice mailed to a unit: sent, or why not
     # The portal (issue 14): sign-ins (detail "ok"/"failed"), uploads, submissions, accounts.
     LOGIN = "login"
     UPLOAD = "upload"

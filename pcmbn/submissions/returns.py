@@ -3,7 +3,8 @@
 A return changes the receipt (status, reason, who, when) and writes an audit row in one
 transaction; the next monthly run then records that file as `returned` (not counted: the store
 keeps it out of the current submissions and the completeness table says "Bị trả lại"). The unit
-is told by mail when a mail server is configured; a failed notice never undoes the return.
+is told by mail when a mail server is configured; a failed notice never undoes the return, and
+every notice leaves its audit row (`notify`: sent, no mail server, no address, failed).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from pcmbn.errors import PcmbnError
 from pcmbn.periods import Period
 from pcmbn.submissions.model import Receipt, SubmissionError
 from pcmbn.submissions.receive import get_receipt
@@ -56,15 +58,44 @@ def return_submission(resources: Resources, receipt_id: str, *, reason: str, act
         raise SubmissionError(words.already_returned.format(receipt=receipt.id))
     returned = get_receipt(resources, receipt.id)
     assert returned is not None
-    notify_return(resources, returned)
+    notify_return(resources, returned, actor=actor)
     return returned
 
 
-def notify_return(resources: Resources, receipt: Receipt) -> bool:
+def notify_return(resources: Resources, receipt: Receipt, *, actor: str | None = None) -> bool:
     """Mail the unit that its report was returned, when a mail server is configured and the
-    unit has an address; True when sent. Never raises: the return stands either way."""
+    unit has an address; True when sent. Never raises: the return stands either way.
+
+    Every outcome leaves one audit row (`notify`, by `actor`): sent, not sent because no mail
+    server is configured or the unit has no address, or failed with the reason, so the
+    officer can tell from `pcmbn log` whether the unit was told."""
+    words = resources.catalog.labels.reminders
+    fields = {"receipt": receipt.id, "unit": receipt.unit_code}
+    sent = False
     if not resources.settings.smtp_host:
-        return False
+        detail = words.notice_no_mailer.format(**fields)
+    else:
+        sent, detail = _send_notice(resources, receipt, fields)
+    try:
+        resources.store.audit(
+            datetime.now(tz=UTC),
+            actor or resources.settings.actor,
+            str(AuditAction.NOTIFY),
+            receipt.plan_id,
+            receipt.period,
+            detail,
+        )
+    except Exception:  # noqa: BLE001 - the audit row of a notice must never fail the return
+        log.warning("audit row of the return notice for %s not written", receipt.id, exc_info=True)
+    return sent
+
+
+def _send_notice(
+    resources: Resources, receipt: Receipt, fields: dict[str, str]
+) -> tuple[bool, str]:
+    """(sent, the audit line) of mailing the return notice; never raises."""
+    words = resources.catalog.labels.reminders
+    address = None
     try:
         from pcmbn.reminders import Reminder
 
@@ -73,16 +104,18 @@ def notify_return(resources: Resources, receipt: Receipt) -> bool:
         unit = catalog.registry(plan).get(receipt.unit_code)
         address = _first_address(unit.email if unit else None)
         if unit is None or address is None:
-            return False
-        words = catalog.labels.submissions
+            return False, words.notice_no_address.format(**fields)
+        submission_words = catalog.labels.submissions
         period = Period.from_code(receipt.period)
         notice = Reminder(
             unit_code=unit.code,
             unit_name=unit.name,
             status=Completeness.RETURNED,
             to=address,
-            subject=words.return_subject.format(receipt=receipt.id, period=period.label_vi),
-            body=words.return_body.format(
+            subject=submission_words.return_subject.format(
+                receipt=receipt.id, period=period.label_vi
+            ),
+            body=submission_words.return_body.format(
                 unit_name=unit.name,
                 receipt=receipt.id,
                 file=receipt.original_name,
@@ -92,13 +125,14 @@ def notify_return(resources: Resources, receipt: Receipt) -> bool:
             ),
         )
         deliveries = resources.mailer.send([notice])
-        sent = bool(deliveries) and deliveries[0].sent
-        if not sent:
-            log.warning("return notice for %s not sent: %s", receipt.id, deliveries)
-        return sent
-    except Exception:  # noqa: BLE001 - a notice must never fail the return
+        if deliveries and deliveries[0].sent:
+            return True, words.notice_sent.format(to=address, **fields)
+        log.warning("return notice for %s not sent: %s", receipt.id, deliveries)
+        error = (deliveries[0].error if deliveries else None) or "không rõ lý do"
+    except Exception as exc:  # noqa: BLE001 - a notice must never fail the return
         log.warning("return notice for %s failed", receipt.id, exc_info=True)
-        return False
+        error = str(exc) if isinstance(exc, PcmbnError) else "lỗi hệ thống, xem tệp nhật ký"
+    return False, words.notice_failed.format(to=address or "—", error=error.rstrip("."), **fields)
 
 
 def _first_address(email: str | None) -> str | None:

@@ -104,7 +104,10 @@ def test_the_period_api_and_the_return_api(portal: Portal) -> None:
     )
     assert missing.status_code == 404
     audit = portal.store.audit_log(PLAN, PERIOD)
-    assert audit.iloc[-1]["action"] == "return" and audit.iloc[-1]["actor"] == "can_bo"
+    # the return, then its notice (no mail server here: not sent, on the record)
+    assert list(audit["action"].iloc[-2:]) == ["return", "notify"]
+    assert set(audit["actor"].iloc[-2:]) == {"can_bo"}
+    assert "chưa cấu hình máy chủ thư" in audit["detail"].iloc[-1]
     # the unit sees the return on its own pages
     unit = portal.token("ca_tinh@st")
     seen = portal.client.get(f"/api/v1/submissions/{receipt.id}", headers=unit)
@@ -191,7 +194,7 @@ def test_forms_need_the_csrf_token_and_return_approve_reopen_on_the_record(
     reopened = portal.client.post(f"{DESK}/mo-lai", data={"csrf": token, "reason": "Bản sửa."})
     assert reopened.status_code == 200 and "Đã mở lại kỳ." in reopened.text
     actions = list(portal.store.audit_log(PLAN, PERIOD)["action"])
-    assert actions[-3:] == ["return", "approve", "reopen"]
+    assert actions[-4:] == ["return", "notify", "approve", "reopen"]
     actors = set(portal.store.audit_log(PLAN, PERIOD)["actor"].iloc[-3:])
     assert actors == {"can_bo"}
 

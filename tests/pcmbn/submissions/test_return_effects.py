@@ -129,3 +129,14 @@ def test_the_unit_is_mailed_the_reason_and_a_failed_notice_never_undoes_the_retu
     )
     returned = return_submission(resources, second.id, reason="Sai kỳ.", actor="can_bo")
     assert returned.status == "returned"
+
+    # each notice is on the record: sent to the unit's address, or failed with the reason
+    audit = resources.store.audit_log(PLAN, PERIOD)
+    notices = audit[audit["action"] == "notify"]
+    assert list(notices["actor"]) == ["can_bo", "can_bo"]
+    sent, failed = notices["detail"]
+    assert (
+        sent == f"Thư báo trả lại {receipt.id} cho CA_TINH <ca.tinh@soc-trang.example.org>: đã gửi"
+    )
+    assert failed.startswith(f"Thư báo trả lại {second.id} cho BP_TINH <")
+    assert f"không gửi được (Không gửi được qua máy chủ thư 127.0.0.1:{port})" in failed

@@ -60,8 +60,14 @@ def test_a_return_is_recorded_with_its_reason_and_refused_when_it_cannot_apply(
     with pytest.raises(SubmissionError, match="đã được trả lại trước đó"):
         return_submission(resources, receipt.id, reason="lần nữa", actor="can_bo")
     audit = resources.store.audit_log(PLAN, PERIOD)
-    assert list(audit["action"]) == ["receive", "return"]
+    assert list(audit["action"]) == ["receive", "return", "notify"]
     assert "Thiếu số liệu quý III." in audit["detail"].iloc[1]
+    # no mail server configured: the notice is not sent, and the record says why
+    assert audit["detail"].iloc[2] == (
+        f"Thư báo trả lại {receipt.id} cho CA_TINH: chưa gửi vì chưa cấu hình máy chủ thư "
+        "(PCMBN_SMTP_HOST)"
+    )
+    assert audit["actor"].iloc[2] == "can_bo"
     assert resources.store.returned_hashes(PLAN, PERIOD) == {receipt.sha256}
     # the same bytes sent again after the return count again
     again = _receive(resources, "bao-cao")
