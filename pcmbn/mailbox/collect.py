@@ -1,9 +1,9 @@
 """One pass over the office mailbox: every unseen message filed, held or answered, once.
 
 For each message (oldest first): its files (attachments, and the workbooks inside an attached
-`.zip`, unpacked by the reader's guard) are checked in one run with the same code as
-`pcmbn check` (`service.check_reports`), which also tells the unit, plan and period each file
-declares. Then each file goes, only through the submissions domain, to
+`.zip` or inside a zip within it, unpacked by the reader's guard) are checked in one run with
+the same code as `pcmbn check` (`service.check_reports`), which also tells the unit, plan and
+period each file declares. Then each file goes, only through the submissions domain, to
 
 - `submissions.hold` (reason `unknown_sender`) when the From address is in no registry: kept
   for the officer, and no answer is sent (never to an address outside the registry);
@@ -50,6 +50,10 @@ log = logging.getLogger(__name__)
 
 #: A message larger than this is not downloaded: its sender is told what is accepted.
 MAX_MESSAGE_BYTES = 60 * 1024 * 1024
+#: A zip attached may hold zips of reports this many levels deep (opened through the guard
+#: under the limits of the whole attachment); an archive deeper than that is not opened and is
+#: answered like any file that is not a report workbook.
+NESTED_ZIP_LEVELS = 1
 #: Files that commonly ride along with a report (a signature's logo) and are not worth a word
 #: when the message also carries a workbook.
 _QUIET_TYPES = ("image/",)
@@ -226,7 +230,7 @@ def _candidates(
             with tempfile.TemporaryDirectory(prefix="pcmbn-mail-") as scratch:
                 path = Path(scratch) / "tep.zip"
                 path.write_bytes(part.content)
-                unpacked = unpack_zip(path, limits)
+                unpacked = unpack_zip(path, limits, nested=NESTED_ZIP_LEVELS)
             if isinstance(unpacked, Refused):
                 note = catalog.rule(unpacked.rule).render(**unpacked.params)
                 refused.append(FileResult(part.filename, FileFate.REFUSED, note=note))

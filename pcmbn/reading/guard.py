@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import io
 import posixpath
 import re
 import stat
@@ -137,7 +138,7 @@ class ZipContents:
     others: list[str]
 
 
-def unpack_zip(path: Path, limits: Limits = Limits()) -> ZipContents | Refused:
+def unpack_zip(path: Path, limits: Limits = Limits(), *, nested: int = 0) -> ZipContents | Refused:
     """The workbooks inside a `.zip` a unit attached (several reports in one archive), or a
     refusal; never raises.
 
@@ -147,7 +148,14 @@ def unpack_zip(path: Path, limits: Limits = Limits()) -> ZipContents | Refused:
     its CRC, encrypted entries refused (`_stream_entry`). Entries are named by their base name
     (no folder can be written through `../`); a name zipped on Windows without the UTF-8 flag is
     read back as UTF-8 when it is. Each workbook found then goes through `inspect_file` like any
-    other file. Nested archives are not opened.
+    other file.
+
+    `nested` levels of archives inside the archive are opened too (the mail intake opens one:
+    a zip of zips), each through the same checks under the limits of the whole attachment: the
+    entries of every level count against `max_zip_entries`, every byte inflated at any level
+    against `max_uncompressed_bytes`, an inner archive against `max_bytes`, and an inner
+    entry's ratio is compounded with its archive's own (bytes out per byte the unit sent).
+    Deeper archives are listed in `others`, unopened.
     """
     try:
         info = Path(path).stat()
@@ -160,29 +168,8 @@ def unpack_zip(path: Path, limits: Limits = Limits()) -> ZipContents | Refused:
                 size=_size(info.st_size),
                 limit=_size(limits.max_bytes),
             )
-        workbooks: list[tuple[str, bytes]] = []
-        others: list[str] = []
         with Path(path).open("rb") as fp:
-            if not fp.read(4).startswith((b"PK\x03\x04", b"PK\x05\x06")):
-                raise _corrupt("không phải tệp nén ZIP", "no zip signature")
-            entries = _zip_entries(fp, limits)
-            inflated = 0
-            for entry in entries:
-                if entry.is_dir():
-                    continue
-                name = _entry_name(entry)
-                if not name.lower().endswith(ACCEPTED_EXTENSIONS):
-                    others.append(name)
-                    continue
-                whole = bytearray()
-                try:
-                    inflated += _stream_entry(
-                        fp, entry, limits.max_uncompressed_bytes - inflated, {}, whole=whole
-                    )
-                except (OSError, ValueError, struct.error) as exc:
-                    raise _corrupt("cấu trúc tệp nén không hợp lệ", f"{name}: {exc}") from exc
-                workbooks.append((name, bytes(whole)))
-        return ZipContents(workbooks, others)
+            return _unpack(fp, limits, nested, _Spent(), 1.0)
     except _Stop as stop:
         return stop.refused
     except Exception as exc:  # any library failure on hostile bytes is a damaged file
@@ -191,6 +178,58 @@ def unpack_zip(path: Path, limits: Limits = Limits()) -> ZipContents | Refused:
             {"detail": "không đọc được tệp nén"},
             f"{type(exc).__name__}: {exc}",
         )
+
+
+@dataclass
+class _Spent:
+    """What all the archives of one attachment have used of its limits so far."""
+
+    entries: int = 0
+    inflated: int = 0
+
+
+def _unpack(fp: BinaryIO, limits: Limits, nested: int, spent: _Spent, ratio: float) -> ZipContents:
+    """One archive's workbooks and other names (`unpack_zip`); `ratio` is the compression
+    ratio of the archive itself inside its parent (1 for the attachment)."""
+    if not fp.read(4).startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        raise _corrupt("không phải tệp nén ZIP", "no zip signature")
+    entries = _zip_entries(
+        fp, limits, listed=spent.entries, inflated=spent.inflated, outer_ratio=ratio
+    )
+    spent.entries += len(entries)
+    workbooks: list[tuple[str, bytes]] = []
+    others: list[str] = []
+    for entry in entries:
+        if entry.is_dir():
+            continue
+        name = _entry_name(entry)
+        lower = name.lower()
+        inner = lower.endswith(".zip") and nested > 0
+        if not lower.endswith(ACCEPTED_EXTENSIONS) and not inner:
+            others.append(name)
+            continue
+        if inner and entry.file_size > limits.max_bytes:
+            raise _Stop(
+                RuleId.FILE_TOO_LARGE,
+                f"{name}: {entry.file_size} bytes > {limits.max_bytes}",
+                size=_size(entry.file_size),
+                limit=_size(limits.max_bytes),
+            )
+        whole = bytearray()
+        try:
+            spent.inflated += _stream_entry(
+                fp, entry, limits.max_uncompressed_bytes - spent.inflated, {}, whole=whole
+            )
+        except (OSError, ValueError, struct.error) as exc:
+            raise _corrupt("cấu trúc tệp nén không hợp lệ", f"{name}: {exc}") from exc
+        if not inner:
+            workbooks.append((name, bytes(whole)))
+            continue
+        own = entry.file_size / max(entry.compress_size, 1)
+        found = _unpack(io.BytesIO(bytes(whole)), limits, nested - 1, spent, ratio * own)
+        workbooks += found.workbooks
+        others += found.others
+    return ZipContents(workbooks, others)
 
 
 def _entry_name(entry: zipfile.ZipInfo) -> str:
@@ -251,29 +290,40 @@ def _inspect_zip(fp: BinaryIO, limits: Limits) -> Admitted:
     return _verified_workbook_zip(fp, entries, limits)
 
 
-def _zip_entries(fp: BinaryIO, limits: Limits) -> list[zipfile.ZipInfo]:
-    """The central directory, refused before parsing when its counts or sizes are hostile."""
+def _zip_entries(
+    fp: BinaryIO,
+    limits: Limits,
+    *,
+    listed: int = 0,
+    inflated: int = 0,
+    outer_ratio: float = 1.0,
+) -> list[zipfile.ZipInfo]:
+    """The central directory, refused before parsing when its counts or sizes are hostile.
+
+    For an archive inside another (`unpack_zip(nested=)`), `listed` entries and `inflated`
+    bytes were already used by the archives around it, and `outer_ratio` is its own ratio
+    there: the limits hold for the whole attachment."""
     try:
         endrec = zipfile._EndRecData(fp)
         if endrec is None:
             raise _corrupt("tệp nén bị cắt cụt", "no end of central directory record")
-        if endrec[zipfile._ECD_ENTRIES_TOTAL] > limits.max_zip_entries:
-            raise _too_many(endrec[zipfile._ECD_ENTRIES_TOTAL], limits)
+        if listed + endrec[zipfile._ECD_ENTRIES_TOTAL] > limits.max_zip_entries:
+            raise _too_many(listed + endrec[zipfile._ECD_ENTRIES_TOTAL], limits)
         if endrec[zipfile._ECD_SIZE] > limits.max_zip_entries * _CD_BYTES_PER_ENTRY:
             raise _bomb("danh mục tệp nén quá lớn", f"central dir {endrec[zipfile._ECD_SIZE]} B")
         with zipfile.ZipFile(fp) as archive:
             entries = archive.infolist()
     except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError, struct.error) as exc:
         raise _corrupt("cấu trúc tệp nén không hợp lệ", f"{type(exc).__name__}: {exc}") from exc
-    if len(entries) > limits.max_zip_entries:
-        raise _too_many(len(entries), limits)
-    total = sum(entry.file_size for entry in entries)
+    if listed + len(entries) > limits.max_zip_entries:
+        raise _too_many(listed + len(entries), limits)
+    total = inflated + sum(entry.file_size for entry in entries)
     if total > limits.max_uncompressed_bytes:
         limit = _size(limits.max_uncompressed_bytes)
         detail = f"tổng dung lượng giải nén {_size(total)} vượt giới hạn {limit}"
         raise _bomb(detail, f"declared total {total} bytes")
     for entry in entries:
-        ratio = entry.file_size / max(entry.compress_size, 1)
+        ratio = outer_ratio * entry.file_size / max(entry.compress_size, 1)
         if entry.file_size > _RATIO_FLOOR and ratio > limits.max_ratio:
             detail = f"tỉ lệ nén {_number(ratio)}:1 vượt giới hạn {_number(limits.max_ratio)}:1"
             raise _bomb(detail, f"{entry.filename}: ratio {ratio:.0f}")
