@@ -3,29 +3,22 @@ held files, returns and files received since the last run, in Vietnamese."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from pathlib import Path
-from zoneinfo import ZoneInfo
+from collections.abc import Callable
 
 import pytest
 from cli import run_pcmbn
+from submission_month import AT, PERIOD, PLAN, Month
 
-from pcmbn.periods import Period
-from pcmbn.resources import Resources
-from pcmbn.settings import Settings
-from pcmbn.submissions import hold, receive, return_submission
-from pcmbn.vocabulary import Channel, HeldReason
-
-PLAN = "ST-KH-30-7-2024"
-PERIOD = Period.from_code("2024-07")
-AT = datetime(2024, 7, 16, 9, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+from pcmbn.submissions import hold, return_submission
+from pcmbn.vocabulary import HeldReason
 
 
 @pytest.mark.slow
-def test_the_officer_lists_assigns_and_discards_held_files(tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    resources = Resources(Settings(home=home))
-    plan = resources.catalog.plan(PLAN)
+def test_the_officer_lists_assigns_and_discards_held_files(
+    new_month: Callable[..., Month],
+) -> None:
+    month = new_month()
+    home, resources = month.home, month.resources
     first = hold(
         resources,
         filename="BaoCao.xlsx",
@@ -44,17 +37,7 @@ def test_the_officer_lists_assigns_and_discards_held_files(tmp_path: Path) -> No
         reason=HeldReason.UNIT_MISMATCH,
         message="Tệp khai báo đơn vị BP_TINH nhưng được gửi bởi đơn vị CA_TINH.",
     )
-    returned = receive(
-        resources,
-        plan,
-        PERIOD,
-        unit_code="SO_TP",
-        filename="BaoCao_SoTP.xlsx",
-        content=b"returned later",
-        received_at=AT,
-        channel=Channel.PORTAL,
-        sender="so_tp",
-    )
+    returned = month.receive("SO_TP", filename="BaoCao_SoTP.xlsx", content=b"returned later")
     return_submission(resources, returned.id, reason="Thiếu chữ ký lãnh đạo.", actor="can_bo")
 
     listed = run_pcmbn(home, "held", "list", columns=250)

@@ -7,21 +7,17 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
 from portal_app import Portal, csrf_of, make_portal
 from report_fixtures import Fixture, set_value, write_fixture
+from submission_month import AT, PERIOD, PLAN, month_over
 
-from pcmbn.periods import Period
 from pcmbn.store.base import RunRecord
-from pcmbn.submissions import get_receipt, hold, receive
-from pcmbn.vocabulary import Channel, HeldReason
+from pcmbn.submissions import Receipt, get_receipt, hold
+from pcmbn.vocabulary import HeldReason
 
-PLAN = "ST-KH-30-7-2024"
-PERIOD = Period.from_code("2024-07")
-AT = datetime(2024, 7, 16, 9, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 DESK = f"/van-phong/{PLAN}/{PERIOD.code}"
 
 
@@ -41,19 +37,8 @@ def _sign_in(portal: Portal, username: str) -> None:
     assert signed.status_code == 303, signed.text
 
 
-def _receive(portal: Portal, unit: str, content: bytes, name: str = "BaoCao.xlsx"):
-    resources = portal.context.resources
-    return receive(
-        resources,
-        resources.catalog.plan(PLAN),
-        PERIOD,
-        unit_code=unit,
-        filename=name,
-        content=content,
-        received_at=AT,
-        channel=Channel.PORTAL,
-        sender=unit.lower(),
-    )
+def _receive(portal: Portal, unit: str, content: bytes, name: str = "BaoCao.xlsx") -> Receipt:
+    return month_over(portal.context.resources).receive(unit, filename=name, content=content)
 
 
 def test_officer_endpoints_refuse_a_unit_account(portal: Portal) -> None:

@@ -4,27 +4,19 @@ mailed to the unit through a real SMTP server on 127.0.0.1 (aiosmtpd)."""
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email import message_from_bytes
 from email import policy as email_policy
 from email.message import EmailMessage
-from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiosmtpd.controller import Controller
+from submission_month import AT, PERIOD, PLAN, Month
 
 from pcmbn.monthly import completeness
-from pcmbn.periods import Period
-from pcmbn.resources import Resources
-from pcmbn.settings import Settings
 from pcmbn.store.base import RunRecord, SubmissionRecord
-from pcmbn.submissions import receive, return_submission
-from pcmbn.vocabulary import Channel
-
-PLAN = "ST-KH-30-7-2024"
-PERIOD = Period.from_code("2024-07")
-AT = datetime(2024, 7, 16, 9, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+from pcmbn.submissions import return_submission
 
 
 def _record(sha: str, status: str, run: str) -> RunRecord:
@@ -33,21 +25,10 @@ def _record(sha: str, status: str, run: str) -> RunRecord:
 
 
 def test_a_run_records_a_returned_file_as_returned_and_a_resent_one_again(
-    resources: Resources,
+    month: Month,
 ) -> None:
-    plan = resources.catalog.plan(PLAN)
-    store = resources.store
-    receipt = receive(
-        resources,
-        plan,
-        PERIOD,
-        unit_code="CA_TINH",
-        filename="BaoCao.xlsx",
-        content=b"x",
-        received_at=AT,
-        channel=Channel.PORTAL,
-        sender="ca_tinh",
-    )
+    plan, store, resources = month.plan, month.store, month.resources
+    receipt = month.receive(filename="BaoCao.xlsx", content=b"x")
     unit = [resources.catalog.registry(plan).units["CA_TINH"]]
     store.record_run(_record(receipt.sha256, "accepted", "r1"))
     assert completeness(unit, store.submissions(PLAN, PERIOD), plan, PERIOD)["status"][0] == (
@@ -75,7 +56,7 @@ class _Inbox:
 
 
 def test_the_unit_is_mailed_the_reason_and_a_failed_notice_never_undoes_the_return(
-    tmp_path: Path,
+    new_month: Callable[..., Month],
 ) -> None:
     inbox = _Inbox()
     with socket.socket() as probe:
@@ -84,26 +65,9 @@ def test_the_unit_is_mailed_the_reason_and_a_failed_notice_never_undoes_the_retu
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        resources = Resources(
-            Settings(
-                home=tmp_path / "home",
-                smtp_host="127.0.0.1",
-                smtp_port=port,
-                smtp_starttls=False,
-            )
-        )
-        plan = resources.catalog.plan(PLAN)
-        receipt = receive(
-            resources,
-            plan,
-            PERIOD,
-            unit_code="CA_TINH",
-            filename="BaoCao_CA.xlsx",
-            content=b"x",
-            received_at=AT,
-            channel=Channel.PORTAL,
-            sender="ca_tinh",
-        )
+        month = new_month(smtp_host="127.0.0.1", smtp_port=port, smtp_starttls=False)
+        resources = month.resources
+        receipt = month.receive(filename="BaoCao_CA.xlsx", content=b"x")
         return_submission(resources, receipt.id, reason="Thiếu số liệu DT01.", actor="can_bo")
     finally:
         controller.stop()
@@ -116,17 +80,7 @@ def test_the_unit_is_mailed_the_reason_and_a_failed_notice_never_undoes_the_retu
     assert "nhận lúc 16/07/2024 09:30" in body
 
     # the mail server is gone now: the return still stands
-    second = receive(
-        resources,
-        plan,
-        PERIOD,
-        unit_code="BP_TINH",
-        filename="BaoCao_BP.xlsx",
-        content=b"y",
-        received_at=AT,
-        channel=Channel.PORTAL,
-        sender="bp_tinh",
-    )
+    second = month.receive("BP_TINH", filename="BaoCao_BP.xlsx", content=b"y")
     returned = return_submission(resources, second.id, reason="Sai kỳ.", actor="can_bo")
     assert returned.status == "returned"
 

@@ -3,50 +3,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from cli import run_pcmbn
+from submission_month import AT, PERIOD, PLAN, Month
 
 from pcmbn.clock import OFFICE_TZ
-from pcmbn.periods import Period
-from pcmbn.resources import Resources
-from pcmbn.settings import Settings
 from pcmbn.store.base import RunRecord, SubmissionRecord
-from pcmbn.submissions import Receipt, receive, return_submission
-from pcmbn.vocabulary import Channel
-
-PLAN = "ST-KH-30-7-2024"
-PERIOD = Period.from_code("2024-07")
-AT = datetime(2024, 7, 16, 9, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+from pcmbn.submissions import Receipt, return_submission
 
 
-def _returned_pair(resources: Resources) -> tuple[Receipt, Receipt]:
+def _returned_pair(month: Month) -> tuple[Receipt, Receipt]:
     """CA_TINH's file accepted by a run, then returned; BP_TINH's returned before any run."""
-    plan = resources.catalog.plan(PLAN)
-
-    def deliver(unit: str) -> Receipt:
-        return receive(
-            resources,
-            plan,
-            PERIOD,
-            unit_code=unit,
-            filename=f"BaoCao_{unit}.xlsx",
-            content=unit.encode(),
-            received_at=AT,
-            channel=Channel.PORTAL,
-            sender=unit.lower(),
-        )
-
-    ca, bp = deliver("CA_TINH"), deliver("BP_TINH")
+    ca, bp = month.receive("CA_TINH"), month.receive("BP_TINH")
     row = SubmissionRecord(
         ca.sha256, ca.original_name, AT, "/a", 1, "accepted", PLAN, PERIOD.code, "CA_TINH"
     )
-    resources.store.record_run(RunRecord("r1", PLAN, PERIOD.code, None, datetime.now(UTC), [row]))
-    ca = return_submission(resources, ca.id, reason="Thiếu số liệu DT01.", actor="can_bo")
-    bp = return_submission(resources, bp.id, reason="Sai biểu mẫu.", actor="can_bo")
+    month.store.record_run(RunRecord("r1", PLAN, PERIOD.code, None, datetime.now(UTC), [row]))
+    ca = return_submission(month.resources, ca.id, reason="Thiếu số liệu DT01.", actor="can_bo")
+    bp = return_submission(month.resources, bp.id, reason="Sai biểu mẫu.", actor="can_bo")
     return ca, bp
 
 
@@ -56,10 +33,12 @@ def _returned_on(receipt: Receipt) -> str:
 
 
 @pytest.mark.slow
-def test_pcmbn_remind_names_the_return_its_reason_and_date(tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    ca, bp = _returned_pair(Resources(Settings(home=home)))
-    shown = run_pcmbn(home, "remind", "--plan", PLAN, "--period", PERIOD.code, columns=250)
+def test_pcmbn_remind_names_the_return_its_reason_and_date(
+    new_month: Callable[..., Month],
+) -> None:
+    month = new_month()
+    ca, bp = _returned_pair(month)
+    shown = run_pcmbn(month.home, "remind", "--plan", PLAN, "--period", PERIOD.code, columns=250)
     assert shown.returncode == 0, shown.stderr
     text = " ".join(shown.stdout.split())
     for receipt, name, reason in (
@@ -80,13 +59,13 @@ def test_pcmbn_remind_names_the_return_its_reason_and_date(tmp_path: Path) -> No
 
 @pytest.mark.slow
 def test_the_reminders_flow_reminds_a_returned_unit(
-    prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    prefect_harness: None, new_month: Callable[..., Month], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from flows.reminders import unit_reminders
 
-    home = tmp_path / "home"
-    monkeypatch.setenv("PCMBN_HOME", str(home))
-    ca, bp = _returned_pair(Resources(Settings(home=home)))
+    month = new_month()
+    monkeypatch.setenv("PCMBN_HOME", str(month.home))
+    _returned_pair(month)
     results = unit_reminders(plan=PLAN, period=PERIOD.code, send=False, refresh=False)
     subjects = {r["unit_code"]: r["subject"] for r in results}
     assert subjects["CA_TINH"] == (
