@@ -88,6 +88,11 @@ class Painter:
         cell.number_format = style.number_format
         self._arrays[id(style)] = (style, copy(cell._style))  # keep `style` alive: id stays valid
 
+    def array(self, style: Style) -> Any | None:
+        """The cached openpyxl style array of `style` (None until a cell was painted with it)."""
+        hit = self._arrays.get(id(style))
+        return None if hit is None else hit[1]
+
     def merge(
         self, ws: Worksheet, start_row: int, start_column: int, end_row: int, end_column: int
     ) -> None:
