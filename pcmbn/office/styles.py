@@ -138,7 +138,8 @@ class Painter:
         arrays = iter(found)
         for row in range(start_row, end_row + 1):
             for col in range(start_column, end_column + 1):
-                cell = start if (row, col) == (start_row, start_column) else MergedCell(ws, row, col)
+                first = (row, col) == (start_row, start_column)
+                cell = start if first else MergedCell(ws, row, col)
                 cell._style = copy(next(arrays))
                 cells[(row, col)] = cell
 

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import io
 import logging
+import multiprocessing
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
@@ -30,6 +33,9 @@ log = logging.getLogger(__name__)
 ERROR_FILL = PatternFill("solid", fgColor="FF9999")
 WARNING_FILL = PatternFill("solid", fgColor="FFE699")
 PROBLEM_SHEET = "LoiKiemTra"
+#: Below this many files with problems, feedback is written in this process: starting worker
+#: interpreters (about a second each) costs more than openpyxl's load and save of a few files.
+PARALLEL_FROM = 24
 
 
 def feedback_name(report: FileReport, suffix: str | None = None) -> str:
@@ -64,6 +70,38 @@ def write_feedback(report: FileReport, out_dir: Path, labels: Labels) -> Path | 
     buffer = io.BytesIO()
     wb.save(buffer)
     return atomic_write(target, buffer.getvalue())
+
+
+def write_feedback_many(
+    reports: Sequence[FileReport], out_dir: Path, labels: Labels, workers: int = 1
+) -> list[Path]:
+    """`write_feedback` of every report with a problem (clean ones write nothing), in
+    `workers` processes when there are many: each file is an openpyxl load and save (GIL-bound,
+    ~0.1 s), so a national month's rejected files are spread over the cores. Paths in the
+    reports' order; several calls into one folder (a flow writing batch by batch) are fine,
+    names being unique per submission."""
+    flagged = [report for report in reports if report.problems]
+    if not flagged:
+        return []
+    out_dir.mkdir(parents=True, exist_ok=True)
+    workers = min(workers, len(flagged) // (PARALLEL_FROM // 2) or 1)
+    if workers <= 1 or len(flagged) < PARALLEL_FROM:
+        written = [write_feedback(report, out_dir, labels) for report in flagged]
+    else:
+        # spawn: the caller is a multi-threaded flow process, which must not be forked
+        context = multiprocessing.get_context("spawn")
+        chunk = max(1, len(flagged) // (workers * 4))
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            written = list(
+                pool.map(
+                    write_feedback,
+                    flagged,
+                    [out_dir] * len(flagged),
+                    [labels] * len(flagged),
+                    chunksize=chunk,
+                )
+            )
+    return [path for path in written if path is not None]
 
 
 def _editable_copy(path: Path) -> Workbook:
