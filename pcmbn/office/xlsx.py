@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import math
+import zipfile
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -27,10 +28,10 @@ from openpyxl.drawing.text import (
 )
 from openpyxl.drawing.text import Font as DrawingFont
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
 
-from pcmbn.office.sheet_writer import save_workbook
 from pcmbn.office.styles import CHANGE_WORDS, FONT, PERCENT, Painter, Style
-from pcmbn.office.times import naive
+from pcmbn.office.times import UTC, naive
 from pcmbn.office.zips import deterministic_zip
 from pcmbn.reading.numbers import CHANGE_AS_MULTIPLE, format_change_vi
 
@@ -172,7 +173,16 @@ def chart_text(text: str, *, size: int, bold: bool = False) -> Title:
 
 
 def xlsx_bytes(wb: Workbook, when: datetime) -> bytes:
-    """The saved workbook with fixed zip metadata and core dates `when`: same data, same bytes."""
+    """The saved workbook with fixed zip metadata and core dates `when`: same data, same bytes.
+
+    openpyxl's package is written uncompressed (`ZIP_STORED`): `deterministic_zip` rewrites
+    every entry and compresses it once, so the bytes are those of a compressed save, without
+    deflating a national summary's 50 MB of sheet XML twice.
+    """
+    if wb.write_only and not wb.worksheets:
+        wb.create_sheet()
+    wb.properties.modified = naive(when, UTC)  # as `Workbook.save` does; pinned below anyway
     buffer = io.BytesIO()
-    save_workbook(wb, buffer)  # openpyxl's bytes, the cells serialised in one pass
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+        ExcelWriter(wb, archive).write_data()  # `Workbook.save` but for the compression
     return deterministic_zip(buffer.getvalue(), core_dates=when)

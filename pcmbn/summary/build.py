@@ -29,7 +29,7 @@ from pcmbn.summary.model import (
     UNITS_COLUMNS,
     SummaryData,
 )
-from pcmbn.summary.review import review_tables
+from pcmbn.summary.review import review_months, review_tables
 from pcmbn.text import fold
 from pcmbn.vocabulary import Completeness
 from pcmbn.warned import warned_figures
@@ -71,7 +71,11 @@ def build_summary_data(
     trend_months = trend_months_of(plan, period)
     wanted = sorted({period, previous, last_year, *trend_months}, key=lambda p: p.ordinal)
     shown = catalog.indicators_in_span([period], plan.reporting.cutoff)
-    values = applicable_values(store.current_values(plan.id, wanted), catalog, units)
+    # One read for the summary's months and the review tables' (`review_months`).
+    read = sorted({*wanted, *review_months(catalog, plan, period)}, key=lambda p: p.ordinal)
+    everything = applicable_values(store.current_values(plan.id, read), catalog, units)
+    codes = {p.code for p in wanted}
+    values = everything[everything["period"].isin(codes)] if not everything.empty else everything
     now = values[values["period"] == period.code] if not values.empty else values
 
     def total(frame: pd.DataFrame, code: str, column: str) -> float:
@@ -159,7 +163,7 @@ def build_summary_data(
             for c in completeness["unit_code"]
         ]
     )[list(COMPLETENESS_COLUMNS)]
-    targets, reconciliation = review_tables(store, catalog, plan, period, expected)
+    targets, reconciliation = review_tables(store, catalog, plan, period, expected, everything)
     return SummaryData(
         plan=plan,
         period=period,
