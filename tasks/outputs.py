@@ -21,7 +21,7 @@ from pcmbn.summary.build import build_summary_data
 from pcmbn.summary.exports import export_tables
 from pcmbn.summary.workbook import write_summary
 from pcmbn.validation.checker import CheckResult, FileReport
-from pcmbn.validation.feedback import write_feedback
+from pcmbn.validation.feedback import write_feedback_many
 from pcmbn.validation.html_report import write_report
 
 
@@ -54,10 +54,11 @@ def write_outputs(
 @task(name="write-feedback", cache_policy=NO_CACHE)
 def write_feedback_files(settings: Settings, reports: list[FileReport], out_dir: str) -> list[str]:
     """An annotated copy (or a note) for every file with an error or a warning, worded with
-    the catalog's labels."""
+    the catalog's labels; many files are spread over `settings.worker_count` processes. May be
+    called once per batch into the same folder."""
     labels = resources_for(settings).catalog.labels
-    written = [write_feedback(report, Path(out_dir), labels) for report in reports]
-    return [str(path) for path in written if path is not None]
+    written = write_feedback_many(reports, Path(out_dir), labels, settings.worker_count)
+    return [str(path) for path in written]
 
 
 @task(name="write-validation-report", cache_policy=NO_CACHE)

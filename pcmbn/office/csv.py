@@ -14,12 +14,18 @@ end the row for every reader), UTF-8 with a BOM for Excel unless the file never 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
-__all__ = ["FORMULA_TRIGGERS", "neutralise", "neutralise_frame", "to_csv_bytes"]
+__all__ = [
+    "FORMULA_TRIGGERS",
+    "neutralise",
+    "neutralise_frame",
+    "neutralised",
+    "to_csv_bytes",
+]
 
 #: First characters that make Excel treat a CSV field as a formula.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -34,13 +40,33 @@ def neutralise(value: Any) -> Any:
     return value
 
 
+def neutralised(values: Iterable[Any], other: Callable[[Any], Any] | None = None) -> list[Any]:
+    """`neutralise` of each value, worked out once per distinct text.
+
+    A column of a national export repeats a few thousand codes and names hundreds of thousands
+    of times; a dictionary look-up per cell instead of the prefix tests halves the CSV's cost.
+    Values that are not text go through `other` (unchanged when None).
+    """
+    done: dict[str, Any] = {}
+    out: list[Any] = []
+    for value in values:
+        if isinstance(value, str):
+            found = done.get(value)
+            if found is None:
+                found = done[value] = neutralise(value)
+            out.append(found)
+        else:
+            out.append(value if other is None else other(value))
+    return out
+
+
 def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of `frame` with every text cell neutralised (numeric columns untouched)."""
     out = frame.copy()
-    for column in out.columns:
-        dtype = out[column].dtype
+    for index, dtype in enumerate(frame.dtypes):  # by position: wide tables, repeated names
         if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
-            out[column] = out[column].map(neutralise).astype(object)
+            column = out.iloc[:, index]
+            out.isetitem(index, pd.Series(neutralised(column), index=out.index, dtype=object))
     return out
 
 

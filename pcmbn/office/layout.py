@@ -93,7 +93,7 @@ def group_row(
     put(ws, painter, row, 1, number, GROUP_NO)
     for col in range(2, width + 1):
         put(ws, painter, row, col, text if col == label_col else None, GROUP)
-    ws.merge_cells(start_row=row, start_column=label_col, end_row=row, end_column=width)
+    painter.merge(ws, row, label_col, row, width)
 
 
 def footnote(ws: Worksheet, painter: Painter, row: int, text: str, width: int) -> None:

@@ -11,8 +11,11 @@ from copy import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.worksheet.cell_range import CellRange
+from openpyxl.worksheet.merge import MergedCellRange
+from openpyxl.worksheet.worksheet import Worksheet
 
 INTEGER_FORMAT = "#,##0"
 #: Money (triệu đồng) to two decimals. A number format cannot choose the separators: Excel and
@@ -69,6 +72,9 @@ class Painter:
     """
 
     _arrays: dict[int, tuple[Style, Any]] = field(default_factory=dict)
+    #: (start cell's style, end cell's style, rows, columns) → the style array of every cell
+    #: of the merged range after openpyxl's merge, row by row.
+    _merged: dict[tuple[Any, ...], list[Any]] = field(default_factory=dict)
 
     def paint(self, cell: Cell, style: Style) -> None:
         hit = self._arrays.get(id(style))
@@ -81,6 +87,61 @@ class Painter:
         cell.alignment = style.alignment or Alignment()
         cell.number_format = style.number_format
         self._arrays[id(style)] = (style, copy(cell._style))  # keep `style` alive: id stays valid
+
+    def array(self, style: Style) -> Any | None:
+        """The cached openpyxl style array of `style` (None until a cell was painted with it)."""
+        hit = self._arrays.get(id(style))
+        return None if hit is None else hit[1]
+
+    def merge(
+        self, ws: Worksheet, start_row: int, start_column: int, end_row: int, end_column: int
+    ) -> None:
+        """`ws.merge_cells` over a range no other merge overlaps, with the same result.
+
+        openpyxl checks a new range against every range merged before (quadratic: 5,000 unit
+        headings of a national summary took over a minute) and re-derives the merged cells'
+        borders style by style. The borders depend only on the corner cells' styles and the
+        range's shape, so the first merge of each kind goes through openpyxl and the next ones
+        copy its style arrays: identical cells, identical XML.
+        """
+        cells = ws._cells
+        start = cells.get((start_row, start_column))
+        end = cells.get((end_row, end_column))
+        key = (
+            None if start is None else tuple(start._style),
+            None if end is None else tuple(end._style),
+            end_row - start_row,
+            end_column - start_column,
+        )
+        found = self._merged.get(key)
+        if found is None:
+            ws.merge_cells(
+                start_row=start_row,
+                start_column=start_column,
+                end_row=end_row,
+                end_column=end_column,
+            )
+            self._merged[key] = [
+                copy(cells[(row, col)]._style)
+                for row in range(start_row, end_row + 1)
+                for col in range(start_column, end_column + 1)
+            ]
+            return
+        if start is None:
+            start = ws.cell(row=start_row, column=start_column)
+        merged = MergedCellRange.__new__(MergedCellRange)
+        CellRange.__init__(
+            merged, min_col=start_column, min_row=start_row, max_col=end_column, max_row=end_row
+        )
+        merged.ws, merged.start_cell = ws, start
+        ws.merged_cells.ranges.add(merged)
+        arrays = iter(found)
+        for row in range(start_row, end_row + 1):
+            for col in range(start_column, end_column + 1):
+                first = (row, col) == (start_row, start_column)
+                cell = start if first else MergedCell(ws, row, col)
+                cell._style = copy(next(arrays))
+                cells[(row, col)] = cell
 
 
 # Styles shared by the sheets (one cache entry each).

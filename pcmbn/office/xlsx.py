@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import math
+import zipfile
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.chart.text import RichText, Text
 from openpyxl.chart.title import Title
 from openpyxl.drawing.text import (
@@ -27,9 +28,10 @@ from openpyxl.drawing.text import (
 )
 from openpyxl.drawing.text import Font as DrawingFont
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
 
 from pcmbn.office.styles import CHANGE_WORDS, FONT, PERCENT, Painter, Style
-from pcmbn.office.times import naive
+from pcmbn.office.times import UTC, naive
 from pcmbn.office.zips import deterministic_zip
 from pcmbn.reading.numbers import CHANGE_AS_MULTIPLE, format_change_vi
 
@@ -53,9 +55,39 @@ FORMULA_PREFIXES = ("=", "+", "-", "@")
 
 def put(ws: Worksheet, painter: Painter, row: int, col: int, value: Any, style: Style) -> Cell:
     """Write one value: NaN/NaT blank, datetimes in office time, text never a formula."""
-    cell = ws.cell(row=row, column=col, value=cell_value(value))
+    value = cell_value(value)
+    fast = _new_cell(ws, painter, row, col, value, style)
+    if fast is not None:
+        return fast
+    cell = ws.cell(row=row, column=col, value=value)
     painter.paint(cell, style)
     keep_text(cell)
+    return cell
+
+
+#: Value types `_new_cell` binds itself, with openpyxl's data type for each.
+_PLAIN_TYPES = {int: "n", float: "n", bool: "b", str: "s", type(None): "n"}
+
+
+def _new_cell(
+    ws: Worksheet, painter: Painter, row: int, col: int, value: Any, style: Style
+) -> Cell | None:
+    """The cell `ws.cell(...)` + `painter.paint` + `keep_text` make, for the common case only:
+    a new cell, a style painted before, a number, a blank or a plain text (`cell_value`
+    cleaned it). openpyxl's checks and descriptors per cell cost a national summary seconds;
+    anything else (dates, formula-like or error-like text, a cell written twice) returns None
+    for the general path."""
+    kind = _PLAIN_TYPES.get(type(value))
+    array = painter.array(style)
+    if kind is None or array is None or row < 1 or col < 1 or (row, col) in ws._cells:
+        return None
+    if kind == "s" and (value.startswith(FORMULA_PREFIXES) or value in ERROR_CODES):
+        return None
+    cell = Cell(ws, row=row, column=col, style_array=array)
+    cell._value, cell.data_type = value, kind
+    ws._cells[(row, col)] = cell
+    if row > ws._current_row:
+        ws._current_row = row
     return cell
 
 
@@ -141,7 +173,16 @@ def chart_text(text: str, *, size: int, bold: bool = False) -> Title:
 
 
 def xlsx_bytes(wb: Workbook, when: datetime) -> bytes:
-    """The saved workbook with fixed zip metadata and core dates `when`: same data, same bytes."""
+    """The saved workbook with fixed zip metadata and core dates `when`: same data, same bytes.
+
+    openpyxl's package is written uncompressed (`ZIP_STORED`): `deterministic_zip` rewrites
+    every entry and compresses it once, so the bytes are those of a compressed save, without
+    deflating a national summary's 50 MB of sheet XML twice.
+    """
+    if wb.write_only and not wb.worksheets:
+        wb.create_sheet()
+    wb.properties.modified = naive(when, UTC)  # as `Workbook.save` does; pinned below anyway
     buffer = io.BytesIO()
-    wb.save(buffer)
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+        ExcelWriter(wb, archive).write_data()  # `Workbook.save` but for the compression
     return deterministic_zip(buffer.getvalue(), core_dates=when)

@@ -28,7 +28,7 @@ import pandas as pd
 
 from pcmbn.clock import OFFICE_TZ
 from pcmbn.office.atomic import atomic_write
-from pcmbn.office.csv import neutralise, to_csv_bytes
+from pcmbn.office.csv import neutralise, neutralised, to_csv_bytes
 from pcmbn.summary.model import SummaryData
 from pcmbn.summary.registry import SUMMARY_SHEETS
 
@@ -72,14 +72,14 @@ def _csv_bytes(frame: pd.DataFrame) -> bytes:
 def _csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Dates as ISO text and formula-like text neutralised; numeric columns untouched."""
     out = frame.copy()
-    for column in out.columns:
-        dtype = out[column].dtype
+    for index, dtype in enumerate(frame.dtypes):  # by position: the matrix has a column a unit
         if (
             pd.api.types.is_datetime64_any_dtype(dtype)
             or pd.api.types.is_object_dtype(dtype)
             or pd.api.types.is_string_dtype(dtype)
         ):
-            out[column] = out[column].map(_csv_cell).astype(object)
+            cells = neutralised(out.iloc[:, index].tolist(), other=_csv_cell)
+            out.isetitem(index, pd.Series(cells, index=out.index, dtype=object))
     return out
 
 
@@ -104,13 +104,13 @@ def _csv_cell(value: Any) -> Any:
 def _parquet_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Object columns that Arrow cannot type (mixed text and numbers) are written as text."""
     out = frame.copy()
-    for column in out.columns:
-        series = out[column]
-        if not pd.api.types.is_object_dtype(series.dtype):
+    for index, dtype in enumerate(frame.dtypes):
+        if not pd.api.types.is_object_dtype(dtype):
             continue
+        series = out.iloc[:, index]
         kinds = {type(v) for v in series if v is not None and not _is_missing(v)}
         if len(kinds) > 1 and not kinds <= {datetime, pd.Timestamp}:
-            out[column] = series.map(lambda v: None if _is_missing(v) else str(v))
+            out.isetitem(index, series.map(lambda v: None if _is_missing(v) else str(v)))
     return out
 
 

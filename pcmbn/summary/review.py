@@ -27,21 +27,37 @@ def target_months(plan: Plan, period: Period) -> list[Period]:
     return months_between(first, last) if first.ordinal <= last.ordinal else []
 
 
-def review_tables(
-    store: Store, catalog: Catalog, plan: Plan, period: Period, expected: list[Unit]
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(targets, reconciliation) of the summary for `plan` and `period`."""
-    units = catalog.registry(plan).units
+def review_months(catalog: Catalog, plan: Plan, period: Period) -> list[Period]:
+    """The months the review tables read, in order: the targets' year so far and each
+    reconciliation rule's windows (the summary reads them with its own months in one query)."""
     months = set(target_months(plan, period))
     for rule in rules_in_force(catalog, plan, [period.last_month]):
         for _left, right, _clipped in windows(plan, period, rule.lag_months).values():
             months.update(right)
-    ordered = sorted(months, key=lambda p: p.ordinal)
-    values = (
-        applicable_values(store.current_values(plan.id, ordered), catalog, units)
-        if ordered
-        else pd.DataFrame()
-    )
+    return sorted(months, key=lambda p: p.ordinal)
+
+
+def review_tables(
+    store: Store,
+    catalog: Catalog,
+    plan: Plan,
+    period: Period,
+    expected: list[Unit],
+    values: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(targets, reconciliation) of the summary for `plan` and `period`.
+
+    `values`: the plan's current applicable values of at least `review_months` (the summary
+    passes what it read; the rows of other months are left out here), else read from `store`.
+    """
+    units = catalog.registry(plan).units
+    ordered = review_months(catalog, plan, period)
+    if not ordered:
+        values = pd.DataFrame()
+    elif values is None:
+        values = applicable_values(store.current_values(plan.id, ordered), catalog, units)
+    elif not values.empty:
+        values = values[values["period"].isin({m.code for m in ordered})]
 
     @lru_cache(maxsize=32)
     def figures(codes: tuple[str, ...]) -> dict[str, dict[str, float]]:

@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import io
 import logging
+import pickle
+import subprocess
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
@@ -30,6 +34,9 @@ log = logging.getLogger(__name__)
 ERROR_FILL = PatternFill("solid", fgColor="FF9999")
 WARNING_FILL = PatternFill("solid", fgColor="FFE699")
 PROBLEM_SHEET = "LoiKiemTra"
+#: Below this many files with problems, feedback is written in this process: starting worker
+#: interpreters (about a second each) costs more than openpyxl's load and save of a few files.
+PARALLEL_FROM = 24
 
 
 def feedback_name(report: FileReport, suffix: str | None = None) -> str:
@@ -64,6 +71,66 @@ def write_feedback(report: FileReport, out_dir: Path, labels: Labels) -> Path | 
     buffer = io.BytesIO()
     wb.save(buffer)
     return atomic_write(target, buffer.getvalue())
+
+
+def write_feedback_many(
+    reports: Sequence[FileReport], out_dir: Path, labels: Labels, workers: int = 1
+) -> list[Path]:
+    """`write_feedback` of every report with a problem (clean ones write nothing), in
+    `workers` processes when there are many: each file is an openpyxl load and save (GIL-bound,
+    ~0.1 s), so a national month's rejected files are spread over the cores. Paths in the
+    reports' order; several calls into one folder (a flow writing batch by batch) are fine,
+    names being unique per submission."""
+    flagged = [report for report in reports if report.problems]
+    if not flagged:
+        return []
+    out_dir.mkdir(parents=True, exist_ok=True)
+    workers = min(workers, len(flagged) // (PARALLEL_FROM // 2) or 1)
+    if workers <= 1 or len(flagged) < PARALLEL_FROM:
+        written = [write_feedback(report, out_dir, labels) for report in flagged]
+    else:
+        written = _in_workers(flagged, out_dir, labels, workers)
+    return [path for path in written if path is not None]
+
+
+def _in_workers(
+    reports: list[FileReport], out_dir: Path, labels: Labels, workers: int
+) -> list[Path | None]:
+    """`write_feedback` of each report in `workers` fresh interpreters (`python -m
+    pcmbn.validation.feedback`, the chunk pickled on stdin, the paths on stdout): not
+    multiprocessing, which re-runs an unguarded `__main__` and refuses to start children from
+    Prefect's and Dask's daemonic workers (as `pcmbn.reading.sandbox` found)."""
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "pcmbn.validation.feedback"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+        for _ in range(workers)
+    ]  # all started before any is fed: they import (a second) side by side
+    for start, proc in enumerate(procs):
+        assert proc.stdin is not None
+        proc.stdin.write(pickle.dumps((reports[start::workers], out_dir, labels)))
+        proc.stdin.close()
+    results: list[list[Path | None]] = []
+    for proc in procs:
+        assert proc.stdout is not None
+        payload = proc.stdout.read()
+        if proc.wait() != 0:
+            raise RuntimeError(f"feedback worker exited with {proc.returncode}")
+        results.append(pickle.loads(payload))  # noqa: S301 - our own child's answer
+    written: list[Path | None] = [None] * len(reports)
+    for start, paths in enumerate(results):
+        written[start::workers] = paths
+    return written
+
+
+def _worker_main() -> None:
+    """A feedback worker: a pickled (reports, folder, labels) on stdin, the paths on stdout."""
+    reports, out_dir, labels = pickle.load(sys.stdin.buffer)  # noqa: S301 - from our parent
+    paths = [write_feedback(report, out_dir, labels) for report in reports]
+    sys.stdout.buffer.write(pickle.dumps(paths))
+    sys.stdout.buffer.flush()
 
 
 def _editable_copy(path: Path) -> Workbook:
@@ -145,3 +212,7 @@ def _note(report: FileReport, labels: Labels) -> str:
     ]
     lines += [f"- {p.message}" for p in report.problems]  # rule ids stay in the JSON
     return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    _worker_main()

@@ -7,6 +7,7 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -188,3 +189,33 @@ def test_packet_targets_trace_each_number_to_its_sources(catalog) -> None:  # no
     assert row["verdict"] == "Đạt"
     assert refs["chi_tieu/giai_quyet_to_giac/TG01"] == [1, 3]
     assert refs["chi_tieu/giai_quyet_to_giac/TG03"] == [2, 4]
+
+
+def test_span_figures_match_a_group_by_group_sum_in_value_and_order(catalog) -> None:  # noqa: ANN001
+    """The vectorised grouping gives, float for float and in the same order, what summing each
+    (unit, indicator) group of pandas' `groupby(sort=False)` gives: rows shuffled, decimals,
+    blanks, a stock taken from its latest month."""
+    rng = np.random.default_rng(7)
+    codes = ["DT03", "MH01", "DT01", "KP01"]
+    rows = [
+        (f"U{u:03d}", code, f"2026-{m:02d}", float(rng.integers(0, 50)) / 10)
+        for u in range(60)
+        for code in codes
+        for m in range(1, 13)
+    ]
+    values = pd.DataFrame(rows, columns=["unit_code", "indicator", "period", "period_value"])
+    values = values.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    values.loc[values.index[:40], "period_value"] = np.nan
+    months = [f"2026-{m:02d}" for m in range(1, 10)]
+    kept = values[values["period"].isin(months) & values["period_value"].notna()]
+    expected: dict[str, dict[str, float]] = {}
+    for (unit, code), group in kept.groupby(["unit_code", "indicator"], sort=False):
+        if code == "MH01":  # aggregation: last
+            figure = float(group.sort_values("period")["period_value"].iloc[-1])
+        else:
+            figure = float(group["period_value"].sum())
+        expected.setdefault(str(unit), {})[str(code)] = figure
+    figures = span_figures(values, catalog, months)
+    assert figures == expected
+    assert list(figures) == list(expected)
+    assert all(list(figures[u]) == list(expected[u]) for u in expected)

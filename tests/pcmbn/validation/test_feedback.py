@@ -150,3 +150,36 @@ def test_problem_sheet_prints_on_one_page_width(batch: Batch, tmp_path: Path) ->
     assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
     assert ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.print_title_rows == "$3:$3"
+
+
+def _zip_parts(path: Path) -> dict[str, bytes]:
+    """A workbook's parts but its core properties (openpyxl stamps the save time there)."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as packed:
+        return {n: packed.read(n) for n in packed.namelist() if n != "docProps/core.xml"}
+
+
+def test_many_files_are_annotated_in_processes_batch_by_batch(batch: Batch, tmp_path: Path) -> None:
+    """A national month's rejected files are spread over worker processes; a flow may call
+    once per batch into the same folder. Same files, same content as one by one."""
+    from dataclasses import replace
+
+    from pcmbn.validation.feedback import PARALLEL_FROM, write_feedback_many
+
+    base = batch.report("negative_xlsx")
+    copies = [
+        replace(base, submission=replace(base.submission, sha256=f"{i:04d}" + "0" * 60))
+        for i in range(PARALLEL_FROM + 6)
+    ]
+    clean = batch.report("ordinary")
+    first, second = copies[:PARALLEL_FROM], copies[PARALLEL_FROM:]
+    parallel = tmp_path / "parallel"
+    written = write_feedback_many([clean, *first], parallel, LABELS, workers=2)
+    written += write_feedback_many(second, parallel, LABELS, workers=2)
+    serial = tmp_path / "serial"
+    expected = [write_feedback(report, serial, LABELS) for report in copies]
+    assert [p.name for p in written] == [p.name for p in expected if p is not None]
+    assert sorted(p.name for p in parallel.iterdir()) == sorted(p.name for p in serial.iterdir())
+    for path in written:
+        assert _zip_parts(path) == _zip_parts(serial / path.name)
