@@ -19,7 +19,7 @@ import stat
 import struct
 import zipfile
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -94,6 +94,9 @@ class SheetLayout:
     """
 
     hidden_rows: dict[str, frozenset[int]] = field(default_factory=dict)
+    #: False when no part of the package holds a formula element (`<f`): then no cell can be
+    #: a formula saved without its value, and the reader need not look (True: it may)
+    formulas: bool = True
 
 
 @dataclass(frozen=True)
@@ -292,7 +295,7 @@ def _verified_workbook_zip(
         scan = _PartScan(census) if entry.filename.lower().endswith(".xml") else None
         try:
             inflated += _stream_entry(
-                fp, entry, limits.max_uncompressed_bytes - inflated, parts, layout=scan
+                fp, entry, limits.max_uncompressed_bytes - inflated, parts, scan, census=census
             )
         except (OSError, ValueError, struct.error) as exc:  # offsets past the end, negative seeks
             raise _corrupt("cấu trúc tệp nén không hợp lệ", f"{entry.filename}: {exc}") from exc
@@ -303,8 +306,9 @@ def _verified_workbook_zip(
     if admitted.format is WorkbookFormat.ODS:
         content = scans.get("content.xml")
         hidden = content.ods_hidden if content else {}
-        return Admitted(admitted.format, SheetLayout(hidden))
-    return Admitted(admitted.format, _xlsx_layout(parts, scans, limits))
+        return Admitted(admitted.format, SheetLayout(hidden, formulas=census.formulas))
+    layout = _xlsx_layout(parts, scans, limits)
+    return Admitted(admitted.format, replace(layout, formulas=census.formulas))
 
 
 def _stream_entry(
@@ -314,6 +318,7 @@ def _stream_entry(
     parts: dict[str, bytes],
     layout: _PartScan | None = None,
     whole: bytearray | None = None,
+    census: _Census | None = None,
 ) -> int:
     """Inflate one entry chunk by chunk: honest size, total budget, no DTD in XML, CRC.
 
@@ -331,7 +336,7 @@ def _stream_entry(
     if entry.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         raise _corrupt("kiểu nén không được hỗ trợ", f"{name}: method {entry.compress_type}")
     try:
-        return _inflate_entry(fp, entry, budget, parts, layout, whole)
+        return _inflate_entry(fp, entry, budget, parts, layout, whole, census)
     except (_Stop, OSError, ValueError, struct.error):
         if layout is not None:
             # A refusal of the census comes first, as when the part was parsed while it streamed
@@ -346,11 +351,12 @@ def _inflate_entry(
     parts: dict[str, bytes],
     layout: _PartScan | None,
     whole: bytearray | None,
+    census: _Census | None = None,
 ) -> int:
     name = entry.filename
     inflater = zlib.decompressobj(-15) if entry.compress_type == zipfile.ZIP_DEFLATED else None
     scan = name.lower().endswith((".xml", ".rels"))
-    crc, produced, tail, kept = 0, 0, b"", bytearray()
+    crc, produced, tail, kept, formula_tail = 0, 0, b"", bytearray(), b""
     remaining = entry.compress_size
     while remaining > 0 and not (inflater and inflater.eof):
         raw = fp.read(min(_CHUNK, remaining))
@@ -372,6 +378,10 @@ def _inflate_entry(
             if produced > budget:
                 raise _bomb("dung lượng giải nén vượt giới hạn", f"{name}: over total budget")
             crc = zlib.crc32(out, crc)
+            if census is not None and not census.formulas:
+                window = formula_tail + out
+                census.formulas = _FORMULA_TAG.search(window) is not None
+                formula_tail = window[-2:]
             if whole is not None:
                 whole += out
             if scan:
@@ -450,6 +460,7 @@ class _Census:
         self.cells = 0
         self.sheets = 0
         self.elements = 0
+        self.formulas = False  # a formula element (`<f`) seen in any entry of the package
 
     def cell(self, row: int, column: int, count: int) -> None:
         """A cell with content at (row, column) (the last of `count` repeated ones)."""
@@ -544,20 +555,29 @@ def _local(name: str) -> str:
 #: Worksheet parts up to this size are buffered for `_fast_census` (a report's are ~40 KB; one
 #: at the cell cap ~6 MB); larger ones stream through expat.
 _FAST_BYTES = 8 * _MIB
-_PREFIX = rb"(?:[^\s/>!?<:]+:)?"
 #: Start tags whose local name matters to the census, in document order: `c`, `row`, and the
 #: children that give a cell content. No name is a prefix of another and only `c` holds a "c",
 #: so in their concatenation "cv", "cf", "ci" are exactly a cell followed by its content.
-_CENSUS_TAGS = re.compile(rb"<" + _PREFIX + rb"(c|row|v|f|is)(?=[\s/>])")
-#: A cell whose first attribute is a plain `r` (how Excel, LibreOffice and openpyxl write it).
-_CELL_REF = re.compile(rb"<" + _PREFIX + rb'c\s+r="([A-Za-z]{1,3})([0-9]{1,7})"')
+#: Unprefixed only (as Excel, LibreOffice and openpyxl write them): a prefixed one anywhere
+#: (`_PREFIXED`, which text may also trip) sends the part to the callbacks.
+_CENSUS_TAGS = re.compile(rb"<(c|row|v|f|is)[\s/>]")
+_PREFIXED = re.compile(rb":(?:c|row|v|f|is)[\s/>]")
+_CELL_OPEN = re.compile(rb"<c[\s/>]")
+_ROW_OPEN = re.compile(rb"<row[\s/>]")
+#: A cell whose first attribute is a plain `r` (literal prefixes: searched at C speed).
+_CELL_REF = re.compile(rb'<c r="([A-Za-z]{1,3})([0-9]{1,7})"')
 #: A row whose first attribute is a plain `r`, and the rest of its attributes.
 _ROW_TAG = re.compile(
-    rb"<" + _PREFIX + rb'row\s+r="([0-9]{1,12})"'
+    rb'<row r="([0-9]{1,12})"'
     rb"((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*/?>"
 )
 _ATTRIBUTE = re.compile(rb"""([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _UTF8_BOM = b"\xef\xbb\xbf"
+#: What `workbook.uncached_formulas` looks for: with none in the package it finds nothing.
+_FORMULA_TAG = re.compile(rb"<f[\s>/]")
+#: A row's unprefixed `ht` and a height that is plainly above zero (anything else is parsed).
+_HEIGHT = re.compile(rb"""(?<![^\s])ht\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_POSITIVE = re.compile(rb"[1-9][0-9]{0,5}(?:\.[0-9]{1,6})?")
 
 
 def _fast_census(data: bytes, scan: _PartScan) -> bool:
@@ -568,8 +588,9 @@ def _fast_census(data: bytes, scan: _PartScan) -> bool:
     Sure means: no NUL (an ASCII-compatible encoding), no comment, CDATA, DTD or processing
     instruction besides the XML declaration; well-formed with namespaces (checked by expat with
     one callback, for the root), so every `<` opens a tag, attribute values hold no `<` and no
-    attribute is repeated; the root is `worksheet`; every `c` and `row` has `r` as its first,
-    double-quoted attribute; and no limit is reached (the exact path then refuses, at the same
+    attribute is repeated; the root is `worksheet`; no `c`, `row`, `v`, `f`, `is` is prefixed;
+    every `c` and `row` has `r` as its first, double-quoted attribute after one space; and no
+    limit is reached (the exact path then refuses, at the same
     element as before). Then the elements are the tags, and a cell has content when the next
     `c`/`row`/`v`/`f`/`is` tag after it is `v`, `f` or `is`.
     """
@@ -595,24 +616,28 @@ def _fast_census(data: bytes, scan: _PartScan) -> bool:
     elements = data.count(b"<") - data.count(b"</") - declared - 1  # the root is not counted
     if census.elements + elements > limits.max_cells * _ELEMENTS_PER_CELL:
         return False
-    sequence = b"".join(_CENSUS_TAGS.findall(data))  # "c", "row", "v", "f", "is": prefix-free
+    if _PREFIXED.search(data):
+        return False
     cells = _CELL_REF.findall(data)
     rows = _ROW_TAG.findall(data)
-    if sequence.count(b"c") != len(cells) or sequence.count(b"row") != len(rows):
+    if len(_CELL_OPEN.findall(data)) != len(cells) or len(_ROW_OPEN.findall(data)) != len(rows):
         return False  # a cell or row without a plain leading `r`
+    sequence = b"".join(_CENSUS_TAGS.findall(data))  # "c", "row", "v", "f", "is": prefix-free
     content = sequence.count(b"cv") + sequence.count(b"cf") + sequence.count(b"ci")
     if census.cells + content > limits.max_cells:
         return False
     if cells:
-        if max(int(number) for _, number in cells) > limits.max_rows:
+        letters, numbers = zip(*cells, strict=True)
+        if max(map(int, set(numbers))) > limits.max_rows:
             return False
-        columns = {letters for letters, _ in cells}
-        if max(_column_number(c.decode().upper()) for c in columns) > limits.max_columns:
+        if max(_column_number(c.decode().upper()) for c in set(letters)) > limits.max_columns:
             return False
     hidden: set[int] = set()
     for number, rest in rows:
-        if b"hidden" not in rest and b"ht" not in rest:
-            continue
+        if b"hidden" not in rest:
+            height = _HEIGHT.search(rest)
+            if height is None or _POSITIVE.fullmatch(height.group(1) or height.group(2) or b""):
+                continue  # a row of ordinary height: visible
         attrs: dict[str, str] = {}
         for name, double, single in _ATTRIBUTE.findall(rest):
             value = double or single

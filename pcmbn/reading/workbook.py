@@ -177,7 +177,8 @@ def read_workbook(
     if "narrative" in grids:
         records.narratives = _read_narratives(*grids["narrative"], spec)
     table = records.table
-    if table is not None and any(_blank(v) for v in table.raw.values()):
+    formulas = layout is None or layout.formulas  # the guard saw no `<f` in the package
+    if table is not None and formulas and any(_blank(v) for v in table.raw.values()):
         # Only a blank value cell can hide a formula saved without its value, and only the
         # indicator sheet's matter; the sheet XML is scanned only when it could matter.
         records.uncached_formulas = uncached_formulas(data, sheets={table.sheet})

@@ -81,11 +81,6 @@ REGULAR = {
         '<row r="7" ht="15" hidden="0"><c r="A7"><v>1</v></c></row>'
         '<row r="8" x14ac:dyDescent="0.25" xmlns:x14ac="urn:x"/>'
     ),
-    "prefixed elements": sheet(
-        '<x:row r="2"><x:c r="B2"><x:v>7</x:v></x:c></x:row>',
-        root=f'<x:worksheet xmlns:x="{NS}">',
-    ),
-    "attributes over lines": sheet('<row\n r="2"\n hidden="true"><c\tr="A2"\n><v>1</v></c></row>'),
     "content cell at the limits": sheet(f'<row r="50"><c r="J50"><v>1</v></c>{cells(3, 50)}</row>'),
 }
 
@@ -98,6 +93,11 @@ def test_regular_parts_take_the_fast_census_with_the_same_result(name):
 
 
 IRREGULAR = {
+    "attributes over lines": sheet('<row\n r="2"\n hidden="true"><c\tr="A2"\n><v>1</v></c></row>'),
+    "prefixed elements": sheet(
+        '<x:row r="2"><x:c r="B2"><x:v>7</x:v></x:c></x:row>',
+        root=f'<x:worksheet xmlns:x="{NS}">',
+    ),
     "cell without r": sheet('<row r="1"><c r="A1"><v>1</v></c><c><v>2</v></c></row>'),
     "row without r": sheet('<row r="1"><c r="A1"><v>1</v></c></row><row><c><v>2</v></c></row>'),
     "r not first": sheet('<row r="1"><c s="1" r="A1"><v>1</v></c></row>'),
@@ -197,3 +197,17 @@ def test_ordinary_workbook_keeps_its_hidden_rows(tmp_path: Path):
     assert isinstance(verdict, Admitted)
     assert verdict.layout is not None
     assert verdict.layout.hidden_rows == {"ThongTin": frozenset({3, 4})}
+
+
+def test_the_guard_says_whether_the_package_holds_any_formula(tmp_path: Path):
+    """Without a `<f` in any part no cell can be a formula saved without its value: the reader
+    then skips its second look at the sheet XML (`uncached_formulas`)."""
+    book = Workbook()
+    book.active["A1"] = 1
+    plain = tmp_path / "plain.xlsx"
+    book.save(plain)
+    book.active["A2"] = "=A1+1"
+    formula = tmp_path / "formula.xlsx"
+    book.save(formula)
+    verdicts = [inspect_file(path, Limits()) for path in (plain, formula)]
+    assert [v.layout.formulas for v in verdicts if isinstance(v, Admitted)] == [False, True]
