@@ -70,6 +70,9 @@ class Figures:
     integer: bytes
     special: dict[int, ParsedNumber]
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Figures, (self.values, self.integer, self.special))
+
     def number(self, pos: int) -> ParsedNumber:
         """The `ParsedNumber` of one cell, as `parse_cell` would have made it."""
         found = self.special.get(pos)
