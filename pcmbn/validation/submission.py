@@ -26,7 +26,7 @@ from typing import Any
 from pcmbn.catalog import Catalog
 from pcmbn.domain import Indicator, Plan, TemplateSpec, Unit, ValueType
 from pcmbn.periods import Period, PeriodError, parse_period
-from pcmbn.reading.compact import IndicatorTable
+from pcmbn.reading.compact import IndicatorTable, column_letters
 from pcmbn.reading.guard import Limits, Refused, SheetLayout, inspect_file
 from pcmbn.reading.numbers import ParsedNumber, parse_number
 from pcmbn.reading.sandbox import (
@@ -126,18 +126,30 @@ class Submission:
         figures = self.figures
         if table is None or figures is None:
             return {}
-        sheet = table.sheet
+        sheet, rows, raw, numbers = table.sheet, table.rows, table.raw, table.numbers
+        # the addresses as `table.cell` makes them, the column letters found once per file
+        period_letters = column_letters(table.period_column)
+        cumulative_letters = column_letters(table.cumulative_column)
+        number = figures.number
         cells: dict[str, tuple[ParsedCell, ParsedCell]] = {}
         for code, i in table.first_rows().items():
-            period, cumulative = 2 * i, 2 * i + 1
+            period, cumulative, row = 2 * i, 2 * i + 1, rows[i]
             cells[code] = (
                 ParsedCell(
-                    CellValue(table.value(period), sheet, table.cell(period)),
-                    figures.number(period),
+                    CellValue(
+                        raw[period] if period in raw else numbers[period],
+                        sheet,
+                        f"{period_letters}{row}",
+                    ),
+                    number(period),
                 ),
                 ParsedCell(
-                    CellValue(table.value(cumulative), sheet, table.cell(cumulative)),
-                    figures.number(cumulative),
+                    CellValue(
+                        raw[cumulative] if cumulative in raw else numbers[cumulative],
+                        sheet,
+                        f"{cumulative_letters}{row}",
+                    ),
+                    number(cumulative),
                 ),
             )
         return cells
