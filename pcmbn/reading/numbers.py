@@ -82,6 +82,10 @@ class ParsedNumber:
     warning: str | None = None
     reading: str | None = None
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # A plain tuple (the figures of every file cross the process pool)
+        return (ParsedNumber, (self.value, self.blank, self.error, self.warning, self.reading))
+
 
 _BLANK = ParsedNumber(None, blank=True)
 _NOT_NUMBER = ParsedNumber(None, error=NOT_NUMBER)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import itertools
 import os
 import pickle
 import queue
@@ -104,11 +105,40 @@ def read_guarded(path: Path, spec: TemplateSpec, limits: Limits) -> WorkbookReco
     return read_inline(path, spec, verdict.layout)
 
 
+#: Templates sent to workers, by identity: id -> (key, the template, kept alive so its id is
+#: not reused); a worker is sent each template once, then only its key (pickling a template
+#: costs more than a report's own records, in the parent and again in the worker).
+_TEMPLATES: dict[int, tuple[int, TemplateSpec]] = {}
+_TEMPLATES_KEPT = 8
+_templates_lock = threading.Lock()
+_template_keys = itertools.count(1)
+
+
+def _template_key(spec: TemplateSpec) -> int:
+    with _templates_lock:
+        found = _TEMPLATES.get(id(spec))
+        if found is None or found[1] is not spec:
+            if len(_TEMPLATES) >= _TEMPLATES_KEPT:
+                _TEMPLATES.pop(next(iter(_TEMPLATES)))
+            found = _TEMPLATES[id(spec)] = (next(_template_keys), spec)  # never reused
+        return found[0]
+
+
+def _hold(held: dict[int, Any], key: int, value: Any) -> None:
+    """Keep `key` among the last `_TEMPLATES_KEPT` held; the parent's record of a worker and
+    the worker itself apply this same rule to the same sequence of templates."""
+    if len(held) >= _TEMPLATES_KEPT:
+        held.pop(next(iter(held)))
+    held[key] = value
+
+
 class _Worker:
     """One worker interpreter and its pipes; stderr goes to a temp file (never blocks)."""
 
     def __init__(self, limits: ReaderLimits) -> None:
         self.broken = False  # died of a Python error of its own (set by `why`)
+        #: keys of the templates this worker holds, oldest first (as `_hold` keeps them there)
+        self.templates: dict[int, None] = {}
         self.stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - lives with the worker
         env = {**os.environ, "RUST_BACKTRACE": "0", "PYTHONFAULTHANDLER": ""}
         root = str(Path(__file__).resolve().parents[2])
@@ -223,10 +253,15 @@ class ReaderPool:
         return self._run((str(path), spec, None, limits))
 
     def _run(self, job: tuple[str, TemplateSpec, SheetLayout | None, Limits | None]) -> Any:
+        path, spec, layout, guard = job
+        key = _template_key(spec)
         with self._slots:
             worker = self._take()
+            sent = (path, key, None if key in worker.templates else spec, layout, guard)
             try:
-                kind, *rest = worker.call(job, self.limits.wall_seconds)
+                kind, *rest = worker.call(sent, self.limits.wall_seconds)
+                if sent[2] is not None:
+                    _hold(worker.templates, key, None)
             except _Timeout:
                 worker.stop()
                 worker.stderr.close()
@@ -318,8 +353,12 @@ def _serve(cpu_seconds: int, memory_mb: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     source, sink = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing but replies may reach the pipe
+    templates: dict[int, TemplateSpec] = {}
     while (job := _recv(source)) is not None:
-        path, spec, layout, guard = job
+        path, key, sent, layout, guard = job
+        if sent is not None:
+            _hold(templates, key, sent)
+        spec = templates[key]
         used = resource.getrusage(resource.RUSAGE_SELF)
         spent = int(used.ru_utime + used.ru_stime) + 1
         _, cpu_hard = resource.getrlimit(resource.RLIMIT_CPU)

@@ -82,6 +82,9 @@ class ReadProblem:
     cell: str | None
     params: dict[str, str] = field(default_factory=dict)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (ReadProblem, (self.rule, self.sheet, self.cell, self.params))
+
 
 @dataclass
 class WorkbookRecords:
@@ -106,10 +109,21 @@ class WorkbookRecords:
             self._rows = indicator_rows(self.table) if self.table is not None else []
         return self._rows
 
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state["_rows"] = None  # derived: rebuilt on demand on the other side
-        return state
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A plain tuple of the fields (not a state dict); `_rows` is derived, rebuilt on demand
+        # on the other side. Every file's records cross the sandbox's pipe.
+        return (
+            WorkbookRecords,
+            (
+                self.info,
+                self.table,
+                self.tasks,
+                self.narratives,
+                self.problems,
+                self.indicator_sheet,
+                self.uncached_formulas,
+            ),
+        )
 
 
 def indicator_rows(table: IndicatorTable) -> list[IndicatorRow]:
@@ -177,7 +191,8 @@ def read_workbook(
     if "narrative" in grids:
         records.narratives = _read_narratives(*grids["narrative"], spec)
     table = records.table
-    if table is not None and any(_blank(v) for v in table.raw.values()):
+    formulas = layout is None or layout.formulas  # the guard saw no `<f` in the package
+    if table is not None and formulas and any(_blank(v) for v in table.raw.values()):
         # Only a blank value cell can hide a formula saved without its value, and only the
         # indicator sheet's matter; the sheet XML is scanned only when it could matter.
         records.uncached_formulas = uncached_formulas(data, sheets={table.sheet})

@@ -10,21 +10,24 @@ needed to map a failed row back to the clerk's cell.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from bisect import bisect_right
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
 
 from pcmbn.catalog import Catalog
 from pcmbn.periods import data_window
-from pcmbn.reading.numbers import format_number_vi
+from pcmbn.reading.compact import IndicatorTable
+from pcmbn.reading.numbers import ParsedNumber, format_number_vi
+from pcmbn.reading.workbook import CellValue
 from pcmbn.text import fold
 from pcmbn.validation.history import HistoryContext
-from pcmbn.validation.submission import ParsedCell, Submission, parse_cell
+from pcmbn.validation.submission import Figures, ParsedCell, Submission, parse_cell
 from pcmbn.vocabulary import RuleId
 
 FAR_FUTURE = 10**7
@@ -67,16 +70,64 @@ class RowContext:
         return f"RowContext({self.file_index}, {self.sheet!r}, {self.cell!r}, order={self.order})"
 
 
+class Contexts(Sequence[RowContext]):
+    """The frame's row contexts, by row id: single rows as `RowContext`s, the value rows of a
+    file as one block that makes a row's context only when it is asked for (a failed row, a
+    test); a national batch has hundreds of thousands of rows and a few hundred failures."""
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []
+        self._items: list[RowContext | _ValueBlock] = []
+        self._size = 0
+
+    def append(self, context: RowContext) -> None:
+        self._starts.append(self._size)
+        self._items.append(context)
+        self._size += 1
+
+    def extend_block(self, block: _ValueBlock) -> None:
+        self._starts.append(self._size)
+        self._items.append(block)
+        self._size += len(block)
+
+    def __len__(self) -> int:
+        return self._size
+
+    @overload
+    def __getitem__(self, index: int) -> RowContext: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[RowContext]: ...
+
+    def __getitem__(self, index: int | slice) -> RowContext | list[RowContext]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._size))]
+        row = int(index)
+        if row < 0:
+            row += self._size
+        if not 0 <= row < self._size:
+            raise IndexError(index)
+        at = bisect_right(self._starts, row) - 1
+        item = self._items[at]
+        if isinstance(item, RowContext):
+            return item
+        return item.context(row - self._starts[at])
+
+
 @dataclass
 class _Builder:
-    """Columns filled sparsely: each row sets only the columns it has (row id → value); the
-    arrays are built once at the end, column by column, not from a dict per row."""
+    """Columns filled sparsely: each row sets only the columns it has (row id → value), and a
+    file's value rows come as one block of column arrays; the frame's arrays are built once at
+    the end, column by column, not from a dict per row."""
 
     history: HistoryContext
     #: per file index, when the files of one call belong to different periods (`pcmbn check`)
     by_file: Mapping[int, HistoryContext] = field(default_factory=dict)
     columns: dict[str, tuple[list[int], list[Any]]] = field(default_factory=dict)
-    contexts: list[RowContext] = field(default_factory=list)
+    contexts: Contexts = field(default_factory=Contexts)
+    #: (first row id, row count, columns): a column is an array of `count` values, or for a
+    #: boolean column a (values, missing) pair of arrays
+    blocks: list[tuple[int, int, dict[str, Any]]] = field(default_factory=list)
 
     def history_for(self, sub: Submission) -> HistoryContext:
         """The history the file is judged against: its own where given, else the call's."""
@@ -95,15 +146,22 @@ class _Builder:
             found[1].append(value)
         self.contexts.append(context)
 
+    def add_block(self, block: _ValueBlock, columns: dict[str, Any]) -> None:
+        self.blocks.append((len(self.contexts), len(block), columns))
+        self.contexts.extend_block(block)
+
     def frame(self) -> pd.DataFrame:
         n = len(self.contexts)
         data: dict[str, Any] = {"row_id": np.arange(n, dtype="int64")}
         for name in _COLUMNS[1:]:
             rows, values = self.columns.get(name, ([], []))
+            blocks = [(s, k, c[name]) for s, k, c in self.blocks if name in c]
             if name in _FLOATS:
                 array = np.full(n, np.nan, dtype="float64")
                 if rows:
                     array[rows] = np.asarray(values, dtype="float64")
+                for start, count, block in blocks:
+                    array[start : start + count] = block
                 data[name] = array
             elif name in _BOOLEANS:
                 array = np.zeros(n, dtype=bool)
@@ -111,15 +169,22 @@ class _Builder:
                 if rows:
                     array[rows] = np.asarray(values, dtype=bool)
                     mask[rows] = False
+                for start, count, (known, missing) in blocks:
+                    array[start : start + count] = known
+                    mask[start : start + count] = missing
                 data[name] = pd.arrays.BooleanArray(array, mask)
             elif name == "file_idx":
                 array = np.zeros(n, dtype="int64")
                 array[rows] = values
+                for start, count, block in blocks:
+                    array[start : start + count] = block
                 data[name] = array
             else:
                 array = np.full(n, None, dtype=object)
                 if rows:
                     array[rows] = values
+                for start, count, block in blocks:
+                    array[start : start + count] = block
                 data[name] = array
         return pd.DataFrame(data, columns=_COLUMNS)
 
@@ -132,7 +197,7 @@ def build_frame(
     subs: list[Submission],
     catalog: Catalog,
     history: HistoryContext | Mapping[int, HistoryContext] | None = None,
-) -> tuple[pd.DataFrame, list[RowContext]]:
+) -> tuple[pd.DataFrame, Contexts]:
     """One DataFrame over every readable submission; row_id indexes the contexts.
 
     `history` is one context for every file (a run: one plan and period), or a context per
@@ -344,6 +409,20 @@ def _compact(value: int | float) -> str:
 def _value_rows(b: _Builder, sub: Submission, catalog: Catalog) -> None:
     assert sub.records is not None
     sheet = sub.records.indicator_sheet or catalog.template.sheets.indicators
+    table, figures = sub.records.table, sub.figures
+    if table is not None and figures is not None:
+        if len(table):
+            _value_block(b, sub, catalog, sheet, table, figures)
+        seen = set(table.codes)
+    else:
+        seen = _value_rows_one_by_one(b, sub, catalog, sheet)
+    _missing_rows(b, sub, catalog, sheet, seen)
+
+
+def _value_rows_one_by_one(b: _Builder, sub: Submission, catalog: Catalog, sheet: str) -> set[str]:
+    """The value rows of a file without compact figures (built by hand), one `add` each; the
+    column-wise `_value_block` gives the same rows."""
+    assert sub.records is not None
     rows = sub.records.indicators
     code_cells: dict[str, list[str]] = {}
     for row in rows:
@@ -391,6 +470,14 @@ def _value_rows(b: _Builder, sub: Submission, catalog: Catalog) -> None:
                 row.row,
                 sheet=sheet,
             )
+    return seen
+
+
+def _missing_rows(
+    b: _Builder, sub: Submission, catalog: Catalog, sheet: str, seen: set[str]
+) -> None:
+    """Two rows (Kỳ này, Lũy kế) for each indicator the unit owes and the sheet lacks."""
+    assert sub.records is not None
     if (
         sub.unit is None
         or sub.records.indicator_sheet is None
@@ -421,6 +508,216 @@ def _value_rows(b: _Builder, sub: Submission, catalog: Catalog) -> None:
                 applicable=True,
                 nonzero=False,
             )
+
+
+_BLOCK_KINDS = np.array(["indicator", "value", "value"], dtype=object)
+_BLOCK_COLS = np.array([None, "period", "cumulative"], dtype=object)
+
+
+class _ValueBlock:
+    """A file's indicator table as frame rows: for each sheet row its `indicator` row, then its
+    Kỳ này and Lũy kế `value` rows; a row's `RowContext` is made from the compact table when
+    asked for (`Contexts`), with what `_value_rows_one_by_one` would have given it."""
+
+    __slots__ = ("catalog", "duplicates", "figures", "first", "history", "made", "sheet", "sub")
+
+    def __init__(
+        self,
+        sub: Submission,
+        catalog: Catalog,
+        sheet: str,
+        history: HistoryContext,
+        first: dict[str, int],
+        duplicates: dict[int, ParsedNumber],
+    ) -> None:
+        assert sub.records is not None and sub.records.table is not None
+        assert sub.figures is not None
+        self.sub = sub
+        self.catalog = catalog
+        self.sheet = sheet
+        self.history = history
+        self.figures: Figures = sub.figures
+        self.first = first  # code -> index of its first row
+        self.duplicates = duplicates  # pos -> the parse of a repeated code's cell
+        self.made: dict[int, RowContext] = {}
+
+    @property
+    def table(self) -> IndicatorTable:
+        assert self.sub.records is not None and self.sub.records.table is not None
+        return self.sub.records.table
+
+    def __len__(self) -> int:
+        return 3 * len(self.table)
+
+    def context(self, j: int) -> RowContext:
+        found = self.made.get(j)
+        if found is None:
+            found = self.made[j] = self._make(j)
+        return found
+
+    def _cell(self, pos: int) -> ParsedCell:
+        table = self.table
+        number = self.duplicates.get(pos) or self.figures.number(pos)
+        return ParsedCell(CellValue(table.value(pos), table.sheet, table.cell(pos)), number)
+
+    def _make(self, j: int) -> RowContext:
+        i, kind = divmod(j, 3)
+        table, sub, sheet, catalog = self.table, self.sub, self.sheet, self.catalog
+        code, row = table.codes[i], table.rows[i]
+        if kind == 0:
+            code_cell = table.code_cell(i)
+            others = [table.code_cell(k) for k, c in enumerate(table.codes) if c == code and k != i]
+            params = {
+                "cell": f"{sheet}!{code_cell}",
+                "value": code,
+                "code": code,
+                "other": ", ".join(others),
+            }
+            return RowContext(sub.index, sheet, code_cell, params, (row, 2))
+        col = "period" if kind == 1 else "cumulative"
+        current = self._cell(2 * i + kind - 1)
+        indicator = catalog.indicators.get(code)
+        parent = period_cell = None
+        if indicator is not None and indicator.parent and indicator.parent in self.first:
+            parent = self._cell(2 * self.first[indicator.parent] + kind - 1)
+        if col == "cumulative":
+            period_cell = self._cell(2 * self.first[code])
+        value = _as_float(current.number.value)
+        period_value = _as_float(period_cell.number.value) if period_cell is not None else None
+        key = (sub.unit_code or "", code)
+        previous = expected = None
+        bounds = None
+        if (
+            col == "cumulative"
+            and key in self.history.previous_cumulative
+            and _finite(period_value)
+        ):
+            previous = self.history.previous_cumulative[key]
+            if value is None or math.isfinite(value):
+                expected = round(previous + period_value, 6)  # type: ignore[operator]
+        if col == "period" and key in self.history.bounds:
+            bounds = self.history.bounds[key]
+        params = partial(
+            _value_params,
+            catalog,
+            sheet,
+            code,
+            col,
+            current,
+            indicator,
+            parent,
+            period_cell,
+            previous if expected is not None else None,
+            expected,
+            bounds,
+        )
+        return RowContext(sub.index, sheet, current.cell.cell, params, (row, 4 + kind))
+
+
+def _value_block(
+    b: _Builder,
+    sub: Submission,
+    catalog: Catalog,
+    sheet: str,
+    table: IndicatorTable,
+    figures: Figures,
+) -> None:
+    """A file's indicator and value rows as column arrays from its compact figures (the rows
+    and values `_value_rows_one_by_one` gives, without a dict or a context per row)."""
+    n = len(table)
+    codes = table.codes
+    first = table.first_rows()
+    indicators = catalog.indicators
+    history = b.history_for(sub)
+    value = np.array(figures.values, dtype="float64")
+    has = ~np.isnan(value)
+    blank = np.zeros(2 * n, dtype=bool)
+    error = np.full(2 * n, None, dtype=object)
+    warning = np.full(2 * n, None, dtype=object)
+    duplicates: dict[int, ParsedNumber] = {}
+    for i, code in enumerate(codes):
+        if first[code] != i:  # a repeated code: its cells parsed as they stand
+            indicator = indicators.get(code)
+            value_type = indicator.value_type if indicator else "decimal"
+            for pos in (2 * i, 2 * i + 1):
+                duplicates[pos] = parse_cell(table.value(pos), value_type)  # type: ignore[arg-type]
+    special = {**figures.special, **duplicates} if duplicates else figures.special
+    for pos, parsed in special.items():
+        number = parsed.value
+        has[pos] = number is not None
+        value[pos] = math.nan if number is None else _as_float(number)
+        blank[pos] = parsed.blank
+        error[pos] = parsed.error
+        warning[pos] = parsed.warning
+    values = value.tolist()
+    present = has.tolist()
+    applicable = np.zeros(n, dtype=bool)
+    unknown = np.ones(n, dtype=bool)
+    parent_period = np.full(n, np.nan)
+    parent_cumulative = np.full(n, np.nan)
+    max_value = np.full(n, np.nan)
+    period_value = np.full(n, np.nan)
+    expected = np.full(n, np.nan)
+    outlier = np.full(n, np.nan)
+    previous_cumulative, bounds = history.previous_cumulative, history.bounds
+    unit = sub.unit_code or ""
+    for i, code in enumerate(codes):
+        indicator = indicators.get(code)
+        if indicator is not None:
+            owed = sub.applicable(indicator)
+            if owed is not None:
+                applicable[i] = owed
+                unknown[i] = False
+            if indicator.max_value is not None:
+                max_value[i] = indicator.max_value
+            if indicator.parent and indicator.parent in first:
+                k = first[indicator.parent]
+                parent_period[i] = values[2 * k]
+                parent_cumulative[i] = values[2 * k + 1]
+        f = 2 * first[code]
+        period = values[f] if present[f] else None
+        if period is not None:
+            period_value[i] = period
+        key = (unit, code)
+        if key in previous_cumulative and _finite(period):
+            own = 2 * i + 1
+            if not present[own] or math.isfinite(values[own]):
+                expected[i] = round(previous_cumulative[key] + period, 6)  # type: ignore[operator]
+        if key in bounds:
+            outlier[i] = bounds[key][1]
+    m = 3 * n
+
+    def spread(period: Any, cumulative: Any, fill: Any, dtype: Any) -> np.ndarray:
+        array = np.full(m, fill, dtype=dtype)
+        if period is not None:
+            array[1::3] = period
+        if cumulative is not None:
+            array[2::3] = cumulative
+        return array
+
+    value_rows = np.ones(m, dtype=bool)
+    value_rows[0::3] = False
+    owed_unknown = spread(unknown, unknown, True, bool)
+    nonzero = has & (value != 0)
+    columns: dict[str, Any] = {
+        "file_idx": sub.index,
+        "kind": np.tile(_BLOCK_KINDS, n),
+        "code": np.repeat(np.array(codes, dtype=object), 3),
+        "col": np.tile(_BLOCK_COLS, n),
+        "present": (np.ones(m, dtype=bool), np.zeros(m, dtype=bool)),
+        "blank": (spread(blank[0::2], blank[1::2], False, bool), ~value_rows),
+        "applicable": (spread(applicable, applicable, False, bool), owed_unknown),
+        "nonzero": (spread(nonzero[0::2], nonzero[1::2], False, bool), ~value_rows),
+        "value": spread(value[0::2], value[1::2], np.nan, "float64"),
+        "parse_error": spread(error[0::2], error[1::2], None, object),
+        "parse_warning": spread(warning[0::2], warning[1::2], None, object),
+        "parent_value": spread(parent_period, parent_cumulative, np.nan, "float64"),
+        "period_value": spread(None, period_value, np.nan, "float64"),
+        "expected_cumulative": spread(None, expected, np.nan, "float64"),
+        "outlier_high": spread(outlier, None, np.nan, "float64"),
+        "max_value": spread(max_value, max_value, np.nan, "float64"),
+    }
+    b.add_block(_ValueBlock(sub, catalog, sheet, history, first, duplicates), columns)
 
 
 def _label(catalog: Catalog, code: str, col: str) -> str:

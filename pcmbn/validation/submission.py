@@ -26,7 +26,7 @@ from typing import Any
 from pcmbn.catalog import Catalog
 from pcmbn.domain import Indicator, Plan, TemplateSpec, Unit, ValueType
 from pcmbn.periods import Period, PeriodError, parse_period
-from pcmbn.reading.compact import IndicatorTable
+from pcmbn.reading.compact import IndicatorTable, column_letters
 from pcmbn.reading.guard import Limits, Refused, SheetLayout, inspect_file
 from pcmbn.reading.numbers import ParsedNumber, parse_number
 from pcmbn.reading.sandbox import (
@@ -69,6 +69,9 @@ class Figures:
     values: array  # array('d')
     integer: bytes
     special: dict[int, ParsedNumber]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Figures, (self.values, self.integer, self.special))
 
     def number(self, pos: int) -> ParsedNumber:
         """The `ParsedNumber` of one cell, as `parse_cell` would have made it."""
@@ -123,18 +126,30 @@ class Submission:
         figures = self.figures
         if table is None or figures is None:
             return {}
-        sheet = table.sheet
+        sheet, rows, raw, numbers = table.sheet, table.rows, table.raw, table.numbers
+        # the addresses as `table.cell` makes them, the column letters found once per file
+        period_letters = column_letters(table.period_column)
+        cumulative_letters = column_letters(table.cumulative_column)
+        number = figures.number
         cells: dict[str, tuple[ParsedCell, ParsedCell]] = {}
         for code, i in table.first_rows().items():
-            period, cumulative = 2 * i, 2 * i + 1
+            period, cumulative, row = 2 * i, 2 * i + 1, rows[i]
             cells[code] = (
                 ParsedCell(
-                    CellValue(table.value(period), sheet, table.cell(period)),
-                    figures.number(period),
+                    CellValue(
+                        raw[period] if period in raw else numbers[period],
+                        sheet,
+                        f"{period_letters}{row}",
+                    ),
+                    number(period),
                 ),
                 ParsedCell(
-                    CellValue(table.value(cumulative), sheet, table.cell(cumulative)),
-                    figures.number(cumulative),
+                    CellValue(
+                        raw[cumulative] if cumulative in raw else numbers[cumulative],
+                        sheet,
+                        f"{cumulative_letters}{row}",
+                    ),
+                    number(cumulative),
                 ),
             )
         return cells

@@ -98,3 +98,38 @@ def test_process_workers_warm_up_and_threads_boot_the_readers_here(
     threads = Settings(task_runner=TaskRunnerName.THREADS)
     prestart_local_readers(threads)
     assert booted == [processes, threads]
+
+
+@pytest.mark.timeout(120)
+def test_a_worker_is_sent_each_template_once(tmp_path: Path, catalog: Catalog) -> None:
+    """Pickling the template cost more per file than the report's own records (in the parent,
+    under its GIL, and again in the worker): a worker gets each template once, then its key,
+    and reads with the template it was last sent for that key."""
+    from pcmbn.reading import sandbox
+
+    good = write_fixture(Fixture("BaoCao_CA_TINH"), tmp_path, catalog)
+    sheets = catalog.template.sheets.model_copy(update={"tasks": "KhongCo"})
+    other = catalog.template.model_copy(update={"sheets": sheets})  # no such sheet in the file
+    pool = ReaderPool(workers=1)
+    sent: list[bool] = []
+    calls = sandbox._Worker.call
+
+    def counting(worker: Any, job: Any, timeout: float) -> Any:
+        sent.append(job[2] is not None)
+        return calls(worker, job, timeout)
+
+    try:
+        sandbox._Worker.call = counting  # type: ignore[method-assign]
+        results = [
+            pool.read_guarded(good, spec, Limits())
+            for spec in (catalog.template, catalog.template, other, catalog.template, other)
+        ]
+    finally:
+        sandbox._Worker.call = calls  # type: ignore[method-assign]
+        pool.close()
+    assert sent == [True, False, True, False, False]
+    missing = [
+        [p.params.get("sheet") for p in r.problems if p.rule == "sheet.missing"] for r in results
+    ]
+    assert missing == [[], [], ["KhongCo"], [], ["KhongCo"]]
+    assert all(r.info == results[0].info for r in results)

@@ -28,6 +28,7 @@ from pcmbn.catalog import load_catalog
 from pcmbn.report_content import Formula
 from pcmbn.template_writer import normalise_zip
 from pcmbn.validation.checker import CheckResult, check_files
+from pcmbn.validation.frame import Contexts, RowContext, build_frame
 
 
 def _title_rows(grid):
@@ -541,3 +542,53 @@ def test_huge_figure_with_history_does_not_stop_the_batch(tmp_path: Path) -> Non
     assert "value.implausible" in rules
     assert "value.cumulative_discontinuity" not in rules
     assert batch.report("ordinary").status == "accepted"
+
+
+def _one_by_one(sub):
+    """The submission without its compact figures (its `values` kept): the frame then adds its
+    value rows one `RowContext` at a time, as before it was built column-wise."""
+    import copy
+
+    clone = copy.copy(sub)
+    clone.values = dict(sub.values)
+    clone.figures = None
+    return clone
+
+
+def test_value_rows_built_column_wise_equal_the_rows_built_one_by_one(batch: Batch) -> None:
+    """Issue 15 item 3: the frame's value rows come from each file's compact figures as column
+    arrays; every column and every row's context (file, sheet, cell, order, message parameters)
+    is what one row at a time gives, for every fixture, with and without history."""
+    import pandas as pd
+
+    from pcmbn.validation.history import HistoryContext
+
+    catalog = load_catalog()
+    subs = [r.submission for r in batch.result.reports if r.submission.readable]
+    assert sum(s.figures is not None for s in subs) > 30
+    history = HistoryContext(
+        previous_cumulative={("CA_TINH", "DT01"): 10.0, ("CA_TINH", "DT02"): 1.5},
+        bounds={("CA_TINH", "DT02"): (0.0, 3.0), ("CA_TINH", "NN01"): (1.0, 2.0)},
+    )
+    for context in (None, history):
+        frame, contexts = build_frame(subs, catalog, context)
+        plain, plain_contexts = build_frame([_one_by_one(s) for s in subs], catalog, context)
+        pd.testing.assert_frame_equal(frame, plain)
+        assert len(contexts) == len(plain_contexts) == len(frame)
+        got = [(c.file_index, c.sheet, c.cell, c.order, c.params) for c in contexts]
+        want = [(c.file_index, c.sheet, c.cell, c.order, c.params) for c in plain_contexts]
+        assert got == want
+
+
+def test_value_row_contexts_are_made_only_for_the_rows_asked_for(batch: Batch) -> None:
+    """Message parameters (and the contexts that carry them) only for failing rows: building
+    the frame makes no context for a value row; asking for one makes that one."""
+    catalog = load_catalog()
+    subs = [r.submission for r in batch.result.reports if r.submission.readable]
+    frame, contexts = build_frame(subs, catalog)
+    assert isinstance(contexts, Contexts)
+    blocks = [item for item in contexts._items if not isinstance(item, RowContext)]
+    assert len(blocks) > 30 and all(not block.made for block in blocks)
+    value = int(frame.loc[frame["kind"] == "value", "row_id"].iloc[0])
+    assert contexts[value] is contexts[value]
+    assert sum(len(block.made) for block in blocks) == 1
