@@ -144,17 +144,17 @@ class Office:
         return self.alive
 
     def stop(self) -> None:
-        if self.process is None:
+        process, self.process = self.process, None  # once, even from the SIGTERM handler
+        if process is None:
             return
-        if self.alive:
+        if process.poll() is None:
             with contextlib.suppress(Exception):  # it goes either way
                 self.desktop.terminate()
             try:
-                self.process.wait(timeout=10)
+                process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self.process = None
+                process.kill()
+                process.wait(timeout=10)
 
 
 def _filter(doc: Any) -> str:
