@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pcmbn.office.soffice import WarmOffice
+    from pcmbn.office.soffice import WarmOffice, WarmOffices
 
 __all__ = [
     "PDF_TIMEOUT_SECONDS",
@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 PDF_TIMEOUT_SECONDS = 180
 _NAMES = ("soffice", "libreoffice")
 #: The process's warm LibreOffice (the service registers one), else None: the cold path.
-_WARM: list[WarmOffice] = []
+_WARM: list[WarmOffice | WarmOffices] = []
 
 
 class PdfError(RuntimeError):
@@ -53,14 +53,14 @@ def soffice() -> str | None:
     return next((found for name in _NAMES if (found := shutil.which(name))), None)
 
 
-def use_warm(office: WarmOffice | None) -> None:
+def use_warm(office: WarmOffice | WarmOffices | None) -> None:
     """Send this process's conversions to `office` (None: back to one LibreOffice per call)."""
     _WARM.clear()
     if office is not None:
         _WARM.append(office)
 
 
-def warm_office() -> WarmOffice | None:
+def warm_office() -> WarmOffice | WarmOffices | None:
     """The registered warm LibreOffice, when it is running."""
     return next((office for office in _WARM if office.alive), None)
 

@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 WORKER = Path(__file__).with_name("uno_worker.py")
 #: Longest wait for the worker's first "ready" (a fresh profile is created on the first start).
 READY_TIMEOUT_S = 180.0
+#: LibreOffices the service keeps warm: two cores, so the appendix (the longest document)
+#: converts in one while the report and the summary convert in the other.
+WARM_OFFICES = 2
 #: Interpreters tried for `import uno`, after LibreOffice's own bundled one (Windows, macOS).
 SYSTEM_PYTHONS = ("/usr/bin/python3", "/usr/local/bin/python3")
 
@@ -85,6 +88,7 @@ class WarmOffice:
         self._log: IO[bytes] | None = None
         self._next_id = 0
         self._stopped = False
+        self.busy = 0  # requests waiting for or in this office (`WarmOffices` picks the least)
 
     @classmethod
     def for_home(cls, home: Path, program: str | None = None) -> WarmOffice | None:
@@ -213,6 +217,13 @@ class WarmOffice:
         Raises `WarmOfficeError` when the office is not there or fails; a timed-out worker is
         ended and started again (the caller may then take the cold path).
         """
+        self.busy += 1
+        try:
+            return self._convert(sources, out_dir, timeout)
+        finally:
+            self.busy -= 1
+
+    def _convert(self, sources: Sequence[Path], out_dir: Path, timeout: float) -> list[Path]:
         with self._lock:
             if not self.alive:
                 if self._stopped:
@@ -255,3 +266,68 @@ class WarmOffice:
     def health(self) -> dict[str, Any]:
         """What `/health` says of it."""
         return {"ready": self.ready, "pid": self.pid, "restarts": self.restarts}
+
+
+class WarmOffices:
+    """Several warm LibreOffices (`WARM_OFFICES`), each request to the least busy ready one.
+
+    The same face as one `WarmOffice` (start, wait_ready, ensure, convert, stop, health), so the
+    service holds one object; each office has its own profile and log under the home.
+    """
+
+    def __init__(self, offices: list[WarmOffice]) -> None:
+        self.offices = offices
+        self._pick = threading.Lock()
+
+    @classmethod
+    def for_home(cls, home: Path, count: int = WARM_OFFICES) -> WarmOffices | None:
+        """`count` warm offices of the service at `home`; None when none can run."""
+        first = WarmOffice.for_home(home)
+        if first is None:
+            return None
+        offices = [
+            WarmOffice(first.program, first.python, home / "office" / str(i),
+                       home / "logs" / f"office-{i}.log")
+            for i in range(1, count + 1)
+        ]  # fmt: skip
+        return cls(offices)
+
+    @property
+    def alive(self) -> bool:
+        return any(office.alive for office in self.offices)
+
+    @property
+    def ready(self) -> bool:
+        return any(office.ready for office in self.offices)
+
+    def start(self) -> None:
+        for office in self.offices:
+            office.start()
+
+    def wait_ready(self, timeout: float = READY_TIMEOUT_S) -> bool:
+        return all([office.wait_ready(timeout) for office in self.offices])
+
+    def ensure(self) -> None:
+        for office in self.offices:
+            office.ensure()
+
+    def stop(self, grace: float = 15.0) -> None:
+        for office in self.offices:
+            office.stop(grace)
+
+    def convert(self, sources: Sequence[Path], out_dir: Path, timeout: float) -> list[Path]:
+        """In the least busy office (a ready one before one still starting)."""
+        with self._pick:
+            office = min(self.offices, key=lambda o: (not o.ready, o.busy))
+            office.busy += 1  # claimed before the next request picks
+        try:
+            return office.convert(sources, out_dir, timeout)
+        finally:
+            office.busy -= 1
+
+    def health(self) -> dict[str, Any]:
+        return {
+            "ready": self.ready,
+            "offices": [office.health() for office in self.offices],
+            "restarts": sum(office.restarts for office in self.offices),
+        }

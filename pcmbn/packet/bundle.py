@@ -133,7 +133,8 @@ class _Pdfs:
         self._begun: set[str] = set()
         self._later: list[str] = []
         self._running: list[Future[list[Path]]] = []
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="packet-pdf")
+        # Two at once: with two warm LibreOffices the report converts beside the appendix.
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="packet-pdf")
 
     def begin(self, *names: str) -> None:
         """Convert these written documents now (warm) or with the others at the end (cold)."""

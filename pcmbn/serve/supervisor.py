@@ -89,7 +89,7 @@ class Service:
     released: threading.Event = field(default_factory=threading.Event)
     validator: Any = None
     executor: Any = None
-    #: The warm LibreOffice for the packets' PDFs (`office.soffice.WarmOffice`), if any.
+    #: The warm LibreOffice for the packets' PDFs (`office.soffice.WarmOffices`), if any.
     office: Any = None
     started: float = field(default_factory=time.monotonic)
     ready_after_s: float | None = None
@@ -292,7 +292,7 @@ def serve(
     executor and warms the validator (Great Expectations) on the other core.
     """
     from pcmbn.office.pdf import use_warm
-    from pcmbn.office.soffice import WarmOffice
+    from pcmbn.office.soffice import WarmOffices
     from pcmbn.resources import resources_for
     from pcmbn.serve.executor import WarmExecutor
     from pcmbn.serve.validator import WarmValidator
@@ -319,7 +319,7 @@ def serve(
     resources = resources_for(settings)
     service.executor = WarmExecutor(specs, resources=resources)
     service.validator = WarmValidator(resources)
-    service.office = WarmOffice.for_home(settings.home)
+    service.office = WarmOffices.for_home(settings.home)
     use_warm(service.office)
     access_key = secrets.token_urlsafe(32)
     say(f"Đang khởi động dịch vụ PCMBN (nhật ký: {log_path})…")
