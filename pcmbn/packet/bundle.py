@@ -10,11 +10,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import tempfile
+import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from fsspec.core import url_to_fs
 
@@ -38,6 +40,7 @@ logger = logging.getLogger(__name__)
 WORKBOOK = "PhuLucSoLieu.xlsx"
 SOURCES_CSV = "NguonSoLieu.csv"
 MANIFEST = "manifest.json"
+T = TypeVar("T")
 README = "README.txt"
 
 
@@ -59,23 +62,24 @@ def write_packet(data: PacketData, out_root: Path, archive_root: str) -> PacketF
     """Build every file, zip them deterministically, archive the zip content-addressed."""
     name = packet_name(data)
     out_root.mkdir(parents=True, exist_ok=True)
+    steps = _Steps()
     with atomic_folder(out_root / name) as staging:
-        charts = write_charts(data, staging)
-        workbook_numbers = write_workbook(data, charts, staging / WORKBOOK)
+        charts = steps.run("charts", write_charts, data, staging)
+        workbook_numbers = steps.run("workbook", write_workbook, data, charts, staging / WORKBOOK)
         report_name = f"BaoCao_{data.milestone.kind.value}.docx"
         pdf = _Pdfs(staging, [report_name, SUMMARY_PAGE, WORKBOOK])
         try:
             # The appendix first: it takes longest, and a warm LibreOffice converts it while
             # the report is written. The PDFs keep their order (report, summary, appendix).
             pdf.begin(WORKBOOK)
-            report_numbers = write_report(data, charts, staging / report_name)
-            summary_numbers = write_summary_page(data, staging / SUMMARY_PAGE)
+            report_numbers = steps.run("report", write_report, data, charts, staging / report_name)
+            summary_numbers = steps.run("summary", write_summary_page, data, staging / SUMMARY_PAGE)
             pdf.begin(report_name, SUMMARY_PAGE)
             (staging / SOURCES_CSV).write_bytes(sources_csv(data))
         except BaseException:
             pdf.close()
             raise
-        pdfs, pdf_note = pdf.finish(data.generated_at)
+        pdfs, pdf_note = steps.run("pdf wait", pdf.finish, data.generated_at)
         contents = [
             *(p.name for p in charts),
             WORKBOOK,
@@ -110,9 +114,28 @@ def write_packet(data: PacketData, out_root: Path, archive_root: str) -> PacketF
             ],
             crash_point="packet",
         )
-    return PacketFiles(
-        out_root / name, zip_path, digest, archive_packet(payload, digest, archive_root)
-    )
+    archived = steps.run("archive", archive_packet, payload, digest, archive_root)
+    logger.info("packet %s written: %s", name, steps)
+    return PacketFiles(out_root / name, zip_path, digest, archived)
+
+
+class _Steps:
+    """Wall seconds per step of a packet, for the log (where a slow packet's time went)."""
+
+    def __init__(self) -> None:
+        self.began = time.perf_counter()
+        self.seconds: dict[str, float] = {}
+
+    def run(self, step: str, work: Callable[..., T], *args: Any) -> T:
+        start = time.perf_counter()
+        try:
+            return work(*args)
+        finally:
+            self.seconds[step] = time.perf_counter() - start
+
+    def __str__(self) -> str:
+        spent = ", ".join(f"{k} {v:.2f} s" for k, v in self.seconds.items())
+        return f"{spent}; in all {time.perf_counter() - self.began:.2f} s"
 
 
 class _Pdfs:
