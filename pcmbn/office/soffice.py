@@ -30,6 +30,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from pcmbn.office.jsonio import dumps_strict
+
 log = logging.getLogger(__name__)
 
 WORKER = Path(__file__).with_name("uno_worker.py")
@@ -242,7 +244,7 @@ class WarmOffice:
             process = self._process
             assert process is not None and process.stdin is not None
             try:
-                process.stdin.write(json.dumps(request) + "\n")
+                process.stdin.write(dumps_strict(request) + "\n")
                 process.stdin.flush()
             except OSError as error:
                 raise WarmOfficeError(f"the warm office is gone: {error}") from error

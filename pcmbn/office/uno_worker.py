@@ -35,6 +35,7 @@ from com.sun.star.beans import PropertyValue  # type: ignore[import-not-found]
 CONNECT_TIMEOUT_S = 120.0
 #: How often, while idle, the worker looks whether LibreOffice is still there (seconds).
 IDLE_LOOK_S = 1.0
+_STRICT = json.JSONEncoder(allow_nan=False)  # ASCII: whatever the locale of this interpreter
 FILTERS = (
     ("com.sun.star.sheet.SpreadsheetDocument", "calc_pdf_Export"),
     ("com.sun.star.text.TextDocument", "writer_pdf_Export"),
@@ -157,6 +158,12 @@ class Office:
                 process.wait(timeout=10)
 
 
+def _answer(message: dict[str, Any]) -> None:
+    """One JSON line to the service. Strict (no NaN) like the project's `jsonio.dumps_strict`,
+    which this interpreter cannot import (it runs outside the project's environment)."""
+    print(_STRICT.encode(message), flush=True)
+
+
 def _filter(doc: Any) -> str:
     for service, name in FILTERS:
         if doc.supportsService(service):
@@ -194,7 +201,7 @@ def main(argv: list[str]) -> int:
 
     signal.signal(signal.SIGTERM, leave)
     office.start()
-    print(json.dumps({"ready": True, "pid": office.process.pid}), flush=True)  # type: ignore[union-attr]
+    _answer({"ready": True, "pid": office.process.pid})  # type: ignore[union-attr]
     stdin = sys.stdin
     while True:
         readable, _, _ = select.select([stdin], [], [], IDLE_LOOK_S)
@@ -217,7 +224,7 @@ def main(argv: list[str]) -> int:
         answer = _handle(office, request)
         names = ", ".join(Path(s).name for s in request["sources"])
         _log(f"converted {names} in {time.monotonic() - began:.2f} s")
-        print(json.dumps(answer), flush=True)
+        _answer(answer)
 
 
 if __name__ == "__main__":
