@@ -5,12 +5,15 @@ them out (with Liberation Serif standing in for Times New Roman: `scripts/pdf_fo
 call runs one `soffice --headless --convert-to pdf` for all its documents in its own throw-away
 user profile (two conversions sharing the default profile block each other or fail) and under a
 timeout.
+In the service a warm LibreOffice (`office.soffice.WarmOffice`, registered with `use_warm`)
+converts instead, without that start; should it fail, the cold path above still runs.
 Without LibreOffice the caller says so and carries on: a packet never fails for want of a PDF.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import shutil
 import subprocess
@@ -18,11 +21,27 @@ import tempfile
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-__all__ = ["PDF_TIMEOUT_SECONDS", "PdfError", "soffice", "stable_pdf", "to_pdf"]
+if TYPE_CHECKING:
+    from pcmbn.office.soffice import WarmOffice, WarmOffices
+
+__all__ = [
+    "PDF_TIMEOUT_SECONDS",
+    "PdfError",
+    "soffice",
+    "stable_pdf",
+    "to_pdf",
+    "use_warm",
+    "warm_office",
+]
+
+log = logging.getLogger(__name__)
 
 PDF_TIMEOUT_SECONDS = 180
 _NAMES = ("soffice", "libreoffice")
+#: The process's warm LibreOffice (the service registers one), else None: the cold path.
+_WARM: list[WarmOffice | WarmOffices] = []
 
 
 class PdfError(RuntimeError):
@@ -34,6 +53,18 @@ def soffice() -> str | None:
     return next((found for name in _NAMES if (found := shutil.which(name))), None)
 
 
+def use_warm(office: WarmOffice | WarmOffices | None) -> None:
+    """Send this process's conversions to `office` (None: back to one LibreOffice per call)."""
+    _WARM.clear()
+    if office is not None:
+        _WARM.append(office)
+
+
+def warm_office() -> WarmOffice | WarmOffices | None:
+    """The registered warm LibreOffice, when it is running."""
+    return next((office for office in _WARM if office.alive), None)
+
+
 def to_pdf(
     sources: Sequence[Path], out_dir: Path, timeout: float = PDF_TIMEOUT_SECONDS
 ) -> list[Path]:
@@ -42,8 +73,19 @@ def to_pdf(
     One LibreOffice start converts them all (each start costs seconds, more than a short
     document's conversion), unless two sources share a stem; `timeout` is per source.
     Raises `PdfError` when LibreOffice is missing or a conversion fails; callers that must not
-    fail check `soffice()` first and report the absence in words.
+    fail check `soffice()` first and report the absence in words. With a warm LibreOffice
+    (`use_warm`) it converts them, one after the other, and the cold path is the fallback.
     """
+    warm = warm_office()
+    if warm is not None and sources:
+        from pcmbn.office.soffice import WarmOfficeError
+
+        out_dir.mkdir(parents=True, exist_ok=True)
+        if len({source.stem for source in sources}) == len(sources):
+            try:
+                return warm.convert(sources, out_dir, timeout * len(sources))
+            except WarmOfficeError as error:
+                log.warning("warm LibreOffice failed (%s); converting the cold way", error)
     program = soffice()
     if program is None:
         raise PdfError("LibreOffice (soffice) is not installed")

@@ -10,10 +10,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from fsspec.core import url_to_fs
 
@@ -23,7 +26,7 @@ from pcmbn.monthly import json_number
 from pcmbn.office.atomic import atomic_folder, atomic_put, atomic_write_many
 from pcmbn.office.csv import to_csv_bytes
 from pcmbn.office.jsonio import dumps_strict
-from pcmbn.office.pdf import PdfError, soffice, stable_pdf, to_pdf
+from pcmbn.office.pdf import PdfError, soffice, stable_pdf, to_pdf, warm_office
 from pcmbn.office.zips import deterministic_zip, zip_time
 from pcmbn.packet.charts import write_charts
 from pcmbn.packet.model import PacketData
@@ -37,6 +40,7 @@ logger = logging.getLogger(__name__)
 WORKBOOK = "PhuLucSoLieu.xlsx"
 SOURCES_CSV = "NguonSoLieu.csv"
 MANIFEST = "manifest.json"
+T = TypeVar("T")
 README = "README.txt"
 
 
@@ -58,14 +62,24 @@ def write_packet(data: PacketData, out_root: Path, archive_root: str) -> PacketF
     """Build every file, zip them deterministically, archive the zip content-addressed."""
     name = packet_name(data)
     out_root.mkdir(parents=True, exist_ok=True)
+    steps = _Steps()
     with atomic_folder(out_root / name) as staging:
-        charts = write_charts(data, staging)
-        workbook_numbers = write_workbook(data, charts, staging / WORKBOOK)
+        charts = steps.run("charts", write_charts, data, staging)
+        workbook_numbers = steps.run("workbook", write_workbook, data, charts, staging / WORKBOOK)
         report_name = f"BaoCao_{data.milestone.kind.value}.docx"
-        report_numbers = write_report(data, charts, staging / report_name)
-        summary_numbers = write_summary_page(data, staging / SUMMARY_PAGE)
-        (staging / SOURCES_CSV).write_bytes(sources_csv(data))
-        pdfs, pdf_note = _pdfs(data, staging, [report_name, SUMMARY_PAGE, WORKBOOK])
+        pdf = _Pdfs(staging, [report_name, SUMMARY_PAGE, WORKBOOK])
+        try:
+            # The appendix first: it takes longest, and a warm LibreOffice converts it while
+            # the report is written. The PDFs keep their order (report, summary, appendix).
+            pdf.begin(WORKBOOK)
+            report_numbers = steps.run("report", write_report, data, charts, staging / report_name)
+            summary_numbers = steps.run("summary", write_summary_page, data, staging / SUMMARY_PAGE)
+            pdf.begin(report_name, SUMMARY_PAGE)
+            (staging / SOURCES_CSV).write_bytes(sources_csv(data))
+        except BaseException:
+            pdf.close()
+            raise
+        pdfs, pdf_note = steps.run("pdf wait", pdf.finish, data.generated_at)
         contents = [
             *(p.name for p in charts),
             WORKBOOK,
@@ -100,32 +114,92 @@ def write_packet(data: PacketData, out_root: Path, archive_root: str) -> PacketF
             ],
             crash_point="packet",
         )
-    return PacketFiles(
-        out_root / name, zip_path, digest, archive_packet(payload, digest, archive_root)
-    )
+    archived = steps.run("archive", archive_packet, payload, digest, archive_root)
+    logger.info("packet %s written: %s", name, steps)
+    return PacketFiles(out_root / name, zip_path, digest, archived)
 
 
-def _pdfs(data: PacketData, staging: Path, names: list[str]) -> tuple[list[str], str]:
-    """PDFs of the documents when LibreOffice is installed, and the README's line about them.
+class _Steps:
+    """Wall seconds per step of a packet, for the log (where a slow packet's time went)."""
 
-    Their bytes follow the data (`stable_pdf`), like every other file of the packet; without
-    LibreOffice the packet is built all the same and says why it has no PDF.
-    """
-    if soffice() is None:
-        return [], (
-            "- Chưa có bản PDF: máy lập gói chưa cài LibreOffice (mở các tệp .docx, .xlsx và "
-            "in từ Word/Excel)."
-        )
-    with tempfile.TemporaryDirectory(prefix="pcmbn-pdf-") as work:
+    def __init__(self) -> None:
+        self.began = time.perf_counter()
+        self.seconds: dict[str, float] = {}
+
+    def run(self, step: str, work: Callable[..., T], *args: Any) -> T:
+        start = time.perf_counter()
         try:
-            made = to_pdf([staging / name for name in names], Path(work))
-        except PdfError as error:
-            logger.warning("packet PDFs not made: %s", error)
-            return [], f"- Chưa có bản PDF: LibreOffice không chuyển được ({error})."
-        for pdf in made:
-            (staging / pdf.name).write_bytes(stable_pdf(pdf.read_bytes(), data.generated_at))
-    listed = ", ".join(pdf.name for pdf in made)
-    return [pdf.name for pdf in made], f"- {listed}: bản PDF để in (LibreOffice)."
+            return work(*args)
+        finally:
+            self.seconds[step] = time.perf_counter() - start
+
+    def __str__(self) -> str:
+        spent = ", ".join(f"{k} {v:.2f} s" for k, v in self.seconds.items())
+        return f"{spent}; in all {time.perf_counter() - self.began:.2f} s"
+
+
+class _Pdfs:
+    """The packet's PDFs and the README's line about them.
+
+    With a warm LibreOffice (the service's) a document is handed over as soon as it is written,
+    so the appendix (the longest to convert) is converted while the report is still being
+    written; cold, one LibreOffice start converts them all at the end (a start costs more
+    than a short document). Their bytes follow the data (`stable_pdf`), like every other file
+    of the packet; without LibreOffice the packet is built all the same and says why.
+    """
+
+    def __init__(self, staging: Path, order: list[str]) -> None:
+        self.staging, self.order = staging, order
+        self.enabled = soffice() is not None
+        self.warm = self.enabled and warm_office() is not None
+        self._work = tempfile.TemporaryDirectory(prefix="pcmbn-pdf-")
+        self._begun: set[str] = set()
+        self._later: list[str] = []
+        self._running: list[Future[list[Path]]] = []
+        # Two at once: with two warm LibreOffices the report converts beside the appendix.
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="packet-pdf")
+
+    def begin(self, *names: str) -> None:
+        """Convert these written documents now (warm) or with the others at the end (cold)."""
+        if not self.enabled:
+            return
+        self._begun.update(names)
+        if self.warm:
+            sources = [self.staging / name for name in names]
+            self._running.append(self._pool.submit(to_pdf, sources, Path(self._work.name)))
+        else:
+            self._later += names
+
+    def finish(self, when: datetime) -> tuple[list[str], str]:
+        """The PDFs, in `order`, written into the staging folder; and the README's note."""
+        try:
+            if not self.enabled:
+                return [], (
+                    "- Chưa có bản PDF: máy lập gói chưa cài LibreOffice (mở các tệp .docx, "
+                    ".xlsx và in từ Word/Excel)."
+                )
+            work = Path(self._work.name)
+            try:
+                if self._later:
+                    self._running.append(
+                        self._pool.submit(to_pdf, [self.staging / n for n in self._later], work)
+                    )
+                made = {p.name: p for future in self._running for p in future.result()}
+            except PdfError as error:
+                logger.warning("packet PDFs not made: %s", error)
+                return [], f"- Chưa có bản PDF: LibreOffice không chuyển được ({error})."
+            names = [f"{Path(n).stem}.pdf" for n in self.order if n in self._begun]
+            for name in names:
+                pdf = made[name]
+                (self.staging / name).write_bytes(stable_pdf(pdf.read_bytes(), when))
+            return names, f"- {', '.join(names)}: bản PDF để in (LibreOffice)."
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Wait for what is running (a crash mid-packet leaves no conversion behind)."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._work.cleanup()
 
 
 def build_manifest(

@@ -59,14 +59,22 @@ def packet_reconciliation(
     `values` are the current values read for `reconciliation_months`, with their `source_id`;
     the sources of each side's number are recorded in `refs`.
     """
-    table = reconcile_span(
-        catalog,
-        plan,
-        months,
-        lambda ms: span_figures(values, catalog, [m.code for m in ms]),
-        units,
-        expected,
-    )
+    # The rules read only their own two indicators, window by window (the same window for
+    # several rules): the figures of those indicators, once per window (seconds → milliseconds
+    # for a 170-unit year).
+    used = {
+        side.indicator for r in rules_in_force(catalog, plan, months) for side in (r.left, r.right)
+    }
+    mine = values[values["indicator"].isin(used)] if not values.empty else values
+    seen: dict[tuple[str, ...], dict[str, dict[str, float]]] = {}
+
+    def figures_of(window: Sequence[Period]) -> dict[str, dict[str, float]]:
+        key = tuple(m.code for m in window)
+        if key not in seen:
+            seen[key] = span_figures(mine, catalog, key)
+        return seen[key]
+
+    table = reconcile_span(catalog, plan, months, figures_of, units, expected)
     if table.empty:
         return table
     for rule in rules_in_force(catalog, plan, months):

@@ -40,7 +40,10 @@ def packet_targets(
 ) -> pd.DataFrame:
     """`targets.TARGETS_COLUMNS` over the packet's months; records each number's sources."""
     months = sorted(set(span_values["period"])) if not span_values.empty else []
-    table = target_table(plan, catalog, span_figures(span_values, catalog, months), units)
+    # A target reads only its own indicators: the figures of those alone.
+    codes = {code for target in plan.targets for code in target.codes}
+    mine = span_values[span_values["indicator"].isin(codes)] if months else span_values
+    table = target_table(plan, catalog, span_figures(mine, catalog, months), units)
     for target in plan.targets:
         for code in target.codes:
             rows = span_values[span_values["indicator"] == code] if months else span_values

@@ -4,13 +4,16 @@ Start: the Prefect server (its database under `PCMBN_HOME/prefect/` unless
 `PCMBN_PREFECT_DATABASE` names a PostgreSQL one) and the runner that serves every deployment of
 `prefect.yaml` with its schedule start together (the runner imports the flows, then waits for
 the API before registering them); meanwhile this process builds the web app on the main thread
-and loads the flows and warms the validator beside it. Once all of them are ready
-`PCMBN_HOME/service.json` is written, `/health` answers 200 and the sign-in link is printed.
+and loads the flows and warms the validator beside it, and a warm LibreOffice starts for the
+packets' PDFs (`office.soffice`, when LibreOffice and its `uno` module are installed; optional).
+Once all of them are ready `PCMBN_HOME/service.json` is written, `/health` answers 200 and the
+sign-in link is printed.
 
-A child that dies is restarted (with a growing pause); SIGTERM or Ctrl-C stops the web app, then
-the runner (its in-flight flow runs end; any left RUNNING are marked cancelled: the flows' writes
-are atomic, so nothing is half-written), then the server. A restart resumes from the same
-database: deployments are updated in place, history and schedules kept.
+A child that dies is restarted (with a growing pause); SIGTERM or Ctrl-C stops the web app, the
+warm LibreOffice, then the runner (its in-flight flow runs end; any left RUNNING are marked
+cancelled: the flows' writes are atomic, so nothing is half-written), then the server. A
+restart resumes from the same database: deployments are updated in place, history and
+schedules kept.
 """
 
 from __future__ import annotations
@@ -86,6 +89,8 @@ class Service:
     released: threading.Event = field(default_factory=threading.Event)
     validator: Any = None
     executor: Any = None
+    #: The warm LibreOffice for the packets' PDFs (`office.soffice.WarmOffices`), if any.
+    office: Any = None
     started: float = field(default_factory=time.monotonic)
     ready_after_s: float | None = None
     #: Set once `service.json` is written (then `/health` says "ok").
@@ -172,6 +177,8 @@ class Service:
                 "ready": bool(self.executor and self.executor.ready),
                 "running": self.executor.running() if self.executor else 0,
             },
+            # Not needed for "ok": without it a packet's PDFs take the cold path.
+            "office": self.office.health() if self.office else {"ready": False},
             "restarts": dict(self.restarts),
             "ready_after_s": self.ready_after_s,
         }
@@ -180,6 +187,8 @@ class Service:
         """Restart a child that died (pause doubling up to a minute) until the service stops."""
         pause: dict[str, float] = {}
         while not self.stopping.wait(WATCH_INTERVAL_S):
+            if self.office is not None:
+                self.office.ensure()
             for name, child in list(self.children.items()):
                 if child.alive or self.stopping.is_set():
                     continue
@@ -197,6 +206,11 @@ class Service:
         self.stopping.set()
         if self.executor is not None:
             self.executor.shutdown(wait=True)
+        if self.office is not None:
+            from pcmbn.office.pdf import use_warm
+
+            use_warm(None)
+            self.office.stop()
         runner = self.children.get("runner")
         if runner is not None:
             runner.stop(grace=30)
@@ -277,6 +291,8 @@ def serve(
     part of a cold start, while this process imports the web app, loads the flows for the warm
     executor and warms the validator (Great Expectations) on the other core.
     """
+    from pcmbn.office.pdf import use_warm
+    from pcmbn.office.soffice import WarmOffices
     from pcmbn.resources import resources_for
     from pcmbn.serve.executor import WarmExecutor
     from pcmbn.serve.validator import WarmValidator
@@ -303,6 +319,8 @@ def serve(
     resources = resources_for(settings)
     service.executor = WarmExecutor(specs, resources=resources)
     service.validator = WarmValidator(resources)
+    service.office = WarmOffices.for_home(settings.home)
+    use_warm(service.office)
     access_key = secrets.token_urlsafe(32)
     say(f"Đang khởi động dịch vụ PCMBN (nhật ký: {log_path})…")
     web: dict[str, Any] = {}  # the uvicorn server, once built (bring-up may give up before)
@@ -321,6 +339,8 @@ def serve(
         try:
             service.start_child("prefect-server")
             service.start_child("runner")  # it imports and loads the flows, then waits for the API
+            if service.office is not None:
+                service.office.start()  # LibreOffice warms up in its own processes meanwhile
             service.executor.load()
             service.validator.warm()
             if not wait_until(

@@ -113,6 +113,19 @@ def _wait(condition, timeout: float, what: str, process) -> Any:
     pytest.fail(f"timed out waiting for {what}")
 
 
+def _office_processes(folder: Path) -> list[int]:
+    """Pids of the LibreOffice processes (and their workers) whose command line names `folder`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes() if entry.name.isdigit() else b""
+        except OSError:
+            continue
+        if str(folder).encode() in command:
+            found.append(int(entry.name))
+    return found
+
+
 def _pcmbn_run(home: Path, inbox: Path, **env: str) -> subprocess.CompletedProcess[str]:
     args = ("--plan", "ST-KH-30-7-2024", "--period", "2024-07", "--inbox", str(inbox))
     return run_pcmbn(home, "run", *args, "--format", "json", env=env)
@@ -213,9 +226,15 @@ def test_serve_end_to_end(served: dict[str, Any], tmp_path: Path) -> None:
         {"flow_runs": {"deployment_id": {"any_": [found["goi-hoi-nghi"]["id"]]}}},
     )
     assert [r["state_type"] for r in runs] == ["COMPLETED"]  # fmt: skip
+    # Its PDFs came from the service's warm LibreOffices (no LibreOffice start for them).
+    assert get_json(f"{url}/health")[1]["office"]["ready"] is True
+    logs = "".join(p.read_text() for p in (served["home"] / "logs").glob("office-*.log"))
+    assert "converted PhuLucSoLieu.xlsx" in logs and "converted BaoCao_so_ket.docx" in logs
+    assert _office_processes(served["home"] / "office")
 
-    # SIGTERM: a clean stop, nothing half-written, no run left RUNNING.
+    # SIGTERM: a clean stop, nothing half-written, no run left RUNNING, no LibreOffice left.
     _stop(served)
+    assert _office_processes(served["home"] / "office") == []
     assert not [p for p in served["home"].rglob("*.part")]
     with sqlite3.connect(served["home"] / "prefect" / "prefect.db") as db:
         left = db.execute(

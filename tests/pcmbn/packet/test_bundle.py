@@ -635,3 +635,55 @@ def test_without_libreoffice_the_packet_says_so_and_builds(
     readme = (files.folder / README).read_text(encoding="utf-8")
     assert "Chưa có bản PDF: máy lập gói chưa cài LibreOffice" in readme
     assert not list(files.folder.glob("*.pdf")) and files.zip_path.is_file()
+
+
+def test_a_warm_libreoffice_gives_the_same_packet_as_the_cold_one(
+    built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The service's warm LibreOffices (the appendix begun while the report is written, the
+    report converted beside it) change no byte: same PDFs, manifest, zip and checksum as one
+    cold `soffice` start."""
+    import os
+
+    from pcmbn.office.pdf import soffice, use_warm
+    from pcmbn.office.soffice import WarmOffices
+
+    data, cold, _ = built
+    office = WarmOffices.for_home(tmp_path / "home", count=2) if soffice() else None
+    if office is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("LibreOffice or python3-uno is missing on CI: .ci/run installs them")
+        pytest.skip("LibreOffice with its uno module is not installed")
+    office.start()
+    try:
+        assert office.wait_ready()
+        use_warm(office)
+        # Any cold start would fail: the PDFs must come from the warm office.
+        monkeypatch.setattr(bundle, "to_pdf", _warm_only(bundle.to_pdf))
+        warm = write_packet(data, tmp_path / "packets", str(tmp_path / "archive"))
+    finally:
+        use_warm(None)
+        office.stop()
+    # The appendix in one LibreOffice, the report and the summary in the other, at once.
+    logs = [(tmp_path / "home" / "logs" / f"office-{i}.log").read_text() for i in (1, 2)]
+    assert sum("converted PhuLucSoLieu.xlsx in" in log for log in logs) == 1
+    assert sum("converted BaoCao_so_ket.docx, TomTatSoLieu.docx in" in log for log in logs) == 1
+    assert all("converted" in log for log in logs)
+    assert warm.sha256 == cold.sha256
+    assert warm.zip_path.read_bytes() == cold.zip_path.read_bytes()
+
+
+def _warm_only(convert: Callable[..., list[Path]]) -> Callable[..., list[Path]]:
+    """`to_pdf` that refuses the cold path (no `soffice` on PATH while it runs)."""
+
+    def warm_only(*args: Any, **kwargs: Any) -> list[Path]:
+        from pcmbn.office import pdf
+
+        real = pdf.soffice
+        pdf.soffice = lambda: None  # type: ignore[assignment]
+        try:
+            return convert(*args, **kwargs)
+        finally:
+            pdf.soffice = real  # type: ignore[assignment]
+
+    return warm_only
