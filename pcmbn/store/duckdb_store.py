@@ -6,9 +6,11 @@ file is the expensive part (tens of milliseconds, far more on a busy machine), a
 request makes several store calls, so a process *leases* the file (`_Lease`): the first call
 takes the lock and opens the connection, the calls that follow reuse it, and the lease ends —
 connection closed (DuckDB checkpoints then), lock released — once the store has been idle for
-`idle_release` seconds or, under a steady stream of calls, after `max_hold` seconds at the next
-call's end, followed by a short pause so a waiting process wins the lock. Another process (a
-Prefect run in a subprocess, a CLI run, a test) therefore waits at most about `max_hold`.
+`idle_release` seconds, after `max_hold` seconds under a steady stream of calls, or at the end
+of the current call when another process claims the file: a process waiting for the lock
+touches `<file>.wanted` while it polls, and the holder gives the lease up and pauses briefly
+so the waiter takes it. A Prefect run in a subprocess, a CLI run or a test thus waits about
+one call, and never longer than `max_hold`.
 
 Inside a process the lease is shared by every `DuckDBStore` of the same file and serialised by
 one re-entrant lock (a DuckDB connection is not for concurrent use, and the file lock already
@@ -32,19 +34,24 @@ from typing import Any
 
 import duckdb
 import pandas as pd
-from filelock import FileLock
+from filelock import FileLock, Timeout
 
 from pcmbn.store.sql import TIME_ZONE, Session, SqlStore, migrate
 
 log = logging.getLogger(__name__)
 
 #: Seconds a lease survives without a call (then the file is another process's to take).
-IDLE_RELEASE = 0.1
+IDLE_RELEASE = 0.2
 #: Longest a lease is kept under a steady stream of calls before it is given up once.
 MAX_HOLD = 1.0
-#: Pause after giving a lease up at `MAX_HOLD`: longer than a waiter's poll interval (filelock's
-#: 50 ms), so a process waiting for the file takes it before this process takes it back.
+#: Longest pause after giving a lease up to a waiting process, so the waiter takes the file
+#: before this process takes it back (the waiter's claim vanishes as soon as it has it).
 YIELD_PAUSE = 0.1
+#: How often a waiting process tries the file lock (and renews its claim); how often a holder
+#: looks for a claim while idle.
+POLL = 0.01
+#: A claim not renewed for this long is stale (its process died waiting) and ignored.
+CLAIM_STALE = 1.0
 #: How long a call waits for the file lock before it fails (a run elsewhere holds it).
 LOCK_TIMEOUT = 600
 
@@ -94,9 +101,9 @@ class _Lease:
     def _reset(self) -> None:
         """Fresh state (also in a forked child, which must never touch the parent's hold)."""
         # Not thread-local: the reaper thread releases what a request thread acquired.
-        self.file_lock = FileLock(
-            str(self.path) + ".lock", timeout=LOCK_TIMEOUT, thread_local=False
-        )
+        self.file_lock = FileLock(str(self.path) + ".lock", thread_local=False)
+        #: A waiting process's claim on the file: the holder gives the lease up for it.
+        self.claim = Path(str(self.path) + ".wanted")
         self.mutex = threading.RLock()
         self.wake = threading.Condition(self.mutex)
         self.con: duckdb.DuckDBPyConnection | None = None
@@ -133,18 +140,16 @@ class _Lease:
                     if failed or self.idle_release <= 0:
                         # After an error the connection's state is not trusted: start afresh.
                         self.release()
-                    elif now - self.leased_at >= self.max_hold:
-                        self.release()
-                        self.pause_until = now + YIELD_PAUSE
+                    elif (claimed := self._claimed()) or now - self.leased_at >= self.max_hold:
+                        self._give_up(pause=claimed)
 
     def _open(self) -> duckdb.DuckDBPyConnection:
         if self.con is not None:
             return self.con
-        pause = self.pause_until - time.monotonic()
-        if pause > 0:
-            time.sleep(pause)
+        while time.monotonic() < self.pause_until and self._claimed():
+            time.sleep(POLL)  # a waiting process is about to take the file: let it
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.file_lock.acquire()
+        self._lock_file()
         try:
             con = duckdb.connect(str(self.path))
             try:
@@ -168,15 +173,52 @@ class _Lease:
             self.reaper.start()
         return con
 
+    def _lock_file(self) -> None:
+        """Take the file lock, claiming the file while waiting so its holder gives it up at
+        its next idle moment (a claim renewed every poll; removed once the lock is ours)."""
+        deadline = time.monotonic() + LOCK_TIMEOUT
+        claimed = False
+        try:
+            while True:
+                try:
+                    self.file_lock.acquire(timeout=0)
+                    return
+                except Timeout:
+                    if time.monotonic() > deadline:
+                        raise
+                try:
+                    self.claim.touch()
+                    claimed = True
+                except OSError:
+                    pass  # a read-only folder: the holder's bounded hold still applies
+                time.sleep(POLL)
+        finally:
+            if claimed:
+                self.claim.unlink(missing_ok=True)
+
+    def _claimed(self) -> bool:
+        """Whether another process is waiting for the file (a fresh claim)."""
+        try:
+            age = time.time() - self.claim.stat().st_mtime
+        except OSError:
+            return False
+        return age < CLAIM_STALE
+
+    def _give_up(self, pause: bool) -> None:
+        self.release()
+        if pause:
+            self.pause_until = time.monotonic() + YIELD_PAUSE
+
     def _reap(self) -> None:
-        """Give the lease up once no call has come for `idle_release` seconds."""
+        """Give the lease up once no call has come for `idle_release` seconds, or at once
+        between calls when another process claims the file."""
         with self.mutex:
             while self.con is not None:
                 due = self.last_used + self.idle_release - time.monotonic()
-                if self.depth == 0 and due <= 0:
-                    self.release()
+                if self.depth == 0 and (due <= 0 or self._claimed()):
+                    self._give_up(pause=due > 0)
                     break
-                self.wake.wait(max(due, 0.005))
+                self.wake.wait(min(max(due, 0.001), POLL * 5))
             self.reaper = None
 
     def release(self) -> None:
