@@ -32,7 +32,7 @@ import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -311,19 +311,7 @@ def _receive_group(
             if placed:
                 atomic_write(folder / RECEPTION_LOG, to_csv_bytes(log_rows, columns))
             _record(store, [(d, row, audit) for d, _, row, audit in placed])
-        if placed:
-            stored = {
-                r.id: r
-                for r in (
-                    Receipt.from_row(row)
-                    for row in rows_of(store.receipts(plan_id=plan.id, period=period.code))
-                )
-            }
-            for delivery, _, receipt_row, _ in placed:
-                if delivery.error is None:
-                    delivery.receipt = stored.get(receipt_row["receipt_id"])
-                    if delivery.receipt is None:
-                        delivery.error = PcmbnError(f"receipt {receipt_row['receipt_id']} lost")
+        _read_back(resources, plan, period, [(d, row) for d, _, row, _ in placed])
     except BaseException as exc:
         for delivery in group:
             if delivery.receipt is None and delivery.error is None:
@@ -336,6 +324,36 @@ def _receive_group(
                 delivery.receipt = delivery.same_as.receipt
                 delivery.error = delivery.same_as.error
             delivery.done.set()
+
+
+def _read_back(
+    resources: Resources,
+    plan: Plan,
+    period: Period,
+    placed: list[tuple[_Delivery, dict[str, Any]]],
+) -> None:
+    """Each recorded delivery's receipt as stored (one read for a group). A receipt a later
+    delivery of the same group superseded is answered as its caller would have seen it alone,
+    just received (the store already says superseded, as it would a moment later)."""
+    recorded = [(d, row) for d, row in placed if d.error is None]
+    if not recorded:
+        return
+    if len(recorded) == 1:
+        found = get_receipt(resources, recorded[0][1]["receipt_id"])
+        stored = {found.id: found} if found is not None else {}
+    else:
+        frame = resources.store.receipts(plan_id=plan.id, period=period.code)
+        stored = {r.id: r for r in map(Receipt.from_row, rows_of(frame))}
+    later: set[str] = set()
+    for delivery, row in reversed(recorded):
+        receipt = stored.get(row["receipt_id"])
+        if receipt is None:
+            delivery.error = PcmbnError(f"receipt {row['receipt_id']} was not stored")
+            continue
+        if receipt.status == ReceiptStatus.SUPERSEDED and row["unit_code"] in later:
+            receipt = replace(receipt, status=str(ReceiptStatus.RECEIVED))
+        later.add(row["unit_code"])
+        delivery.receipt = receipt
 
 
 def _record(store: Any, items: list[tuple[_Delivery, dict[str, Any], AuditRow]]) -> None:

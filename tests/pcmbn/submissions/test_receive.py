@@ -174,13 +174,15 @@ def test_deliveries_arriving_together_share_passes_under_the_folder_lock(
     results: dict[str, object] = {}
     failures: list[BaseException] = []
 
-    def work(key: str, unit: str) -> None:
+    def work(key: str, unit: str, tag: str) -> None:
         try:
-            results[key] = _receive(resources, unit, unit=unit)
+            results[key] = _receive(resources, tag, unit=unit)
         except BaseException as exc:  # noqa: BLE001 - reported below
             failures.append(exc)
 
-    jobs = [(u, u) for u in units] + [("again", units[0])]
+    # every unit; the first one's bytes again; a second version from the second unit
+    jobs = [(u, u, u) for u in units] + [("again", units[0], units[0])]
+    jobs += [("newer", units[1], f"{units[1]}-v2")]
     threads = [threading.Thread(target=work, args=job) for job in jobs]
     for thread in threads:
         thread.start()
@@ -193,12 +195,17 @@ def test_deliveries_arriving_together_share_passes_under_the_folder_lock(
     assert failures == []
     assert len(passes) < len(jobs) // 2, passes
     assert results["again"] == results[units[0]]
+    # Each caller sees its receipt as it would alone: just received; the store then keeps
+    # only the unit's newest one received.
+    assert {r.status for r in results.values()} == {"received"}  # type: ignore[attr-defined]
     rows = _log(resources)
-    assert sorted(r["unit_code"] for r in rows) == sorted(units)
-    assert {r["receipt"] for r in rows} == {results[u].id for u in units}  # type: ignore[attr-defined]
+    assert sorted(r["unit_code"] for r in rows) == sorted([*units, units[1]])
+    ids = {results[k].id for k in [*units, "newer"]}  # type: ignore[attr-defined]
+    assert {r["receipt"] for r in rows} == ids
     stored = resources.store.receipts(plan_id=PLAN)
-    assert len(stored) == len(units)
-    assert len(resources.store.audit_log(PLAN, PERIOD)) == len(units)
+    assert len(stored) == len(units) + 1
+    assert (stored["status"] == "superseded").sum() == 1
+    assert len(resources.store.audit_log(PLAN, PERIOD)) == len(units) + 1
 
 
 def test_two_processes_receiving_at_once_lose_no_log_row(duck: Resources, tmp_path: Path) -> None:
