@@ -165,8 +165,11 @@ def _reception_rows(folder: Path) -> int:
         return sum(1 for _ in csv.DictReader(handle))
 
 
-def service(out: Path) -> list[tuple[str, dict[str, float]]]:
-    """Start the service in a fresh home under `out`, measure, stop it; then in-process."""
+def service(out: Path, *, only_portal: bool = False) -> list[tuple[str, dict[str, float]]]:
+    """Start the service in a fresh home under `out`, measure, stop it; then in-process.
+
+    `only_portal` measures the cold start and the portal's load alone (a quicker loop while
+    working on issue 14's target)."""
     from bench.history import PLAN_ID
     from pcmbn.serve.children import free_port, get_json
     from pcmbn.serve.client import ServiceClient
@@ -203,6 +206,8 @@ def service(out: Path) -> list[tuple[str, dict[str, float]]]:
         rows.append(
             ("service: pcmbn serve cold start → ready", _row(0, time.perf_counter() - start))
         )
+        if only_portal:
+            return rows + _portal_load(url, home, catalog_env, PLAN_ID, big_inbox, out / "portal")
         info = json.loads((home / "service.json").read_text(encoding="utf-8"))
         client = ServiceClient(info["url"], info["access_key"])
         timings = []
@@ -272,8 +277,12 @@ def service(out: Path) -> list[tuple[str, dict[str, float]]]:
 
 
 if __name__ == "__main__":
-    # `python -m bench.service [OUT]`: the service phase alone, printed as the RESULTS rows.
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "bench" / "out" / "service"
+    # `python -m bench.service [--only portal] [OUT]`: the service phase alone (or only its
+    # portal load), printed as the RESULTS rows.
+    argv = sys.argv[1:]
+    only_portal = argv[:2] == ["--only", "portal"]
+    argv = argv[2:] if only_portal else argv
+    target = Path(argv[0]) if argv else ROOT / "bench" / "out" / "service"
     shutil.rmtree(target, ignore_errors=True)
-    for name, r in service(target):
+    for name, r in service(target, only_portal=only_portal):
         print(f"| {name} | {r['files']:.0f} | {r['wall_s']:.2f} |", flush=True)

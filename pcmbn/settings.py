@@ -285,6 +285,8 @@ class Settings(BaseSettings):
     # upload this many files a minute.
     portal_idle_minutes: int = Field(default=30, ge=1, le=1440)
     portal_uploads_per_minute: int = Field(default=10, ge=1, le=1000)
+    #: The portal's cookies carry the Secure flag (set it when the portal is served over HTTPS).
+    portal_secure_cookies: bool = False
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -524,6 +526,7 @@ EXPECTED: dict[str, str] = {
     "use_service": "cần true hoặc false",
     "portal_idle_minutes": "cần một số phút từ 1 đến 1440",
     "portal_uploads_per_minute": "cần một số lượt từ 1 đến 1000",
+    "portal_secure_cookies": "cần true hoặc false",
 }
 
 

@@ -141,12 +141,23 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+#: Expired sessions ended per sign-in (bounded: a sign-in never waits for a long sweep).
+SWEEP_LIMIT = 200
+
+
 def open_session(request: Request, username: str) -> tuple[str, str]:
-    """A new session for `username`: (token, csrf secret). The token is given out once."""
+    """A new session for `username`: (token, csrf secret). The token is given out once.
+
+    Sessions idle past `Settings.portal_idle_minutes` are ended here too, a bounded number per
+    sign-in, so the table does not keep every token ever issued (a stale one is refused at
+    its next use anyway)."""
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(24)
     at = now_of(request)
-    app_context(request).resources.store.create_session(
+    resources = app_context(request).resources
+    idle = timedelta(minutes=resources.settings.portal_idle_minutes)
+    resources.store.sweep_sessions(at - idle, SWEEP_LIMIT)
+    resources.store.create_session(
         {
             "token_hash": token_hash(token),
             "username": username,
@@ -158,10 +169,17 @@ def open_session(request: Request, username: str) -> tuple[str, str]:
     return token, csrf
 
 
-def set_session_cookie(response: Response, token: str) -> None:
+def set_session_cookie(response: Response, token: str, *, secure: bool = False) -> None:
+    """The session cookie; `secure` (`PCMBN_PORTAL_SECURE_COOKIES`, behind HTTPS) adds the
+    Secure flag so the browser never sends it over plain HTTP."""
     response.set_cookie(
-        SESSION_COOKIE, token, httponly=True, samesite="strict", path="/", secure=False
+        SESSION_COOKIE, token, httponly=True, samesite="strict", path="/", secure=secure
     )
+
+
+def secure_cookies(request: Request) -> bool:
+    """Whether this portal's cookies carry the Secure flag (`Settings.portal_secure_cookies`)."""
+    return app_context(request).resources.settings.portal_secure_cookies
 
 
 # --- authentication ---------------------------------------------------------------------------
@@ -314,7 +332,14 @@ def remember_pre_csrf(request: Request, response: Response) -> Response:
     """Set the pre-sign-in CSRF cookie if this request created one."""
     created = getattr(request.state, "pre_csrf", None)
     if created:
-        response.set_cookie(PRE_CSRF_COOKIE, created, httponly=True, samesite="strict", path="/")
+        response.set_cookie(
+            PRE_CSRF_COOKIE,
+            created,
+            httponly=True,
+            samesite="strict",
+            path="/",
+            secure=secure_cookies(request),
+        )
     return response
 
 

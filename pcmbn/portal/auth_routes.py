@@ -27,6 +27,7 @@ from pcmbn.portal.auth import (
     now_of,
     open_session,
     remember_pre_csrf,
+    secure_cookies,
     set_session_cookie,
     token_hash,
     verify_api_csrf,
@@ -92,7 +93,7 @@ async def sign_in(
     token, _ = await run_in_threadpool(open_session, request, account.username)
     target = PASSWORD_PATH if account.must_change else _safe_next(tiep) or home_of(account.role)
     response = RedirectResponse(target, status_code=303)
-    set_session_cookie(response, token)
+    set_session_cookie(response, token, secure=secure_cookies(request))
     return response
 
 

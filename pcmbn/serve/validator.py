@@ -5,7 +5,8 @@ check of a blank template (importing Great Expectations, building its context an
 worker processes) before the service says it is ready, and every later `check` reuses them.
 Checks are batched: one Great Expectations run at a time (the machine has few cores), and every
 request that arrives while a run is going on waits for the next one, which takes all of them
-together. Fifty units uploading at once cost a few batch runs, not fifty runs in a row, and each
+together (a batch waits a moment for callers still arriving: `GATHER_QUIET`). Fifty units
+uploading at once cost a few batch runs, not fifty runs in a row, and each
 file's result is exactly what it would be alone (the checker judges files independently; the
 batch tests of `pcmbn.validation` pin that).
 """
@@ -27,6 +28,11 @@ log = logging.getLogger(__name__)
 
 #: Longest original file name kept for the temporary copy (bytes of UTF-8).
 NAME_MAX_BYTES = 120
+#: Before a batch starts, callers still arriving are waited for while they keep coming this
+#: often (a burst of uploads reaches the validator spread over a moment: one run for all of
+#: them costs far less than a run per trickle), but never longer than `GATHER_MAX` in all.
+GATHER_QUIET = 0.05
+GATHER_MAX = 0.5
 
 
 def safe_upload_name(name: str) -> str:
@@ -128,6 +134,7 @@ class WarmValidator:
             # Whoever holds the lock checks everything queued so far, this request included
             # unless an earlier holder already took it.
             if not request.done.is_set():
+                self._gather()
                 with self._queue_lock:
                     batch, self._queue = self._queue, []
                 self._run_batch(batch)
@@ -135,6 +142,20 @@ class WarmValidator:
             raise request.error
         assert request.document is not None
         return request.document
+
+    def _gather(self) -> None:
+        """Wait while callers keep joining the queue (each within `GATHER_QUIET` of the last),
+        at most `GATHER_MAX`: a lone check waits `GATHER_QUIET` once."""
+        deadline = time.monotonic() + GATHER_MAX
+        with self._queue_lock:
+            seen = len(self._queue)
+        while time.monotonic() < deadline:
+            time.sleep(min(GATHER_QUIET, max(deadline - time.monotonic(), 0)))
+            with self._queue_lock:
+                now = len(self._queue)
+            if now == seen:
+                return
+            seen = now
 
     def _run_batch(self, batch: list[_Request]) -> None:
         """One Great Expectations run over every queued request's files; each request gets the

@@ -9,7 +9,8 @@ bearer token. Pages are Vietnamese; numbers and dates in the office's formats.
 
 import hmac
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,12 +106,38 @@ def _include_portal(app: FastAPI) -> None:
     app.include_router(desk_api.router)
 
 
+#: Worker threads for blocking work (checks waiting for their batch, store calls): enough for
+#: every unit of a large province at once (anyio's default of 40 queued the rest of 50 uploads).
+WORKER_THREADS = 200
+
+
+def _lifespan(context: AppContext) -> Callable[[FastAPI], Any]:
+    """Start: size the worker threads. Stop: give the store back (the DuckDB lease) at once."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        import anyio.to_thread
+
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = max(limiter.total_tokens, WORKER_THREADS)
+        try:
+            yield
+        finally:
+            close = getattr(context.resources.store, "close", None)
+            if close is not None:
+                close()
+
+    return lifespan
+
+
 def create_app(context: AppContext) -> FastAPI:
     """The FastAPI application over `context`."""
     from pcmbn.clock import today_in_vietnam
     from pcmbn.office.jsonio import dumps_strict
 
-    app = FastAPI(title="PCMBN", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(
+        title="PCMBN", docs_url=None, redoc_url=None, openapi_url=None, lifespan=_lifespan(context)
+    )
     templates = Jinja2Templates(directory=str(TEMPLATES))
     app.state.context = context
     app.state.templates = templates

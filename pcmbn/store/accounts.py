@@ -53,6 +53,10 @@ class AccountStore(Protocol):
 
     def end_sessions(self, username: str) -> None: ...
 
+    def sweep_sessions(self, idle_before: datetime, limit: int) -> int:
+        """End at most `limit` sessions last seen before `idle_before`; how many ended."""
+        ...
+
 
 class AccountsSql:
     """`AccountStore` in the SQL both backends accept (mixed into `SqlStore`)."""
@@ -116,6 +120,16 @@ class AccountsSql:
     def end_sessions(self, username: str) -> None:
         with self._write() as s:
             s.execute("DELETE FROM portal_sessions WHERE username = ?", [username])
+
+    def sweep_sessions(self, idle_before: datetime, limit: int) -> int:
+        with self._write() as s:
+            ended = s.rows(
+                "DELETE FROM portal_sessions WHERE token_hash IN (SELECT token_hash FROM "
+                "portal_sessions WHERE last_seen < ? ORDER BY last_seen LIMIT ?) "
+                "RETURNING token_hash",
+                [idle_before, limit],
+            )
+        return len(ended)
 
     def _select(
         self, table: str, columns: tuple[str, ...], where: str, params: list[Any]

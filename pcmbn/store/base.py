@@ -131,9 +131,18 @@ class Store(AccountStore, Protocol):
         """The next value of `receipt_seq` or `held_seq` (ids of receipts and held files)."""
         ...
 
+    def next_numbers(self, sequence: str, count: int) -> list[int]:
+        """`count` values of the sequence at once, ascending."""
+        ...
+
     def record_receipt(self, row: dict[str, Any], audit: AuditRow) -> None:
         """Insert a receipt (earlier `received` ones of the unit and period become
         `superseded`) and its audit row, in one transaction."""
+        ...
+
+    def record_receipts(self, items: Sequence[tuple[dict[str, Any], AuditRow]]) -> None:
+        """Several receipts of one plan and period, each as `record_receipt`, in one
+        transaction."""
         ...
 
     def receipts(self, **where: Any) -> pd.DataFrame:

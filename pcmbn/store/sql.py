@@ -260,17 +260,37 @@ class SqlStore(AccountsSql, ABC):
         with self._session() as s:
             return int(s.rows(f"SELECT nextval('{sequence}')")[0][0])
 
+    def next_numbers(self, sequence: str, count: int) -> list[int]:
+        """`count` values of a sequence at once (one round trip for a group of receipts)."""
+        if sequence not in ("receipt_seq", "held_seq"):
+            raise ValueError(f"unknown sequence {sequence!r}")
+        if count <= 0:
+            return []
+        with self._session() as s:
+            rows = s.rows(f"SELECT nextval('{sequence}') FROM generate_series(1, ?)", [count])
+        return sorted(int(row[0]) for row in rows)
+
     def record_receipt(self, row: dict[str, Any], audit: AuditRow) -> None:
         """A new receipt, in one transaction with its audit row; the unit's earlier receipts of
         the same plan and period that were still `received` become `superseded`."""
-        with self._write(f"receipt {row['plan_id']} {row['period']} {row['unit_code']}") as s:
-            s.execute(
-                "UPDATE receipts SET status = 'superseded' WHERE plan_id = ? AND period = ? "
-                "AND unit_code = ? AND status = 'received'",
-                [row["plan_id"], row["period"], row["unit_code"]],
-            )
-            _insert(s, "receipts", row)
-            _audit(s, *audit)
+        self.record_receipts([(row, audit)])
+
+    def record_receipts(self, items: Sequence[tuple[dict[str, Any], AuditRow]]) -> None:
+        """Several new receipts of one plan and period in one transaction, in order, each as
+        `record_receipt` writes it (a group of deliveries received together)."""
+        if not items:
+            return
+        first = items[0][0]
+        # One key per plan and period (not per unit): a group names several units.
+        with self._write(f"receipt {first['plan_id']} {first['period']}") as s:
+            for row, audit in items:
+                s.execute(
+                    "UPDATE receipts SET status = 'superseded' WHERE plan_id = ? AND period = ? "
+                    "AND unit_code = ? AND status = 'received'",
+                    [row["plan_id"], row["period"], row["unit_code"]],
+                )
+                _insert(s, "receipts", row)
+                _audit(s, *audit)
 
     def receipts(self, **where: Any) -> pd.DataFrame:
         """Receipts matching every given column (`plan_id=…, unit_code=…, status=…`; a None

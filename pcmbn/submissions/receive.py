@@ -8,6 +8,11 @@ log `received.csv` with the file's row (file, received_at, unit_code, channel, s
 records the receipt and its audit row in the store. A run over that inbox then takes the received
 time and the sending unit from the log, never from the file's mtime or its ThongTin sheet.
 
+Deliveries to one folder that arrive together are received together (`_deliver`): one thread
+takes the folder's lock for all that wait, rewrites the log once and records each receipt, so a
+burst of fifty portal uploads does not queue fifty times for the lock; each delivery's outcome
+is what it would be alone, in arrival order.
+
 Everything that touches one folder happens under an exclusive `flock` on a lock file beside the
 log (`.received.lock`: a dot-file, which intake never lists), which holds between threads and
 between processes; the log itself is replaced atomically (temporary file, fsync, rename), so a
@@ -24,11 +29,13 @@ import hashlib
 import io
 import os
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fsspec.core import url_to_fs
 
@@ -46,6 +53,7 @@ if TYPE_CHECKING:
     from pcmbn.domain import Plan, Unit
     from pcmbn.periods import Period
     from pcmbn.resources import Resources
+    from pcmbn.store.base import AuditRow
 
 #: The lock file beside a folder's reception log (a dot-file: intake ignores it).
 LOCK_NAME = ".received.lock"
@@ -213,66 +221,231 @@ def receive(
 
     check_period_in_plan(plan, period)
     unit = _unit(resources, plan, unit_code)
-    received_at = _aware(received_at)
-    sha256 = hashlib.sha256(content).hexdigest()
     folder = inbox_folder(resources, plan, period)
-    with folder_lock(folder):
-        existing = _existing(resources, plan, unit.code, sha256, channel, reference)
-        if existing is not None:
-            return existing
-        number = resources.store.next_number("receipt_seq")
-        rid = receipt_id(period, number)
-        name = inbox_name(unit.code, sha256, filename)
-        target = folder / name
-        if not (target.exists() and _sha_of(target) == sha256):
-            atomic_write(target, content)
-        archived = archive_file(
-            InboxFile(str(target), name, received_at, unit.code, None, len(content)),
-            resources.settings.archive_root,
-            resources.layout.tmp_dir,
-        )
-        write_log_row(
-            folder,
-            {
-                "file": name,
-                "received_at": received_at.astimezone(OFFICE_TZ).isoformat(),
-                "unit_code": unit.code,
-                "channel": str(channel),
-                "sender": sender,
-                "receipt": rid,
-            },
-        )
-        row = {
-            "receipt_id": rid,
-            "number": number,
-            "plan_id": plan.id,
-            "period": period.code,
-            "unit_code": unit.code,
-            "sha256": sha256,
-            "size": len(content),
-            "original_name": safe_name(filename),
-            "inbox_name": name,
-            "archive_path": archived.archive_path,
-            "received_at": received_at,
-            "channel": str(channel),
-            "sender": sender,
-            "status": str(ReceiptStatus.RECEIVED),
-            "explanation": explanation,
-            "reference": reference,
-        }
-        detail = f"{rid} {unit.code} {channel} {sender} {safe_name(filename)} sha256 {sha256}"
-        audit = (
-            datetime.now(tz=UTC),
-            sender,
-            str(AuditAction.RECEIVE),
-            plan.id,
-            period.code,
-            detail,
-        )
-        resources.store.record_receipt(row, audit)
-    found = get_receipt(resources, rid)
-    assert found is not None  # just written
-    return found
+    delivery = _Delivery(
+        unit_code=unit.code,
+        sha256=hashlib.sha256(content).hexdigest(),
+        filename=filename,
+        content=content,
+        received_at=_aware(received_at),
+        channel=str(channel),
+        sender=sender,
+        explanation=explanation,
+        reference=reference,
+    )
+    return _deliver(resources, plan, period, folder, delivery)
+
+
+@dataclass(eq=False)
+class _Delivery:
+    """One `receive` call waiting for the folder's next group (see `_deliver`)."""
+
+    unit_code: str
+    sha256: str
+    filename: str
+    content: bytes
+    received_at: datetime
+    channel: str
+    sender: str
+    explanation: str | None
+    reference: str | None
+    done: threading.Event = field(default_factory=threading.Event)
+    receipt: Receipt | None = None
+    error: BaseException | None = None
+    same_as: _Delivery | None = None  # repeats an earlier delivery of the same group
+
+
+#: Per (process, folder, resources): deliveries waiting, and the lock of whoever writes them.
+_WAITING: dict[tuple[Path, int], list[_Delivery]] = {}
+_WRITERS: dict[tuple[Path, int], threading.Lock] = {}
+_WAITING_LOCK = threading.Lock()
+
+
+def _deliver(
+    resources: Resources, plan: Plan, period: Period, folder: Path, delivery: _Delivery
+) -> Receipt:
+    """The receipt of `delivery`, received together with every delivery to the same
+    folder that waits meanwhile: fifty units sending at once take a few passes under the
+    folder's lock (one log rewrite each), not fifty in a row. Each delivery's outcome is what
+    it would be alone, in arrival order (the validator batches checks the same way)."""
+    key = (folder, id(resources))
+    with _WAITING_LOCK:
+        _WAITING.setdefault(key, []).append(delivery)
+        writer = _WRITERS.setdefault(key, threading.Lock())
+    with writer:
+        if not delivery.done.is_set():
+            with _WAITING_LOCK:
+                group, _WAITING[key] = _WAITING[key], []
+            _receive_group(resources, plan, period, folder, group)
+    if delivery.error is not None:
+        raise delivery.error
+    assert delivery.receipt is not None
+    return delivery.receipt
+
+
+def _receive_group(
+    resources: Resources, plan: Plan, period: Period, folder: Path, group: list[_Delivery]
+) -> None:
+    """Under the folder's lock: each delivery's file, archive copy and log row, then every new
+    receipt with its audit row in one transaction (a repeat gets the receipt it repeats). The
+    log is rewritten once, the receipt numbers are drawn at once, the receipts read back once."""
+    store = resources.store
+    try:
+        with folder_lock(folder):
+            columns, log_rows = read_log(folder)
+            placed: list[tuple[_Delivery, dict[str, str], dict[str, Any], AuditRow]] = []
+            fresh = [d for d in group if not _repeats(resources, plan, d, group)]
+            numbers = iter(store.next_numbers("receipt_seq", len(fresh)))
+            for delivery in fresh:
+                try:
+                    log_row, receipt_row, audit = _place(
+                        resources, plan, period, folder, delivery, next(numbers)
+                    )
+                except Exception as exc:  # noqa: BLE001 - this delivery's failure, raised to it
+                    delivery.error = exc
+                    continue
+                placed.append((delivery, log_row, receipt_row, audit))
+            for _, log_row, _, _ in placed:
+                log_rows = [r for r in log_rows if (r.get("file") or "").strip() != log_row["file"]]
+                log_rows.append(log_row)
+            if placed:
+                atomic_write(folder / RECEPTION_LOG, to_csv_bytes(log_rows, columns))
+            _record(store, [(d, row, audit) for d, _, row, audit in placed])
+        _read_back(resources, plan, period, [(d, row) for d, _, row, _ in placed])
+    except BaseException as exc:
+        for delivery in group:
+            if delivery.receipt is None and delivery.error is None:
+                delivery.error = exc
+        if not isinstance(exc, Exception):
+            raise
+    finally:
+        for delivery in group:
+            if delivery.same_as is not None:
+                delivery.receipt = delivery.same_as.receipt
+                delivery.error = delivery.same_as.error
+            delivery.done.set()
+
+
+def _read_back(
+    resources: Resources,
+    plan: Plan,
+    period: Period,
+    placed: list[tuple[_Delivery, dict[str, Any]]],
+) -> None:
+    """Each recorded delivery's receipt as stored (one read for a group). A receipt a later
+    delivery of the same group superseded is answered as its caller would have seen it alone,
+    just received (the store already says superseded, as it would a moment later)."""
+    recorded = [(d, row) for d, row in placed if d.error is None]
+    if not recorded:
+        return
+    if len(recorded) == 1:
+        found = get_receipt(resources, recorded[0][1]["receipt_id"])
+        stored = {found.id: found} if found is not None else {}
+    else:
+        frame = resources.store.receipts(plan_id=plan.id, period=period.code)
+        stored = {r.id: r for r in map(Receipt.from_row, rows_of(frame))}
+    later: set[str] = set()
+    for delivery, row in reversed(recorded):
+        receipt = stored.get(row["receipt_id"])
+        if receipt is None:
+            delivery.error = PcmbnError(f"receipt {row['receipt_id']} was not stored")
+            continue
+        if receipt.status == ReceiptStatus.SUPERSEDED and row["unit_code"] in later:
+            receipt = replace(receipt, status=str(ReceiptStatus.RECEIVED))
+        later.add(row["unit_code"])
+        delivery.receipt = receipt
+
+
+def _record(store: Any, items: list[tuple[_Delivery, dict[str, Any], AuditRow]]) -> None:
+    """Every receipt of the group in one transaction; should that fail, each on its own, so
+    one delivery's failure stays its own."""
+    try:
+        store.record_receipts([(row, audit) for _, row, audit in items])
+    except Exception:  # noqa: BLE001 - retried one by one below, each failure to its caller
+        for delivery, row, audit in items:
+            try:
+                if rows_of(store.receipts(receipt_id=row["receipt_id"])):
+                    continue
+                store.record_receipt(row, audit)
+            except Exception as exc:  # noqa: BLE001 - this delivery's failure, raised to it
+                delivery.error = exc
+
+
+def _repeats(resources: Resources, plan: Plan, delivery: _Delivery, group: list[_Delivery]) -> bool:
+    """Whether `delivery` repeats a receipt: a stored one (then set as its receipt) or an
+    earlier delivery of the group (whose outcome it then shares)."""
+    unit_code, sha256, channel = delivery.unit_code, delivery.sha256, delivery.channel
+    for earlier in group[: group.index(delivery)]:
+        if earlier.sha256 == sha256 and earlier.same_as is None:
+            same_reference = bool(delivery.reference) and earlier.reference == delivery.reference
+            same_unit = (earlier.unit_code, earlier.channel) == (unit_code, channel)
+            if same_reference or same_unit:
+                delivery.same_as = earlier
+                return True
+    delivery.receipt = _existing(resources, plan, unit_code, sha256, channel, delivery.reference)
+    return delivery.receipt is not None
+
+
+def _place(
+    resources: Resources,
+    plan: Plan,
+    period: Period,
+    folder: Path,
+    delivery: _Delivery,
+    number: int,
+) -> tuple[dict[str, str], dict[str, Any], AuditRow]:
+    """Put one new delivery's file into the inbox and the archive: its log row, receipt row
+    and audit row."""
+    unit_code, sha256, channel = delivery.unit_code, delivery.sha256, delivery.channel
+    rid = receipt_id(period, number)
+    name = inbox_name(unit_code, sha256, delivery.filename)
+    target = folder / name
+    if not (target.exists() and _sha_of(target) == sha256):
+        atomic_write(target, delivery.content)
+    archived = archive_file(
+        InboxFile(str(target), name, delivery.received_at, unit_code, None, len(delivery.content)),
+        resources.settings.archive_root,
+        resources.layout.tmp_dir,
+    )
+    log_row = {
+        "file": name,
+        "received_at": delivery.received_at.astimezone(OFFICE_TZ).isoformat(),
+        "unit_code": unit_code,
+        "channel": channel,
+        "sender": delivery.sender,
+        "receipt": rid,
+    }
+    receipt_row = {
+        "receipt_id": rid,
+        "number": number,
+        "plan_id": plan.id,
+        "period": period.code,
+        "unit_code": unit_code,
+        "sha256": sha256,
+        "size": len(delivery.content),
+        "original_name": safe_name(delivery.filename),
+        "inbox_name": name,
+        "archive_path": archived.archive_path,
+        "received_at": delivery.received_at,
+        "channel": channel,
+        "sender": delivery.sender,
+        "status": str(ReceiptStatus.RECEIVED),
+        "explanation": delivery.explanation,
+        "reference": delivery.reference,
+    }
+    detail = (
+        f"{rid} {unit_code} {channel} {delivery.sender} {safe_name(delivery.filename)} "
+        f"sha256 {sha256}"
+    )
+    audit = (
+        datetime.now(tz=UTC),
+        delivery.sender,
+        str(AuditAction.RECEIVE),
+        plan.id,
+        period.code,
+        detail,
+    )
+    return log_row, receipt_row, audit
 
 
 def _sha_of(path: Path) -> str:

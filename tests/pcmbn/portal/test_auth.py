@@ -140,3 +140,38 @@ def test_api_calls_riding_on_the_session_cookie_need_the_csrf_header(portal) -> 
     portal.client.cookies.clear()
     assert portal.client.post("/api/v1/logout").status_code == 200  # idempotent
     assert portal.client.post("/api/v1/password", json=change).status_code == 401
+
+
+def test_signing_in_ends_sessions_idle_past_the_timeout(tmp_path: Path) -> None:
+    portal = make_portal(tmp_path, portal_idle_minutes=5)
+    for name in ("a@st", "b@st", "c@st"):
+        portal.account(name)
+    stale = portal.token("a@st")
+    portal.clock.advance(minutes=3)
+    alive = portal.token("b@st")
+    portal.clock.advance(minutes=3)  # a: 6 minutes idle (past 5); b: 3 minutes
+    portal.token("c@st")
+    users = sorted(portal.store.query("SELECT username FROM portal_sessions")["username"])
+    assert users == ["b@st", "c@st"]
+    assert portal.client.get("/api/v1/me", headers=alive).status_code == 200
+    assert portal.client.get("/api/v1/me", headers=stale).status_code == 401
+
+
+def test_secure_cookies_when_the_portal_is_served_over_https(tmp_path: Path) -> None:
+    def sign_in_cookie(portal) -> str:
+        portal.account("ca_tinh@st")
+        page = portal.client.get("/dang-nhap")
+        form = {"username": "ca_tinh@st", "password": "mat-khau-rat-dai-1"}
+        signed = portal.client.post(
+            "/dang-nhap", data={**form, "csrf": csrf_of(page.text)}, follow_redirects=False
+        )
+        assert signed.status_code == 303
+        return signed.headers["set-cookie"]
+
+    plain = sign_in_cookie(make_portal(tmp_path / "http"))
+    assert "pcmbn_phien=" in plain and "Secure" not in plain
+    secure = make_portal(tmp_path / "https", portal_secure_cookies=True)
+    secure.client.base_url = "https://testserver"  # a browser sends Secure cookies over HTTPS only
+    page = secure.client.get("/dang-nhap")
+    assert "Secure" in page.headers["set-cookie"]  # the pre-sign-in CSRF cookie too
+    assert "Secure" in sign_in_cookie(secure)

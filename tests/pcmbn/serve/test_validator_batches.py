@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -74,3 +75,30 @@ def test_a_failing_batch_fails_every_caller_without_hanging(tmp_path: Path, monk
         for future in futures:
             with pytest.raises(RuntimeError, match="store unreachable"):
                 future.result(timeout=30)
+
+
+def test_callers_arriving_a_moment_apart_share_one_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A burst reaches the validator spread over a moment: the batch waits for it."""
+    import pcmbn.serve.validator as module
+
+    monkeypatch.setattr(module, "GATHER_QUIET", 0.4)
+    monkeypatch.setattr(module, "GATHER_MAX", 5.0)
+    files = sorted(MONTH.glob("*.xlsx"))[:4]
+    validator = WarmValidator(resources_for(Settings.from_env()))
+    validator.warm()
+    assert validator.state.ready, validator.state.error
+    before = validator.state.batches
+
+    def check(path: Path) -> dict[str, object]:
+        return validator.check_bytes([(path.name, path.read_bytes())], tmp_path / path.stem)
+
+    with ThreadPoolExecutor(len(files)) as pool:
+        futures = []
+        for path in files:
+            futures.append(pool.submit(check, path))
+            time.sleep(0.05)  # one after another, as requests come off the network
+        documents = [future.result(timeout=120) for future in futures]
+    assert validator.state.batches - before == 1
+    assert [Path(str(d["files"][0]["path"])).name for d in documents] == [p.name for p in files]

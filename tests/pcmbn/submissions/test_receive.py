@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import importlib
 import io
 import subprocess
 import sys
 import textwrap
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -131,6 +134,62 @@ def test_concurrent_receives_in_threads_lose_no_log_row(month: Month) -> None:
     assert all(set(r) == set(LOG_COLUMNS) and all(r.values()) for r in rows)
     stored = month.store.receipts(plan_id=PLAN)
     assert sorted(stored["receipt_id"]) == sorted(r["receipt"] for r in rows)
+
+
+def test_deliveries_arriving_together_share_passes_under_the_folder_lock(
+    month: Month, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Thirty units at once (and one of them twice, the same bytes): every delivery gets its
+    own receipt and log row — the repeat gets the first one's — in far fewer lock passes."""
+    receiving = importlib.import_module("pcmbn.submissions.receive")
+    passes: list[int] = []
+    original = receiving.folder_lock
+    gate = threading.Event()
+
+    @contextmanager
+    def counted(folder: Path) -> Iterator[None]:
+        with original(folder):
+            passes.append(1)
+            gate.wait(10)  # the first pass holds the lock until everyone else is waiting
+            yield
+
+    monkeypatch.setattr(receiving, "folder_lock", counted)
+    units = sorted(month.resources.catalog.registry(month.plan).units)[:30]
+    results: dict[str, object] = {}
+    failures: list[BaseException] = []
+
+    def work(key: str, unit: str, tag: str) -> None:
+        try:
+            results[key] = _receive(month, tag, unit=unit)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+
+    # every unit; the first one's bytes again; a second version from the second unit
+    jobs = [(u, u, u) for u in units] + [("again", units[0], units[0])]
+    jobs += [("newer", units[1], f"{units[1]}-v2")]
+    threads = [threading.Thread(target=work, args=job) for job in jobs]
+    for thread in threads:
+        thread.start()
+    while len(passes) < 1:
+        time.sleep(0.01)
+    time.sleep(0.5)  # the others queue behind the first pass
+    gate.set()
+    for thread in threads:
+        thread.join(60)
+    assert failures == []
+    assert len(passes) < len(jobs) // 2, passes
+    assert results["again"] == results[units[0]]
+    # Each caller sees its receipt as it would alone: just received; the store then keeps
+    # only the unit's newest one received.
+    assert {r.status for r in results.values()} == {"received"}  # type: ignore[attr-defined]
+    rows = _log(month)
+    assert sorted(r["unit_code"] for r in rows) == sorted([*units, units[1]])
+    ids = {results[k].id for k in [*units, "newer"]}  # type: ignore[attr-defined]
+    assert {r["receipt"] for r in rows} == ids
+    stored = month.store.receipts(plan_id=PLAN)
+    assert len(stored) == len(units) + 1
+    assert (stored["status"] == "superseded").sum() == 1
+    assert len(month.store.audit_log(PLAN, PERIOD)) == len(units) + 1
 
 
 def test_two_processes_receiving_at_once_lose_no_log_row(new_month: Callable[..., Month]) -> None:
