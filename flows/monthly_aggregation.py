@@ -234,8 +234,9 @@ def _in_batches(
     )
     total, size = len(archived), settings.batch_size
     logger.info(
-        "Đọc và kiểm tra %s tệp theo quy tắc của biểu mẫu (%s luồng đọc song song)",
+        "Kiểm tra %s tệp theo quy tắc của biểu mẫu, đọc từng lô %s tệp (%s luồng đọc song song)",
         _n(total),
+        _n(min(size, total)),
         _n(settings.worker_count),
     )
     reports: list[FileReport] = []
