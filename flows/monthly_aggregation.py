@@ -171,6 +171,9 @@ def _run(
     progress.advance("record", 1, 1)
     with timed("aggregate"):
         month = _aggregate(resources, plan, period, decided)
+    # The records are in the store now: let them go before the outputs, the run's other big
+    # step (a national month's records are ~100 MB of Python objects).
+    decided = Decided(decided.archived, decided.reports, [], decided.locked)
     counts = month.counts
     logger.info(
         "Kết quả: %s tệp được nhận, %s bị từ chối, %s được thay thế bằng bản sửa, %s thuộc kỳ khác",

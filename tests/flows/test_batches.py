@@ -116,7 +116,7 @@ def test_a_batch_read_workbooks_are_gone_before_the_next_batch_is_read(
     """Issue 15 item 4: peak memory set by the batch size. Each batch's read submissions (every
     cell) must be freed once it is decided: when a batch is read, no batch before the previous
     one is alive, none is after the run, and the run keeps only slim reports (no cells) for its
-    outputs."""
+    outputs, not the records it has stored."""
     import gc
     import weakref
 
@@ -134,12 +134,25 @@ def test_a_batch_read_workbooks_are_gone_before_the_next_batch_is_read(
         earlier.extend(weakref.ref(sub) for sub in subs)
         return subs
 
+    real_decide = monthly._decide
+    records: list[weakref.ref] = []
+    records_alive_at_publish: list[int] = []
+
+    def decide(*args: object) -> object:
+        record = real_decide(*args)
+        if record is not None:
+            records.append(weakref.ref(record))
+        return record
+
     def publish(resources, plan, period, reports, *rest):  # noqa: ANN001, ANN202
         kept.extend(reports)
+        gc.collect()
+        records_alive_at_publish.append(sum(ref() is not None for ref in records))
         return real_publish(resources, plan, period, reports, *rest)
 
     monkeypatch.setattr(monthly, "_read", read)
     monkeypatch.setattr(monthly, "_publish_outputs", publish)
+    monkeypatch.setattr(monthly, "_decide", decide)
     inbox = tmp_path / "inbox" / "2024-07"
     _inbox(inbox, "2024-07", datetime(2024, 7, 16, 9, 0, tzinfo=TZ))
     monkeypatch.setenv("PCMBN_HOME", str(tmp_path / "home"))
@@ -151,6 +164,8 @@ def test_a_batch_read_workbooks_are_gone_before_the_next_batch_is_read(
     gc.collect()
     assert all(ref() is None for ref in earlier)
     assert len(kept) == 7
+    # the records are in the store before the outputs are written: none is kept for them
+    assert len(records) == 7 and records_alive_at_publish == [0]
     assert all(r.submission.records is None and r.submission.figures is None for r in kept)
     assert {r.submission.name for r in kept if r.problems} >= {"BaoCao_VKS_TINH.xlsx"}
     assert sum(document["files"].values()) == 7
