@@ -134,7 +134,6 @@ class RunProgress:
             self._artifact_at = now
             _update_artifact(self._artifact, snap.fraction)
 
-
     def _fraction(self, step: str, done: int, total: int) -> float:
         """The whole run's fraction with `step` at `done` of `total`: every step's best so
         far, weighted (a step never reported before a later one counts as done, and all are
