@@ -139,7 +139,7 @@ def national(args: argparse.Namespace) -> list[tuple[str, dict[str, float]]]:
 
 
 #: The flow's phases (`pcmbn.timings`), in the order a month goes through them.
-PHASE_ORDER = ("read", "history", "frame", "ge", "record", "aggregate", "outputs")
+PHASE_ORDER = ("archive", "read", "history", "frame", "ge", "record", "aggregate", "outputs")
 
 
 def _project_rows(runner: str, measured: dict) -> list[tuple[str, dict[str, float]]]:

@@ -1,11 +1,12 @@
 """Flow: the standing office's month, from the inbox to the provincial summary.
 
-Named steps, each a thin task or subflow over the pure functions of `pcmbn.monthly`:
-collect & archive every original → read in parallel chunks (the `read-inbox` subflow) →
-validate in bounded batches, one Great Expectations run each (with the rules that need
-history, fetched per batch) →
-decide what each file is (accepted, rejected, another period, held pending, skipped) →
-record the run and its audit line in one transaction → aggregate (counts, completeness,
+Named steps, each a thin task over the pure functions of `pcmbn.monthly`, the tasks on the
+task runner `pcmbn.runners` configures, inside this one flow run:
+collect & archive every original (in parallel chunks) → then `PCMBN_BATCH_SIZE` files at a
+time: read (parallel chunks), validate (one Great Expectations run with every rule, the
+history ones' figures fetched for the batch's units) and decide what each file is (accepted,
+rejected, another period, held pending, skipped), keeping only its record and a slim report
+→ record the run and its audit line in one transaction → aggregate (counts, completeness,
 province totals) → publish outputs (summary workbook, exports, feedback, Prefect artifacts).
 The arguments are checked by `pcmbn.service` first, as the CLI checks them.
 Rerunning over the same inputs changes nothing; a unit's correction supersedes its earlier
@@ -14,7 +15,7 @@ submission, both kept.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -25,7 +26,7 @@ from prefect import flow, get_run_logger, unmapped
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.utilities.annotations import opaque
 
-from flows.naming import monthly_run_name, read_inbox_run_name, tag_run
+from flows.naming import monthly_run_name, tag_run
 from pcmbn import progress
 from pcmbn.approval import PENDING
 from pcmbn.clock import today_in_vietnam
@@ -56,7 +57,7 @@ from pcmbn.settings import Settings
 from pcmbn.store.base import RunAudit
 from pcmbn.store.history import RunRecord, SubmissionRecord
 from pcmbn.timings import timed
-from pcmbn.validation.checker import CheckResult
+from pcmbn.validation.checker import FileReport
 from pcmbn.validation.submission import Submission
 from pcmbn.validation.warmup import start_ge_import
 from pcmbn.vocabulary import AuditAction
@@ -82,53 +83,6 @@ def _n(count: int) -> str:
 def _chunks(items: list[Any], workers: int) -> list[list[Any]]:
     size = chunk_size(len(items), workers)
     return [items[i : i + size] for i in range(0, len(items), size)] or []
-
-
-class InboxBatch:
-    """The archived and read files, returned by the `read-inbox` subflow.
-
-    A plain object on purpose: Prefect walks lists and dataclasses in parameters and return
-    values looking for futures, which for a national month (5,000 files, every cell read) cost
-    tens of seconds. Big task inputs are passed `opaque` for the same reason.
-    """
-
-    __slots__ = ("archived", "submissions")
-
-    def __init__(self, archived: list[Received], submissions: list[Submission]) -> None:
-        self.archived = archived
-        self.submissions = submissions
-
-
-@flow(name="read-inbox", flow_run_name=read_inbox_run_name)
-def read_inbox(inbox: str, plan: str | None = None, period: str | None = None) -> InboxBatch:
-    """Archive and read the inbox in chunks on the configured task runner (`pcmbn.runners`).
-
-    Takes the inbox's URL, not its file list: Prefect refuses flow-run parameters over 512 KB,
-    which a national month's list (5,000 files) exceeds. A flow entry, so it reads the settings
-    itself (they are not a flow parameter: Prefect would store them with the run). `plan` and
-    `period` (ids) only name and tag the run.
-    """
-    logger = get_run_logger()
-    settings = Settings.from_env()
-    if plan:
-        tag_run(plan, [period] if period else [])
-    workers = settings.worker_count
-    items = collect_inbox(inbox)
-    logger.info("Thư mục nhận %s có %s tệp: lưu bản gốc vào kho lưu trữ", inbox, _n(len(items)))
-    progress.advance("archive", 0, len(items))
-    copies = archive_chunk.map(unmapped(settings), _chunks(items, workers))
-    archived: list[Received] = []
-    for future in copies:  # in order; the bar moves as each chunk is in
-        archived += future.result()
-        progress.advance("archive", len(archived), len(items))
-    numbered = list(enumerate(archived))
-    logger.info("Đọc %s tệp (%s luồng đọc song song)", _n(len(archived)), _n(workers))
-    chunks = read_chunk.map(unmapped(settings), _chunks(numbered, workers))
-    subs: list[Submission] = []
-    for future in chunks:
-        subs += future.result()
-        progress.advance("read", len(subs), len(archived))
-    return InboxBatch(archived, subs)
 
 
 @flow(name="monthly-aggregation", flow_run_name=monthly_run_name)
@@ -160,9 +114,12 @@ def monthly_aggregation(
 
 @dataclass(frozen=True)
 class Decided:
-    """What the `decide` step made of the month's files: the records to keep, and whether the
-    period is approved (then new files are held pending and no output is rewritten)."""
+    """What the month's batches made of its files: the records to keep, the slim reports the
+    outputs word (problems and identification, no cells), and whether the period is approved
+    (then new files are held pending and no output is rewritten)."""
 
+    archived: list[Received]
+    reports: list[FileReport]
     records: list[SubmissionRecord]
     locked: bool
 
@@ -175,6 +132,16 @@ class Aggregated:
     table: pd.DataFrame
     totals: dict[str, Any]
     pending: int
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What the store says about the period before its files are decided: approved or not,
+    the hashes already on the record (approved periods only), the files returned to units."""
+
+    locked: bool
+    known: set[str]
+    returned: set[str] | frozenset[str]
 
 
 def _run(
@@ -192,21 +159,21 @@ def _run(
     logger.info("Tổng hợp kế hoạch %s, %s%s", plan.id, period.in_sentence, only)
     start_ge_import()  # seconds of import, done while the inbox is archived and read
     prestart_local_readers(settings)  # the sandbox's readers boot while the inbox is archived
-    reader = read_inbox.with_options(task_runner=task_runner(settings))
-    with timed("read"):
-        batch = reader(where, plan.id, period.code)  # collect, read
-    logger.info("Kiểm tra %s tệp theo quy tắc của biểu mẫu", _n(len(batch.submissions)))
-    files = len(batch.submissions)
-    progress.advance("validate", 0, files)
-    result = _validate(settings, plan, period, batch)
-    progress.advance("validate", files, files)
-    decided = _decide(resources, plan, period, batch, result, units)
+    # The tasks run on the configured runner inside this flow run (no subflow: a subflow is
+    # about ten API round trips, a third of a warm province run's orchestration).
+    with task_runner(settings) as runner:
+        with timed("archive"):
+            archived = _archive(runner, settings, where, logger)
+        decided = _in_batches(runner, resources, plan, period, archived, units, logger)
     logger.info("Ghi lượt chạy vào sổ lịch sử (%s tệp)", _n(len(decided.records)))
     with timed("record"):
         run_id = _record(settings, plan, period, units, decided, started)
     progress.advance("record", 1, 1)
     with timed("aggregate"):
         month = _aggregate(resources, plan, period, decided)
+    # The records are in the store now: let them go before the outputs, the run's other big
+    # step (a national month's records are ~100 MB of Python objects).
+    decided = Decided(decided.archived, decided.reports, [], decided.locked)
     counts = month.counts
     logger.info(
         "Kết quả: %s tệp được nhận, %s bị từ chối, %s được thay thế bằng bản sửa, %s thuộc kỳ khác",
@@ -222,60 +189,146 @@ def _run(
             "Ghi tổng hợp, số liệu xuất và góp ý vào %s", layout.period_dir(plan.id, period.code)
         )
         with timed("outputs"):
-            _publish_outputs(resources, plan, period, result, units, month, started)
+            _publish_outputs(resources, plan, period, decided.reports, units, month, started)
     progress.advance("publish", 1, 1)
-    refused = refused_entries(batch.archived, resources.catalog)
+    refused = refused_entries(decided.archived, resources.catalog)
     return run_document(
         run_id, plan, period, month.counts, month.totals, month.table, layout, refused
     )
 
 
-def _validate(settings: Settings, plan: Plan, period: Period, batch: InboxBatch) -> CheckResult:
-    """validate: the files in batches of `PCMBN_BATCH_SIZE`, each with its units' history
-    (one store query) and one Great Expectations run with every rule, the history ones
-    included; every rule is about one file, so the batching changes no problem."""
-    subs, size = batch.submissions, settings.batch_size
-    reports = []
-    for start in range(0, len(subs), size):
-        part = subs[start : start + size]
-        units = sorted({sub.unit_code for sub in part if sub.unit_code})
-        with timed("history"):
-            history = load_history(settings, plan.id, period, units)
-        reports += validate_all(settings, opaque(part), opaque(history)).reports
-        progress.advance("validate", len(reports), len(subs))
-    return CheckResult(reports)
+def _archive(runner: Any, settings: Settings, where: str, logger: Any) -> list[Received]:
+    """archive: copy every original of the inbox into the archive, in chunks on the runner."""
+    workers = settings.worker_count
+    items = collect_inbox(where)
+    logger.info("Thư mục nhận %s có %s tệp: lưu bản gốc vào kho lưu trữ", where, _n(len(items)))
+    progress.advance("archive", 0, len(items))
+    chunks = _chunks(items, workers)
+    archived: list[Received] = []
+    if chunks:
+        copies = runner.map(archive_chunk, {"settings": unmapped(settings), "items": chunks})
+        for future in copies:  # in order; the bar moves as each chunk is in
+            archived += future.result()
+            progress.advance("archive", len(archived), len(items))
+    return archived
+
+
+def _in_batches(
+    runner: Any,
+    resources: Resources,
+    plan: Plan,
+    period: Period,
+    archived: list[Received],
+    units: list[str] | None,
+    logger: Any,
+) -> Decided:
+    """read → validate → decide, `PCMBN_BATCH_SIZE` files at a time, so a month's read
+    workbooks are never all alive at once: after a batch is decided only its records (what the
+    store keeps) and slim reports (problems and identification, for the outputs) stay, and the
+    peak memory is set by the batch size, not by the month's size. Each batch has its units'
+    history (one store query) and one Great Expectations run with every rule; every rule is
+    about one file, so the batching changes no problem."""
+    settings, store = resources.settings, resources.store
+    locked = store.active_approval(plan.id, period.code) is not None
+    standing = Standing(
+        locked,
+        store.known([r.sha256 for r in archived]) if locked else set(),
+        store.returned_hashes(plan.id, period.code),  # returned to their units: not counted
+    )
+    total, size = len(archived), settings.batch_size
+    logger.info(
+        "Kiểm tra %s tệp theo quy tắc của biểu mẫu, đọc từng lô %s tệp (%s luồng đọc song song)",
+        _n(total),
+        _n(min(size, total)),
+        _n(settings.worker_count),
+    )
+    reports: list[FileReport] = []
+    records: list[SubmissionRecord] = []
+    for start in range(0, total, size):
+        part = archived[start : start + size]
+        kept, slim_reports = _batch(
+            runner, resources, plan, period, part, start, total, units, standing
+        )
+        records += kept
+        reports += slim_reports
+        progress.advance("validate", start + len(part), total)
+    return Decided(archived, reports, records, locked)
+
+
+def _batch(
+    runner: Any,
+    resources: Resources,
+    plan: Plan,
+    period: Period,
+    part: list[Received],
+    start: int,
+    total: int,
+    units: list[str] | None,
+    standing: Standing,
+) -> tuple[list[SubmissionRecord], list[FileReport]]:
+    """One batch read, validated and decided: its records and slim reports. A function of its
+    own so the batch's submissions and full reports die with its frame."""
+    settings = resources.settings
+    with timed("read"):
+        subs = _read(runner, settings, part, start, total)
+    batch_units = sorted({sub.unit_code for sub in subs if sub.unit_code})
+    with timed("history"):
+        history = load_history(settings, plan.id, period, batch_units)
+    checked = validate_all(settings, opaque(subs), opaque(history)).reports
+    records: list[SubmissionRecord] = []
+    for received, report in zip(part, checked, strict=True):
+        record = _decide(resources, plan, period, received, report, units, standing)
+        if record is not None:
+            records.append(record)
+    return records, [slim(report) for report in checked]
+
+
+def _read(
+    runner: Any, settings: Settings, part: list[Received], start: int, total: int
+) -> list[Submission]:
+    """read: one batch's archived copies, in chunks on the runner (numbered in the month)."""
+    chunks = _chunks(list(enumerate(part, start)), settings.worker_count)
+    subs: list[Submission] = []
+    if chunks:
+        read = runner.map(read_chunk, {"settings": unmapped(settings), "items": chunks})
+        for future in read:
+            subs += future.result()
+            progress.advance("read", start + len(subs), total)
+    return subs
+
+
+def slim(report: FileReport) -> FileReport:
+    """The report without its workbook's cells and figures: what the outputs read of a file
+    (name, path, hash, unit, plan, period, problems), kept for the whole month while the cells
+    go with their batch."""
+    return replace(report, submission=replace(report.submission, records=None, figures=None))
 
 
 def _decide(
     resources: Resources,
     plan: Plan,
     period: Period,
-    batch: InboxBatch,
-    result: CheckResult,
+    received: Received,
+    report: FileReport,
     units: list[str] | None,
-) -> Decided:
-    """decide: check each file's declared unit against its known sender
+    standing: Standing,
+) -> SubmissionRecord | None:
+    """decide: check the file's declared unit against its known sender
     (`pcmbn.monthly.hold_spoofed`), classify it, then keep, skip or hold it
-    (`pcmbn.monthly.decide`)."""
-    store = resources.store
-    locked = store.active_approval(plan.id, period.code) is not None
-    known = store.known([r.sha256 for r in batch.archived]) if locked else set()
-    returned = store.returned_hashes(plan.id, period.code)  # returned to their units: not counted
-    records = []
-    for received, report in zip(batch.archived, result.reports, strict=True):
-        hold_spoofed(report, received.sender, resources.catalog)  # the sender decides the unit
-        status = decide(
-            classify(report, plan, period),
-            report.unit_code,
-            received.sha256,
-            units=units,
-            locked=locked,
-            known=known,
-            returned=returned,
-        )
-        if status not in (SKIP_OTHER_UNIT, SKIP_KNOWN):
-            records.append(submission_record(received, report, status, plan, period))
-    return Decided(records, locked)
+    (`pcmbn.monthly.decide`); the record to keep, or None when it is skipped."""
+    hold_spoofed(report, received.sender, resources.catalog)  # the sender decides the unit
+    status = decide(
+        classify(report, plan, period),
+        report.unit_code,
+        received.sha256,
+        units=units,
+        locked=standing.locked,
+        known=standing.known,
+        returned=standing.returned,
+    )
+    if status in (SKIP_OTHER_UNIT, SKIP_KNOWN):
+        return None
+    return submission_record(received, report, status, plan, period)
 
 
 def _record(
@@ -313,7 +366,7 @@ def _publish_outputs(
     resources: Resources,
     plan: Plan,
     period: Period,
-    result: CheckResult,
+    reports: list[FileReport],
     units: list[str] | None,
     month: Aggregated,
     started: datetime,
@@ -336,9 +389,9 @@ def _publish_outputs(
         raise
     feedback_dir = layout.feedback_dir(plan.id, period.code)
     feedback_dir.mkdir(parents=True, exist_ok=True)  # listed in the outputs even when empty
-    flagged = [r for r in result.reports if r.problems and (not units or r.unit_code in units)]
+    flagged = [r for r in reports if r.problems and (not units or r.unit_code in units)]
     write_feedback_files(settings, opaque(flagged), str(feedback_dir))
-    checked = [r for r in result.reports if not units or r.unit_code in units]
+    checked = [r for r in reports if not units or r.unit_code in units]
     write_validation_report(
         settings,
         opaque(checked),

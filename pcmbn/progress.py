@@ -4,7 +4,8 @@ A flow creates a `RunProgress` for its steps and reports `advance(step, done, to
 finish; whoever started the run listens (`listening(callback)`: the CLI draws a bar, the service
 keeps the figure on the job the CLI polls) and, inside a Prefect flow run, a progress artifact
 shows the same fraction in the UI. The steps are weighted by what they cost on a real month
-(reading dominates), so the bar moves evenly.
+(reading dominates), so the bar moves evenly. Steps may interleave (a month is read and
+validated batch after batch): each step keeps how far it got, so the bar never moves back.
 """
 
 from __future__ import annotations
@@ -102,6 +103,8 @@ class RunProgress:
     _artifact: Any = None
     _artifact_at: float = 0.0
     _last: Snapshot | None = field(default=None, repr=False)
+    #: how far each step got (0–1); a step not reported when a later one is counts as done
+    _parts: dict[str, float] = field(default_factory=dict, repr=False)
 
     @contextlib.contextmanager
     def active(self) -> Iterator[RunProgress]:
@@ -117,7 +120,7 @@ class RunProgress:
     def advance(self, step: str, done: int, total: int) -> None:
         """Report `done` of `total` for `step` to the listener and the artifact."""
         label = next(s.label for s in self.steps if s.key == step)
-        snap = Snapshot(step, label, done, total, fraction(self.steps, step, done, total))
+        snap = Snapshot(step, label, done, total, self._fraction(step, done, total))
         self._last = snap
         if self.listener is not None:
             try:
@@ -130,6 +133,21 @@ class RunProgress:
         ):
             self._artifact_at = now
             _update_artifact(self._artifact, snap.fraction)
+
+    def _fraction(self, step: str, done: int, total: int) -> float:
+        """The whole run's fraction with `step` at `done` of `total`: every step's best so
+        far, weighted (a step never reported before a later one counts as done, and all are
+        done once a later one is); for steps reported in order it is `fraction(...)`."""
+        keys = [s.key for s in self.steps]
+        part = min(done, total) / total if total > 0 else 1.0
+        for earlier in keys[: keys.index(step)]:
+            if part >= 1.0:
+                self._parts[earlier] = 1.0  # a step is only done when those before it are
+            else:
+                self._parts.setdefault(earlier, 1.0)  # skipped (an empty inbox reads nothing)
+        self._parts[step] = max(self._parts.get(step, 0.0), part)
+        whole = sum(s.weight for s in self.steps) or 1.0
+        return min(1.0, sum(s.weight * self._parts.get(s.key, 0.0) for s in self.steps) / whole)
 
 
 def _create_artifact(description: str) -> Any:

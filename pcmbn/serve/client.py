@@ -24,7 +24,10 @@ from pcmbn.settings import Settings
 
 log = logging.getLogger(__name__)
 
-#: How often the CLI asks a running job for news (a loopback call costs about a millisecond).
+#: How long one request waits for news of a running job (the service answers at once when the
+#: job moves or ends: a long poll, not ten requests a second competing with the run).
+WAIT_S = 10.0
+#: Pause between two answers without news (a service that does not wait answers at once).
 POLL_S = 0.1
 #: Longest a command waits for a run of the service (a national month takes minutes).
 RUN_TIMEOUT_S = 6 * 3600
@@ -79,8 +82,17 @@ class ServiceClient:
         while job["state"] in ("PENDING", "RUNNING") and time.monotonic() < deadline:
             if on_state is not None:
                 on_state(job)
-            time.sleep(POLL_S)
-            job = self._request("GET", f"/api/runs/{job['id']}")
+            seen = job.get("version")
+            query = (
+                urllib.parse.urlencode({"since": seen, "wait": WAIT_S}) if seen is not None else ""
+            )
+            began = time.monotonic()
+            job = self._request(
+                "GET", f"/api/runs/{job['id']}" + (f"?{query}" if query else ""),
+                timeout=WAIT_S + 60,
+            )  # fmt: skip
+            if job.get("version") == seen and time.monotonic() - began < POLL_S:
+                time.sleep(POLL_S)  # no news and no wait: an older service; poll gently
         return job
 
 

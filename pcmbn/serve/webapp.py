@@ -232,10 +232,15 @@ def create_app(context: AppContext) -> FastAPI:
         )
 
     @app.get("/api/runs/{run_id}")
-    def run_state(request: Request, run_id: str) -> Response:
+    def run_state(
+        request: Request, run_id: str, since: int | None = None, wait: float = 0.0
+    ) -> Response:
+        """The job; with `since` (a version seen) it answers once the job moves past it or
+        finishes, waiting up to `wait` seconds (at most 30): the CLI's long poll."""
         if not _authorised(context, request):
             return refuse(request)
-        job = context.executor.job(run_id) if context.executor is not None else None
+        executor = context.executor
+        job = executor.wait(run_id, since, min(wait, 30.0)) if executor is not None else None
         if job is None:
             return JSONResponse({"error": "Không có lượt chạy này."}, status_code=404)
         return Response(dumps_strict(job.to_json(), default=str), media_type="application/json")

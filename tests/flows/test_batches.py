@@ -107,3 +107,65 @@ def test_a_month_in_batches_of_one_records_what_one_batch_records(
     assert {"value.cumulative_discontinuity", "value.negative"} <= rules
     assert one["files"] == {"accepted": 4, "rejected": 2, "superseded": 0, "other_period": 1}
     assert one["completeness"]["VKS_TINH"] == "rejected"
+
+
+@pytest.mark.slow
+def test_a_batch_read_workbooks_are_gone_before_the_next_batch_is_read(
+    prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15 item 4: peak memory set by the batch size. Each batch's read submissions (every
+    cell) must be freed once it is decided: when a batch is read, no batch before the previous
+    one is alive, none is after the run, and the run keeps only slim reports (no cells) for its
+    outputs, not the records it has stored."""
+    import gc
+    import weakref
+
+    import flows.monthly_aggregation as monthly
+
+    real_read, real_publish = monthly._read, monthly._publish_outputs
+    earlier: list[weakref.ref] = []
+    alive_at_each_read: list[int] = []
+    kept: list = []
+
+    def read(*args: object, **kwargs: object) -> list:
+        gc.collect()
+        alive_at_each_read.append(sum(ref() is not None for ref in earlier))
+        subs = real_read(*args, **kwargs)
+        earlier.extend(weakref.ref(sub) for sub in subs)
+        return subs
+
+    real_decide = monthly._decide
+    records: list[weakref.ref] = []
+    records_alive_at_publish: list[int] = []
+
+    def decide(*args: object) -> object:
+        record = real_decide(*args)
+        if record is not None:
+            records.append(weakref.ref(record))
+        return record
+
+    def publish(resources, plan, period, reports, *rest):  # noqa: ANN001, ANN202
+        kept.extend(reports)
+        gc.collect()
+        records_alive_at_publish.append(sum(ref() is not None for ref in records))
+        return real_publish(resources, plan, period, reports, *rest)
+
+    monkeypatch.setattr(monthly, "_read", read)
+    monkeypatch.setattr(monthly, "_publish_outputs", publish)
+    monkeypatch.setattr(monthly, "_decide", decide)
+    inbox = tmp_path / "inbox" / "2024-07"
+    _inbox(inbox, "2024-07", datetime(2024, 7, 16, 9, 0, tzinfo=TZ))
+    monkeypatch.setenv("PCMBN_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("PCMBN_BATCH_SIZE", "2")
+    document = monthly_aggregation(plan=PLAN, period="2024-07", inbox=str(inbox))
+    # 7 files in batches of 2: four reads, and at each at most the batch just decided is still
+    # alive (a task runner's worker thread may hold its last chunk until its next task)
+    assert len(alive_at_each_read) == 4 and max(alive_at_each_read) <= 2
+    gc.collect()
+    assert all(ref() is None for ref in earlier)
+    assert len(kept) == 7
+    # the records are in the store before the outputs are written: none is kept for them
+    assert len(records) == 7 and records_alive_at_publish == [0]
+    assert all(r.submission.records is None and r.submission.figures is None for r in kept)
+    assert {r.submission.name for r in kept if r.problems} >= {"BaoCao_VKS_TINH.xlsx"}
+    assert sum(document["files"].values()) == 7

@@ -48,3 +48,16 @@ def test_a_run_reports_to_whoever_listens_and_a_failing_listener_is_ignored() ->
     with listening(broken), RunProgress(STEPS).active():
         progress.advance("a", 1, 1)  # does not raise
     progress.advance("a", 1, 1)  # outside a run: nothing happens
+
+
+def test_interleaved_steps_never_move_the_bar_back() -> None:
+    """A month read and validated batch after batch: read 2/4, validate 2/4, read 4/4..."""
+    seen: list = []
+    with listening(seen.append), RunProgress(STEPS).active():
+        progress.advance("a", 2, 4)
+        progress.advance("b", 2, 4)
+        progress.advance("a", 4, 4)
+        progress.advance("b", 4, 4)
+    fractions = [s.fraction for s in seen]
+    assert fractions == pytest.approx([0.125, 0.5, 0.625, 1.0])
+    assert fractions == sorted(fractions)

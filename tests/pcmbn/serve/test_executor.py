@@ -46,3 +46,32 @@ def test_other_flows_and_odd_results_carry_no_summary() -> None:
     assert executor._summary(monthly, "not a document") is None  # noqa: SLF001
     assert executor._summary(monthly, {"plan_id": "KHONG-CO", "period": "2024-07"}) is None  # noqa: SLF001
     assert WarmExecutor([])._summary(monthly, DOCUMENT) is None  # noqa: SLF001 - no resources
+
+
+def test_a_caller_waiting_for_news_is_answered_when_the_job_moves_not_later() -> None:
+    """The CLI's long poll (issue 13): one request per change of a running job, answered at
+    once when the job moves or ends, instead of ten polls a second beside the run."""
+    import threading
+    import time
+
+    from pcmbn.serve.executor import Job
+
+    executor = WarmExecutor([])
+    job = Job("j1", "tong-hop-chay-lai", "tong-hop ST · 2024-07")
+    executor._jobs[job.id] = job  # noqa: SLF001
+    began = time.monotonic()
+    assert executor.wait("j1", job.version, 0.2) is job  # nothing moved: after the timeout
+    assert time.monotonic() - began >= 0.2
+    seen = job.version
+    mover = threading.Timer(0.1, lambda: executor._touch(job, state="RUNNING"))  # noqa: SLF001
+    began = time.monotonic()
+    mover.start()
+    moved = executor.wait("j1", seen, 20.0)
+    assert moved is job and job.state == "RUNNING" and job.version == seen + 1
+    assert time.monotonic() - began < 10.0  # woken by the change, not by the timeout
+    job.done.set()
+    began = time.monotonic()
+    assert executor.wait("j1", job.version, 20.0) is job  # finished: at once
+    assert time.monotonic() - began < 1.0
+    assert executor.wait("nothing", 0, 20.0) is None
+    assert job.to_json()["version"] == job.version
