@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +31,22 @@ WORKERS = 2
 MONTHLY_FLOW = "monthly-aggregation"
 #: Finished jobs kept for their callers to read (oldest forgotten first).
 KEEP_FINISHED = 200
+
+
+@contextmanager
+def without_heartbeats() -> Iterator[None]:
+    """Run flows here without Prefect's flow-run heartbeat thread.
+
+    Heartbeats let a server notice a run whose process died; a run executed in the service
+    dies only with the service, whose stop (and restart) marks what it left RUNNING. The
+    thread costs more than it tells: it sleeps in whole seconds and the engine joins it at the
+    end of every run, so each command waited up to a second (half a second on average) after
+    its work was done. Scheduled runs in the runner's processes keep their heartbeats.
+    """
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield
 
 
 @dataclass
@@ -168,7 +186,7 @@ class WarmExecutor:
             self._touch(job, progress=snap.to_json())
 
         try:
-            with listening(keep), acting_for(actor):
+            with listening(keep), acting_for(actor), without_heartbeats():
                 state = run_flow(flow, flow_run=run, parameters=run.parameters, return_type="state")
             value = state.result(raise_on_failure=False)
             if state.is_completed():

@@ -75,3 +75,21 @@ def test_a_caller_waiting_for_news_is_answered_when_the_job_moves_not_later() ->
     assert time.monotonic() - began < 1.0
     assert executor.wait("nothing", 0, 20.0) is None
     assert job.to_json()["version"] == job.version
+
+
+def test_flows_run_in_the_service_start_no_heartbeat_thread() -> None:
+    """Prefect joins its heartbeat thread (which sleeps in whole seconds) at the end of every
+    run: runs in the service go without it, inside the flow run's own settings too."""
+    from prefect import flow
+    from prefect.settings import get_current_settings
+
+    from pcmbn.serve.executor import without_heartbeats
+
+    @flow
+    def frequency() -> int | None:
+        return get_current_settings().flows.heartbeat_frequency
+
+    assert frequency() is not None  # Prefect's default: heartbeats on
+    with without_heartbeats():
+        assert frequency() is None
+    assert frequency() is not None
