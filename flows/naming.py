@@ -137,11 +137,6 @@ def _monthly(parameters: dict[str, Any]) -> str:
     )
 
 
-def _read_inbox(parameters: dict[str, Any]) -> str:
-    _, label = _plan(_catalog(), parameters.get("plan") or "")
-    return _name("doc-hop-thu", label, _period_code(parameters.get("period")))
-
-
 def _packet(parameters: dict[str, Any]) -> str:
     _, label = _plan(_catalog(), parameters["plan"])
     milestone = str(parameters.get("milestone") or "").replace("_", "-")
@@ -177,7 +172,6 @@ def _templates(parameters: dict[str, Any]) -> str:
 
 
 monthly_run_name = _named(_monthly, "tong-hop")
-read_inbox_run_name = _named(_read_inbox, "doc-hop-thu")
 packet_run_name = _named(_packet, "goi-hoi-nghi")
 approval_run_name = _named(_with_period("phe-duyet"), "phe-duyet")
 reminders_run_name = _named(_reminders, "nhac-nho")
