@@ -40,6 +40,7 @@ def _cell_holding(path: Path, value: str) -> tuple[str, str]:
 def _click_and_wait(driver, element_id: str, path_part: str) -> None:
     """Click a submit button and wait for the page whose URL contains `path_part` (a click
     returns before the form's answer has loaded on a busy machine)."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
@@ -47,7 +48,17 @@ def _click_and_wait(driver, element_id: str, path_part: str) -> None:
     old = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.ID, element_id).click()
     wait = WebDriverWait(driver, 60)
-    wait.until(expected_conditions.staleness_of(old))
+
+    def replaced(_driver: object) -> bool:
+        # Chromium answers "stale element" or, mid-navigation, "node does not belong to the
+        # document": either way the old page is gone.
+        try:
+            old.is_enabled()
+        except WebDriverException:
+            return True
+        return False
+
+    wait.until(replaced)
     wait.until(expected_conditions.url_contains(path_part))
     wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
 
