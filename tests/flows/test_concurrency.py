@@ -36,8 +36,22 @@ def _lock_is_held(period: str) -> bool:
 
 @pytest.mark.slow
 def test_same_period_twice_refuses_the_second_and_the_first_is_right(
-    prefect_harness: None,
+    prefect_harness: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import threading
+
+    import flows.monthly_aggregation as monthly
+
+    # The first run holds its lock until the second has been answered (a month now runs in
+    # about as long as a second run takes to start, so without this they need not overlap).
+    answered = threading.Event()
+    publish = monthly._publish_outputs
+
+    def held(*args: Any, **kwargs: Any) -> None:
+        answered.wait(120)
+        publish(*args, **kwargs)
+
+    monkeypatch.setattr(monthly, "_publish_outputs", held)
     with ThreadPoolExecutor(max_workers=2) as pool:
         first = pool.submit(_run, "2024-07")
         deadline = time.monotonic() + 120
@@ -46,8 +60,11 @@ def test_same_period_twice_refuses_the_second_and_the_first_is_right(
             assert time.monotonic() < deadline
             time.sleep(0.05)
         second = pool.submit(_run, "2024-07")
-        with pytest.raises(PcmbnError) as refused:
-            second.result()
+        try:
+            with pytest.raises(PcmbnError) as refused:
+                second.result()
+        finally:
+            answered.set()
         document = first.result()
     assert "Đang có một lượt tổng hợp khác" in str(refused.value)
     assert "Tháng 7/2024" in str(refused.value)
