@@ -585,18 +585,7 @@ class _ValueBlock:
         value = _as_float(current.number.value)
         period_value = _as_float(period_cell.number.value) if period_cell is not None else None
         key = (sub.unit_code or "", code)
-        previous = expected = None
-        bounds = None
-        if (
-            col == "cumulative"
-            and key in self.history.previous_cumulative
-            and _finite(period_value)
-        ):
-            previous = self.history.previous_cumulative[key]
-            if value is None or math.isfinite(value):
-                expected = round(previous + period_value, 6)  # type: ignore[operator]
-        if col == "period" and key in self.history.bounds:
-            bounds = self.history.bounds[key]
+        previous, expected, bounds = _against_history(self.history, key, col, value, period_value)
         params = partial(
             _value_params,
             catalog,
@@ -607,11 +596,38 @@ class _ValueBlock:
             indicator,
             parent,
             period_cell,
-            previous if expected is not None else None,
+            previous,
             expected,
             bounds,
         )
         return RowContext(sub.index, sheet, current.cell.cell, params, (row, 4 + kind))
+
+
+def _against_history(
+    history: HistoryContext,
+    key: tuple[str, str],
+    col: str,
+    value: float | None,
+    period_value: float | None,
+) -> tuple[float | None, float | None, tuple[float, float] | None]:
+    """One value row against its unit's history: (previous cumulative, expected cumulative,
+    12-month bounds), the first only where the second is known. One place for both the
+    row-by-row path and the lazy contexts of the column-wise one, so their messages agree.
+
+    Continuity compares finite figures only: a figure beyond float range is already
+    value.implausible, and "expected ∞" is no message for a clerk.
+    """
+    previous = expected = None
+    if (
+        col == "cumulative"
+        and key in history.previous_cumulative
+        and _finite(period_value)
+        and (value is None or math.isfinite(value))
+    ):
+        previous = history.previous_cumulative[key]
+        expected = round(previous + period_value, 6)  # type: ignore[operator]
+    bounds = history.bounds[key] if col == "period" and key in history.bounds else None
+    return previous, expected, bounds
 
 
 def _value_block(
@@ -748,20 +764,11 @@ def _value_row(
         period_cell = sub.values[code][0]
     value = _as_float(number.value)
     period_value = _as_float(period_cell.number.value) if period_cell is not None else None
-    expected_cumulative = outlier_high = None
-    previous: float | None = None
-    bounds: tuple[float, float] | None = None
     key = (sub.unit_code or "", code)
-    history = b.history_for(sub)
-    if col == "cumulative" and key in history.previous_cumulative and _finite(period_value):
-        # Continuity compares finite figures only: a figure beyond float range is already
-        # value.implausible, and "expected ∞" is no message for a clerk.
-        previous = history.previous_cumulative[key]
-        if value is None or math.isfinite(value):
-            expected_cumulative = round(previous + period_value, 6)  # type: ignore[operator]
-    if col == "period" and key in history.bounds:
-        bounds = history.bounds[key]
-        outlier_high = bounds[1]
+    previous, expected_cumulative, bounds = _against_history(
+        b.history_for(sub), key, col, value, period_value
+    )
+    outlier_high = bounds[1] if bounds is not None else None
     max_value = indicator.max_value if indicator is not None else None
     column_index = 5 if col == "period" else 6
     params = partial(
@@ -774,7 +781,7 @@ def _value_row(
         indicator,
         parent,
         period_cell,
-        previous if expected_cumulative is not None else None,
+        previous,
         expected_cumulative,
         bounds,
     )
