@@ -122,7 +122,8 @@ def test_the_access_key_still_works_for_the_cli_and_officers_reach_the_overview(
     assert portal.client.get("/", headers={**unit, "Accept": "text/html"}).status_code == 401
 
 
-def test_api_calls_riding_on_the_session_cookie_need_the_csrf_header(portal) -> None:
+def _sign_in_with_the_form(portal):
+    """`ca_tinh@st` signs in through the login page's form (its CSRF token included)."""
     portal.account("ca_tinh@st")
     page = portal.client.get("/dang-nhap")
     form = {"username": "ca_tinh@st", "password": "mat-khau-rat-dai-1"}
@@ -130,6 +131,11 @@ def test_api_calls_riding_on_the_session_cookie_need_the_csrf_header(portal) -> 
         "/dang-nhap", data={**form, "csrf": csrf_of(page.text)}, follow_redirects=False
     )
     assert signed.status_code == 303
+    return signed
+
+
+def test_api_calls_riding_on_the_session_cookie_need_the_csrf_header(portal) -> None:
+    _sign_in_with_the_form(portal)
     change = {"old": "mat-khau-rat-dai-1", "new": "mat-khau-moi-rat-dai-2"}
     forged = portal.client.post("/api/v1/password", json=change)
     assert forged.status_code == 403 and forged.json()["error"] == "csrf"
@@ -159,14 +165,7 @@ def test_signing_in_ends_sessions_idle_past_the_timeout(tmp_path: Path) -> None:
 
 def test_secure_cookies_when_the_portal_is_served_over_https(tmp_path: Path) -> None:
     def sign_in_cookie(portal) -> str:
-        portal.account("ca_tinh@st")
-        page = portal.client.get("/dang-nhap")
-        form = {"username": "ca_tinh@st", "password": "mat-khau-rat-dai-1"}
-        signed = portal.client.post(
-            "/dang-nhap", data={**form, "csrf": csrf_of(page.text)}, follow_redirects=False
-        )
-        assert signed.status_code == 303
-        return signed.headers["set-cookie"]
+        return _sign_in_with_the_form(portal).headers["set-cookie"]
 
     plain = sign_in_cookie(make_portal(tmp_path / "http"))
     assert "pcmbn_phien=" in plain and "Secure" not in plain
