@@ -20,7 +20,7 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pcmbn.office.atomic import atomic_write
-from pcmbn.office.layout import columns, finish, fit_row
+from pcmbn.office.layout import columns, finish, fit_row, footnote
 from pcmbn.office.marks import add_note, marked_style
 from pcmbn.office.styles import (
     BOLD,
@@ -355,7 +355,7 @@ def _series_sheet(s: _Sheet, frame: pd.DataFrame, table: str, heading: str, what
         row += 1
     if table == "thang" and d.missing_periods:
         codes = ", ".join(p.code for p in d.missing_periods)
-        s.put(row + 1, 1, "Tháng chưa có số liệu: " + codes, ITALIC_PLAIN)
+        footnote(s.ws, s.painter, row + 1, "Tháng chưa có số liệu: " + codes, len(keys) + 3)
     finish(s.ws, header_rows=(HEADER_ROW, HEADER_ROW), freeze="C7")
 
 
@@ -401,7 +401,7 @@ def _campaign(s: _Sheet) -> None:
         finish(s.ws, header_rows=None, landscape=False)
         return
     months = ", ".join(m.short_label for m in d.campaign_months)
-    s.put(HEADER_ROW - 1, 1, f"{d.campaign_name} ({months})", ITALIC_PLAIN)
+    footnote(s.ws, s.painter, HEADER_ROW - 1, f"{d.campaign_name} ({months})", width)
     s.header(["Mã", "Chỉ tiêu", "Đơn vị tính", "Kết quả"])
     values = {r.code: r.value for r in d.by_campaign.itertuples()}
     row = HEADER_ROW + 1

@@ -92,6 +92,21 @@ def test_layout_widths_heights_and_page_setup() -> None:
     # Issue 17: orientation follows the width (a 30-character table prints portrait).
     assert ws.page_setup.orientation == "portrait" and ws.oddFooter.center.text == "Trang &P/&N"
     assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+    # The print area is the table, always explicit (LibreOffice need not measure overflow).
+    assert ws.print_area == "'Sheet'!$A$1:$B$7"
+
+
+def test_the_print_area_reaches_the_last_sized_or_written_column_and_row() -> None:
+    ws = Workbook().active
+    columns(ws, (6, 30, 12))
+    ws["B9"] = "ô cuối"
+    finish(ws, header_rows=None)
+    assert ws.print_area == "'Sheet'!$A$1:$C$9"
+    ws["E2"] = 1
+    finish(ws, header_rows=None)
+    assert ws.print_area == "'Sheet'!$A$1:$E$9"
+    finish(ws, header_rows=None, print_area="A1:A40")  # beyond the cells (charts)
+    assert ws.print_area == "'Sheet'!$A$1:$A$40"
 
 
 def test_print_policy_landscape_where_wide_and_pages_across_with_names_repeated() -> None:

@@ -23,6 +23,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from pcmbn.office import pdf
 from pcmbn.office.atomic import PART_SUFFIX
 from pcmbn.office.zips import zip_time
 from pcmbn.packet import bundle
@@ -658,8 +659,9 @@ def test_a_warm_libreoffice_gives_the_same_packet_as_the_cold_one(
     try:
         assert office.wait_ready()
         use_warm(office)
-        # Any cold start would fail: the PDFs must come from the warm office.
-        monkeypatch.setattr(bundle, "to_pdf", _warm_only(bundle.to_pdf))
+        # Any cold start would fail: the PDFs must come from the warm office. (Patched once for
+        # the whole packet: its two conversion threads must not swap the function in turn.)
+        monkeypatch.setattr(pdf, "soffice", lambda: None)
         warm = write_packet(data, tmp_path / "packets", str(tmp_path / "archive"))
     finally:
         use_warm(None)
@@ -671,19 +673,3 @@ def test_a_warm_libreoffice_gives_the_same_packet_as_the_cold_one(
     assert all("converted" in log for log in logs)
     assert warm.sha256 == cold.sha256
     assert warm.zip_path.read_bytes() == cold.zip_path.read_bytes()
-
-
-def _warm_only(convert: Callable[..., list[Path]]) -> Callable[..., list[Path]]:
-    """`to_pdf` that refuses the cold path (no `soffice` on PATH while it runs)."""
-
-    def warm_only(*args: Any, **kwargs: Any) -> list[Path]:
-        from pcmbn.office import pdf
-
-        real = pdf.soffice
-        pdf.soffice = lambda: None  # type: ignore[assignment]
-        try:
-            return convert(*args, **kwargs)
-        finally:
-            pdf.soffice = real  # type: ignore[assignment]
-
-    return warm_only
