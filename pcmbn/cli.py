@@ -668,7 +668,7 @@ def remind_command(
     xem trước)."""
     from pcmbn.console import route_logs_to_file
     from pcmbn.periods import parse_period
-    from pcmbn.service import compose_reminders, ever_run, send_reminders
+    from pcmbn.service import awaiting_run, compose_reminders, ever_run, send_reminders
 
     resources = _resources(ctx)
     route_logs_to_file(resources.layout.log_file)
@@ -681,9 +681,19 @@ def remind_command(
             highlight=False,
         )
     reminders = compose_reminders(resources, the_plan, the_period)
+    waiting = awaiting_run(resources, the_plan, the_period)
+    if waiting:
+        console.print(
+            f"[yellow]Không nhắc {len(waiting)} đơn vị đã gửi báo cáo {the_period.label_vi} "
+            f"chưa được tổng hợp ({', '.join(sorted(waiting))}). Chạy pcmbn run --plan "
+            f"{the_plan.id} --period {the_period.code} để xét các tệp này.[/yellow]",
+            highlight=False,
+        )
     if not reminders:
         console.print(
-            f"Mọi đơn vị đã gửi báo cáo {the_period.label_vi} hợp lệ; không có thư nhắc nào.",
+            "Không có thư nhắc nào."
+            if waiting
+            else f"Mọi đơn vị đã gửi báo cáo {the_period.label_vi} hợp lệ; không có thư nhắc nào.",
             highlight=False,
         )
         return

@@ -526,6 +526,7 @@ class ReminderWords(_Model):
     # {unit_name}, {period} (in a sentence), {plan}, {file}, {receipt}, {returned_on}
     # (dd/mm/yyyy), {reason}, {resend_by}
     returned_body: str
+    returned_line: str  # the same fields, one line: the run's reminder list (NhacNho_*.csv)
     notice_sent: str  # {receipt}, {unit}, {to}
     notice_no_mailer: str  # {receipt}, {unit}
     notice_no_address: str  # {receipt}, {unit}

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -21,6 +22,9 @@ from pcmbn.periods import Period, deadline_vi, due_date, format_date_vi, resend_
 from pcmbn.store.history import SubmissionRecord
 from pcmbn.validation.checker import ACCEPTED, FileReport, Problem, unit_key
 from pcmbn.vocabulary import Completeness, RuleId, SubmissionStatus
+
+if TYPE_CHECKING:
+    from pcmbn.reminders import ReturnedReport
 
 OTHER_PERIOD = SubmissionStatus.OTHER_PERIOD
 REJECTED = SubmissionStatus.REJECTED
@@ -381,16 +385,23 @@ REMINDER_COLUMNS = [
 
 
 def reminder_list(
-    table: pd.DataFrame, plan: Plan, period: Period, labels: Labels, today: date | None = None
+    table: pd.DataFrame,
+    plan: Plan,
+    period: Period,
+    labels: Labels,
+    today: date | None = None,
+    returned: Mapping[str, ReturnedReport] | None = None,
 ) -> pd.DataFrame:
-    """Missing and rejected units with their contacts and a ready-to-send Vietnamese line
-    (`status_vi` is the catalog's completeness label). As in the emails (issue 12.14), the plan
-    is named by its number and title, and a due date already past (`today`, office calendar)
-    asks for the report "sớm nhất có thể"."""
+    """Missing, rejected and returned units with their contacts and a ready-to-send Vietnamese
+    line (`status_vi` is the catalog's completeness label). As in the emails (issue 12.14), the
+    plan is named by its number and title, and a due date already past (`today`, office
+    calendar) asks for the report "sớm nhất có thể". A returned unit's line names the return,
+    its date and reason from `returned` (`reminders.returned_reports`), as its email does."""
     today = today or today_in_vietnam()
+    returned = returned or {}
     rows = []
     for row in table.itertuples():
-        if row.status not in TO_REMIND:
+        if row.status not in (*TO_REMIND, Completeness.RETURNED):
             continue
         day = pd.Timestamp(row.due_date).date()
         due = format_date_vi(day)
@@ -400,6 +411,18 @@ def reminder_list(
                 f"Kính gửi {row.unit_name}: Cơ quan Thường trực chưa nhận được báo cáo "
                 f"{period.label_vi} về kết quả thực hiện {plan.document_title} ({late}). "
                 f"Đề nghị đơn vị gửi báo cáo {resend_by_vi(day, today)}."
+            )
+        elif row.status == Completeness.RETURNED:
+            back = returned.get(str(row.unit_code))
+            message = labels.reminders.returned_line.format(
+                unit_name=row.unit_name,
+                period=period.in_sentence,
+                plan=plan.document_title,
+                file=back.file_name if back else row.file_name,
+                receipt=back.receipt_id if back else "—",
+                returned_on=format_date_vi(back.returned_on) if back else "—",
+                reason=(back.reason.strip().rstrip(".") if back and back.reason else "—"),
+                resend_by=resend_by_vi(day, today),
             )
         else:
             message = (

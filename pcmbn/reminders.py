@@ -189,6 +189,24 @@ def returned_reports(
     }
 
 
+def awaiting_run(store: HistoryStore, plan_id: str, period: Period) -> dict[str, str]:
+    """Units whose newest receipt of the period no run has recorded yet: receipt id by unit.
+
+    They have sent a report (portal, mail or a copy into the inbox with a receipt) that the
+    next `pcmbn run` will judge; until then a reminder would tell them, wrongly, that nothing
+    arrived or that their older file is still what counts. Known by the file's bytes, like
+    the officer's desk ("Đã gửi"), not by times: a mailed file keeps the message's time."""
+    from pcmbn.submissions.model import Receipt, rows_of
+
+    newest: dict[str, Receipt] = {}
+    for row in rows_of(store.receipts(plan_id=plan_id, period=period.code)):  # newest first
+        receipt = Receipt.from_row(row)
+        newest.setdefault(receipt.unit_code, receipt)
+    pending = {u: r for u, r in newest.items() if r.status == ReceiptStatus.RECEIVED}
+    seen = store.known([r.sha256 for r in pending.values()])
+    return {u: r.id for u, r in pending.items() if r.sha256 not in seen}
+
+
 def plan_reminders(
     table: pd.DataFrame,
     plan: Plan,
@@ -526,10 +544,13 @@ def reminders_for(
     today: date | None = None,
 ) -> list[Reminder]:
     """Reminders for the period as the history store knows it (run `pcmbn run` first); the
-    receipts the office returned count from the moment of the return."""
+    receipts the office returned count from the moment of the return, and a unit whose newest
+    file waits for the next run (`awaiting_run`) is not reminded."""
     table = completeness(
         catalog.expected_units(plan, period), store.submissions(plan.id, period), plan, period
     )
+    waiting = awaiting_run(store, plan.id, period)
+    table = table[~table["unit_code"].isin(list(waiting))]
     problems = store.rejection_problems(plan.id, period)
     return plan_reminders(
         table,

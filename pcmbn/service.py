@@ -330,6 +330,13 @@ def compose_reminders(resources: Resources, plan: Plan, period: Period) -> list[
     )
 
 
+def awaiting_run(resources: Resources, plan: Plan, period: Period) -> dict[str, str]:
+    """Units whose newest file waits for the next run (not reminded): receipt id by unit."""
+    from pcmbn.reminders import awaiting_run as awaiting
+
+    return awaiting(resources.store, plan.id, period)
+
+
 def send_reminders(
     resources: Resources, plan: Plan, period: Period, reminders: list[Reminder]
 ) -> list[Delivery]:

@@ -14,6 +14,7 @@ from pcmbn.office.atomic import atomic_write
 from pcmbn.office.csv import to_csv_bytes
 from pcmbn.office.times import naive
 from pcmbn.periods import Period
+from pcmbn.reminders import returned_reports
 from pcmbn.resources import resources_for
 from pcmbn.settings import Settings
 from pcmbn.storage import publish
@@ -42,7 +43,10 @@ def write_outputs(
     exports = layout.exports_dir(plan.id, period.code)
     export_tables(data, exports)
     reminders = layout.reminders(plan.id, period.code)
-    table = reminder_list(completeness, plan, period, catalog.labels, naive(generated_at).date())
+    returned = returned_reports(resources.store, plan.id, period)
+    table = reminder_list(
+        completeness, plan, period, catalog.labels, naive(generated_at).date(), returned
+    )
     atomic_write(reminders, to_csv_bytes(table))
     return {
         "summary": str(summary),

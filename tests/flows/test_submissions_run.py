@@ -4,6 +4,8 @@ mtime); a returned file is not counted by the next run and `pcmbn status` says "
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -81,6 +83,13 @@ def test_received_files_count_with_the_receipt_time_and_a_returned_one_does_not(
     status = run_pcmbn(home, "status", "--plan", PLAN, "--period", PERIOD.code)
     assert status.returncode == 0, status.stderr
     assert "Bị trả lại" in status.stdout
+    # The run's reminder list asks BP_TINH for the corrected report, naming the reason.
+    listed = Path(second["outputs"]["summary"]).parent / f"NhacNho_{PLAN}_{PERIOD.code}.csv"
+    rows = {r["unit_code"]: r for r in csv.DictReader(io.StringIO(listed.read_text("utf-8-sig")))}
+    assert rows["BP_TINH"]["status_vi"] == "Bị trả lại"
+    assert (
+        f"số biên nhận {bp}). Lý do: Số liệu DT01 chưa khớp. Đề nghị" in rows["BP_TINH"]["message"]
+    )
 
     # the unit sends a corrected file: counted again, late by its own received time
     send("BP_TINH", datetime(2024, 7, 20, 8, 0, tzinfo=TZ), dt01=6)

@@ -658,3 +658,39 @@ def test_reminder_list_names_the_plan_and_a_past_due_date_asks_asap(today: date,
     assert missing.endswith("gửi báo cáo sớm nhất có thể.")
     assert rejected.endswith("sửa và gửi lại sớm nhất có thể.")
     assert all(m.endswith("chậm nhất ngày 17/07/2021.") for m in in_time["message"])
+
+
+def test_reminder_list_names_a_return_its_date_and_reason() -> None:
+    """The run's NhacNho list asks a returned unit for the corrected report, as its email does
+    (it used to leave returned units out)."""
+    from pcmbn.monthly import reminder_list
+    from pcmbn.reminders import ReturnedReport
+
+    catalog = load_catalog()
+    plan = catalog.plan("NA-276-KH-UBND-2021")
+    row = {"unit_name": "Công an tỉnh", "email": None, "contact": None, "file_name": "CA.xlsx"}
+    table = pd.DataFrame(
+        [
+            {**row, "unit_code": "CA", "status": "returned", "due_date": date(2021, 8, 17)},
+            {**row, "unit_code": "OK", "status": "accepted", "due_date": date(2021, 8, 17)},
+        ]
+    )
+    back = ReturnedReport(
+        receipt_id="BN-202107-3",
+        file_name="BaoCao_CA_T7.xlsx",
+        reason="Thiếu số liệu DT01.",
+        returned_on=date(2021, 8, 3),
+        received_at=datetime(2021, 8, 1, 8, 0, tzinfo=UTC),
+    )
+    period = parse_period("2021-07")
+    listed = reminder_list(table, plan, period, catalog.labels, date(2021, 8, 4), {"CA": back})
+    assert list(listed["unit_code"]) == ["CA"]
+    assert listed.iloc[0]["status_vi"] == "Bị trả lại"
+    assert listed.iloc[0]["message"] == (
+        "Kính gửi Công an tỉnh: ngày 03/08/2021, Cơ quan Thường trực đã trả lại báo cáo tháng "
+        "7/2021 của đơn vị (tệp “BaoCao_CA_T7.xlsx”, số biên nhận BN-202107-3). Lý do: Thiếu "
+        "số liệu DT01. Đề nghị đơn vị sửa và gửi lại báo cáo chậm nhất ngày 17/08/2021."
+    )
+    # Without the receipt (a store that lost it) the line still asks, naming the file.
+    bare = reminder_list(table, plan, period, catalog.labels, date(2021, 8, 4))
+    assert "(tệp “CA.xlsx”, số biên nhận —)" in bare.iloc[0]["message"]
