@@ -13,7 +13,7 @@ from typing import Any
 import openpyxl
 import pandas as pd
 import pytest
-from openpyxl.utils import column_index_from_string
+from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -400,6 +400,33 @@ def test_every_sheet_prints_on_a4_fitted_to_the_width(saved) -> None:
     assert by_unit.print_title_cols == "$A:$B"
     legend = [by_unit.cell(r, 1).value for r in range(by_unit.max_row - 3, by_unit.max_row + 1)]
     assert all(isinstance(code, str) and code[:2].isalpha() for code in legend)
+
+
+def test_no_text_runs_past_the_print_area(saved) -> None:
+    """With explicit print areas (`layout.finish`), a text wider than the columns left to the
+    table's edge would be cut on paper: such notes are merged across the table and wrapped.
+    Widths at `fit_row`'s 1.1 characters a unit (12 pt), scaled by the cell's font size."""
+    _data, wb, _numbers = saved
+    for ws in wb.worksheets:
+        edge = column_index_from_string(ws.print_area.rsplit(":", 1)[1].split("$")[1])
+        merged = {
+            (row, col)
+            for r in ws.merged_cells.ranges
+            for row in range(r.min_row, r.max_row + 1)
+            for col in range(r.min_col, r.max_col + 1)
+        }
+        for row in ws.iter_rows():
+            for cell in row:
+                if not isinstance(cell.value, str) or (cell.row, cell.column) in merged:
+                    continue
+                if cell.alignment is not None and cell.alignment.wrap_text:
+                    continue
+                room = 1.1 * sum(
+                    ws.column_dimensions[get_column_letter(col)].width or 9
+                    for col in range(cell.column, edge + 1)
+                )
+                size = (cell.font.sz or 11) / 12
+                assert len(cell.value) * size <= room, (ws.title, cell.coordinate, cell.value)
 
 
 def test_charts_lie_inside_the_print_area(tmp_path: Path, make_packet: MakePacket) -> None:
