@@ -189,7 +189,12 @@ class Store(AccountStore, Protocol):
         ...
 
     def current_values(
-        self, plan_id: str, periods: Sequence[PeriodRef], units: Sequence[str] | None = None
+        self,
+        plan_id: str,
+        periods: Sequence[PeriodRef],
+        units: Sequence[str] | None = None,
+        *,
+        provenance: bool = True,
     ) -> pd.DataFrame: ...
 
     def current_tasks(self, plan_id: str, up_to: PeriodRef) -> pd.DataFrame:

@@ -55,7 +55,9 @@ def review_tables(
     if not ordered:
         values = pd.DataFrame()
     elif values is None:
-        values = applicable_values(store.current_values(plan.id, ordered), catalog, units)
+        values = applicable_values(
+            store.current_values(plan.id, ordered, provenance=False), catalog, units
+        )
     elif not values.empty:
         values = values[values["period"].isin({m.code for m in ordered})]
 

@@ -57,7 +57,7 @@ def read_history(
     `months_known` counts only their months."""
     months = months_for_history(period)
     wanted = None if units is None else sorted(history_units(catalog, plan, period, units))
-    values = store.current_values(plan.id, months, wanted)
+    values = store.current_values(plan.id, months, wanted, provenance=False)
     return history_context(values, catalog, plan, period)
 
 

@@ -439,6 +439,24 @@ def test_timestamps_come_back_in_office_time(store: Store) -> None:
     assert str(received) == "2024-08-16 15:00:00+07:00"
 
 
+def test_figures_without_their_sources_are_the_same_rows_in_the_same_order(store: Store) -> None:
+    """`provenance=False` (the summary's year of figures, the run's history) drops only the
+    source columns: every row, its order and its numbers stay."""
+    _fill(store)
+    both = ["2024-07", "2024-08"]
+    full = store.current_values("P", both)
+    lean = store.current_values("P", both, provenance=False)
+    assert not full.empty
+    assert list(lean.columns) == ["unit_code", "period", "indicator", "period_value", "cumulative"]
+    pd.testing.assert_frame_equal(lean, full[list(lean.columns)])
+    one = store.current_values("P", both, ["CA_TINH"], provenance=False)
+    pd.testing.assert_frame_equal(
+        one.reset_index(drop=True),
+        lean[lean["unit_code"] == "CA_TINH"].reset_index(drop=True),
+    )
+    assert list(store.current_values("P", [], provenance=False).columns) == list(lean.columns)
+
+
 # --- both backends agree -----------------------------------------------------------------------
 
 
@@ -449,6 +467,8 @@ def _reads(store: Store) -> dict[str, Any]:
         "submissions_in": store.submissions_in("P", both),
         "current_values": store.current_values("P", both),
         "current_values_none": store.current_values("P", []),
+        "current_figures": store.current_values("P", both, provenance=False),
+        "current_figures_none": store.current_values("P", [], provenance=False),
         "current_tasks": store.current_tasks("P", "2024-08"),
         "current_narratives": store.current_narratives("P", "2024-07"),
         "narratives_in": store.narratives_in("P", both),
