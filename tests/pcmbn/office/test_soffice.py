@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -19,7 +20,7 @@ import pytest
 from pypdf import PdfReader
 
 from pcmbn.office.pdf import soffice, stable_pdf, to_pdf, use_warm
-from pcmbn.office.soffice import WarmOffice
+from pcmbn.office.soffice import WarmOffice, WarmOffices
 
 from .test_pdf import _documents, counted  # noqa: F401 (the fixture)
 
@@ -131,3 +132,40 @@ def test_stop_leaves_no_libreoffice_behind(office: WarmOffice) -> None:
     assert not office.alive
     office.ensure()  # a stopped office stays stopped
     assert not office.alive
+
+
+class _Office:
+    """A stand-in `WarmOffice`: ready or not, and a conversion that waits until released."""
+
+    def __init__(self, name: str, ready: bool = True) -> None:
+        self.name, self.ready, self.busy = name, ready, 0
+        self.took: list[str] = []
+        self.release = threading.Event()
+
+    def convert(self, sources: list[Path], out_dir: Path, timeout: float) -> list[Path]:
+        self.took.append(sources[0].name)
+        assert self.release.wait(10)
+        return sources
+
+
+def test_a_request_goes_to_the_least_busy_office() -> None:
+    """The appendix keeps one office busy: the report goes to the other; a starting office is
+    chosen only when no ready one is free; a finished request frees its office."""
+    first, second, starting = _Office("1"), _Office("2"), _Office("3", ready=False)
+    offices = WarmOffices([starting, first, second])  # type: ignore[list-item]
+    appendix = threading.Thread(target=offices.convert, args=([Path("PhuLuc.xlsx")], Path("."), 10))
+    appendix.start()
+    while first.busy == 0:
+        time.sleep(0.01)
+    report = threading.Thread(target=offices.convert, args=([Path("BaoCao.docx")], Path("."), 10))
+    report.start()
+    while second.busy == 0:
+        time.sleep(0.01)
+    assert (first.took, second.took, starting.took) == (["PhuLuc.xlsx"], ["BaoCao.docx"], [])
+    first.release.set()
+    second.release.set()
+    appendix.join(10)
+    report.join(10)
+    assert first.busy == second.busy == 0
+    offices.convert([Path("TomTat.docx")], Path("."), 10)
+    assert first.took == ["PhuLuc.xlsx", "TomTat.docx"] and starting.took == []

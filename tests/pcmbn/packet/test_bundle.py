@@ -666,10 +666,11 @@ def test_a_warm_libreoffice_gives_the_same_packet_as_the_cold_one(
     finally:
         use_warm(None)
         office.stop()
-    # The appendix in one LibreOffice, the report and the summary in the other, at once.
+    # Each document converted once, in the warm offices. (Which office took the report depends
+    # on whether the appendix, ~0.5 s now, was still converting when the report was written;
+    # `test_a_request_goes_to_the_least_busy_office` pins the choice.)
     logs = [(tmp_path / "home" / "logs" / f"office-{i}.log").read_text() for i in (1, 2)]
     assert sum("converted PhuLucSoLieu.xlsx in" in log for log in logs) == 1
     assert sum("converted BaoCao_so_ket.docx, TomTatSoLieu.docx in" in log for log in logs) == 1
-    assert all("converted" in log for log in logs)
     assert warm.sha256 == cold.sha256
     assert warm.zip_path.read_bytes() == cold.zip_path.read_bytes()
