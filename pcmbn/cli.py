@@ -680,8 +680,8 @@ def remind_command(
             f"{the_period.code}[/yellow]",
             highlight=False,
         )
-    reminders = compose_reminders(resources, the_plan, the_period)
     waiting = awaiting_run(resources, the_plan, the_period)
+    reminders = compose_reminders(resources, the_plan, the_period, waiting)
     if waiting:
         console.print(
             f"[yellow]Không nhắc {len(waiting)} đơn vị đã gửi báo cáo {the_period.label_vi} "

@@ -15,7 +15,7 @@ import json
 import logging
 import smtplib
 import ssl
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.header import Header
@@ -25,7 +25,7 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, make_msgid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -48,6 +48,9 @@ from pcmbn.settings import Settings
 from pcmbn.store.history import HistoryStore
 from pcmbn.validation.feedback import PROBLEM_SHEET
 from pcmbn.vocabulary import AuditAction, Completeness, ReceiptStatus, Severity
+
+if TYPE_CHECKING:
+    from pcmbn.submissions.model import Receipt
 
 log = logging.getLogger(__name__)
 
@@ -170,12 +173,7 @@ def returned_reports(
     each unit decides, so a unit that has sent a new file since its return is not listed, and a
     return made after the last run counts at once (the run has not recorded it yet)."""
     from pcmbn.clock import OFFICE_TZ
-    from pcmbn.submissions.model import Receipt, rows_of
 
-    newest: dict[str, Receipt] = {}
-    for row in rows_of(store.receipts(plan_id=plan_id, period=period.code)):  # newest first
-        receipt = Receipt.from_row(row)
-        newest.setdefault(receipt.unit_code, receipt)
     return {
         code: ReturnedReport(
             receipt_id=receipt.id,
@@ -184,9 +182,20 @@ def returned_reports(
             returned_on=(receipt.returned_at or receipt.received_at).astimezone(OFFICE_TZ).date(),
             received_at=receipt.received_at,
         )
-        for code, receipt in newest.items()
+        for code, receipt in _newest_receipts(store, plan_id, period).items()
         if receipt.status == ReceiptStatus.RETURNED
     }
+
+
+def _newest_receipts(store: HistoryStore, plan_id: str, period: Period) -> dict[str, Receipt]:
+    """Each unit's newest receipt of the period (the one that decides), by unit code."""
+    from pcmbn.submissions.model import Receipt, rows_of
+
+    newest: dict[str, Receipt] = {}
+    for row in rows_of(store.receipts(plan_id=plan_id, period=period.code)):  # newest first
+        receipt = Receipt.from_row(row)
+        newest.setdefault(receipt.unit_code, receipt)
+    return newest
 
 
 def awaiting_run(store: HistoryStore, plan_id: str, period: Period) -> dict[str, str]:
@@ -196,12 +205,7 @@ def awaiting_run(store: HistoryStore, plan_id: str, period: Period) -> dict[str,
     next `pcmbn run` will judge; until then a reminder would tell them, wrongly, that nothing
     arrived or that their older file is still what counts. Known by the file's bytes, like
     the officer's desk ("Đã gửi"), not by times: a mailed file keeps the message's time."""
-    from pcmbn.submissions.model import Receipt, rows_of
-
-    newest: dict[str, Receipt] = {}
-    for row in rows_of(store.receipts(plan_id=plan_id, period=period.code)):  # newest first
-        receipt = Receipt.from_row(row)
-        newest.setdefault(receipt.unit_code, receipt)
+    newest = _newest_receipts(store, plan_id, period)
     pending = {u: r for u, r in newest.items() if r.status == ReceiptStatus.RECEIVED}
     seen = store.known([r.sha256 for r in pending.values()])
     return {u: r.id for u, r in pending.items() if r.sha256 not in seen}
@@ -542,14 +546,17 @@ def reminders_for(
     period: Period,
     feedback_dir: Path,
     today: date | None = None,
+    waiting: Collection[str] | None = None,
 ) -> list[Reminder]:
     """Reminders for the period as the history store knows it (run `pcmbn run` first); the
     receipts the office returned count from the moment of the return, and a unit whose newest
-    file waits for the next run (`awaiting_run`) is not reminded."""
+    file waits for the next run is not reminded (`waiting`: `awaiting_run`'s units, when the
+    caller already has them)."""
     table = completeness(
         catalog.expected_units(plan, period), store.submissions(plan.id, period), plan, period
     )
-    waiting = awaiting_run(store, plan.id, period)
+    if waiting is None:
+        waiting = awaiting_run(store, plan.id, period)
     table = table[~table["unit_code"].isin(list(waiting))]
     problems = store.rejection_problems(plan.id, period)
     return plan_reminders(

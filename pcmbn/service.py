@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -317,8 +317,11 @@ def reopen(resources: Resources, plan: Plan, period: Period, reason: str | None)
 # --- reminders ----------------------------------------------------------------------------
 
 
-def compose_reminders(resources: Resources, plan: Plan, period: Period) -> list[Reminder]:
-    """The reminders the period calls for, as the history store knows it."""
+def compose_reminders(
+    resources: Resources, plan: Plan, period: Period, waiting: Collection[str] | None = None
+) -> list[Reminder]:
+    """The reminders the period calls for, as the history store knows it (`waiting`: the
+    units `awaiting_run` found, when the caller has them already)."""
     from pcmbn.reminders import reminders_for
 
     return reminders_for(
@@ -327,6 +330,7 @@ def compose_reminders(resources: Resources, plan: Plan, period: Period) -> list[
         plan,
         period,
         resources.layout.feedback_dir(plan.id, period.code),
+        waiting=waiting,
     )
 
 
